@@ -1,0 +1,164 @@
+/**
+ * Real local stand-ins for AWS, started on free loopback ports: DynamoDB Local (AWS's own
+ * emulator, from the `amplify-dynamodb-simulator` package; needs Java) and s3rver.
+ *
+ * Used by the drill, the benchmarks and the integration tests. Both servers run as child
+ * processes and are stopped by `stop()`, on process exit and on Ctrl-C.
+ *
+ * Why s3rver and not fauxqs: s3rver is a separate server process reached over HTTP exactly as
+ * the SDK reaches S3, so the engine's streaming multipart uploads, paginated listings and
+ * ranged reads cross a real socket. Its known traps are handled here: the server runs with
+ * `--openssl-legacy-provider` (paginated listing), and clients send checksums only when required
+ * (`AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED`), since otherwise streamed PutObject bodies
+ * are stored with aws-chunked framing inside the object. Delimiter listings are avoided by the
+ * engine (it lists by prefix).
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A running pair of local servers. */
+export interface LocalServers {
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  /** Environment that points the standard SDK variables at these servers. */
+  readonly env: Record<string, string>;
+  /** Starts another DynamoDB Local (for example the drill's recovery region); stopped with the rest. */
+  startExtraDynamoDb(): Promise<string>;
+  /** Stops every server started here. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalServers}. */
+export interface LocalServerOptions {
+  /** @default - a new temporary directory, removed on stop */
+  readonly s3Directory?: string;
+  /** @default false - also set process.env so SDK clients created afterwards use the servers */
+  readonly applyToProcessEnv?: boolean;
+  /** @default '1g' - DynamoDB Local heap */
+  readonly javaHeap?: string;
+}
+
+/** Picks a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Folder of DynamoDB Local inside node_modules. */
+export function dynamoDbLocalDir(): string {
+  const pkg = require.resolve('amplify-dynamodb-simulator/package.json');
+  return path.join(path.dirname(pkg), 'emulator');
+}
+
+/** Throws a clear message when Java is missing. */
+export function assertJava(): void {
+  const r = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (r.error || r.status !== 0) {
+    throw new Error('Java is needed for DynamoDB Local and was not found on PATH: install it (Debian/Ubuntu: apt-get install -y default-jre-headless) and run again');
+  }
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
+}
+
+async function startDynamoDbLocal(heap: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  assertJava();
+  const dir = dynamoDbLocalDir();
+  const port = await freePort();
+  const child = spawn(
+    'java',
+    [`-Xmx${heap}`, `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`, '-jar', path.join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)],
+    { stdio: 'ignore', detached: false },
+  );
+  await waitForPort(port, child, 'DynamoDB Local');
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+async function startS3rver(directory: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  const port = await freePort();
+  const main = require.resolve('s3rver');
+  const script = `const S3rver = require(${JSON.stringify(main)});
+new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSON.stringify(directory)} }).run().catch((e) => { console.error(e); process.exit(1); });`;
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  await waitForPort(port, child, 's3rver');
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+/** Starts DynamoDB Local and s3rver on free loopback ports. */
+export async function startLocalServers(opts: LocalServerOptions = {}): Promise<LocalServers> {
+  const heap = opts.javaHeap ?? '1g';
+  const tmp = opts.s3Directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
+  const children: ChildProcess[] = [];
+  const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  process.once('exit', kill);
+  try {
+    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap), startS3rver(tmp)]);
+    children.push(ddb.child, s3.child);
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    };
+    if (opts.applyToProcessEnv) Object.assign(process.env, env);
+    return {
+      dynamodbEndpoint: ddb.endpoint,
+      s3Endpoint: s3.endpoint,
+      env,
+      async startExtraDynamoDb() {
+        const extra = await startDynamoDbLocal(heap);
+        children.push(extra.child);
+        return extra.endpoint;
+      },
+      async stop() {
+        await Promise.all(
+          children.map(
+            (c) =>
+              new Promise<void>((resolve) => {
+                if (c.exitCode !== null || c.signalCode !== null) return resolve();
+                c.once('exit', () => resolve());
+                c.kill('SIGTERM');
+                setTimeout(() => c.kill('SIGKILL'), 2000).unref();
+              }),
+          ),
+        );
+        process.removeListener('exit', kill);
+        if (!opts.s3Directory) fs.rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    kill();
+    throw e;
+  }
+}

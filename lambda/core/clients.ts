@@ -1,0 +1,41 @@
+/**
+ * AWS SDK clients, created from the standard environment.
+ *
+ * Endpoints come from the SDK's own variables (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`),
+ * never from code. When an S3 endpoint override is set (a local S3 such as s3rver) path-style
+ * addressing is used, since local servers have no per-bucket DNS names. Checksum behaviour
+ * follows the SDK's `AWS_REQUEST_CHECKSUM_CALCULATION` variable.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+
+/** Options shared by the client factories. */
+export interface ClientOptions {
+  /** @default - the SDK's region chain (AWS_REGION, profile) */
+  readonly region?: string;
+  /** @default - the SDK's credential chain */
+  readonly profile?: string;
+  /** @default 10 - SDK standard retries with backoff, throttling included */
+  readonly maxAttempts?: number;
+}
+
+/** A DynamoDB client with SDK retries. */
+export function createDynamoDbClient(opts: ClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    region: opts.region,
+    profile: opts.profile,
+    maxAttempts: opts.maxAttempts ?? 10,
+    retryMode: 'adaptive',
+  });
+}
+
+/** An S3 client with SDK retries; path-style when an endpoint override is set. */
+export function createS3Client(opts: ClientOptions = {}): S3Client {
+  const override = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return new S3Client({
+    region: opts.region,
+    profile: opts.profile,
+    maxAttempts: opts.maxAttempts ?? 10,
+    forcePathStyle: override ? true : undefined,
+  });
+}

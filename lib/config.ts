@@ -1,0 +1,299 @@
+/**
+ * The one configuration of a dr-stack deployment: `dr.config.json`.
+ *
+ * Loaded and validated once, by the CDK app (`bin/app.ts`), the `dr` CLI and the drill. Every
+ * problem is reported at once, each naming the field, the value and the fix, so a bad config
+ * fails `cdk synth` before anything is deployed.
+ *
+ * This module imports zod only (no aws-cdk-lib), so the CLI can use it without loading CDK.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/** Backup tiers that run on a schedule. `adhoc` sets come from `dr backup`. */
+export const SCHEDULED_TIERS = ['daily', 'weekly', 'monthly'] as const;
+/** A tier that runs on a schedule. */
+export type ScheduledTier = (typeof SCHEDULED_TIERS)[number];
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ACCOUNT = /^\d{12}$/;
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ATTRIBUTE_NAME = /^.{1,255}$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** EventBridge cron: six fields, `cron(min hour day-of-month month day-of-week year)`. */
+const CRON = /^cron\((\S+\s+){5}\S+\)$/;
+const RATE = /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/;
+
+const environment = (label: string) =>
+  z.object({
+    account: z
+      .string()
+      .regex(ACCOUNT, { message: `${label}.account must be a 12-digit AWS account id (for example "123456789012"), or left out to use the CLI's account` })
+      .optional(),
+    region: z.string().regex(REGION, { message: `${label}.region must be an AWS region code such as "eu-west-1"` }),
+  });
+
+const keyAttribute = z.object({
+  name: z.string().regex(ATTRIBUTE_NAME, { message: 'attribute name must be 1-255 characters' }),
+  type: z.enum(['S', 'N', 'B'], { message: 'key attribute type must be "S", "N" or "B"' }),
+});
+
+const secondaryIndex = z.object({
+  indexName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, { message: 'indexName must be 3-255 characters of a-z, A-Z, 0-9, _ . -' }),
+  partitionKey: keyAttribute,
+  sortKey: keyAttribute.optional(),
+});
+
+const targets = z.object({
+  rpoMinutes: z.number().int().positive({ message: 'rpoMinutes must be a positive whole number of minutes' }),
+  rtoMinutes: z.number().int().positive({ message: 'rtoMinutes must be a positive whole number of minutes' }),
+});
+
+const table = z
+  .object({
+    name: z.string().regex(TABLE_NAME, { message: 'table name must be 3-255 characters of a-z, A-Z, 0-9, _ . -' }),
+    /** true: the table already exists and the stack only turns PITR on; false: the stack creates it. */
+    existing: z.boolean().default(false),
+    partitionKey: keyAttribute.optional(),
+    sortKey: keyAttribute.optional(),
+    globalSecondaryIndexes: z.array(secondaryIndex).default([]),
+    billingMode: z.enum(['PAY_PER_REQUEST', 'PROVISIONED']).default('PAY_PER_REQUEST'),
+    timeToLiveAttribute: z.string().optional(),
+    /** Data category for the DR plan (catalogue, orders, users, ...). */
+    category: z.string().min(1).default('general'),
+    /** Per-table RPO/RTO; the top-level `targets` apply where this is left out. */
+    targets: targets.partial().optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (!t.existing && !t.partitionKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partitionKey'],
+        message: `table "${t.name}" is created by the stack (existing: false) and needs a partitionKey such as {"name":"id","type":"S"}; or set "existing": true for a table that already exists`,
+      });
+    }
+  });
+
+const recipients = z
+  .object({
+    emails: z.array(z.string().regex(EMAIL, { message: 'must be an email address such as "oncall@example.com"' })).default([]),
+    sms: z.array(z.string().regex(E164, { message: 'must be a phone number in E.164 form such as "+447700900123"' })).default([]),
+    https: z.array(z.url({ protocol: /^https$/, message: 'must be an https:// URL (PagerDuty or Opsgenie integration endpoint)' })).default([]),
+  })
+  .default({ emails: [], sms: [], https: [] });
+
+const schedule = z.string().refine((s) => CRON.test(s) || RATE.test(s), {
+  message: 'must be an EventBridge expression such as "cron(0 2 * * ? *)" (six fields) or "rate(1 day)"',
+});
+
+const retentionDays = z.number().int().min(1, { message: 'retention must be at least 1 day' }).max(36500);
+
+/** The zod schema of `dr.config.json`. Defaults here are the documented defaults. */
+export const drConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    appName: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/, {
+      message: 'appName must be 3-24 characters of lower-case letters, digits and hyphens, starting with a letter (it prefixes bucket, alarm and stack names)',
+    }),
+    primary: environment('primary'),
+    recovery: environment('recovery'),
+    tables: z.array(table).min(1, { message: 'tables must list at least one DynamoDB table to protect' }),
+    dataBuckets: z
+      .array(
+        z.object({
+          name: z.string().regex(BUCKET_NAME, { message: 'bucket name must be 3-63 characters of lower-case letters, digits, dots and hyphens' }),
+          /** Existing bucket (default) whose objects are replicated to the recovery region. */
+          existing: z.boolean().default(true),
+        }),
+      )
+      .default([]),
+    schedules: z
+      .object({
+        daily: schedule.default('cron(0 2 * * ? *)'),
+        weekly: schedule.default('cron(0 3 ? * SUN *)'),
+        monthly: schedule.default('cron(0 4 1 * ? *)'),
+      })
+      .default({ daily: 'cron(0 2 * * ? *)', weekly: 'cron(0 3 ? * SUN *)', monthly: 'cron(0 4 1 * ? *)' }),
+    retention: z
+      .object({
+        dailyDays: retentionDays.default(30),
+        weeklyDays: retentionDays.default(90),
+        monthlyDays: retentionDays.default(365),
+      })
+      .default({ dailyDays: 30, weeklyDays: 90, monthlyDays: 365 }),
+    targets: targets.default({ rpoMinutes: 1440, rtoMinutes: 240 }),
+    objectLock: z
+      .object({
+        mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'objectLock.mode must be "GOVERNANCE" or "COMPLIANCE"' }).default('GOVERNANCE'),
+        days: z.number().int().min(1, { message: 'objectLock.days must be at least 1' }).default(7),
+      })
+      .default({ mode: 'GOVERNANCE', days: 7 }),
+    onCall: z
+      .object({
+        critical: recipients,
+        warning: recipients,
+      })
+      .default({ critical: { emails: [], sms: [], https: [] }, warning: { emails: [], sms: [], https: [] } }),
+    backup: z
+      .object({
+        engine: z.enum(['auto', 'scan', 'export'], { message: 'backup.engine must be "auto", "scan" or "export"' }).default('auto'),
+        /** `auto` uses the native export above this table size. */
+        exportThresholdBytes: z.number().int().positive().default(1024 * 1024 * 1024),
+        /** Parallel Scan segments; 0 picks from the table size. */
+        scanSegments: z.number().int().min(0).max(1000000).default(0),
+        /** Uncompressed bytes per data file before a new file starts. */
+        maxFileBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+        /** Alarm (warning) when a backup runs longer than this. */
+        durationWarningMinutes: z.number().int().positive().default(60),
+      })
+      .default({ engine: 'auto', exportThresholdBytes: 1024 * 1024 * 1024, scanSegments: 0, maxFileBytes: 256 * 1024 * 1024, durationWarningMinutes: 60 }),
+    restoreTest: z
+      .object({
+        enabled: z.boolean().default(true),
+        schedule: schedule.default('cron(0 5 ? * MON *)'),
+        /** Items per table whose hashes are compared with the backup. */
+        sampleSize: z.number().int().min(1).default(100),
+      })
+      .default({ enabled: true, schedule: 'cron(0 5 ? * MON *)', sampleSize: 100 }),
+    /** Change of size or record count against the previous backup that raises an alarm. */
+    changeThresholds: z
+      .object({
+        warningPercent: z.number().positive().default(25),
+        criticalPercent: z.number().positive().default(50),
+      })
+      .default({ warningPercent: 25, criticalPercent: 50 }),
+    awsBackup: z
+      .object({
+        enabled: z.boolean().default(true),
+      })
+      .default({ enabled: true }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.primary.region === c.recovery.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recovery', 'region'],
+        message: `recovery.region must differ from primary.region (both are ${c.primary.region}); pick a second region such as "${c.primary.region.startsWith('eu-') ? 'eu-central-1' : 'us-west-2'}"`,
+      });
+    }
+    const seen = new Set<string>();
+    c.tables.forEach((t, i) => {
+      if (seen.has(t.name)) {
+        ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
+      }
+      seen.add(t.name);
+    });
+    const r = c.retention;
+    if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention'],
+        message: `retention must grow with the tier: dailyDays (${r.dailyDays}) <= weeklyDays (${r.weeklyDays}) <= monthlyDays (${r.monthlyDays})`,
+      });
+    }
+    if (c.objectLock.days > r.dailyDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['objectLock', 'days'],
+        message: `objectLock.days (${c.objectLock.days}) must not exceed retention.dailyDays (${r.dailyDays}): locked daily backups could not expire; lower objectLock.days or raise retention.dailyDays`,
+      });
+    }
+    if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['changeThresholds'],
+        message: `changeThresholds.warningPercent (${c.changeThresholds.warningPercent}) must be below criticalPercent (${c.changeThresholds.criticalPercent})`,
+      });
+    }
+    if (c.targets.rpoMinutes < 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets', 'rpoMinutes'],
+        message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+      });
+    }
+  });
+
+/** A validated config, defaults filled in. */
+export type DrConfig = z.infer<typeof drConfigSchema>;
+/** One table entry of a validated config. */
+export type TableConfig = DrConfig['tables'][number];
+
+/** Thrown when `dr.config.json` is missing, not JSON, or not valid; `problems` lists each one. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} is not a valid dr-stack config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a parsed config object; throws {@link ConfigError} listing every problem. */
+export function parseConfig(raw: unknown, file = 'dr.config.json'): DrConfig {
+  const result = drConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
+    const value = issue.path.length ? valueAt(raw, issue.path as PropertyKey[]) : undefined;
+    const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+    return `${where}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError(file, problems);
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(file = 'dr.config.json'): DrConfig {
+  const resolved = path.resolve(file);
+  if (!fs.existsSync(resolved)) {
+    throw new ConfigError(file, [`file not found at ${resolved}; copy dr.config.json from the repository root or pass --config <file>`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(resolved, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  return parseConfig(raw, file);
+}
+
+function valueAt(obj: unknown, p: PropertyKey[]): unknown {
+  let cur: unknown = obj;
+  for (const k of p) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/** RPO/RTO in force for one table: its own targets over the top-level ones. */
+export function targetsFor(config: DrConfig, tableName: string): { rpoMinutes: number; rtoMinutes: number } {
+  const t = config.tables.find((x) => x.name === tableName);
+  return { ...config.targets, ...(t?.targets ?? {}) };
+}
+
+/** Name of the backup bucket in the primary region (explicit so the CLI can find it). */
+export function backupBucketName(config: DrConfig, account: string): string {
+  return `${config.appName}-backups-${account}-${config.primary.region}`;
+}
+
+/** Name of the replica backup bucket in the recovery region. */
+export function replicaBucketName(config: DrConfig, account: string): string {
+  return `${config.appName}-replica-${account}-${config.recovery.region}`;
+}
+
+/** Stack names, shared by the app, the README and the CLI. */
+export function stackNames(config: DrConfig): { production: string; recovery: string } {
+  return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };
+}
+
+function pascal(s: string): string {
+  return s
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
