@@ -208,6 +208,16 @@ export const drConfigSchema = z
         message: `changeThresholds.warningPercent (${c.changeThresholds.warningPercent}) must be below criticalPercent (${c.changeThresholds.criticalPercent})`,
       });
     }
+    c.dataBuckets.forEach((b, i) => {
+      const replica = dataReplicaBucketName(c, b.name);
+      if (replica.length > 63) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dataBuckets', i, 'name'],
+          message: `bucket "${b.name}" gets the replica "${replica}" in the recovery region, longer than the 63 characters S3 allows; use a bucket name of at most ${63 - (replica.length - b.name.length)} characters`,
+        });
+      }
+    });
     if (c.targets.rpoMinutes < 60) {
       ctx.addIssue({
         code: 'custom',
@@ -284,6 +294,21 @@ export function backupBucketName(config: DrConfig, account: string): string {
 /** Name of the replica backup bucket in the recovery region. */
 export function replicaBucketName(config: DrConfig, account: string): string {
   return `${config.appName}-replica-${account}-${config.recovery.region}`;
+}
+
+/** Name of the recovery-region replica of one data bucket: `<bucket>-dr-<recovery region>`. */
+export function dataReplicaBucketName(config: Pick<DrConfig, 'recovery'>, bucketName: string): string {
+  return `${bucketName}-dr-${config.recovery.region}`;
+}
+
+/** Alias of the replica KMS key in the recovery region (deterministic, so the primary stack can name it). */
+export function replicaKeyAlias(config: Pick<DrConfig, 'appName'>): string {
+  return `alias/${config.appName}-dr-replica`;
+}
+
+/** Name of the AWS Backup vault in the recovery region that receives the copies. */
+export function recoveryVaultName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-recovery`;
 }
 
 /** Stack names, shared by the app, the README and the CLI. */

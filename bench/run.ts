@@ -1,0 +1,179 @@
+/**
+ * `npm run bench [-- --quick] [--rounds N] [--sizes 100000,1000000] [--budget-min 20] [--no-build] [--no-profile] [--out FILE]`
+ * `npm run bench -- --build-only`: measures figures 6 and 7 again, keeps figures 1-5 of
+ * bench/last-run.json, and rewrites BENCHMARKS.md.
+ *
+ * Starts DynamoDB Local and s3rver, seeds one shop-like table (~600-byte orders), measures the
+ * seven figures of issue 6 side by side with their ceilings, and writes BENCHMARKS.md (plus the
+ * raw numbers as bench/last-run.json).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { startLocalServers } from '../cli/support/local-servers';
+import { createDynamoDbClient, createS3Client } from '../lambda/core/clients';
+import { measureBundles, measureSynth } from './build-figures';
+import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate, rate } from './figures';
+import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, parallelBatchWrite, runChild } from './harness';
+import { summarizeProfile } from './profile';
+import { BenchResults, renderReport } from './report';
+
+/** Results are filled in figure by figure. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface Args {
+  quick: boolean;
+  rounds: number;
+  sizes: [number, number];
+  budgetMin: number;
+  build: boolean;
+  buildOnly: boolean;
+  profile: boolean;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const quick = argv.includes('--quick');
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const sizes = (value('--sizes') ?? (quick ? '20000,60000' : '100000,1000000')).split(',').map(Number);
+  if (sizes.length !== 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0) || sizes[0] >= sizes[1]) {
+    throw new Error(`--sizes takes two increasing item counts, e.g. --sizes 100000,1000000 (got "${value('--sizes')}")`);
+  }
+  return {
+    quick,
+    rounds: Number(value('--rounds') ?? (quick ? 3 : 5)),
+    sizes: [sizes[0], sizes[1]],
+    budgetMin: Number(value('--budget-min') ?? 20),
+    build: !argv.includes('--no-build'),
+    buildOnly: argv.includes('--build-only'),
+    profile: !argv.includes('--no-profile'),
+    out: path.resolve(value('--out') ?? path.join(__dirname, '..', 'BENCHMARKS.md')),
+  };
+}
+
+/** Runs `fn`, recording its error instead of losing the other figures. */
+async function figure<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | undefined> {
+  log(`${name}...`);
+  try {
+    return await fn();
+  } catch (e) {
+    const msg = `${name}: ${(e as Error).message.split('\n').slice(0, 3).join(' / ')}`;
+    log(`FAILED ${msg}`);
+    errors.push(msg);
+    return undefined;
+  }
+}
+
+const LAST_RUN = path.join(__dirname, 'last-run.json');
+
+/** Figures 6 and 7 only, merged into the last run's results. */
+async function buildOnly(args: Args): Promise<void> {
+  if (!fs.existsSync(LAST_RUN)) throw new Error(`${LAST_RUN} does not exist: run "npm run bench" (or --quick) once first`);
+  const results = JSON.parse(fs.readFileSync(LAST_RUN, 'utf8')) as Mutable<BenchResults>;
+  const errors = results.errors.filter((e) => !e.startsWith('figure 6') && !e.startsWith('figure 7'));
+  results.errors = errors;
+  results.bundles = await figure('figure 6 (Lambda bundles)', errors, () => measureBundles(args.quick ? 3 : 5));
+  results.synth = await figure('figure 7 (cdk synth)', errors, () => measureSynth(args.quick ? 1 : 3));
+  results.buildMeasuredAt = new Date().toISOString();
+  fs.writeFileSync(LAST_RUN, `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(args.out, renderReport(results));
+  log(`wrote ${args.out}`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.buildOnly) return buildOnly(args);
+  const startedAt = new Date();
+  const facts = machineFacts();
+  const errors: string[] = [];
+  log(`sizes ${args.sizes.join(' / ')}, ${args.rounds} rounds${args.quick ? ' (quick)' : ''}`);
+  const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: args.quick ? '2g' : '8g' });
+  const results: Partial<Mutable<BenchResults>> = { facts, quick: args.quick, rounds: args.rounds, startedAt: startedAt.toISOString(), errors };
+  try {
+    const dynamodb = createDynamoDbClient();
+    const s3 = createS3Client();
+    const bucket = 'dr-bench-backups';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const ctx: BenchContext = { dynamodb, s3, bucket, env: servers.env, segments: 8, concurrency: 16, rounds: args.rounds };
+    results.segments = ctx.segments;
+    results.concurrency = ctx.concurrency;
+    results.itemBytes = itemSize(benchItem(12345));
+
+    const table = 'bench-orders';
+    const [small, requestedLarge] = args.sizes;
+    await createBenchTable(dynamodb, table);
+    log(`seeding ${small} items`);
+    const seedMs = await parallelBatchWrite(dynamodb, table, small, benchItem, 16);
+    results.seed = { items: small, ms: seedMs };
+    log(`seeded at ${Math.round(small / (seedMs / 1000))} items/s`);
+
+    results.backup = await figure('figures 1-2 (backup vs ceiling vs naive)', errors, () => measureBackup(ctx, table, true));
+    const backupId = results.backup?.map((r) => r.engine.backupId).find(Boolean);
+    if (args.profile && results.backup) {
+      results.profiles = {};
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-bench-prof-'));
+      await figure('profile of one engine backup', errors, async () => {
+        await runChild({ mode: 'engine', table, bucket, segments: ctx.segments }, servers.env, ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'backup')]);
+        results.profiles!.backup = summarizeProfile(path.join(dir, 'backup'));
+      });
+      for (const mode of ['restore', 'validate'] as const) {
+        if (!backupId) break;
+        await figure(`profile of one ${mode}`, errors, async () => {
+          const child = { mode, table, bucket, segments: ctx.segments, backupId, suffix: '-profiled', concurrency: ctx.concurrency };
+          await runChild(child, servers.env, ['--cpu-prof', '--cpu-prof-dir', path.join(dir, mode)]);
+          results.profiles![mode] = summarizeProfile(path.join(dir, mode));
+        });
+      }
+      await dropTable(dynamodb, `${table}-profiled`);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (backupId) {
+      results.restore = await figure('figure 4 (restore vs raw BatchWriteItem)', errors, () => measureRestore(ctx, table, backupId));
+      results.validate = await figure('figure 5 (validate vs read+gunzip)', errors, () => measureValidate(ctx, backupId, 4));
+    } else errors.push('figures 4-5: no engine backup succeeded, so there is nothing to restore or validate');
+
+    // Figure 3: memory at the small size (a fresh set of runs) and at the largest size that fits the budget.
+    const memRounds = Math.min(3, args.rounds);
+    const smallMem = await figure(`figure 3 at ${small} items`, errors, () => measureMemory(ctx, table, memRounds));
+    const engineRate = results.backup ? Math.min(...results.backup.map((r) => rate(r.engine))) : 5000;
+    const seedRate = small / (seedMs / 1000);
+    const budgetS = args.budgetMin * 60;
+    // Seconds to top up to n items and back them up once.
+    const cost = (n: number) => (n - small) / seedRate + n / engineRate;
+    let large = requestedLarge;
+    while (large > small && cost(large) > budgetS) large = Math.max(small, Math.floor((large * 0.8) / 10000) * 10000);
+    results.sizes = { small, large, requestedLarge, estimatedLargeSeconds: cost(requestedLarge), budgetSeconds: budgetS };
+    if (large > small) {
+      log(`topping up to ${large} items (requested ${requestedLarge}; estimated ${Math.round(cost(large))} s)`);
+      const topMs = await parallelBatchWrite(dynamodb, table, large - small, (i) => benchItem(small + i), 16);
+      results.seedLarge = { items: large - small, ms: topMs };
+      const largeMem = await figure(`figure 3 at ${large} items`, errors, () => measureMemory(ctx, table, 1));
+      results.memory = { small: smallMem, large: largeMem };
+    } else {
+      errors.push(`figure 3: the larger size does not fit the ${args.budgetMin}-minute budget at the measured rates`);
+      results.memory = { small: smallMem };
+    }
+  } finally {
+    await servers.stop();
+  }
+
+  if (args.build) {
+    results.bundles = await figure('figure 6 (Lambda bundles)', errors, () => measureBundles(args.quick ? 3 : 5));
+    results.synth = await figure('figure 7 (cdk synth)', errors, () => measureSynth(args.quick ? 1 : 3));
+  }
+  results.finishedAt = new Date().toISOString();
+  results.facts = { ...facts, loadavgAtEnd: machineFacts().loadavgAtStart };
+  const full = results as BenchResults;
+  fs.writeFileSync(LAST_RUN, `${JSON.stringify(full, null, 2)}\n`);
+  fs.writeFileSync(args.out, renderReport(full));
+  log(`wrote ${args.out}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

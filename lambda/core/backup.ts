@@ -1,0 +1,248 @@
+/**
+ * A backup run: every table of the run into one backup set, `backups/<tier>/<backupId>/`.
+ *
+ * Order matters: table exports first, `metadata.json` last (the commit marker). A failure
+ * writes `failure.json` and rethrows. A run for a slot (tier + backupId) that already has
+ * `metadata.json` returns it; a slot holding a partial run (killed half-way, or failed) is
+ * cleared and written again, so two runs for the same slot leave one set.
+ */
+import { DescribeContinuousBackupsCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  BackupFailure,
+  BackupMetadata,
+  EngineName,
+  FAILURE_FILE,
+  FORMAT_VERSION,
+  METADATA_FILE,
+  TableBackupRecord,
+  Tier,
+  backupIdFor,
+  backupSetPrefix,
+  tableExportPrefix,
+} from './format';
+import { PENDING_FILE, PendingBackup, PendingExport, startTableExport } from './export-engine';
+import { exportIdFor, writeManifests } from './manifest-writer';
+import { autoSegments, scanTableToS3 } from './scan-engine';
+import { describeTable, DescribedTable } from './schema';
+import { getJsonIfExists, listKeys, putJson } from './s3-io';
+
+/** Engine choice of a run; `auto` picks per table. */
+export type EngineChoice = 'auto' | EngineName;
+
+/** Default table size from which `auto` uses the native export (1 GiB). */
+export const DEFAULT_EXPORT_THRESHOLD_BYTES = 1024 * 1024 * 1024;
+
+/** Options of {@link startBackup} and {@link runBackup}. */
+export interface BackupOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly tables: string[];
+  readonly tier: Tier;
+  /** @default 'auto' - native export where PITR is on and the table is at least exportThresholdBytes, scan otherwise */
+  readonly engine?: EngineChoice;
+  /** Start time; fixes the backupId (the slot). @default - now */
+  readonly now?: Date;
+  /** Parallel Scan segments. @default - autoSegments(table size): 8 to 16 */
+  readonly segments?: number;
+  /** @default 256 MiB of uncompressed JSON per data file */
+  readonly maxFileBytes?: number;
+  /** @default DEFAULT_EXPORT_THRESHOLD_BYTES */
+  readonly exportThresholdBytes?: number;
+  /** Recorded in metadata.json. @default - the DynamoDB client's region */
+  readonly region?: string;
+  /** Progress of the scan engine, per table. */
+  readonly onProgress?: (p: { table: string; items: number; bytes: number }) => void;
+  /** First backoff of the scan engine's own throttling retries, ms. @default 100 */
+  readonly retryBaseMs?: number;
+}
+
+/** What a run produced: a complete set, or a set waiting on native exports. */
+export type BackupRunResult =
+  | { readonly status: 'complete'; readonly metadata: BackupMetadata; /** true when the slot was already complete */ readonly reused: boolean }
+  | { readonly status: 'pending'; readonly pending: PendingBackup };
+
+/** Thrown by {@link runBackup} when tables went to native exports that are still running. */
+export class ExportsPendingError extends Error {
+  constructor(readonly pending: PendingBackup) {
+    super(
+      `native exports started for ${pending.exports.map((e) => e.table).join(', ')} (set ${pending.tier}/${pending.backupId}); ` +
+        'the export-finalizer writes metadata.json when they finish: check with "dr list"',
+    );
+    this.name = 'ExportsPendingError';
+  }
+}
+
+/** Runs a backup and returns its metadata; throws ExportsPendingError when native exports are still running. */
+export async function runBackup(opts: BackupOptions): Promise<BackupMetadata> {
+  const result = await startBackup(opts);
+  if (result.status === 'pending') throw new ExportsPendingError(result.pending);
+  return result.metadata;
+}
+
+/** Runs a backup: scans finish here; native exports are started and left to the finalizer. */
+export async function startBackup(opts: BackupOptions): Promise<BackupRunResult> {
+  if (opts.tables.length === 0) throw new Error('no tables to back up: list them in the config ("tables") or pass --tables');
+  const started = opts.now ?? new Date();
+  const backupId = backupIdFor(started);
+  const prefix = backupSetPrefix(opts.tier, backupId);
+  const existing = await getJsonIfExists<BackupMetadata>(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`);
+  if (existing?.success === true) return { status: 'complete', metadata: existing, reused: true };
+  const pending = await getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`);
+  if (pending) return { status: 'pending', pending };
+  await clearPrefix(opts.s3, opts.bucket, prefix);
+
+  let currentTable: string | undefined;
+  try {
+    const region = opts.region ?? (await opts.dynamodb.config.region());
+    const scanned: Record<string, TableBackupRecord> = {};
+    const exports: PendingExport[] = [];
+    for (const table of opts.tables) {
+      currentTable = table;
+      const described = await describeTable(opts.dynamodb, table);
+      const engine = await chooseEngine(opts, described);
+      if (engine === 'scan') {
+        scanned[table] = await scanTable(opts, described, table, backupId, started);
+      } else {
+        const tableArn = described.description.TableArn!;
+        const exportArn = await startTableExport({ dynamodb: opts.dynamodb, bucket: opts.bucket, tier: opts.tier, backupId, table, tableArn, exportTime: started });
+        exports.push({ table, exportArn, s3Prefix: tableExportPrefix(opts.tier, backupId, table), schema: described.schema });
+      }
+    }
+    currentTable = undefined;
+    const source = { region, bucket: opts.bucket };
+    if (exports.length > 0) {
+      const p: PendingBackup = { formatVersion: FORMAT_VERSION, backupId, tier: opts.tier, startedAt: started.toISOString(), exportTime: started.toISOString(), tables: [...opts.tables], exports, scanned, source };
+      await putJson(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`, p);
+      return { status: 'pending', pending: p };
+    }
+    const metadata = buildMetadata({ backupId, tier: opts.tier, started, exportTime: started, tables: opts.tables, records: scanned, source, completed: new Date() });
+    // The commit marker, strictly last.
+    await putJson(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`, metadata);
+    return { status: 'complete', metadata, reused: false };
+  } catch (e) {
+    await writeFailure(opts.s3, opts.bucket, { tier: opts.tier, backupId, started, reason: (e as Error).message ?? String(e), table: currentTable });
+    throw e;
+  }
+}
+
+async function scanTable(opts: BackupOptions, described: DescribedTable, table: string, backupId: string, exportTime: Date): Promise<TableBackupRecord> {
+  const exportId = exportIdFor(exportTime, backupId, table);
+  const s3Prefix = tableExportPrefix(opts.tier, backupId, table);
+  const exportFolder = `${s3Prefix}/AWSDynamoDB/${exportId}/`;
+  const startTime = new Date();
+  const result = await scanTableToS3({
+    dynamodb: opts.dynamodb,
+    s3: opts.s3,
+    bucket: opts.bucket,
+    table,
+    exportFolder,
+    segments: opts.segments && opts.segments > 0 ? opts.segments : autoSegments(described.description.TableSizeBytes ?? 0),
+    maxFileBytes: opts.maxFileBytes,
+    retryBaseMs: opts.retryBaseMs,
+    onProgress: opts.onProgress,
+  });
+  await writeManifests({
+    s3: opts.s3,
+    bucket: opts.bucket,
+    exportFolder,
+    s3Prefix,
+    exportId,
+    tableArn: described.description.TableArn ?? `arn:aws:dynamodb:::table/${table}`,
+    tableId: described.description.TableId ?? '',
+    exportTime,
+    startTime,
+    endTime: new Date(),
+    itemCount: result.itemCount,
+    billedSizeBytes: result.bytes,
+    entries: result.manifestEntries,
+  });
+  return { table, engine: 'scan', schema: described.schema, exportFolder, itemCount: result.itemCount, bytes: result.bytes, storedBytes: result.storedBytes, files: result.files };
+}
+
+/** The engine for one table: as asked, or for `auto` export when PITR is on and the table is big enough. */
+async function chooseEngine(opts: BackupOptions, described: DescribedTable): Promise<EngineName> {
+  const engine = opts.engine ?? 'auto';
+  if (engine !== 'auto') return engine;
+  const size = described.description.TableSizeBytes ?? 0;
+  if (size < (opts.exportThresholdBytes ?? DEFAULT_EXPORT_THRESHOLD_BYTES)) return 'scan';
+  return (await pitrEnabled(opts.dynamodb, described.description.TableName!)) ? 'export' : 'scan';
+}
+
+/** True when PITR is on; false when off or when the API is missing (DynamoDB Local). */
+export async function pitrEnabled(dynamodb: DynamoDBClient, table: string): Promise<boolean> {
+  try {
+    const res = await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: table }));
+    return res.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED';
+  } catch {
+    return false;
+  }
+}
+
+/** Inputs of {@link buildMetadata}. */
+export interface BuildMetadataInput {
+  readonly backupId: string;
+  readonly tier: Tier;
+  readonly started: Date;
+  readonly completed: Date;
+  readonly exportTime: Date;
+  readonly tables: readonly string[];
+  readonly records: Record<string, TableBackupRecord>;
+  readonly source: { readonly region: string; readonly bucket: string };
+}
+
+/** metadata.json from the table records of a finished run. */
+export function buildMetadata(i: BuildMetadataInput): BackupMetadata {
+  const recs = i.tables.map((t) => {
+    const r = i.records[t];
+    if (!r) throw new Error(`internal: no record for table "${t}"`);
+    return r;
+  });
+  const engines = new Set(recs.map((r) => r.engine));
+  return {
+    formatVersion: FORMAT_VERSION,
+    backupId: i.backupId,
+    tier: i.tier,
+    engine: engines.size === 1 ? [...engines][0] : 'mixed',
+    startedAt: i.started.toISOString(),
+    completedAt: i.completed.toISOString(),
+    exportTime: i.exportTime.toISOString(),
+    tables: [...i.tables],
+    recordCounts: Object.fromEntries(recs.map((r) => [r.table, r.itemCount])),
+    totalRecords: recs.reduce((s, r) => s + r.itemCount, 0),
+    bytes: Object.fromEntries(recs.map((r) => [r.table, r.bytes])),
+    totalBytes: recs.reduce((s, r) => s + r.bytes, 0),
+    success: true,
+    durationMs: i.completed.getTime() - i.started.getTime(),
+    tableDetails: Object.fromEntries(recs.map((r) => [r.table, r])),
+    source: i.source,
+  };
+}
+
+/** Writes failure.json; never throws (the original error matters more). */
+export async function writeFailure(s3: S3Client, bucket: string, f: { tier: Tier; backupId: string; started: Date; reason: string; table?: string }): Promise<void> {
+  const failure: BackupFailure = {
+    formatVersion: FORMAT_VERSION,
+    backupId: f.backupId,
+    tier: f.tier,
+    startedAt: f.started.toISOString(),
+    failedAt: new Date().toISOString(),
+    success: false,
+    reason: f.reason,
+    ...(f.table ? { table: f.table } : {}),
+  };
+  try {
+    await putJson(s3, bucket, `${backupSetPrefix(f.tier, f.backupId)}${FAILURE_FILE}`, failure);
+  } catch {
+    // S3 itself may be what failed; the thrown error still reaches Lambda, logs and alarms.
+  }
+}
+
+/** Deletes what a killed or failed run left in a slot (8 deletes at a time). */
+async function clearPrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+  const keys = await listKeys(s3, bucket, prefix);
+  for (let i = 0; i < keys.length; i += 8) {
+    await Promise.all(keys.slice(i, i + 8).map((Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }))));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The weekly restore test: latest complete set in the (replica) bucket -> validate -> restore
+ * into scratch tables -> compare counts and a sample of item hashes with the backup -> delete
+ * the scratch tables (also when a step failed). The duration is the measured RTO; the age of
+ * the restored data the measured RPO.
+ */
+import { createHash } from 'node:crypto';
+import { AttributeValue, DeleteTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { resolveBackupSet } from './catalog';
+import { toJsonItem } from './dynamodb-json';
+import { readExportItems } from './reader';
+import { restoreBackupSet, RestoreReport } from './restore';
+import { isTableMissing } from './restore-tables';
+
+/** Options of {@link runRestoreTest}. */
+export interface RestoreTestOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** Items per table whose hashes are compared. @default 100 */
+  readonly sampleSize?: number;
+  /** @default - now */
+  readonly now?: Date;
+}
+
+/** The result of a passed restore test. */
+export interface RestoreTestResult {
+  readonly backupId: string;
+  readonly tables: { readonly source: string; readonly target: string; readonly items: number; readonly sampled: number }[];
+  /** Start to verified tables: the measured RTO. */
+  readonly durationSeconds: number;
+  /** now - the set's exportTime: the measured RPO. */
+  readonly dataAgeMinutes: number;
+  readonly scratchTablesDeleted: string[];
+}
+
+/** Canonical JSON of an item (sorted keys, sorted sets), hashed: equal items, equal hashes. */
+export function itemHash(item: Record<string, AttributeValue>): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, ['SS', 'NS', 'BS'].includes(k) && Array.isArray(o[k]) ? [...(o[k] as string[])].sort() : canon(o[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(toJsonItem(item)))).digest('hex');
+}
+
+/** Up to `size` items of a stream, uniformly chosen (reservoir sampling: bounded memory). */
+async function sampleItems(items: AsyncIterable<Record<string, AttributeValue>>, size: number): Promise<Record<string, AttributeValue>[]> {
+  const sample: Record<string, AttributeValue>[] = [];
+  let seen = 0;
+  for await (const item of items) {
+    seen++;
+    if (sample.length < size) sample.push(item);
+    else {
+      const j = Math.floor(Math.random() * seen);
+      if (j < size) sample[j] = item;
+    }
+  }
+  return sample;
+}
+
+/** Deletes scratch tables; returns those deleted and the errors of the others. */
+export async function deleteScratchTables(dynamodb: DynamoDBClient, tables: string[]): Promise<{ deleted: string[]; errors: string[] }> {
+  const deleted: string[] = [];
+  const errors: string[] = [];
+  for (const t of tables) {
+    try {
+      await dynamodb.send(new DeleteTableCommand({ TableName: t }));
+      deleted.push(t);
+    } catch (e) {
+      if (!isTableMissing(e)) errors.push(`could not delete scratch table "${t}": ${(e as Error).message}`);
+    }
+  }
+  return { deleted, errors };
+}
+
+/** Runs one restore test; throws (after cleaning up) when anything does not match. */
+export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreTestResult> {
+  const t0 = Date.now();
+  const now = opts.now ?? new Date();
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: 'latest' });
+  const md = set.metadata!;
+  const suffix = `-drtest-${now.getTime()}`;
+  const scratch = md.tables.map((t) => `${t}${suffix}`);
+  let failure: unknown;
+  let report: RestoreReport | undefined;
+  const tables: RestoreTestResult['tables'][number][] = [];
+  try {
+    report = await restoreBackupSet({ dynamodb: opts.dynamodb, s3: opts.s3, bucket: opts.bucket, ref: `${set.tier}/${set.backupId}`, suffix, protect: false });
+    for (const t of report.tables) {
+      const td = md.tableDetails[t.source];
+      const keys = td.schema.keySchema.map((k) => k.AttributeName);
+      const sample = await sampleItems(readExportItems({ s3: opts.s3, bucket: opts.bucket, exportFolder: td.exportFolder }), opts.sampleSize ?? 100);
+      for (const item of sample) {
+        const Key = Object.fromEntries(keys.map((k) => [k, item[k]]));
+        const got = (await opts.dynamodb.send(new GetItemCommand({ TableName: t.target, Key, ConsistentRead: true }))).Item;
+        if (!got) throw new Error(`restore test: item ${JSON.stringify(toJsonItem(Key))} of "${t.source}" is missing from "${t.target}"`);
+        if (itemHash(got) !== itemHash(item)) throw new Error(`restore test: item ${JSON.stringify(toJsonItem(Key))} of "${t.source}" differs from the backup`);
+      }
+      tables.push({ source: t.source, target: t.target, items: t.verifiedItems, sampled: sample.length });
+    }
+  } catch (e) {
+    failure = e;
+  }
+  const cleanup = await deleteScratchTables(opts.dynamodb, scratch);
+  if (failure) {
+    const extra = cleanup.errors.length ? ` (and cleanup failed: ${cleanup.errors.join('; ')})` : '';
+    throw new Error(`restore test of ${set.tier}/${set.backupId} failed: ${(failure as Error).message ?? String(failure)}${extra}`);
+  }
+  if (cleanup.errors.length) throw new Error(`restore test of ${set.tier}/${set.backupId} passed but left scratch tables behind: ${cleanup.errors.join('; ')}`);
+  return {
+    backupId: md.backupId,
+    tables,
+    durationSeconds: (Date.now() - t0) / 1000,
+    dataAgeMinutes: (now.getTime() - new Date(md.exportTime).getTime()) / 60000,
+    scratchTablesDeleted: cleanup.deleted,
+  };
+}

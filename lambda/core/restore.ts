@@ -1,0 +1,281 @@
+/**
+ * Restore of a backup set into DynamoDB: validate first, refuse an invalid or incomplete set,
+ * check every target before writing anything, create the tables from the saved schema, stream
+ * the items in with parallel BatchWriteItem, turn protection on, verify the counts.
+ *
+ * Memory is bounded: items stream from S3 line by line and at most `concurrency` batches of 25
+ * are in flight.
+ */
+import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { BackupMetadata } from './format';
+import { resolveBackupSet } from './catalog';
+import { checkDataFile, validateBackupSet, ValidationProblem } from './validate';
+import { findExportFolder, readExportItems, readManifest } from './reader';
+import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './restore-tables';
+
+/** Suffix of restored tables unless told otherwise. */
+export const DEFAULT_RESTORE_SUFFIX = '-restored';
+/** BatchWriteItem's maximum. */
+const BATCH_SIZE = 25;
+
+/** Thrown when a restore is refused; nothing was written. */
+export class RestoreRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly problems: ValidationProblem[] = [],
+  ) {
+    super(problems.length ? `${message}\n${problems.map((p) => `  - ${p.object ? `${p.object}: ` : ''}${p.message}`).join('\n')}` : message);
+    this.name = 'RestoreRefusedError';
+  }
+}
+
+/** Progress of one table's load. */
+export interface RestoreProgress {
+  readonly table: string;
+  readonly target: string;
+  readonly items: number;
+  readonly total: number;
+}
+
+/** Options of {@link restoreBackupSet}. */
+export interface RestoreOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** backupId, `<tier>/<backupId>` or `latest`. */
+  readonly ref: string;
+  /** @default - every table of the set */
+  readonly tables?: string[];
+  /** @default DEFAULT_RESTORE_SUFFIX */
+  readonly suffix?: string;
+  /** Write into the original (existing, EMPTY) tables instead of new ones. Excludes suffix. @default false */
+  readonly intoExisting?: boolean;
+  /** Batches in flight per table. @default 16 */
+  readonly concurrency?: number;
+  /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
+  readonly protect?: boolean;
+  readonly onProgress?: (p: RestoreProgress) => void;
+}
+
+/** One table of a restore plan. */
+export interface RestorePlanTable {
+  readonly source: string;
+  readonly target: string;
+  readonly items: number;
+  readonly action: 'create' | 'into-existing';
+}
+
+/** What a restore would do. */
+export interface RestorePlan {
+  readonly backupId: string;
+  readonly tier: string;
+  readonly exportTime: string;
+  readonly tables: RestorePlanTable[];
+}
+
+/** One restored table. */
+export interface RestoredTable extends RestorePlanTable {
+  readonly verifiedItems: number;
+  readonly durationMs: number;
+}
+
+/** The result of {@link restoreBackupSet}. */
+export interface RestoreReport {
+  readonly backupId: string;
+  readonly tier: string;
+  /** The recovery point of the data restored. */
+  readonly exportTime: string;
+  readonly tables: RestoredTable[];
+  readonly warnings: string[];
+  readonly durationMs: number;
+}
+
+/** Target name of a table. */
+function targetName(table: string, opts: Pick<RestoreOptions, 'suffix' | 'intoExisting'>): string {
+  if (opts.intoExisting) return table;
+  const suffix = opts.suffix ?? DEFAULT_RESTORE_SUFFIX;
+  if (!suffix) throw new RestoreRefusedError('the suffix is empty: that would write into the original table; use --into-existing for that (it must be empty)');
+  return `${table}${suffix}`;
+}
+
+/** The tables of a restore, checked against the set. */
+function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
+  const chosen = tables?.length ? tables : metadata.tables;
+  const unknown = chosen.filter((t) => !metadata.tables.includes(t));
+  if (unknown.length) throw new RestoreRefusedError(`table(s) ${unknown.join(', ')} are not in backup set ${metadata.backupId} (it holds ${metadata.tables.join(', ')})`);
+  return chosen;
+}
+
+/** What a restore would do, read-only (for `dr restore` without --confirm). Refuses what restore would refuse except validation. */
+export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
+  if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref });
+  if (set.status !== 'complete' || !set.metadata) throw new RestoreRefusedError(`backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`);
+  const md = set.metadata;
+  const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => ({
+    source: t,
+    target: targetName(t, opts),
+    items: md.recordCounts[t] ?? md.tableDetails[t].itemCount,
+    action: opts.intoExisting ? 'into-existing' : 'create',
+  }));
+  return { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
+}
+
+/** Refuses targets that exist (new tables) or are missing / not empty (--into-existing). */
+async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExisting: boolean): Promise<void> {
+  for (const t of plan.tables) {
+    const exists = await tableExists(dynamodb, t.target);
+    if (intoExisting) {
+      if (!exists) throw new RestoreRefusedError(`table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`);
+      if (await tableHasItems(dynamodb, t.target)) {
+        throw new RestoreRefusedError(`table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`);
+      }
+    } else if (exists) {
+      throw new RestoreRefusedError(`table "${t.target}" already exists: nothing was written; choose another --suffix, or delete it first`);
+    }
+  }
+}
+
+/** Restores a backup set. Throws RestoreRefusedError (nothing written) for an invalid set or bad target. */
+export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreReport> {
+  const t0 = Date.now();
+  const plan = await planRestore(opts);
+  const report = await validateBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}`, tables: plan.tables.map((t) => t.source) });
+  if (!report.valid) throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
+  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
+  const md = set.metadata!;
+  const warnings: string[] = [];
+  const tables: RestoredTable[] = [];
+  for (const t of plan.tables) {
+    const td = md.tableDetails[t.source];
+    const started = Date.now();
+    if (!opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
+    const written = await writeItems(opts.dynamodb, t.target, readExportItems({ s3: opts.s3, bucket: opts.bucket, exportFolder: td.exportFolder }), {
+      concurrency: opts.concurrency,
+      onItems: (items) => opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items }),
+    });
+    if (!opts.intoExisting && opts.protect !== false) warnings.push(...(await protectTable(opts.dynamodb, t.target)));
+    const verifiedItems = await countItems(opts.dynamodb, t.target);
+    if (verifiedItems !== t.items || written !== t.items) {
+      throw new Error(`restore of "${t.source}" into "${t.target}" is incomplete: ${verifiedItems} items in the table, ${written} written, ${t.items} in the backup`);
+    }
+    tables.push({ ...t, verifiedItems, durationMs: Date.now() - started });
+  }
+  return { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables, warnings, durationMs: Date.now() - t0 };
+}
+
+/** Options of {@link writeItems}. */
+export interface WriteItemsOptions {
+  /** @default 16 */
+  readonly concurrency?: number;
+  /** Retries of unprocessed items per batch. @default 12 */
+  readonly maxRetries?: number;
+  /** First backoff, ms. @default 50 */
+  readonly baseDelayMs?: number;
+  /** Called with the running total after each batch. */
+  readonly onItems?: (written: number) => void;
+}
+
+/** Writes items with parallel BatchWriteItem (25 per batch), retrying unprocessed items with backoff. Returns the count. */
+export async function writeItems(dynamodb: DynamoDBClient, table: string, items: AsyncIterable<Record<string, AttributeValue>>, opts: WriteItemsOptions = {}): Promise<number> {
+  const concurrency = opts.concurrency ?? 16;
+  const inFlight = new Set<Promise<void>>();
+  let written = 0;
+  let failure: unknown;
+  const launch = (batch: Record<string, AttributeValue>[]) => {
+    const p = writeBatch(dynamodb, table, batch, opts.maxRetries ?? 12, opts.baseDelayMs ?? 50)
+      .then(() => {
+        written += batch.length;
+        opts.onItems?.(written);
+      })
+      .catch((e) => {
+        failure ??= e;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  let batch: Record<string, AttributeValue>[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length < BATCH_SIZE) continue;
+    launch(batch);
+    batch = [];
+    // Backpressure: the reader waits while `concurrency` batches are in flight.
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (failure) break;
+  }
+  if (batch.length && !failure) launch(batch);
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return written;
+}
+
+async function writeBatch(dynamodb: DynamoDBClient, table: string, items: Record<string, AttributeValue>[], maxRetries: number, baseDelayMs: number): Promise<void> {
+  let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
+  for (let attempt = 0; requests.length; attempt++) {
+    if (attempt > maxRetries) throw new Error(`BatchWriteItem into "${table}": ${requests.length} items still unprocessed after ${maxRetries} retries (throttled: raise capacity or lower --concurrency)`);
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(10000, baseDelayMs * 2 ** attempt)));
+    const res = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+    requests = res.UnprocessedItems?.[table] ?? [];
+  }
+}
+
+/** Options of {@link restoreFromExport}. */
+export interface RestoreFromExportOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** The prefix the export was requested with (holds `AWSDynamoDB/<exportId>/`), or the export folder itself. */
+  readonly prefix: string;
+  /** Existing, empty table to load (a bare native export carries no schema). */
+  readonly target: string;
+  /** @default false - only validate and plan */
+  readonly write?: boolean;
+  readonly concurrency?: number;
+  readonly onProgress?: (p: RestoreProgress) => void;
+}
+
+/** The result of {@link restoreFromExport}. */
+export interface RestoreFromExportReport {
+  readonly exportFolder: string;
+  readonly exportTime: string;
+  readonly target: string;
+  readonly items: number;
+  readonly verifiedItems?: number;
+  readonly written: boolean;
+}
+
+/**
+ * Loads a bare AWS native export folder (no metadata.json: exported by hand, or by another
+ * tool) into an existing EMPTY table. Every data file is checked first (md5 against the
+ * manifest, counts, DynamoDB JSON); there is no sha256 or schema to check.
+ */
+export async function restoreFromExport(opts: RestoreFromExportOptions): Promise<RestoreFromExportReport> {
+  const prefix = opts.prefix.replace(/^\/+/, '');
+  const folder = /AWSDynamoDB\/[^/]+\/?$/.test(prefix) ? prefix.replace(/\/?$/, '/') : await findExportFolder(opts.s3, opts.bucket, prefix);
+  const manifest = await readManifest(opts.s3, opts.bucket, folder);
+  const problems: ValidationProblem[] = [];
+  let items = 0;
+  for (const e of manifest.entries) {
+    const c = await checkDataFile(opts.s3, opts.bucket, e);
+    problems.push(...c.problems);
+    items += c.items;
+  }
+  if (items !== manifest.summary.itemCount) problems.push({ object: `s3://${opts.bucket}/${folder}manifest-summary.json`, message: `${items} items read, manifest says ${manifest.summary.itemCount}` });
+  if (problems.length) throw new RestoreRefusedError(`export s3://${opts.bucket}/${folder} failed validation: restore refused, nothing written`, problems);
+  if (!(await tableExists(opts.dynamodb, opts.target))) {
+    throw new RestoreRefusedError(`table "${opts.target}" does not exist: a native export carries no schema, so create the table first (same keys as the source), then run again`);
+  }
+  if (await tableHasItems(opts.dynamodb, opts.target)) throw new RestoreRefusedError(`table "${opts.target}" is not empty: an export is only loaded into an empty table (nothing was written)`);
+  const base = { exportFolder: folder, exportTime: manifest.summary.exportTime, target: opts.target, items };
+  if (!opts.write) return { ...base, written: false };
+  await writeItems(opts.dynamodb, opts.target, readExportItems({ s3: opts.s3, bucket: opts.bucket, exportFolder: folder }), {
+    concurrency: opts.concurrency,
+    onItems: (n) => opts.onProgress?.({ table: folder, target: opts.target, items: n, total: items }),
+  });
+  const verifiedItems = await countItems(opts.dynamodb, opts.target);
+  if (verifiedItems !== items) throw new Error(`load of ${folder} into "${opts.target}" is incomplete: ${verifiedItems} items in the table, ${items} in the export`);
+  return { ...base, verifiedItems, written: true };
+}

@@ -1,0 +1,213 @@
+/**
+ * Validation of a backup set: every data file is read back and checked against metadata.json
+ * (sha256, item count) and the export manifest (md5, item count); every line must parse as
+ * DynamoDB JSON; the schema must be present; counts are compared with the previous complete
+ * set (drift over 25% is a warning, not a failure: shops do grow).
+ */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from './format';
+import { BackupSetSummary, listBackupSets, resolveBackupSet } from './catalog';
+import { openDataFile, parseExportLine, readManifest } from './reader';
+import { isNotFound } from './s3-io';
+
+/** Drift of count or size against the previous set above which validate warns. */
+export const DRIFT_WARNING_PERCENT = 25;
+/** Files read at once. */
+const FILE_CONCURRENCY = 4;
+
+/** One thing wrong, naming the object when there is one. */
+export interface ValidationProblem {
+  /** `s3://bucket/key` of the bad object. */
+  readonly object?: string;
+  readonly message: string;
+}
+
+/** Per table: what was read back. */
+export interface TableValidation {
+  readonly table: string;
+  readonly items: number;
+  readonly files: number;
+  readonly storedBytes: number;
+}
+
+/** The result of {@link validateBackupSet}. */
+export interface ValidationReport {
+  readonly backupId: string;
+  readonly tier: string;
+  readonly status: BackupSetSummary['status'];
+  readonly valid: boolean;
+  readonly problems: ValidationProblem[];
+  readonly warnings: string[];
+  readonly tables: TableValidation[];
+  /** The complete set compared with, if any. */
+  readonly previousBackupId?: string;
+  readonly durationMs: number;
+}
+
+/** Options of {@link validateBackupSet}. */
+export interface ValidateOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** backupId, `<tier>/<backupId>` or `latest`. */
+  readonly ref: string;
+  /** Only these tables. @default - every table of the set */
+  readonly tables?: string[];
+}
+
+/**
+ * Throws a clear message when the bucket does not exist, is in another region, or holds no
+ * `backups/` prefix (not a dr-stack backup bucket).
+ */
+export async function assertBackupBucket(s3: S3Client, bucket: string): Promise<void> {
+  let count = 0;
+  try {
+    count = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: BACKUPS_PREFIX, MaxKeys: 1 }))).KeyCount ?? 0;
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NoSuchBucket') throw new Error(`bucket "${bucket}" does not exist: check --bucket / DR_BACKUP_BUCKET (stack output "BackupBucketName")`);
+    if (err.name === 'PermanentRedirect' || err.name === 'AuthorizationHeaderMalformed' || err.$metadata?.httpStatusCode === 301) {
+      throw new Error(`bucket "${bucket}" is in another region than the one used: pass --region <the bucket's region>`);
+    }
+    throw e;
+  }
+  if (count === 0) throw new Error(`s3://${bucket} holds nothing under "${BACKUPS_PREFIX}": it is not a dr-stack backup bucket, or no backup ran yet (check --bucket, then "dr list")`);
+}
+
+const s3url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+
+/** Validates one backup set. Never throws for a bad set: the report says what is wrong. */
+export async function validateBackupSet(opts: ValidateOptions): Promise<ValidationReport> {
+  const t0 = Date.now();
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref });
+  const problems: ValidationProblem[] = [];
+  const warnings: string[] = [];
+  const tables: TableValidation[] = [];
+  const base = { backupId: set.backupId, tier: set.tier, status: set.status };
+  if (set.status !== 'complete' || !set.metadata) {
+    const why = set.status === 'failed' ? `the backup run failed: ${set.failure?.reason ?? 'see failure.json'}` : 'metadata.json is missing: the run did not finish (or is still running)';
+    problems.push({ object: s3url(opts.bucket, `${set.prefix}${set.status === 'failed' ? FAILURE_FILE : METADATA_FILE}`), message: `set ${set.tier}/${set.backupId} is ${set.status}: ${why}` });
+    return { ...base, valid: false, problems, warnings, tables, durationMs: Date.now() - t0 };
+  }
+  const metadata = set.metadata;
+  const wanted = opts.tables ?? metadata.tables;
+  for (const t of wanted) {
+    const td = metadata.tableDetails?.[t];
+    if (!td) {
+      problems.push({ object: s3url(opts.bucket, `${set.prefix}${METADATA_FILE}`), message: `table "${t}" is not in this set (it holds ${metadata.tables.join(', ')})` });
+      continue;
+    }
+    tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems));
+  }
+  const previous = await previousComplete(opts.s3, opts.bucket, set);
+  if (previous?.metadata) warnings.push(...driftWarnings(metadata, previous.metadata));
+  return { ...base, valid: problems.length === 0, problems, warnings, tables, previousBackupId: previous?.backupId, durationMs: Date.now() - t0 };
+}
+
+async function validateTable(s3: S3Client, bucket: string, metadata: BackupMetadata, td: TableBackupRecord, problems: ValidationProblem[]): Promise<TableValidation> {
+  const result = { table: td.table, items: 0, files: 0, storedBytes: 0 };
+  if (!td.schema?.keySchema?.length || !td.schema.attributeDefinitions?.length) {
+    problems.push({ message: `table "${td.table}": the saved schema (key schema, attribute definitions) is missing from metadata.json` });
+  }
+  let entries: ManifestFileEntry[];
+  try {
+    const manifest = await readManifest(s3, bucket, td.exportFolder);
+    entries = manifest.entries;
+    if (manifest.summary.itemCount !== td.itemCount) {
+      problems.push({ object: s3url(bucket, `${td.exportFolder}manifest-summary.json`), message: `table "${td.table}": manifest says ${manifest.summary.itemCount} items, metadata.json ${td.itemCount}` });
+    }
+  } catch (e) {
+    problems.push({ object: s3url(bucket, td.exportFolder), message: `table "${td.table}": manifest unreadable: ${(e as Error).message}` });
+    return result;
+  }
+  if ((metadata.recordCounts?.[td.table] ?? td.itemCount) !== td.itemCount) {
+    problems.push({ message: `table "${td.table}": recordCounts says ${metadata.recordCounts[td.table]}, tableDetails ${td.itemCount}` });
+  }
+  const byKey = new Map(td.files.map((f) => [f.key, f]));
+  for (const e of entries) if (!byKey.has(e.dataFileS3Key)) problems.push({ object: s3url(bucket, e.dataFileS3Key), message: 'data file is in the manifest but not in metadata.json' });
+  const manifestKeys = new Set(entries.map((e) => e.dataFileS3Key));
+  for (const f of td.files) if (!manifestKeys.has(f.key)) problems.push({ object: s3url(bucket, f.key), message: 'data file is in metadata.json but not in the manifest' });
+  for (let i = 0; i < entries.length; i += FILE_CONCURRENCY) {
+    const checks = await Promise.all(entries.slice(i, i + FILE_CONCURRENCY).map((e) => checkDataFile(s3, bucket, e, byKey.get(e.dataFileS3Key))));
+    for (const c of checks) {
+      problems.push(...c.problems);
+      result.items += c.items;
+      result.files += 1;
+      result.storedBytes += c.bytes;
+    }
+  }
+  if (result.items !== td.itemCount) problems.push({ message: `table "${td.table}": read back ${result.items} items, metadata.json says ${td.itemCount}` });
+  return result;
+}
+
+/** What reading one data file back found. */
+export interface DataFileCheck {
+  readonly items: number;
+  readonly bytes: number;
+  readonly problems: ValidationProblem[];
+}
+
+/**
+ * Reads one data file back: gunzip, parse every line, count, and compare md5 with the manifest
+ * entry and sha256/size/count with metadata.json's record (when there is one: a bare native
+ * export has none).
+ */
+export async function checkDataFile(s3: S3Client, bucket: string, entry: ManifestFileEntry, record?: DataFileRecord): Promise<DataFileCheck> {
+  const object = s3url(bucket, entry.dataFileS3Key);
+  const problems: ValidationProblem[] = [];
+  let items = 0;
+  let badLines = 0;
+  let firstBad = '';
+  let file;
+  try {
+    file = await openDataFile(s3, bucket, entry.dataFileS3Key);
+  } catch (e) {
+    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${(e as Error).message}` }] };
+  }
+  try {
+    for await (const line of file.lines) {
+      items++;
+      try {
+        parseExportLine(line);
+      } catch (e) {
+        badLines++;
+        firstBad ||= `line ${items}: ${(e as Error).message}`;
+      }
+    }
+  } catch (e) {
+    // A truncated or corrupted gzip stream: the checksums below say the same, this says why.
+    problems.push({ object, message: `data file cannot be read to the end (truncated or corrupt): ${(e as Error).message.replace(/^s3:\/\/\S+: /, '')}` });
+  }
+  if (badLines) problems.push({ object, message: `${badLines} line(s) are not DynamoDB JSON (first: ${firstBad})` });
+  const d = file.digest();
+  if (entry.md5Checksum && d.md5Base64 !== entry.md5Checksum) problems.push({ object, message: `md5 ${d.md5Base64} differs from the manifest's ${entry.md5Checksum}` });
+  if (record && d.sha256Hex !== record.sha256) problems.push({ object, message: `sha256 differs from metadata.json (${d.bytes} bytes read, ${record.bytes} recorded)` });
+  if (items !== entry.itemCount) problems.push({ object, message: `${items} items read, manifest says ${entry.itemCount}` });
+  if (record && record.itemCount !== entry.itemCount) problems.push({ object, message: `metadata.json says ${record.itemCount} items, manifest ${entry.itemCount}` });
+  return { items, bytes: d.bytes, problems };
+}
+
+async function previousComplete(s3: S3Client, bucket: string, set: BackupSetSummary): Promise<BackupSetSummary | undefined> {
+  const older = await listBackupSets({ s3, bucket, before: set.startedAt });
+  return older.find((s) => s.status === 'complete' && s.backupId !== set.backupId);
+}
+
+/** Percent change, or undefined when the previous value is 0. */
+function changePercent(now: number, before: number): number | undefined {
+  return before > 0 ? (Math.abs(now - before) / before) * 100 : undefined;
+}
+
+/** Warnings for tables whose item count or size moved more than 25% since the previous set. */
+export function driftWarnings(current: BackupMetadata, previous: BackupMetadata): string[] {
+  const out: string[] = [];
+  for (const t of current.tables) {
+    const pc = previous.recordCounts?.[t];
+    if (pc === undefined) continue;
+    const dc = changePercent(current.recordCounts[t] ?? 0, pc);
+    if (dc !== undefined && dc > DRIFT_WARNING_PERCENT) {
+      out.push(`table "${t}": ${current.recordCounts[t]} items vs ${pc} in ${previous.backupId} (${dc.toFixed(0)}% change, over ${DRIFT_WARNING_PERCENT}%)`);
+    }
+    const ds = changePercent(current.bytes?.[t] ?? 0, previous.bytes?.[t] ?? 0);
+    if (ds !== undefined && ds > DRIFT_WARNING_PERCENT) out.push(`table "${t}": size ${current.bytes[t]} bytes vs ${previous.bytes[t]} in ${previous.backupId} (${ds.toFixed(0)}% change)`);
+  }
+  return out;
+}

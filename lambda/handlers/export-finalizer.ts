@@ -1,0 +1,42 @@
+/**
+ * Scheduled every 5 minutes: completes backup sets whose native exports have finished
+ * (pending.json -> metadata.json) or failed (failure.json). Env: APP_NAME, BACKUP_BUCKET.
+ * Emits the backup metrics for the sets it completes or fails; throws when a set failed, so
+ * the failure reaches Lambda errors and alarms.
+ */
+import { listBackupSets } from '../core/catalog';
+import { createDynamoDbClient, createS3Client } from '../core/clients';
+import { finalizePendingBackups, FinalizeOutcome } from '../core/export-finalize';
+import { failureMetrics, successMetrics } from '../core/backup-metrics';
+import type { Tier } from '../core/format';
+import { toEmfLines } from '../shared/metrics';
+
+const dynamodb = createDynamoDbClient();
+const s3 = createS3Client();
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set: the stack sets it on the export-finalizer function`);
+  return v;
+}
+
+/** Lambda entry point. */
+export async function handler(): Promise<{ outcomes: { backupId: string; tier: string; status: string }[] }> {
+  const appName = env('APP_NAME');
+  const bucket = env('BACKUP_BUCKET');
+  const outcomes: FinalizeOutcome[] = await finalizePendingBackups({ dynamodb, s3, bucket });
+  for (const o of outcomes) {
+    if (o.status === 'complete') {
+      const previous = (await listBackupSets({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) })).find((s) => s.status === 'complete');
+      for (const line of toEmfLines(successMetrics(appName, o.metadata, previous?.metadata))) process.stdout.write(`${line}\n`);
+    } else if (o.status === 'failed') {
+      const latestGood = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete')?.startedAt;
+      for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, 0, latestGood))) process.stdout.write(`${line}\n`);
+    }
+  }
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) {
+    throw new Error(`backup set(s) failed: ${failed.map((f) => `${f.tier}/${f.backupId}: ${f.status === 'failed' ? f.reason : ''}`).join('; ')}`);
+  }
+  return { outcomes: outcomes.map((o) => ({ backupId: o.backupId, tier: o.tier, status: o.status })) };
+}

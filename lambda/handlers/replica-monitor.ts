@@ -1,0 +1,32 @@
+/**
+ * Hourly in the recovery region: age of the newest COMPLETE backup set in the replica bucket,
+ * as ReplicaBackupAgeMinutes (EMF). Replication that stopped shows up as a growing age; an
+ * empty replica bucket reports a very large age so the alarm fires rather than staying silent.
+ *
+ * Env: APP_NAME, REPLICA_BUCKET.
+ */
+import { listBackupSets } from '../core/catalog';
+import { createS3Client } from '../core/clients';
+import { MetricName, toEmfLines } from '../shared/metrics';
+
+const s3 = createS3Client();
+
+/** Age reported when the replica bucket holds no complete set (about a year, in minutes). */
+export const NO_BACKUP_AGE_MINUTES = 525_600;
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set: the recovery stack sets it on the replica-monitor function`);
+  return v;
+}
+
+/** Lambda entry point. */
+export async function handler(): Promise<{ backupId?: string; ageMinutes: number }> {
+  const app = env('APP_NAME');
+  const bucket = env('REPLICA_BUCKET');
+  const newest = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete');
+  const completed = newest?.metadata ? new Date(newest.metadata.exportTime) : undefined;
+  const ageMinutes = completed ? Math.max(0, (Date.now() - completed.getTime()) / 60000) : NO_BACKUP_AGE_MINUTES;
+  for (const line of toEmfLines([{ name: MetricName.ReplicaBackupAgeMinutes, value: ageMinutes, dimensions: { App: app } }])) process.stdout.write(`${line}\n`);
+  return { backupId: newest?.backupId, ageMinutes };
+}

@@ -1,0 +1,22 @@
+/**
+ * The one alarm naming strategy: `<app>-<what>-<Severity>`.
+ *
+ * Every alarm of both stacks is named here, so on-call can read the severity and the subject
+ * from the name alone and a dashboard or runbook can find an alarm by its parts.
+ */
+
+/** Severity of an alarm; it decides which SNS topic the alarm notifies. */
+export type Severity = 'Critical' | 'Warning';
+
+/**
+ * Builds an alarm name `<app>-<what>-<Severity>`.
+ *
+ * @param app the config's appName (already validated: lower case, digits, hyphens)
+ * @param what what is wrong, PascalCase words joined by hyphens (`BackupFailed`, `orders-SizeChange`)
+ */
+export function alarmName(app: string, what: string, severity: Severity): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(what)) {
+    throw new Error(`alarm subject "${what}" may only use letters, digits, _ . and -; rename it`);
+  }
+  return `${app}-${what}-${severity}`;
+}

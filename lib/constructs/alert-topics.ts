@@ -1,0 +1,69 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { Severity } from './alarm-naming';
+import { EncryptionKey } from './encryption-key';
+
+/** Who is told, per severity. */
+export interface Recipients {
+  /** Email addresses (each must confirm the subscription). @default - none */
+  readonly emails?: readonly string[];
+  /** Phone numbers in E.164 form. @default - none */
+  readonly sms?: readonly string[];
+  /** HTTPS endpoints (PagerDuty / Opsgenie integrations). @default - none */
+  readonly https?: readonly string[];
+}
+
+/** Props of {@link AlertTopics}. */
+export interface AlertTopicsProps {
+  /** Topic name prefix (the config's appName). */
+  readonly appName: string;
+  /** Region suffix of the topic names, so both regions' topics read apart. */
+  readonly regionLabel: string;
+  /** Recipients of `critical` (pages). */
+  readonly critical: Recipients;
+  /** Recipients of `warning` (notifies). */
+  readonly warning: Recipients;
+}
+
+/**
+ * The `critical` and `warning` SNS topics, encrypted with a customer-managed key whose policy
+ * lets CloudWatch alarms publish, with the subscriptions of the config.
+ */
+export class AlertTopics extends Construct {
+  /** Pages on-call. */
+  public readonly critical: sns.Topic;
+  /** Notifies the team. */
+  public readonly warning: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: AlertTopicsProps) {
+    super(scope, id);
+    const key = new EncryptionKey(this, 'Key', {
+      alias: `${props.appName}-dr-alerts-${props.regionLabel}`,
+      description: `${props.appName} DR alert topics`,
+      servicePrincipals: ['cloudwatch.amazonaws.com'],
+    }).key;
+    this.critical = this.topic('Critical', `${props.appName}-dr-critical-${props.regionLabel}`, key, props.critical);
+    this.warning = this.topic('Warning', `${props.appName}-dr-warning-${props.regionLabel}`, key, props.warning);
+  }
+
+  /** Sends the alarm (and its recovery) to the topic of its severity. */
+  route(alarm: cloudwatch.Alarm, severity: Severity): void {
+    const action = new actions.SnsAction(severity === 'Critical' ? this.critical : this.warning);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+  }
+
+  private topic(id: string, topicName: string, key: EncryptionKey['key'], r: Recipients): sns.Topic {
+    const topic = new sns.Topic(this, id, { topicName, displayName: topicName, masterKey: key, enforceSSL: true });
+    for (const email of r.emails ?? []) topic.addSubscription(new subs.EmailSubscription(email));
+    for (const phone of r.sms ?? []) topic.addSubscription(new subs.SmsSubscription(phone));
+    for (const url of r.https ?? []) {
+      if (!url.startsWith('https://')) throw new Error(`AlertTopics ${id.toLowerCase()} https endpoint "${url}" must start with https://`);
+      topic.addSubscription(new subs.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+    }
+    return topic;
+  }
+}

@@ -1,0 +1,101 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Repository root: handler entries are resolved against it, whatever the working directory. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Props of {@link DrFunction}. */
+export interface DrFunctionProps {
+  /** Handler file relative to the repository root, e.g. `lambda/handlers/backup.ts`. */
+  readonly entry: string;
+  /** What the function does (Lambda console description). */
+  readonly description: string;
+  /** Environment variables of the handler contract. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /**
+   * Reserved concurrency. 1 keeps two runs from overlapping (a backup started while the last
+   * one still writes the same set).
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Key encrypting the DLQ. @default - SQS managed SSE */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * A handler of `lambda/handlers` as a Lambda: bundled by the local esbuild (no Docker),
+ * Node.js 24 on arm64, its own role (logs to its own log group only; callers grant the rest),
+ * an explicit log group with retention and a dead-letter queue for failed async invocations.
+ */
+export class DrFunction extends Construct {
+  /** The function. */
+  public readonly function: nodejs.NodejsFunction;
+  /** Its role; grant what the handler needs to it. */
+  public readonly role: iam.Role;
+  /** Dead-letter queue of failed async invocations (and failed EventBridge deliveries). */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The log group. */
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DrFunctionProps) {
+    super(scope, id);
+    if (path.isAbsolute(props.entry) || !props.entry.startsWith('lambda/handlers/')) {
+      throw new Error(`DrFunction entry must be a path under lambda/handlers/ relative to the repository root (got "${props.entry}")`);
+    }
+    if (props.reservedConcurrentExecutions !== undefined && props.reservedConcurrentExecutions < 1) {
+      throw new Error(`DrFunction reservedConcurrentExecutions must be at least 1 (got ${props.reservedConcurrentExecutions}); leave it out for unreserved`);
+    }
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+      encryptionMasterKey: props.encryptionKey,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (logs to its own log group only)`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout ?? Duration.minutes(15),
+      memorySize: props.memorySize ?? 1024,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        format: nodejs.OutputFormat.CJS,
+      },
+    });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Builds the two stacks of a config into an App: used by bin/app.ts and by the tests.
+ */
+import { Annotations, App, Stage } from 'aws-cdk-lib';
+import { stackNames, type DrConfig } from './config';
+import { ProductionStack } from './stacks/production-stack';
+import { RecoveryStack } from './stacks/recovery-stack';
+
+/**
+ * Account used when neither the config nor the CLI's credentials name one, so `cdk synth`
+ * works on a fresh clone without AWS credentials. Such templates are for reading only: a
+ * deploy always has credentials, so CDK_DEFAULT_ACCOUNT replaces it there.
+ */
+export const PLACEHOLDER_ACCOUNT = '000000000000';
+
+/** The account the stacks are built for, and whether it is the placeholder. */
+export function resolveAccount(config: DrConfig, env: NodeJS.ProcessEnv = process.env): { account: string; placeholder: boolean } {
+  const account = config.primary.account ?? env.CDK_DEFAULT_ACCOUNT;
+  if (config.recovery.account && config.recovery.account !== (account ?? config.recovery.account)) {
+    throw new Error(
+      `recovery.account (${config.recovery.account}) differs from primary.account (${account}); cross-account recovery is not supported yet: leave recovery.account out or set it to the primary account`,
+    );
+  }
+  const resolved = account ?? config.recovery.account;
+  return resolved ? { account: resolved, placeholder: false } : { account: PLACEHOLDER_ACCOUNT, placeholder: true };
+}
+
+/** The two stacks of a deployment. */
+export interface DrStacks {
+  /** Primary region. */
+  readonly production: ProductionStack;
+  /** Recovery region; deploys first. */
+  readonly recovery: RecoveryStack;
+}
+
+/** Adds the recovery and production stacks of `config` to `scope`, production depending on recovery. */
+export function buildStacks(scope: App | Stage, config: DrConfig, env: NodeJS.ProcessEnv = process.env): DrStacks {
+  const { account, placeholder } = resolveAccount(config, env);
+  const names = stackNames(config);
+  const recovery = new RecoveryStack(scope, names.recovery, {
+    config,
+    env: { account, region: config.recovery.region },
+    description: `${config.appName} disaster recovery: replica, vault and restore tests (${config.recovery.region})`,
+    terminationProtection: !placeholder,
+  });
+  const production = new ProductionStack(scope, names.production, {
+    config,
+    env: { account, region: config.primary.region },
+    description: `${config.appName} disaster recovery: backups, replication, alarms (${config.primary.region})`,
+    terminationProtection: !placeholder,
+  });
+  // The replica bucket, key alias and vault must exist before replication and copy actions name them.
+  production.addDependency(recovery, 'replication and AWS Backup copies target the recovery region');
+  if (placeholder) {
+    for (const stack of [recovery, production]) {
+      Annotations.of(stack).addWarningV2(
+        'dr-stack:placeholder-account',
+        `No AWS account found (config primary.account or credentials): synthesised for ${PLACEHOLDER_ACCOUNT}. Deploy with credentials, or set primary.account in dr.config.json.`,
+      );
+    }
+  }
+  return { production, recovery };
+}

@@ -1,0 +1,183 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { backupBucketName, dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, SCHEDULED_TIERS, type DrConfig } from '../config';
+import { AlertTopics } from '../constructs/alert-topics';
+import { AwsBackupPlan } from '../constructs/aws-backup-plan';
+import { BackupAlarms } from '../constructs/backup-alarms';
+import { CrossRegionReplication } from '../constructs/cross-region-replication';
+import { DrDashboard } from '../constructs/dr-dashboard';
+import { DrFunction } from '../constructs/dr-function';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { FunctionAlarms } from '../constructs/function-alarms';
+import { FunctionSchedule } from '../constructs/function-schedule';
+import { constructId, ProtectedTables } from '../constructs/protected-tables';
+import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
+import { tightestRpo } from './targets';
+
+/** Props of {@link ProductionStack}. */
+export interface ProductionStackProps extends StackProps {
+  /** The validated config. */
+  readonly config: DrConfig;
+}
+
+/**
+ * The primary region: key, backup bucket and its replication, protected tables, AWS Backup plan,
+ * the backup and export-finalizer functions on their schedules, topics, alarms and the dashboard.
+ * It only wires constructs; each concern lives in lib/constructs.
+ */
+export class ProductionStack extends Stack {
+  /** The backup bucket. */
+  public readonly backupBucket: s3.Bucket;
+  /** The scheduled backup function. */
+  public readonly backupFunction: DrFunction;
+
+  constructor(scope: Construct, id: string, props: ProductionStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const app = c.appName;
+    const key = new EncryptionKey(this, 'BackupKey', { alias: `${app}-dr-backups`, description: `${app} DR backups (bucket, AWS Backup vault, queues)` }).key;
+
+    const store = new TieredBackupBucket(this, 'Backups', {
+      bucketName: backupBucketName(c, this.account),
+      encryptionKey: key,
+      retention: c.retention,
+      objectLockMode: c.objectLock.mode,
+      objectLockDays: c.objectLock.days,
+    });
+    this.backupBucket = store.bucket;
+
+    const replication = new CrossRegionReplication(this, 'Replication', { destinationRegion: c.recovery.region, replicaKeyAlias: replicaKeyAlias(c) });
+    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), key);
+    for (const b of c.dataBuckets) {
+      const destination = dataReplicaBucketName(c, b.name);
+      if (b.existing) {
+        replication.replicateExistingBucket(constructId(b.name), b.name, destination);
+      } else {
+        const bucket = new s3.Bucket(this, `DataBucket${constructId(b.name)}`, {
+          bucketName: b.name,
+          encryption: s3.BucketEncryption.KMS,
+          encryptionKey: key,
+          bucketKeyEnabled: true,
+          versioned: true,
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          enforceSSL: true,
+          serverAccessLogsBucket: store.logBucket,
+          serverAccessLogsPrefix: `${b.name}/`,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+        replication.replicateOwnedBucket(bucket, destination, key);
+      }
+    }
+
+    const tables = new ProtectedTables(this, 'Tables', { tables: c.tables });
+    const tableNames = c.tables.map((t) => t.name);
+    if (c.awsBackup.enabled) {
+      new AwsBackupPlan(this, 'AwsBackup', {
+        appName: app,
+        tables: [...tables.tables.values()],
+        encryptionKey: key,
+        copyRegion: c.recovery.region,
+        copyVaultName: recoveryVaultName(c),
+        tiers: {
+          daily: { schedule: c.schedules.daily, retentionDays: c.retention.dailyDays },
+          weekly: { schedule: c.schedules.weekly, retentionDays: c.retention.weeklyDays },
+          monthly: { schedule: c.schedules.monthly, retentionDays: c.retention.monthlyDays },
+        },
+      });
+    }
+
+    const backupFn = new DrFunction(this, 'BackupFunction', {
+      entry: 'lambda/handlers/backup.ts',
+      description: `${app}: backs the configured DynamoDB tables up into the backup bucket`,
+      reservedConcurrentExecutions: 1,
+      encryptionKey: key,
+      environment: {
+        APP_NAME: app,
+        BACKUP_BUCKET: store.bucket.bucketName,
+        TABLES: tableNames.join(','),
+        ENGINE: c.backup.engine,
+        EXPORT_THRESHOLD_BYTES: String(c.backup.exportThresholdBytes),
+        SCAN_SEGMENTS: String(c.backup.scanSegments),
+        MAX_FILE_BYTES: String(c.backup.maxFileBytes),
+      },
+    });
+    this.backupFunction = backupFn;
+    const tableArns = tableNames.map((name) => this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name }));
+    backupFn.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadConfiguredTables',
+        actions: ['dynamodb:Scan', 'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ExportTableToPointInTime'],
+        resources: tableArns,
+      }),
+    );
+    backupFn.role.addToPolicy(new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }));
+    grantBackupWrite(backupFn.role, store.bucket);
+    key.grantEncryptDecrypt(backupFn.role);
+    new FunctionSchedule(this, 'BackupSchedule', {
+      function: backupFn.function,
+      deadLetterQueue: backupFn.deadLetterQueue,
+      invocations: SCHEDULED_TIERS.map((tier) => ({ name: pascal(tier), schedule: c.schedules[tier], input: { tier } })),
+    });
+
+    const finalizer = new DrFunction(this, 'ExportFinalizer', {
+      entry: 'lambda/handlers/export-finalizer.ts',
+      description: `${app}: completes native-export backup sets`,
+      timeout: Duration.minutes(5),
+      reservedConcurrentExecutions: 1,
+      encryptionKey: key,
+      environment: { APP_NAME: app, BACKUP_BUCKET: store.bucket.bucketName },
+    });
+    finalizer.role.addToPolicy(new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }));
+    grantBackupWrite(finalizer.role, store.bucket);
+    key.grantEncryptDecrypt(finalizer.role);
+    new FunctionSchedule(this, 'FinalizerSchedule', {
+      function: finalizer.function,
+      deadLetterQueue: finalizer.deadLetterQueue,
+      invocations: [{ name: 'EveryFiveMinutes', schedule: 'rate(5 minutes)' }],
+    });
+
+    const topics = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'primary', critical: c.onCall.critical, warning: c.onCall.warning });
+    const rpoMinutes = tightestRpo(c);
+    new BackupAlarms(this, 'BackupAlarms', {
+      app,
+      topics,
+      rpoMinutes,
+      durationWarningMinutes: c.backup.durationWarningMinutes,
+      tables: tableNames,
+      warningPercent: c.changeThresholds.warningPercent,
+      criticalPercent: c.changeThresholds.criticalPercent,
+      replicated: replication.replicated,
+    });
+    new FunctionAlarms(this, 'BackupFunctionAlarms', { app, topics, name: 'BackupFunction', function: backupFn });
+    new FunctionAlarms(this, 'FinalizerAlarms', { app, topics, name: 'ExportFinalizer', function: finalizer, severity: 'Warning' });
+    new DrDashboard(this, 'Dashboard', {
+      app,
+      rpoMinutes,
+      rtoMinutes: c.targets.rtoMinutes,
+      tables: tableNames,
+      replicated: replication.replicated,
+      recoveryRegion: c.recovery.region,
+    });
+  }
+}
+
+/**
+ * What the backup engine does in the bucket: write and read back sets (and let DynamoDB's
+ * native export write as the caller), list sets. No delete: lifecycle rules expire sets.
+ */
+function grantBackupWrite(role: iam.IRole, bucket: s3.IBucket): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListBackupSets', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteBackupSets',
+      actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
+      resources: [bucket.arnForObjects('backups/*')],
+    }),
+  );
+}
+
+function pascal(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

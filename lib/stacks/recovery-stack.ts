@@ -1,0 +1,118 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, type DrConfig } from '../config';
+import { AlertTopics } from '../constructs/alert-topics';
+import { DrFunction } from '../constructs/dr-function';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { FunctionAlarms } from '../constructs/function-alarms';
+import { FunctionSchedule } from '../constructs/function-schedule';
+import { constructId } from '../constructs/protected-tables';
+import { RecoveryAlarms } from '../constructs/recovery-alarms';
+import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
+import { tightestRpo } from './targets';
+
+/** Table name pattern the restore test may create and delete: `<anything>-drtest-<anything>`. */
+export const DRTEST_TABLE_PATTERN = '*-drtest-*';
+
+/** Props of {@link RecoveryStack}. */
+export interface RecoveryStackProps extends StackProps {
+  /** The validated config. */
+  readonly config: DrConfig;
+}
+
+/**
+ * The recovery region: replica key and buckets (targets of the production stack's replication),
+ * the AWS Backup vault receiving the copies, its own topics, the replica-age and restore-test
+ * alarms, and the restore-test and replica-monitor functions. Deploys before production.
+ */
+export class RecoveryStack extends Stack {
+  /** The replica of the backup bucket. */
+  public readonly replicaBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: RecoveryStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const app = c.appName;
+    const key = new EncryptionKey(this, 'ReplicaKey', { alias: replicaKeyAlias(c), description: `${app} DR replicas (buckets, vault, queues)` }).key;
+
+    const store = new TieredBackupBucket(this, 'Replica', {
+      bucketName: replicaBucketName(c, this.account),
+      encryptionKey: key,
+      retention: c.retention,
+      objectLockMode: c.objectLock.mode,
+      objectLockDays: c.objectLock.days,
+    });
+    this.replicaBucket = store.bucket;
+    for (const b of c.dataBuckets) {
+      new s3.Bucket(this, `DataReplica${constructId(b.name)}`, {
+        bucketName: dataReplicaBucketName(c, b.name),
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: key,
+        bucketKeyEnabled: true,
+        versioned: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        serverAccessLogsBucket: store.logBucket,
+        serverAccessLogsPrefix: `${dataReplicaBucketName(c, b.name)}/`,
+        lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(c.retention.dailyDays) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+
+    new backup.BackupVault(this, 'Vault', { backupVaultName: recoveryVaultName(c), encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN });
+
+    const topics = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'recovery', critical: c.onCall.critical, warning: c.onCall.warning });
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
+
+    const monitor = new DrFunction(this, 'ReplicaMonitor', {
+      entry: 'lambda/handlers/replica-monitor.ts',
+      description: `${app}: measures the age of the newest complete backup in the replica bucket`,
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      encryptionKey: key,
+      environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName },
+    });
+    grantReplicaRead(monitor.role, store.bucket);
+    key.grantDecrypt(monitor.role);
+    new FunctionSchedule(this, 'MonitorSchedule', {
+      function: monitor.function,
+      deadLetterQueue: monitor.deadLetterQueue,
+      invocations: [{ name: 'Hourly', schedule: 'rate(1 hour)' }],
+    });
+    new FunctionAlarms(this, 'MonitorAlarms', { app, topics, name: 'ReplicaMonitor', function: monitor, severity: 'Warning' });
+
+    if (!c.restoreTest.enabled) return;
+    const restoreTest = new DrFunction(this, 'RestoreTest', {
+      entry: 'lambda/handlers/restore-test.ts',
+      description: `${app}: restores the latest replica backup into *-drtest-* tables, verifies and deletes them`,
+      reservedConcurrentExecutions: 1,
+      memorySize: 2048,
+      encryptionKey: key,
+      environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName, SAMPLE_SIZE: String(c.restoreTest.sampleSize) },
+    });
+    grantReplicaRead(restoreTest.role, store.bucket);
+    key.grantDecrypt(restoreTest.role);
+    restoreTest.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyDrTestTables',
+        actions: ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:TagResource'],
+        resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: DRTEST_TABLE_PATTERN })],
+      }),
+    );
+    new FunctionSchedule(this, 'RestoreTestSchedule', {
+      function: restoreTest.function,
+      deadLetterQueue: restoreTest.deadLetterQueue,
+      invocations: [{ name: 'Weekly', schedule: c.restoreTest.schedule }],
+    });
+    new FunctionAlarms(this, 'RestoreTestAlarms', { app, topics, name: 'RestoreTest', function: restoreTest });
+  }
+}
+
+/** List and read backup sets in the replica bucket; nothing else. */
+function grantReplicaRead(role: iam.IRole, bucket: s3.IBucket): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListReplicaSets', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadReplicaSets', actions: ['s3:GetObject'], resources: [bucket.arnForObjects('backups/*')] }));
+}

@@ -1,0 +1,134 @@
+/**
+ * Fault tests of the backup engine against DynamoDB Local and s3rver: throttling injected into
+ * Scan, S3 failing mid-upload, a run killed half-way, two runs for the same slot.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
+import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { runBackup, startBackup } from '../../lambda/core/backup';
+import { listBackupSets } from '../../lambda/core/catalog';
+import { BackupFailure } from '../../lambda/core/format';
+import { getJson, listKeys } from '../../lambda/core/s3-io';
+import { findManifestSummary, readExport } from '../support/export-reader';
+import { batchWriteAll, createTestTable } from '../support/ddb-compare';
+
+let servers: LocalServers;
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+const bucket = 'backup-faults-test';
+
+beforeAll(async () => {
+  servers = await startLocalServers({ applyToProcessEnv: true });
+  dynamodb = createDynamoDbClient({ region: 'eu-west-1' });
+  s3 = createS3Client({ region: 'eu-west-1' });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await createTestTable(dynamodb, 'faults_small');
+  await batchWriteAll(dynamodb, 'faults_small', Array.from({ length: 500 }, (_, i) => ({ pk: { S: `k${i}` }, v: { N: String(i) } })));
+  await createTestTable(dynamodb, 'faults_big');
+  for (let i = 0; i < 24; i++) {
+    await dynamodb.send(new PutItemCommand({ TableName: 'faults_big', Item: { pk: { S: `big-${i}` }, payload: { S: randomBytes(296_000).toString('base64') } } }));
+  }
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  s3?.destroy();
+  await servers?.stop();
+});
+
+const exists = async (key: string) =>
+  s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    () => false,
+  );
+
+/** A client middleware that throws `make()` for the first `times` calls of `command`. */
+function inject(client: DynamoDBClient | S3Client, command: string, times: number, make: () => Error, when: (input: Record<string, unknown>) => boolean = () => true): { count: number } {
+  const state = { count: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === command && state.count < times && when(args.input as Record<string, unknown>)) {
+        state.count++;
+        throw make();
+      }
+      return next(args);
+    },
+    // Before the SDK's retry step: the engine's own retry is what is tested.
+    { step: 'initialize', name: `inject-${command}-${Math.random()}` },
+  );
+  return state;
+}
+
+const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+describe('backup engine faults', () => {
+  it('retries throttled Scan calls and still backs up every item', async () => {
+    const throttled = createDynamoDbClient({ region: 'eu-west-1' });
+    const injected = inject(throttled, 'ScanCommand', 6, () => named('ProvisionedThroughputExceededException', 'injected throttling'));
+    const meta = await runBackup({ dynamodb: throttled, s3, bucket, tables: ['faults_small'], tier: 'adhoc', engine: 'scan', segments: 4, retryBaseMs: 5, now: new Date('2026-11-20T00:00:00.000Z') });
+    throttled.destroy();
+    expect(injected.count).toBe(6);
+    expect(meta.recordCounts.faults_small).toBe(500);
+    const read = await readExport(s3, bucket, await findManifestSummary(s3, bucket, `backups/adhoc/${meta.backupId}/faults_small`));
+    expect(new Set(read.items.map((i) => JSON.stringify(i.pk))).size).toBe(500);
+  });
+
+  it('writes failure.json, no metadata.json, and throws when S3 fails mid multipart upload', async () => {
+    const failing = createS3Client({ region: 'eu-west-1' });
+    // Part 1 goes up; part 2 fails (not retried: injected before the SDK's retry step).
+    const injected = inject(failing, 'UploadPartCommand', 1, () => named('InternalError', 'injected UploadPart failure'), (input) => input.PartNumber === 2);
+    await expect(
+      runBackup({ dynamodb, s3: failing, bucket, tables: ['faults_small', 'faults_big'], tier: 'daily', engine: 'scan', segments: 1, now: new Date('2026-11-21T00:00:00.000Z') }),
+    ).rejects.toThrow(/injected UploadPart failure/);
+    failing.destroy();
+    expect(injected.count).toBe(1);
+    const prefix = 'backups/daily/2026-11-21T00-00-00-000Z/';
+    expect(await exists(`${prefix}metadata.json`)).toBe(false);
+    const failure = await getJson<BackupFailure>(s3, bucket, `${prefix}failure.json`);
+    expect(failure).toMatchObject({ success: false, table: 'faults_big', reason: expect.stringMatching(/injected UploadPart failure/) });
+    const set = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((s) => s.backupId === '2026-11-21T00-00-00-000Z');
+    expect(set?.status).toBe('failed');
+  });
+
+  it('leaves an incomplete set when killed half-way, and the next run of the slot succeeds', async () => {
+    const now = new Date('2026-11-22T00:00:00.000Z');
+    const prefix = 'backups/weekly/2026-11-22T00-00-00-000Z/';
+    // "Killed": the process dies before the commit marker, so neither metadata.json nor failure.json is written.
+    const dying = createS3Client({ region: 'eu-west-1' });
+    inject(dying, 'PutObjectCommand', 100, () => named('Killed', 'process killed'), (input) => /(metadata|failure)\.json$/.test(String(input.Key)));
+    await expect(runBackup({ dynamodb, s3: dying, bucket, tables: ['faults_small'], tier: 'weekly', engine: 'scan', now })).rejects.toThrow(/process killed/);
+    dying.destroy();
+    // A leftover from an even earlier attempt, which the re-run must clear.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}faults_small/AWSDynamoDB/00000000000000-deadbeef/data/stale.json.gz`, Body: 'partial' }));
+    expect((await listKeys(s3, bucket, prefix)).length).toBeGreaterThan(1);
+    expect((await listBackupSets({ s3, bucket, tier: 'weekly' })).map((s) => s.status)).toEqual(['incomplete']);
+
+    const meta = await runBackup({ dynamodb, s3, bucket, tables: ['faults_small'], tier: 'weekly', engine: 'scan', now });
+    expect(meta.recordCounts.faults_small).toBe(500);
+    expect((await listBackupSets({ s3, bucket, tier: 'weekly' })).map((s) => s.status)).toEqual(['complete']);
+    expect(await exists(`${prefix}faults_small/AWSDynamoDB/00000000000000-deadbeef/data/stale.json.gz`)).toBe(false);
+    const read = await readExport(s3, bucket, await findManifestSummary(s3, bucket, `${prefix}faults_small`));
+    expect(read.items).toHaveLength(500);
+  });
+
+  it('gives one backup set for two runs of the same slot', async () => {
+    const now = new Date('2026-11-23T00:00:00.000Z');
+    const first = await startBackup({ dynamodb, s3, bucket, tables: ['faults_small'], tier: 'monthly', engine: 'scan', now });
+    const second = await startBackup({ dynamodb, s3, bucket, tables: ['faults_small'], tier: 'monthly', engine: 'scan', now });
+    expect(first).toMatchObject({ status: 'complete', reused: false });
+    expect(second).toMatchObject({ status: 'complete', reused: true });
+    expect(second.status === 'complete' && second.metadata).toEqual(first.status === 'complete' && first.metadata);
+    const sets = await listBackupSets({ s3, bucket, tier: 'monthly' });
+    expect(sets).toHaveLength(1);
+    expect((await listKeys(s3, bucket, sets[0].prefix)).filter((k) => k.endsWith('manifest-summary.json'))).toHaveLength(1);
+  });
+
+  it('fails with a clear message and failure.json when a table does not exist', async () => {
+    await expect(runBackup({ dynamodb, s3, bucket, tables: ['no_such_table'], tier: 'adhoc', engine: 'scan', now: new Date('2026-11-24T00:00:00.000Z') })).rejects.toThrow(
+      /table "no_such_table" does not exist/,
+    );
+    expect(await exists('backups/adhoc/2026-11-24T00-00-00-000Z/failure.json')).toBe(true);
+  });
+});
