@@ -149,7 +149,11 @@ export async function measureSynth(rounds: number): Promise<{ ms: number[]; stac
     const elapsed = performance.now() - t0;
     stacks = fs.readdirSync(outDir).filter((f) => f.endsWith('.template.json'));
     fs.rmSync(outDir, { recursive: true, force: true });
-    if (code !== 0) return { ms, stacks, error: `cdk synth exited ${code}: ${stderr.trim().split('\n').slice(-5).join(' / ')}` };
+    if (code !== 0) {
+      const lines = stderr.trim().split('\n');
+      const errs = lines.filter((l) => /error/i.test(l)).slice(0, 4);
+      return { ms, stacks, error: `cdk synth exited ${code}: ${(errs.length ? errs : lines.slice(-5)).join(' / ')}` };
+    }
     ms.push(elapsed);
   }
   return { ms, stacks };

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string };
 }
 
 interface CpuProfile {
@@ -18,7 +18,7 @@ interface CpuProfile {
 
 /** One line of a profile summary. */
 export interface HotSpot {
-  /** `function (file:line)`, or V8's `(idle)`, `(garbage collector)`, `(program)`. */
+  /** `function (file or package)`, or V8's `(idle)`, `(garbage collector)`, `(program)`. */
   readonly frame: string;
   /** Share of all samples, 0..1. */
   readonly share: number;
@@ -38,7 +38,8 @@ function frameName(n: ProfileNode): string {
   const file = f.url.replace(/^file:\/\//, '');
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   const where = m ? m[1] : path.relative(path.join(__dirname, '..'), file);
-  return `${f.functionName || '(anonymous)'} (${where}:${f.lineNumber + 1})`;
+  // No line numbers: project files run through tsx, so V8's lines are those of the transpiled code.
+  return `${f.functionName || '(anonymous)'} (${where})`;
 }
 
 /** Reads the newest .cpuprofile in `dir` and returns its top `n` self-time frames. */

@@ -130,7 +130,7 @@ function memorySection(r: BenchResults): string {
   const h = headline(r);
   return [
     '## 3. Peak memory of the backup process',
-    'Peak RSS (`process.resourceUsage().maxRSS`) of a child process running one scan-engine backup of the whole table. The floor is the same child loading the same modules and doing nothing (Node + tsx + SDK).',
+    'Peak RSS (`process.resourceUsage().maxRSS`) of a child process running one scan-engine backup of the whole table. The floor is the same child loading the same modules and doing nothing (Node + tsx + SDK). At the smaller size the runs are figure 1's engine runs.',
     rows.length ? table(['items', 'runs', 'peak RSS per run', 'median', 'floor', 'backup time (median)'], rows) : 'Not measured (see Errors).',
     h.memRatio !== undefined ? `Larger / smaller: **${x(h.memRatio)}**.` : '',
     r.seedLarge ? `Topping the table up by ${fmt(r.seedLarge.items)} items took ${s(r.seedLarge.ms)} (${fmt(r.seedLarge.items / (r.seedLarge.ms / 1000))} items/s).` : '',

@@ -50,7 +50,7 @@ export function buildStacks(scope: App | Stage, config: DrConfig, env: NodeJS.Pr
     terminationProtection: !placeholder,
   });
   // The replica bucket, key alias and vault must exist before replication and copy actions name them.
-  production.addDependency(recovery, 'replication and AWS Backup copies target the recovery region');
+  production.addStackDependency(recovery, 'replication and AWS Backup copies target the recovery region');
   if (placeholder) {
     for (const stack of [recovery, production]) {
       Annotations.of(stack).addWarningV2(

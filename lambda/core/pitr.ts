@@ -17,7 +17,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { RestoreRefusedError, DEFAULT_RESTORE_SUFFIX } from './restore';
-import { isTableMissing, tableExists } from './restore-tables';
+import { isTableMissing, isUnsupportedApi, tableExists } from './restore-tables';
 
 /** Options of {@link planPitrRestore} and {@link pitrRestore}. */
 export interface PitrRestoreOptions {
@@ -63,6 +63,7 @@ export async function planPitrRestore(opts: PitrRestoreOptions): Promise<PitrTab
       pitr = (await opts.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: source }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
     } catch (e) {
       if (isTableMissing(e)) throw new RestoreRefusedError(`table "${source}" does not exist in this region (${await opts.dynamodb.config.region()}): check --region and the table name; a deleted table has no PITR (use "dr restore" from a backup set)`);
+      if (isUnsupportedApi(e)) throw new RestoreRefusedError(`this DynamoDB endpoint has no point-in-time recovery API (${(e as Error).message}): PITR restore needs real DynamoDB; restore a backup set with "dr restore" instead`);
       throw e;
     }
     if (pitr?.PointInTimeRecoveryStatus !== 'ENABLED' || !pitr.EarliestRestorableDateTime || !pitr.LatestRestorableDateTime) {

@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import { createGzip, Gzip } from 'node:zlib';
 import { AttributeValue, DynamoDBClient, ScanCommand, ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { DataFileRecord, ManifestFileEntry } from './format';
 import { exportLine } from './dynamodb-json';
@@ -100,12 +100,17 @@ class DataFileWriter {
       // One part in flight per file: memory stays near partSize per segment.
       queueSize: 1,
       partSize: 5 * 1024 * 1024,
+      // lib-storage's own abort replaces the real error with the abort's when the abort fails
+      // too; we abort ourselves (best effort) and keep the real error. The bucket's
+      // AbortIncompleteMultipartUpload lifecycle rule removes anything left.
+      leavePartsOnError: true,
     });
     this.done = upload.done();
     // If the upload fails, stop the writer so a backpressure wait cannot hang forever.
     this.done.catch((e: Error) => {
       this.failure = e;
       this.gzip.destroy(e);
+      if (upload.uploadId) s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId })).catch(() => undefined);
     });
   }
 

@@ -33,6 +33,8 @@ export interface ReplicatedBucket {
   readonly ruleId: string;
   /** Short label for alarm names: `BackupBucket` or the data bucket's name. */
   readonly label: string;
+  /** The source bucket when this stack owns it. @default - an existing bucket, known by name */
+  readonly sourceBucket?: s3.IBucket;
 }
 
 /**
@@ -77,11 +79,16 @@ export class CrossRegionReplication extends Construct {
     );
   }
 
-  /** Adds the rule to a bucket of this stack (it must be versioned). */
-  replicateOwnedBucket(bucket: s3.Bucket, destinationBucketName: string, sourceKey?: kms.IKey): void {
-    const ruleId = this.grant('BackupBucket', bucket.bucketName, destinationBucketName, sourceKey);
-    const cfn = bucket.node.defaultChild as s3.CfnBucket;
-    cfn.replicationConfiguration = {
+  /**
+   * Adds the rule to a bucket of this stack (it must be versioned).
+   * @param label short name for alarm names, e.g. `BackupBucket`
+   */
+  replicateOwnedBucket(bucket: s3.Bucket, destinationBucketName: string, label: string, sourceKey?: kms.IKey): void {
+    const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+    const versioning = Stack.of(this).resolve(cfnBucket.versioningConfiguration) as { status?: string } | undefined;
+    if (versioning?.status !== 'Enabled') throw new Error(`CrossRegionReplication: bucket ${label} must be versioned to be replicated; set versioned: true`);
+    const ruleId = this.grant(label, bucket.bucketName, destinationBucketName, sourceKey, bucket);
+    cfnBucket.replicationConfiguration = {
       role: this.role.roleArn,
       rules: [
         {
@@ -167,7 +174,7 @@ export class CrossRegionReplication extends Construct {
   }
 
   /** Grants the role the source and destination permissions of one pair; returns the rule id. */
-  private grant(label: string, sourceBucketName: string, destinationBucketName: string, sourceKey?: kms.IKey): string {
+  private grant(label: string, sourceBucketName: string, destinationBucketName: string, sourceKey?: kms.IKey, sourceBucket?: s3.IBucket): string {
     const source = `arn:${Stack.of(this).partition}:s3:::${sourceBucketName}`;
     const destination = this.bucketArn(destinationBucketName);
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [source] }));
@@ -180,7 +187,7 @@ export class CrossRegionReplication extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${destination}/*`] }));
     sourceKey?.grantDecrypt(this.role);
     const ruleId = `to-${this.props.destinationRegion}`;
-    this.replicated.push({ sourceBucketName, destinationBucketName, ruleId, label });
+    this.replicated.push({ sourceBucketName, destinationBucketName, ruleId, label, sourceBucket });
     return ruleId;
   }
 }

@@ -98,4 +98,14 @@ export class DrFunction extends Construct {
       },
     });
   }
+
+  /**
+   * Lets the function use a key for exactly these actions. Unlike `key.grantEncryptDecrypt`
+   * (which adds `kms:ReEncrypt*` and `kms:GenerateDataKey*`), nothing beyond what S3 SSE-KMS
+   * needs: Decrypt to read, GenerateDataKey (and Encrypt for small objects) to write.
+   */
+  grantKeyUse(key: kms.IKey, mode: 'read' | 'read-write'): void {
+    const actions = mode === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: mode === 'read' ? 'DecryptWithTheKey' : 'UseTheKey', actions, resources: [key.keyArn] }));
+  }
 }

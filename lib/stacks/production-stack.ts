@@ -28,10 +28,20 @@ export interface ProductionStackProps extends StackProps {
  * It only wires constructs; each concern lives in lib/constructs.
  */
 export class ProductionStack extends Stack {
+  /** The `critical` and `warning` topics of this region. */
+  public readonly alerts: AlertTopics;
   /** The backup bucket. */
   public readonly backupBucket: s3.Bucket;
   /** The scheduled backup function. */
   public readonly backupFunction: DrFunction;
+  /** The export finalizer (every 5 minutes). */
+  public readonly exportFinalizer: DrFunction;
+  /** Cross-region replication (role and rules). */
+  public readonly replication: CrossRegionReplication;
+  /** The AWS Backup plan, unless `awsBackup.enabled` is false. */
+  public readonly awsBackup?: AwsBackupPlan;
+  /** Names of the protected tables. */
+  public readonly tableNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -48,8 +58,8 @@ export class ProductionStack extends Stack {
     });
     this.backupBucket = store.bucket;
 
-    const replication = new CrossRegionReplication(this, 'Replication', { destinationRegion: c.recovery.region, replicaKeyAlias: replicaKeyAlias(c) });
-    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), key);
+    const replication = (this.replication = new CrossRegionReplication(this, 'Replication', { destinationRegion: c.recovery.region, replicaKeyAlias: replicaKeyAlias(c) }));
+    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), 'BackupBucket', key);
     for (const b of c.dataBuckets) {
       const destination = dataReplicaBucketName(c, b.name);
       if (b.existing) {
@@ -67,14 +77,15 @@ export class ProductionStack extends Stack {
           serverAccessLogsPrefix: `${b.name}/`,
           removalPolicy: RemovalPolicy.RETAIN,
         });
-        replication.replicateOwnedBucket(bucket, destination, key);
+        replication.replicateOwnedBucket(bucket, destination, b.name, key);
       }
     }
 
     const tables = new ProtectedTables(this, 'Tables', { tables: c.tables });
     const tableNames = c.tables.map((t) => t.name);
+    this.tableNames = tableNames;
     if (c.awsBackup.enabled) {
-      new AwsBackupPlan(this, 'AwsBackup', {
+      this.awsBackup = new AwsBackupPlan(this, 'AwsBackup', {
         appName: app,
         tables: [...tables.tables.values()],
         encryptionKey: key,
@@ -114,31 +125,31 @@ export class ProductionStack extends Stack {
     );
     backupFn.role.addToPolicy(new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }));
     grantBackupWrite(backupFn.role, store.bucket);
-    key.grantEncryptDecrypt(backupFn.role);
+    backupFn.grantKeyUse(key, 'read-write');
     new FunctionSchedule(this, 'BackupSchedule', {
       function: backupFn.function,
       deadLetterQueue: backupFn.deadLetterQueue,
       invocations: SCHEDULED_TIERS.map((tier) => ({ name: pascal(tier), schedule: c.schedules[tier], input: { tier } })),
     });
 
-    const finalizer = new DrFunction(this, 'ExportFinalizer', {
+    const finalizer = (this.exportFinalizer = new DrFunction(this, 'ExportFinalizer', {
       entry: 'lambda/handlers/export-finalizer.ts',
       description: `${app}: completes native-export backup sets`,
       timeout: Duration.minutes(5),
       reservedConcurrentExecutions: 1,
       encryptionKey: key,
       environment: { APP_NAME: app, BACKUP_BUCKET: store.bucket.bucketName },
-    });
+    }));
     finalizer.role.addToPolicy(new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }));
     grantBackupWrite(finalizer.role, store.bucket);
-    key.grantEncryptDecrypt(finalizer.role);
+    finalizer.grantKeyUse(key, 'read-write');
     new FunctionSchedule(this, 'FinalizerSchedule', {
       function: finalizer.function,
       deadLetterQueue: finalizer.deadLetterQueue,
       invocations: [{ name: 'EveryFiveMinutes', schedule: 'rate(5 minutes)' }],
     });
 
-    const topics = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'primary', critical: c.onCall.critical, warning: c.onCall.warning });
+    const topics = (this.alerts = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'primary', critical: c.onCall.critical, warning: c.onCall.warning }));
     const rpoMinutes = tightestRpo(c);
     new BackupAlarms(this, 'BackupAlarms', {
       app,

@@ -29,8 +29,14 @@ export interface RecoveryStackProps extends StackProps {
  * alarms, and the restore-test and replica-monitor functions. Deploys before production.
  */
 export class RecoveryStack extends Stack {
+  /** The `critical` and `warning` topics of this region. */
+  public readonly alerts: AlertTopics;
   /** The replica of the backup bucket. */
   public readonly replicaBucket: s3.Bucket;
+  /** The hourly replica monitor. */
+  public readonly replicaMonitor: DrFunction;
+  /** The weekly restore test, unless `restoreTest.enabled` is false. */
+  public readonly restoreTest?: DrFunction;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -64,19 +70,19 @@ export class RecoveryStack extends Stack {
 
     new backup.BackupVault(this, 'Vault', { backupVaultName: recoveryVaultName(c), encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN });
 
-    const topics = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'recovery', critical: c.onCall.critical, warning: c.onCall.warning });
+    const topics = (this.alerts = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'recovery', critical: c.onCall.critical, warning: c.onCall.warning }));
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
 
-    const monitor = new DrFunction(this, 'ReplicaMonitor', {
+    const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',
       description: `${app}: measures the age of the newest complete backup in the replica bucket`,
       timeout: Duration.minutes(5),
       memorySize: 512,
       encryptionKey: key,
       environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName },
-    });
+    }));
     grantReplicaRead(monitor.role, store.bucket);
-    key.grantDecrypt(monitor.role);
+    monitor.grantKeyUse(key, 'read');
     new FunctionSchedule(this, 'MonitorSchedule', {
       function: monitor.function,
       deadLetterQueue: monitor.deadLetterQueue,
@@ -85,16 +91,16 @@ export class RecoveryStack extends Stack {
     new FunctionAlarms(this, 'MonitorAlarms', { app, topics, name: 'ReplicaMonitor', function: monitor, severity: 'Warning' });
 
     if (!c.restoreTest.enabled) return;
-    const restoreTest = new DrFunction(this, 'RestoreTest', {
+    const restoreTest = (this.restoreTest = new DrFunction(this, 'RestoreTest', {
       entry: 'lambda/handlers/restore-test.ts',
       description: `${app}: restores the latest replica backup into *-drtest-* tables, verifies and deletes them`,
       reservedConcurrentExecutions: 1,
       memorySize: 2048,
       encryptionKey: key,
       environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName, SAMPLE_SIZE: String(c.restoreTest.sampleSize) },
-    });
+    }));
     grantReplicaRead(restoreTest.role, store.bucket);
-    key.grantDecrypt(restoreTest.role);
+    restoreTest.grantKeyUse(key, 'read');
     restoreTest.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OnlyDrTestTables',

@@ -10,6 +10,7 @@ import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients'
 import { runBackup, startBackup } from '../../lambda/core/backup';
 import { listBackupSets } from '../../lambda/core/catalog';
 import { BackupFailure } from '../../lambda/core/format';
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { getJson, listKeys } from '../../lambda/core/s3-io';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
@@ -45,10 +46,10 @@ const exists = async (key: string) =>
   );
 
 /** A client middleware that throws `make()` for the first `times` calls of `command`. */
-function inject(client: DynamoDBClient | S3Client, command: string, times: number, make: () => Error, when: (input: Record<string, unknown>) => boolean = () => true): { count: number } {
+function inject(client: { middlewareStack: { add: (mw: any, opts: any) => void } }, command: string, times: number, make: () => Error, when: (input: Record<string, unknown>) => boolean = () => true): { count: number } {
   const state = { count: 0 };
   client.middlewareStack.add(
-    (next, context) => async (args) => {
+    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
       if (context.commandName === command && state.count < times && when(args.input as Record<string, unknown>)) {
         state.count++;
         throw make();

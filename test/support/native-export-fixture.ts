@@ -28,7 +28,7 @@ export function makeItems(n: number, tag = 'item'): Record<string, AttributeValu
     pk: { S: `${tag}#${i % 37}` },
     sk: { N: String(i) },
     name: { S: `${tag} ${i} ✓` },
-    price: { N: `${i}.${i % 100}` },
+    price: { N: `${i}.${(i % 9) + 1}` },
     blob: { B: Buffer.from([i % 256, 1, 2, 3]) },
     tags: { SS: [`t${i % 3}`, `u${i % 5}`] },
     nums: { NS: ['1', String(i + 2)] },

@@ -1,0 +1,97 @@
+/**
+ * `dr list`: the backup sets in the backup bucket, newest first.
+ *
+ *   dr list [--tier daily|weekly|monthly|adhoc] [--before ISO] [--json]
+ *
+ * `--before` answers "what was the last good backup before the breach?" (ransomware, a bad
+ * deploy): only sets started strictly before that time are listed.
+ */
+import { Command, Option } from 'commander';
+import { listBackupSets, BackupSetSummary } from '../lambda/core/catalog';
+import { TIERS, Tier } from '../lambda/core/format';
+import { assertBackupBucket } from '../lambda/core/validate';
+import { action, contextFrom, UserError } from './context';
+
+/** One row of `dr list` (also the --json shape). */
+export interface ListRow {
+  readonly backupId: string;
+  readonly tier: Tier;
+  readonly time: string;
+  readonly status: BackupSetSummary['status'];
+  readonly tables: string[];
+  readonly records: number | null;
+  readonly bytes: number | null;
+  readonly reason?: string;
+}
+
+/** The row of a set. */
+export function listRow(s: BackupSetSummary): ListRow {
+  return {
+    backupId: s.backupId,
+    tier: s.tier,
+    time: s.startedAt.toISOString(),
+    status: s.status,
+    tables: s.metadata?.tables ?? [],
+    records: s.metadata?.totalRecords ?? null,
+    bytes: s.metadata?.totalBytes ?? null,
+    ...(s.failure ? { reason: s.failure.reason } : {}),
+  };
+}
+
+/** Human size. */
+export function formatBytes(n: number | null): string {
+  if (n === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+/** Parses an ISO time option; the error names the option. */
+export function parseTime(option: string, v: string): Date {
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new UserError(`${option} must be an ISO time such as 2026-11-23T02:15:00Z (got "${v}")`);
+  return d;
+}
+
+/** Renders rows as an aligned text table. */
+export function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Registers `dr list`. */
+export function registerListCommand(program: Command): void {
+  program
+    .command('list')
+    .description('list backup sets (tier, time, tables, records, size, status), newest first')
+    .addOption(new Option('--tier <tier>', 'only this tier').choices([...TIERS]))
+    .option('--before <iso>', 'only sets started before this time (the last good backup before a breach)')
+    .action(
+      action(async (opts: { tier?: Tier; before?: string }, command: Command) => {
+        const ctx = contextFrom(command);
+        const before = opts.before ? parseTime('--before', opts.before) : undefined;
+        const bucket = ctx.bucket();
+        await assertBackupBucket(ctx.s3, bucket).catch((e) => {
+          throw new UserError((e as Error).message);
+        });
+        const rows = (await listBackupSets({ s3: ctx.s3, bucket, tier: opts.tier, before })).map(listRow);
+        if (ctx.json) return ctx.printJson(rows);
+        if (rows.length === 0) {
+          process.stdout.write(`no backup sets${opts.tier ? ` of tier ${opts.tier}` : ''}${before ? ` before ${before.toISOString()}` : ''} in s3://${bucket}\n`);
+          return;
+        }
+        const body = rows.map((r) => [r.backupId, r.tier, r.time, r.status, String(r.tables.length), r.records === null ? '-' : String(r.records), formatBytes(r.bytes)]);
+        process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'TIME', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
+        if (before) {
+          const good = rows.find((r) => r.status === 'complete');
+          process.stdout.write(good ? `\nlast complete set before ${before.toISOString()}: ${good.tier}/${good.backupId} (validate it: dr validate ${good.backupId})\n` : `\nno complete set before ${before.toISOString()}\n`);
+        }
+      }),
+    );
+}

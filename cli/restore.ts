@@ -1,0 +1,146 @@
+/**
+ * `dr restore`: restores a backup set into DynamoDB.
+ *
+ *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--json]
+ *   dr restore --from-export s3://bucket/prefix --target <table> --confirm
+ *
+ * Validates first and refuses an invalid or incomplete set. By default new tables
+ * `<table><suffix>` (suffix `-restored`) are created from the saved schema; --into-existing
+ * writes into the original tables, which must exist and be EMPTY. --from-export loads a bare
+ * AWS native export folder (no metadata.json, no saved schema) into an existing empty table.
+ * Without --confirm the plan is printed, nothing is written, and the exit code is 2.
+ */
+import { Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/core/restore';
+import { assertBackupBucket } from '../lambda/core/validate';
+import { action, CommandContext, contextFrom, UserError } from './context';
+import { renderTable } from './list';
+import { asUserError } from './validate';
+
+/** Exit code when --confirm is missing (the plan was printed, nothing written). */
+export const EXIT_NOT_CONFIRMED = 2;
+
+/** Options of `dr restore`. */
+interface RestoreCommandOptions {
+  readonly confirm?: boolean;
+  readonly tables?: string;
+  readonly suffix?: string;
+  readonly intoExisting?: boolean;
+  readonly fromExport?: string;
+  readonly target?: string;
+  readonly concurrency?: string;
+}
+
+/** Progress: a bar per table on a terminal (items, items/s, ETA), a line every 5 s otherwise, nothing with --json. */
+export function restoreProgress(ctx: CommandContext): { onProgress: (p: RestoreProgress) => void; stop: () => void } {
+  if (ctx.json) return { onProgress: () => undefined, stop: () => undefined };
+  const started = new Map<string, number>();
+  const rate = (p: RestoreProgress) => p.items / Math.max(0.001, (Date.now() - (started.get(p.target) ?? Date.now())) / 1000);
+  if (ctx.interactive) {
+    let bar: SingleBar | undefined;
+    let current = '';
+    return {
+      onProgress: (p) => {
+        if (current !== p.target) {
+          bar?.stop();
+          current = p.target;
+          started.set(p.target, Date.now());
+          bar = new SingleBar({ format: ` ${p.target} {bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+          bar.start(p.total, 0, { rate: 0 });
+        }
+        bar!.update(p.items, { rate: rate(p).toFixed(0) });
+      },
+      stop: () => bar?.stop(),
+    };
+  }
+  const last = new Map<string, number>();
+  return {
+    onProgress: (p) => {
+      if (!started.has(p.target)) started.set(p.target, Date.now());
+      const now = Date.now();
+      if (now - (last.get(p.target) ?? 0) < 5000 && p.items < p.total) return;
+      last.set(p.target, now);
+      const r = rate(p);
+      const eta = r > 0 ? Math.ceil((p.total - p.items) / r) : 0;
+      ctx.info(`${p.target}: ${p.items}/${p.total} items, ${r.toFixed(0)} items/s, ETA ${eta} s`);
+    },
+    stop: () => undefined,
+  };
+}
+
+/** Splits an `s3://bucket/prefix` URL. */
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) throw new UserError(`--from-export must be an s3:// URL such as s3://my-bucket/exports/orders (got "${url}")`);
+  return { bucket: m[1], prefix: m[2].replace(/\/+$/, '') };
+}
+
+async function fromExport(ctx: CommandContext, opts: RestoreCommandOptions): Promise<void> {
+  if (!opts.target) throw new UserError('--from-export needs --target <table>: an existing, empty table with the source\'s keys (a native export carries no schema)');
+  const { bucket, prefix } = parseS3Url(opts.fromExport!);
+  const progress = restoreProgress(ctx);
+  const report = await asUserError(() =>
+    restoreFromExport({ dynamodb: ctx.dynamodb, s3: ctx.s3, bucket, prefix, target: opts.target!, write: Boolean(opts.confirm), concurrency: concurrency(opts), onProgress: progress.onProgress }),
+  ).finally(() => progress.stop());
+  if (ctx.json) ctx.printJson(report);
+  else ctx.info(report.written ? `loaded ${report.verifiedItems} items (verified) from s3://${bucket}/${report.exportFolder} into "${report.target}"` : `would load ${report.items} items from s3://${bucket}/${report.exportFolder} (exported ${report.exportTime}) into "${report.target}" (empty: yes)`);
+  if (!opts.confirm) notConfirmed(ctx);
+}
+
+function concurrency(opts: RestoreCommandOptions): number | undefined {
+  if (opts.concurrency === undefined) return undefined;
+  const n = Number(opts.concurrency);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--concurrency must be a whole number from 1 to 64 (got "${opts.concurrency}")`);
+  return n;
+}
+
+function notConfirmed(ctx: CommandContext): void {
+  ctx.info('nothing written: add --confirm to run this restore');
+  process.exitCode = EXIT_NOT_CONFIRMED;
+}
+
+/** Registers `dr restore`. */
+export function registerRestoreCommand(program: Command): void {
+  program
+    .command('restore')
+    .description('restore a backup set into DynamoDB (validates first; new tables <table><suffix> unless --into-existing)')
+    .argument('[backupId]', 'backup id (see "dr list"), <tier>/<backupId>, or "latest"')
+    .option('--confirm', 'really write (without it: print the plan, exit 2)')
+    .option('--tables <names>', 'only these tables (comma-separated)')
+    .option('--suffix <suffix>', `suffix of the new tables (default: ${DEFAULT_RESTORE_SUFFIX})`)
+    .option('--into-existing', 'write into the original tables, which must exist and be empty')
+    .option('--from-export <s3url>', 'load a bare AWS native export folder (no metadata.json) instead of a backup set')
+    .option('--target <table>', 'with --from-export: the existing, empty table to load')
+    .option('--concurrency <n>', 'BatchWriteItem calls in flight per table (default 16)')
+    .action(
+      action(async (ref: string | undefined, opts: RestoreCommandOptions, command: Command) => {
+        const ctx = contextFrom(command);
+        if (opts.fromExport) return fromExport(ctx, opts);
+        if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --from-export s3://bucket/prefix)');
+        if (opts.intoExisting && opts.suffix !== undefined) throw new UserError('--suffix and --into-existing exclude each other: choose one');
+        const bucket = ctx.bucket();
+        const tables = opts.tables?.split(',').map((t) => t.trim()).filter(Boolean);
+        const base = { dynamodb: ctx.dynamodb, s3: ctx.s3, bucket, ref, tables, suffix: opts.suffix, intoExisting: opts.intoExisting, concurrency: concurrency(opts) };
+        const plan = await asUserError(async () => {
+          await assertBackupBucket(ctx.s3, bucket);
+          return planRestore(base);
+        });
+        if (!opts.confirm) {
+          if (ctx.json) ctx.printJson({ confirmed: false, plan });
+          else {
+            process.stdout.write(`restore plan for backup set ${plan.tier}/${plan.backupId} (data as of ${plan.exportTime}):\n`);
+            process.stdout.write(`${renderTable(['SOURCE', 'TARGET', 'ITEMS', 'ACTION'], plan.tables.map((t) => [t.source, t.target, String(t.items), t.action]))}\n`);
+          }
+          return notConfirmed(ctx);
+        }
+        if (!ctx.json) ctx.info(`validating backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s)`);
+        const progress = restoreProgress(ctx);
+        const report = await asUserError(() => restoreBackupSet({ ...base, onProgress: progress.onProgress })).finally(() => progress.stop());
+        if (ctx.json) return ctx.printJson({ confirmed: true, ...report });
+        for (const w of report.warnings) ctx.info(`warning: ${w}`);
+        process.stdout.write(`restored backup set ${report.tier}/${report.backupId} (data as of ${report.exportTime}) in ${(report.durationMs / 1000).toFixed(1)} s:\n`);
+        process.stdout.write(`${renderTable(['SOURCE', 'TARGET', 'ITEMS (VERIFIED)', 'SECONDS'], report.tables.map((t) => [t.source, t.target, String(t.verifiedItems), (t.durationMs / 1000).toFixed(1)]))}\n`);
+      }),
+    );
+}

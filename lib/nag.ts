@@ -1,0 +1,90 @@
+/**
+ * cdk-nag's AwsSolutions pack over both stacks, and every acknowledged finding with its reason.
+ *
+ * Each acknowledgement names ONE finding (rule id plus the finding's detail, as cdk-nag prints
+ * it) on the construct that raises it; nothing is acknowledged for a whole stack. The finding
+ * strings are built from the same names and logical ids the stacks use, so a new wildcard is an
+ * error until someone writes down why it is needed.
+ */
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import type { DrStacks } from './dr-app';
+import type { DrFunction } from './constructs/dr-function';
+import { DRTEST_TABLE_PATTERN } from './stacks/recovery-stack';
+
+/** Registers the AwsSolutions pack (synth fails on unacknowledged errors) and the acknowledgements. */
+export function applyNag(app: App, stacks: DrStacks): AwsSolutionsChecks {
+  const pack = new AwsSolutionsChecks(app);
+  Validations.of(app).addPlugins(pack);
+  acknowledgeFindings(stacks);
+  return pack;
+}
+
+/** Singleton id of the Lambda behind every AwsCustomResource of a stack (fixed by aws-cdk-lib). */
+const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+const REASONS = {
+  backupObjects: 'Backup set keys (backups/<tier>/<backupId>/...) are created at run time; the grant is limited to the backups/ prefix of this one bucket.',
+  exports: 'DynamoDB names each export (table/<name>/export/<exportId>) when it starts; the grant is limited to the exports of the configured tables.',
+  drtest: 'The restore test creates and deletes its own throw-away tables; the grant covers only tables named *-drtest-*, never production tables.',
+  replicaKey:
+    'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
+  replicationObjects: 'S3 replication reads every object version of the source bucket and writes every replica; these are the permissions S3 documents for a replication role, on these two buckets only.',
+  backupServiceRole: 'AWS Backup selections use the AWS-managed service-role policies it documents for backing up and restoring DynamoDB; they carry no data-plane access.',
+  customResourceLogs: 'The aws-cdk-lib AwsCustomResource provider Lambda (PITR on existing tables, replication on existing buckets) logs through the AWS-managed basic execution policy; its role is not configurable.',
+} as const;
+
+function ack(scope: IConstruct, finding: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: finding, reason });
+}
+
+/** `<LogicalId>` or `<LogicalId.Arn>`: how cdk-nag prints a reference in a finding. */
+function ref(construct: IConstruct, attribute?: string): string {
+  const id = Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+  return attribute ? `<${id}.${attribute}>` : `<${id}>`;
+}
+
+function partition(scope: IConstruct): string {
+  const p = Stack.of(scope).partition;
+  return p.startsWith('${Token') ? '<AWS::Partition>' : p;
+}
+
+function ackBucketObjects(fn: DrFunction, bucket: s3.Bucket): void {
+  ack(fn.role, `AwsSolutions-IAM5[Resource::${ref(bucket, 'Arn')}/backups/*]`, REASONS.backupObjects);
+}
+
+/** Every acknowledged finding, each with its reason. */
+export function acknowledgeFindings({ production, recovery }: DrStacks): void {
+  const p = partition(production);
+  for (const fn of [production.backupFunction, production.exportFinalizer]) {
+    ackBucketObjects(fn, production.backupBucket);
+    for (const table of production.tableNames) {
+      ack(fn.role, `AwsSolutions-IAM5[Resource::arn:${p}:dynamodb:${production.region}:${production.account}:table/${table}/export/*]`, REASONS.exports);
+    }
+  }
+  const replication = production.replication;
+  ack(replication.role, `AwsSolutions-IAM5[Resource::${replication.replicaKeyAliasArn.replace(/alias\/.*$/, 'key/*')}]`, REASONS.replicaKey);
+  for (const r of replication.replicated) {
+    const source = r.sourceBucket ? ref(r.sourceBucket) : r.sourceBucketName;
+    ack(replication.role, `AwsSolutions-IAM5[Resource::arn:${p}:s3:::${source}/*]`, REASONS.replicationObjects);
+    ack(replication.role, `AwsSolutions-IAM5[Resource::arn:${p}:s3:::${r.destinationBucketName}/*]`, REASONS.replicationObjects);
+  }
+  if (production.awsBackup) {
+    for (const policy of ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores']) {
+      ack(production.awsBackup.plan, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`, REASONS.backupServiceRole);
+    }
+  }
+  const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
+  if (singleton) {
+    ack(singleton, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.customResourceLogs);
+  }
+
+  ackBucketObjects(recovery.replicaMonitor, recovery.replicaBucket);
+  if (recovery.restoreTest) {
+    ackBucketObjects(recovery.restoreTest, recovery.replicaBucket);
+    const rp = partition(recovery);
+    ack(recovery.restoreTest.role, `AwsSolutions-IAM5[Resource::arn:${rp}:dynamodb:${recovery.region}:${recovery.account}:table/${DRTEST_TABLE_PATTERN}]`, REASONS.drtest);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * `dr list`, `dr validate`, `dr restore` and `dr pitr-restore` run in-process (a fresh commander
+ * program with the register functions) against DynamoDB Local and s3rver: exit codes, --json
+ * output that is JSON and nothing else, clear messages for bad input, nothing written on refusal.
+ */
+import { Command } from 'commander';
+import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { runBackup } from '../../lambda/core/backup';
+import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { BackupMetadata } from '../../lambda/core/format';
+import { countItems, createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
+import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
+import { registerListCommand } from '../../cli/list';
+import { registerValidateCommand } from '../../cli/validate';
+import { registerRestoreCommand } from '../../cli/restore';
+import { registerPitrRestoreCommand } from '../../cli/pitr-restore';
+import { FIXTURE_SCHEMA, makeItems, writeNativeExport } from '../support/native-export-fixture';
+
+jest.setTimeout(120_000);
+
+let servers: LocalServers;
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+const bucket = 'cli-recovery-bucket';
+const emptyBucket = 'cli-not-a-backup-bucket';
+const table = 'cli-orders';
+let good: BackupMetadata;
+let bad: BackupMetadata;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `dr <args>` in-process with a fresh program. */
+async function dr(...args: string[]): Promise<Run> {
+  const program = new Command('dr').option('--config <file>', 'config', './dr.config.json').option('--region <r>').option('--profile <p>').option('--bucket <b>').option('--json').exitOverride();
+  registerListCommand(program);
+  registerValidateCommand(program);
+  registerRestoreCommand(program);
+  registerPitrRestoreCommand(program);
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'dr', ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  servers = await startLocalServers({ applyToProcessEnv: true });
+  dynamodb = createDynamoDbClient();
+  s3 = createS3Client();
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new CreateBucketCommand({ Bucket: emptyBucket }));
+  await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
+  const items: Record<string, AttributeValue>[] = makeItems(200, 'cli');
+  for (let i = 0; i < items.length; i += 25) {
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
+  // The damaged set is the older one, so "latest" stays the good one.
+  bad = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date('2026-11-22T02:00:00.000Z'), segments: 8 });
+  good = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date('2026-11-23T02:00:00.000Z'), segments: 8 });
+  const key = bad.tableDetails[table].files.find((f) => f.itemCount > 0)!.key;
+  const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+  body[Math.floor(body.length / 2)] ^= 0xff;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+});
+
+afterAll(async () => {
+  await servers?.stop();
+});
+
+test('dr list --json prints only JSON: both sets, newest first, with status and records', async () => {
+  const r = await dr('list', '--bucket', bucket, '--json');
+  expect(r.code).toBe(0);
+  const rows = JSON.parse(r.stdout);
+  expect(rows.map((x: { backupId: string; status: string; records: number }) => [x.backupId, x.status, x.records])).toEqual([
+    [good.backupId, 'complete', 200],
+    [bad.backupId, 'complete', 200],
+  ]);
+});
+
+test('dr list --before names the last complete set before a breach', async () => {
+  const r = await dr('list', '--bucket', bucket, '--before', '2026-11-23T00:00:00Z');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`last complete set before 2026-11-23T00:00:00.000Z: daily/${bad.backupId}`);
+  expect(r.stdout).not.toContain(good.backupId);
+});
+
+test('dr list on a bucket that does not exist, or is not a backup bucket: clear message, exit 1', async () => {
+  const missing = await dr('list', '--bucket', 'no-such-bucket-here');
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/bucket "no-such-bucket-here" does not exist/);
+  const empty = await dr('list', '--bucket', emptyBucket);
+  expect(empty.code).toBe(1);
+  expect(empty.stderr).toMatch(/not a dr-stack backup bucket/);
+});
+
+test('dr validate latest: exit 0, --json report valid', async () => {
+  const r = await dr('validate', 'latest', '--bucket', bucket, '--json');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ backupId: good.backupId, valid: true, problems: [] });
+});
+
+test('dr validate of a damaged set: exit 1, names the bad object', async () => {
+  const r = await dr('validate', bad.backupId, '--bucket', bucket);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/INVALID/);
+  expect(r.stdout).toContain(`PROBLEM s3://${bucket}/${bad.tableDetails[table].exportFolder}data/`);
+});
+
+test('dr validate of an unknown backup id: exit 1, points at dr list', async () => {
+  const r = await dr('validate', '2020-01-01T00-00-00-000Z', '--bucket', bucket);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/no backup set "2020-01-01T00-00-00-000Z".*dr list/);
+});
+
+test('dr restore without --confirm: prints the plan, exit 2, writes nothing', async () => {
+  const r = await dr('restore', 'latest', '--bucket', bucket, '--suffix', '-plan');
+  expect(r.code).toBe(2);
+  expect(r.stdout).toContain(`${table}-plan`);
+  expect(r.stderr).toMatch(/add --confirm/);
+  expect(await tableExists(dynamodb, `${table}-plan`)).toBe(false);
+});
+
+test('dr restore --confirm --json: restores, verifies, JSON only on stdout', async () => {
+  const r = await dr('restore', good.backupId, '--confirm', '--bucket', bucket, '--json', '--suffix', '-cli');
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report).toMatchObject({ confirmed: true, backupId: good.backupId, tables: [{ source: table, target: `${table}-cli`, verifiedItems: 200 }] });
+  expect(await countItems(dynamodb, `${table}-cli`)).toBe(200);
+});
+
+test('dr restore of a damaged set: refused, exit 1, no table created', async () => {
+  const r = await dr('restore', bad.backupId, '--confirm', '--bucket', bucket, '--suffix', '-bad');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/failed validation: restore refused, nothing written/);
+  expect(await tableExists(dynamodb, `${table}-bad`)).toBe(false);
+});
+
+test('dr restore --into-existing into a non-empty table: refused, exit 1', async () => {
+  const r = await dr('restore', 'latest', '--confirm', '--bucket', bucket, '--into-existing');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/"cli-orders" is not empty/);
+});
+
+test('dr restore --suffix with --into-existing: exit 1', async () => {
+  const r = await dr('restore', 'latest', '--confirm', '--bucket', bucket, '--into-existing', '--suffix', '-x');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/exclude each other/);
+});
+
+test('dr restore --from-export: plan without --confirm (exit 2), load with it', async () => {
+  await writeNativeExport(s3, bucket, 'exports/cli/orders', 'orders', makeItems(40, 'fx'));
+  await createTableFromSchema(dynamodb, 'cli-from-export', FIXTURE_SCHEMA);
+  const plan = await dr('restore', '--from-export', `s3://${bucket}/exports/cli/orders`, '--target', 'cli-from-export');
+  expect(plan.code).toBe(2);
+  expect(plan.stderr).toMatch(/would load 40 items/);
+  const run = await dr('restore', '--from-export', `s3://${bucket}/exports/cli/orders`, '--target', 'cli-from-export', '--confirm', '--json');
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ written: true, verifiedItems: 40 });
+});
+
+test('dr pitr-restore with a bad time, or against DynamoDB Local (no PITR API): clear message, exit 1', async () => {
+  const badTime = await dr('pitr-restore', '--time', 'yesterday', '--tables', table);
+  expect(badTime.code).toBe(1);
+  expect(badTime.stderr).toMatch(/--time must be an ISO time/);
+  const local = await dr('pitr-restore', '--time', '2026-11-23T01:00:00Z', '--tables', table, '--confirm');
+  expect(local.code).toBe(1);
+  expect(local.stderr).toMatch(/no point-in-time recovery API.*dr restore/);
+  expect(await tableExists(dynamodb, `${table}-restored`)).toBe(false);
+});

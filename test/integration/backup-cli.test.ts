@@ -1,0 +1,135 @@
+/**
+ * `dr backup --json` and the backup Lambda handler against DynamoDB Local and s3rver, through
+ * the standard AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 variables.
+ */
+import { Command } from 'commander';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
+import { registerBackupCommand } from '../../cli/backup';
+import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { listBackupSets } from '../../lambda/core/catalog';
+import { BackupMetadata } from '../../lambda/core/format';
+import { batchWriteAll, createTestTable } from '../support/ddb-compare';
+
+let servers: LocalServers;
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+const bucket = 'backup-cli-test';
+
+beforeAll(async () => {
+  servers = await startLocalServers({ applyToProcessEnv: true });
+  dynamodb = createDynamoDbClient({ region: 'eu-west-1' });
+  s3 = createS3Client({ region: 'eu-west-1' });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  for (const t of ['cli_orders', 'cli_inventory']) {
+    await createTestTable(dynamodb, t);
+    await batchWriteAll(dynamodb, t, Array.from({ length: 120 }, (_, i) => ({ pk: { S: `${t}-${i}` }, qty: { N: String(i) } })));
+  }
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  s3?.destroy();
+  await servers?.stop();
+});
+
+/** The global options of bin/dr.ts plus `dr backup` on a fresh program (other commands are not needed here). */
+function program(): Command {
+  const p = new Command('dr').option('--config <file>', 'config', './dr.config.json').option('--region <region>').option('--profile <name>').option('--bucket <name>').option('--json').exitOverride();
+  registerBackupCommand(p);
+  return p;
+}
+
+/** Runs argv and captures stdout/stderr. */
+async function run(argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+  const before = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await program().parseAsync(['node', 'dr', ...argv]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = before;
+  return { stdout, stderr, exitCode };
+}
+
+describe('dr backup', () => {
+  it('--json prints the new set\'s metadata and nothing else on stdout', async () => {
+    const r = await run(['--json', '--bucket', bucket, 'backup', '--tables', 'cli_orders,cli_inventory', '--engine', 'scan', '--segments', '8']);
+    expect(r.exitCode).toBe(0);
+    const meta = JSON.parse(r.stdout) as BackupMetadata;
+    expect(meta).toMatchObject({ success: true, tier: 'adhoc', tables: ['cli_orders', 'cli_inventory'], recordCounts: { cli_orders: 120, cli_inventory: 120 }, totalRecords: 240 });
+    const sets = await listBackupSets({ s3, bucket, tier: 'adhoc' });
+    expect(sets.map((s) => [s.backupId, s.status])).toEqual([[meta.backupId, 'complete']]);
+  });
+
+  it('prints plain progress and a summary for people', async () => {
+    const r = await run(['--bucket', bucket, 'backup', '--tables', 'cli_orders', '--tier', 'weekly', '--engine', 'scan']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/cli_orders: 120 items/);
+    expect(r.stderr).toMatch(/backup set weekly\/\S+ complete: 120 items/);
+  });
+
+  it('fails with exit code 1 and a message naming the missing table', async () => {
+    const r = await run(['--bucket', bucket, 'backup', '--tables', 'nope', '--engine', 'scan']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/table "nope" does not exist/);
+  });
+
+  it('rejects a bad --segments value', async () => {
+    const r = await run(['--bucket', bucket, 'backup', '--tables', 'cli_orders', '--segments', 'many']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/--segments must be a whole number/);
+  });
+});
+
+describe('backup Lambda handler', () => {
+  const lines: string[] = [];
+  let handler: typeof import('../../lambda/handlers/backup').handler;
+
+  const ENV_KEYS = ['APP_NAME', 'BACKUP_BUCKET', 'TABLES', 'ENGINE', 'SCAN_SEGMENTS', 'MAX_FILE_BYTES'];
+  afterAll(() => ENV_KEYS.forEach((k) => delete process.env[k]));
+
+  beforeAll(async () => {
+    Object.assign(process.env, { APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'cli_orders,cli_inventory', ENGINE: 'scan', SCAN_SEGMENTS: '0', MAX_FILE_BYTES: '' });
+    handler = (await import('../../lambda/handlers/backup')).handler;
+  });
+
+  const capture = async <T>(fn: () => Promise<T>): Promise<T> => {
+    lines.length = 0;
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (lines.push(String(c)), true));
+    try {
+      return await fn();
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('backs up the TABLES of its env and emits success metrics as EMF', async () => {
+    const res = await capture(() => handler({ tier: 'daily', time: '2026-11-23T02:00:00Z' }));
+    expect(res).toMatchObject({ backupId: '2026-11-23T02-00-00-000Z', status: 'complete', totalRecords: 240 });
+    const emf = lines.map((l) => JSON.parse(l));
+    expect(emf.find((d) => d.Tier === 'daily')).toMatchObject({ App: 'shop', BackupSuccess: 1, BackupFailure: 0 });
+    expect(emf.find((d) => d.Table === 'cli_orders')).toMatchObject({ BackupRecordCount: 120 });
+  });
+
+  it('throws and emits BackupFailure when a table is missing', async () => {
+    process.env.TABLES = 'cli_orders,missing_table';
+    await expect(capture(() => handler({ tier: 'daily', time: '2026-11-24T02:00:00Z' }))).rejects.toThrow(/missing_table/);
+    const emf = lines.map((l) => JSON.parse(l));
+    expect(emf.find((d) => d.Tier === 'daily')).toMatchObject({ BackupFailure: 1 });
+    expect(emf.find((d) => 'LatestBackupAgeMinutes' in d)).toBeDefined();
+  });
+
+  it('refuses an unknown tier', async () => {
+    await expect(handler({ tier: 'hourly' as never })).rejects.toThrow(/event.tier must be one of/);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The recovery-region Lambdas against DynamoDB Local and s3rver (every API they call exists in
+ * the emulators, so no client mock): restore-test (success metrics, failure metrics, scratch
+ * tables deleted also on failure) and replica-monitor (ReplicaBackupAgeMinutes).
+ */
+import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
+import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
+
+jest.setTimeout(120_000);
+
+let servers: LocalServers;
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+const replica = 'handlers-replica-bucket';
+const emptyReplica = 'handlers-empty-replica';
+const table = 'handler-orders';
+let backupId: string;
+// Loaded after the servers are up: the handlers create their clients at module level.
+let restoreTest: typeof import('../../lambda/handlers/restore-test');
+let replicaMonitor: typeof import('../../lambda/handlers/replica-monitor');
+let restoreCore: typeof import('../../lambda/core/restore');
+
+/** EMF documents written to stdout while `fn` runs. */
+async function captureEmf<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: Error; emf: Record<string, unknown>[] }> {
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  try {
+    return { result: await fn(), emf: parse(out) };
+  } catch (e) {
+    return { error: e as Error, emf: parse(out) };
+  } finally {
+    spy.mockRestore();
+  }
+}
+const parse = (out: string) => out.split('\n').filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+async function scratchTables(): Promise<string[]> {
+  return ((await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).filter((t) => t.includes('-drtest-'));
+}
+
+beforeAll(async () => {
+  servers = await startLocalServers({ applyToProcessEnv: true });
+  process.env.APP_NAME = 'shop';
+  process.env.REPLICA_BUCKET = replica;
+  process.env.SAMPLE_SIZE = '25';
+  const { createDynamoDbClient, createS3Client } = await import('../../lambda/core/clients');
+  const { createTableFromSchema } = await import('../../lambda/core/restore-tables');
+  const { runBackup } = await import('../../lambda/core/backup');
+  dynamodb = createDynamoDbClient();
+  s3 = createS3Client();
+  await s3.send(new CreateBucketCommand({ Bucket: replica }));
+  await s3.send(new CreateBucketCommand({ Bucket: emptyReplica }));
+  await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
+  const items: Record<string, AttributeValue>[] = makeItems(150, 'h');
+  for (let i = 0; i < items.length; i += 25) {
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
+  // The replica bucket holds what S3 replication copied: here, the set written straight into it.
+  backupId = (await runBackup({ dynamodb, s3, bucket: replica, tables: [table], tier: 'daily', engine: 'scan', now: new Date(Date.now() - 90 * 60_000), segments: 8 })).backupId;
+  restoreTest = await import('../../lambda/handlers/restore-test');
+  replicaMonitor = await import('../../lambda/handlers/replica-monitor');
+  restoreCore = await import('../../lambda/core/restore');
+});
+
+afterAll(async () => {
+  await servers?.stop();
+});
+
+test('restore-test handler: restores the latest replica set, emits RestoreTestSuccess, RTO and RPO, leaves no scratch table', async () => {
+  const { result, error, emf } = await captureEmf(() => restoreTest.handler());
+  expect(error).toBeUndefined();
+  expect(result).toMatchObject({ backupId, tables: [{ source: table, items: 150, sampled: 25 }] });
+  expect(emf).toHaveLength(1);
+  expect(emf[0]).toMatchObject({ App: 'shop', RestoreTestSuccess: 1 });
+  expect(emf[0].RestoreTestDurationSeconds).toBeGreaterThan(0);
+  expect(emf[0].RestoredDataAgeMinutes as number).toBeGreaterThanOrEqual(90);
+  expect(emf[0].RestoredDataAgeMinutes as number).toBeLessThan(95);
+  expect(await scratchTables()).toEqual([]);
+});
+
+test('restore-test handler: a failure after the scratch tables exist emits RestoreTestFailure, throws, and still deletes them', async () => {
+  const real = restoreCore.restoreBackupSet;
+  const spy = jest.spyOn(restoreCore, 'restoreBackupSet').mockImplementation(async (opts) => {
+    await real(opts);
+    expect(await scratchTables()).toHaveLength(1);
+    throw new Error('injected failure after the restore');
+  });
+  try {
+    const { error, emf } = await captureEmf(() => restoreTest.handler());
+    expect(error?.message).toMatch(/restore test of daily\/.* failed: injected failure after the restore/);
+    expect(emf[0]).toMatchObject({ App: 'shop', RestoreTestFailure: 1 });
+    expect(emf[0]).not.toHaveProperty('RestoreTestSuccess');
+    expect(await scratchTables()).toEqual([]);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+test('restore-test handler: an empty replica bucket fails loudly', async () => {
+  process.env.REPLICA_BUCKET = emptyReplica;
+  try {
+    const { error, emf } = await captureEmf(() => restoreTest.handler());
+    expect(error?.message).toMatch(/no complete backup set/);
+    expect(emf[0]).toMatchObject({ RestoreTestFailure: 1 });
+  } finally {
+    process.env.REPLICA_BUCKET = replica;
+  }
+});
+
+test('replica-monitor handler: ReplicaBackupAgeMinutes of the newest complete set', async () => {
+  const { result, emf } = await captureEmf(() => replicaMonitor.handler());
+  expect(result?.backupId).toBe(backupId);
+  expect(emf[0]).toMatchObject({ App: 'shop' });
+  expect(emf[0].ReplicaBackupAgeMinutes as number).toBeGreaterThanOrEqual(90);
+  expect(emf[0].ReplicaBackupAgeMinutes as number).toBeLessThan(95);
+});
+
+test('replica-monitor handler: an empty replica bucket reports a huge age (the alarm fires)', async () => {
+  process.env.REPLICA_BUCKET = emptyReplica;
+  try {
+    const { emf } = await captureEmf(() => replicaMonitor.handler());
+    expect(emf[0].ReplicaBackupAgeMinutes).toBe(replicaMonitor.NO_BACKUP_AGE_MINUTES);
+  } finally {
+    process.env.REPLICA_BUCKET = replica;
+  }
+});

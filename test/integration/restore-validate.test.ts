@@ -1,0 +1,125 @@
+/**
+ * Damaged backup sets against DynamoDB Local and s3rver: a flipped byte, a truncated file, a
+ * missing file and a missing metadata.json are each detected by validate (naming the object)
+ * and refused by restore (no table created).
+ */
+import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { runBackup } from '../../lambda/core/backup';
+import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { BackupMetadata, METADATA_FILE, backupSetPrefix } from '../../lambda/core/format';
+import { restoreBackupSet } from '../../lambda/core/restore';
+import { createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
+import { validateBackupSet } from '../../lambda/core/validate';
+import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
+import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
+
+jest.setTimeout(120_000);
+
+let servers: LocalServers;
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+const bucket = 'restore-damage-bucket';
+const table = 'damage-src';
+let hour = 0;
+
+beforeAll(async () => {
+  servers = await startLocalServers({ applyToProcessEnv: true });
+  dynamodb = createDynamoDbClient();
+  s3 = createS3Client();
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
+  const items: Record<string, AttributeValue>[] = makeItems(300, 'dmg');
+  for (let i = 0; i < items.length; i += 25) {
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
+});
+
+afterAll(async () => {
+  await servers?.stop();
+});
+
+/** A fresh complete set (its own slot), several data files. */
+async function freshSet(): Promise<BackupMetadata> {
+  hour++;
+  return runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date(Date.UTC(2026, 10, 1, hour)), segments: 8, maxFileBytes: 16 * 1024 });
+}
+
+async function getBytes(key: string): Promise<Buffer> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+async function putBytes(key: string, body: Buffer): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+/** The largest data file of a set (so a cut lands inside compressed data). */
+function dataKey(md: BackupMetadata): string {
+  return [...md.tableDetails[table].files].sort((a, b) => b.bytes - a.bytes)[0].key;
+}
+
+async function expectDetectedAndRefused(md: BackupMetadata, object: string, message: RegExp): Promise<void> {
+  const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
+  expect(report.valid).toBe(false);
+  expect(report.problems).toEqual(expect.arrayContaining([expect.objectContaining({ object: `s3://${bucket}/${object}`, message: expect.stringMatching(message) })]));
+  const suffix = `-r${hour}`;
+  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix })).rejects.toThrow(/restore refused/);
+  expect(await tableExists(dynamodb, `${table}${suffix}`)).toBe(false);
+}
+
+test('an intact set validates', async () => {
+  const md = await freshSet();
+  const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
+  expect(report.problems).toEqual([]);
+  expect(report.valid).toBe(true);
+  expect(report.tables[0].items).toBe(300);
+  expect(report.tables[0].files).toBeGreaterThan(1);
+});
+
+test('a flipped byte is detected (checksums) and the restore refused', async () => {
+  const md = await freshSet();
+  const key = dataKey(md);
+  const bytes = await getBytes(key);
+  bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+  await putBytes(key, bytes);
+  await expectDetectedAndRefused(md, key, /sha256 differs|md5/);
+});
+
+test('a truncated file is detected and the restore refused', async () => {
+  const md = await freshSet();
+  const key = dataKey(md);
+  const bytes = await getBytes(key);
+  await putBytes(key, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  await expectDetectedAndRefused(md, key, /truncated|sha256 differs/);
+});
+
+test('a missing data file is detected and the restore refused', async () => {
+  const md = await freshSet();
+  const key = dataKey(md);
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  await expectDetectedAndRefused(md, key, /data file is missing/);
+});
+
+test('a missing metadata.json makes the set incomplete: detected and the restore refused', async () => {
+  const md = await freshSet();
+  const key = `${backupSetPrefix(md.tier, md.backupId)}${METADATA_FILE}`;
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  await expectDetectedAndRefused(md, key, /incomplete: metadata.json is missing/);
+});
+
+test('an unknown backup id is a clear error', async () => {
+  await expect(validateBackupSet({ s3, bucket, ref: '2020-01-01T00-00-00-000Z' })).rejects.toThrow(/no backup set "2020-01-01T00-00-00-000Z".*dr list/);
+  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: 'nonsense' })).rejects.toThrow(/is not a backup id/);
+});
+
+test('drift over 25% against the previous complete set is a warning, not a failure', async () => {
+  const more = makeItems(120, 'extra');
+  for (let i = 0; i < more.length; i += 25) {
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: more.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
+  const md = await freshSet();
+  const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
+  expect(report.valid).toBe(true);
+  expect(report.warnings.join('\n')).toMatch(/420 items vs 300 .*40% change/);
+});

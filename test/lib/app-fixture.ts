@@ -1,0 +1,45 @@
+/**
+ * Test fixture: builds both stacks of a config once, in an App that reads cdk.json's feature
+ * flags (as `cdk synth` does) and skips esbuild bundling (`aws:cdk:bundling-stacks: []`), so a
+ * test file synthesises in seconds. Bundling itself is checked by test/lib/synth.test.ts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadConfig, parseConfig, type DrConfig } from '../../lib/config';
+import { buildStacks, type DrStacks } from '../../lib/dr-app';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The shipped example config. */
+export function exampleConfig(): DrConfig {
+  return loadConfig(path.join(ROOT, 'dr.config.json'));
+}
+
+/** The example config with fields replaced (validated again). */
+export function configWith(overrides: Record<string, unknown>): DrConfig {
+  const raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8')) as Record<string, unknown>;
+  return parseConfig({ ...raw, ...overrides });
+}
+
+/** An App with cdk.json's context and bundling skipped. */
+export function testApp(): App {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+}
+
+/** Both stacks and their templates. */
+export interface Built {
+  readonly app: App;
+  readonly stacks: DrStacks;
+  readonly production: Template;
+  readonly recovery: Template;
+}
+
+/** Builds the stacks of `config` for account 123456789012. */
+export function build(config: DrConfig = exampleConfig()): Built {
+  const app = testApp();
+  const stacks = buildStacks(app, config, { CDK_DEFAULT_ACCOUNT: '123456789012' });
+  return { app, stacks, production: Template.fromStack(stacks.production), recovery: Template.fromStack(stacks.recovery) };
+}
