@@ -24,7 +24,7 @@ export interface BenchResults {
   readonly itemBytes: number;
   readonly seed: { items: number; ms: number };
   readonly seedLarge?: { items: number; ms: number };
-  readonly sizes: { small: number; large: number; requestedLarge: number; estimatedLargeSeconds: number; budgetSeconds: number };
+  readonly sizes: { main: number; small: number; large: number; requestedLarge: number; estimatedLargeSeconds: number; budgetSeconds: number };
   readonly backup?: BackupRound[];
   readonly memory?: { small?: MemoryFigure; large?: MemoryFigure };
   readonly restore?: RestoreRound[];
@@ -34,7 +34,8 @@ export interface BenchResults {
   readonly synth?: { ms: number[]; stacks: string[]; error?: string };
 }
 
-interface MemoryFigure {
+/** Figure 3 at one size. */
+export interface MemoryFigure {
   readonly runs: ChildResult[];
   readonly baseline: ChildResult;
 }
@@ -88,7 +89,7 @@ function targetsSection(r: BenchResults): string {
   ];
   const sizeNote =
     r.sizes.large < r.sizes.requestedLarge
-      ? `\n\n**Size note:** figure 3 was asked for ${fmt(r.sizes.requestedLarge)} items, but seeding and backing up that many was estimated at ${fmt(r.sizes.estimatedLargeSeconds / 60, 1)} min at this run's rates, over the ${fmt(r.sizes.budgetSeconds / 60)}-minute budget; the largest size that fit, ${fmt(r.sizes.large)} items, was measured instead.`
+      ? `\n\n**Size note:** figure 3 was asked for ${fmt(r.sizes.requestedLarge)} items, but seeding and backing up that many was estimated at ${fmt(r.sizes.estimatedLargeSeconds / 60, 1)} min at this run's rates (DynamoDB Local's Scan time grows about with the square of the table size, so the estimate scales the measured backup time quadratically), over the ${fmt(r.sizes.budgetSeconds / 60)}-minute budget; the largest size that fit, ${fmt(r.sizes.large)} items, was measured instead.`
       : '';
   return `## Targets\n\n${table(['#', 'target', 'measured (median)', 'status'], rows)}${sizeNote}`;
 }
@@ -130,7 +131,7 @@ function memorySection(r: BenchResults): string {
   const h = headline(r);
   return [
     '## 3. Peak memory of the backup process',
-    'Peak RSS (`process.resourceUsage().maxRSS`) of a child process running one scan-engine backup of the whole table. The floor is the same child loading the same modules and doing nothing (Node + tsx + SDK). At the smaller size the runs are figure 1's engine runs.',
+    `Peak RSS (\`process.resourceUsage().maxRSS\`) of a child process running one scan-engine backup of the whole table. The floor is the same child loading the same modules and doing nothing (Node + tsx + SDK).${r.sizes.main === r.sizes.small ? ' At the smaller size the runs are the engine runs of figure 1.' : ''}`,
     rows.length ? table(['items', 'runs', 'peak RSS per run', 'median', 'floor', 'backup time (median)'], rows) : 'Not measured (see Errors).',
     h.memRatio !== undefined ? `Larger / smaller: **${x(h.memRatio)}**.` : '',
     r.seedLarge ? `Topping the table up by ${fmt(r.seedLarge.items)} items took ${s(r.seedLarge.ms)} (${fmt(r.seedLarge.items / (r.seedLarge.ms / 1000))} items/s).` : '',
@@ -225,7 +226,7 @@ export function renderReport(r: BenchResults): string {
     `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` (bench/run.ts) from the run of ${r.startedAt} to ${r.finishedAt}. Raw numbers: bench/last-run.json. Every ratio is measured side by side in this one run; figures are medians of ${r.rounds} rounds unless stated.${r.buildMeasuredAt ? ` Figures 6 and 7 (no ratios) were measured at ${r.buildMeasuredAt} with \`--build-only\`.` : ''}`,
     '## Machine and sizes',
     facts,
-    `DynamoDB Local (in memory) and s3rver run on the same machine as the client, so client and servers share the CPUs: every figure is a local figure, for comparing code paths, not a prediction of AWS throughput. Item: a shop order of about ${r.itemBytes} bytes (DynamoDB item size). Table: ${fmt(r.seed.items)} items for figures 1, 2, 4 and 5; ${fmt(r.sizes.small)} and ${fmt(r.sizes.large)} for figure 3. Seeding with 16 parallel BatchWriteItem workers ran at ${fmt(r.seed.items / (r.seed.ms / 1000))} items/s.`,
+    `DynamoDB Local (in memory) and s3rver run on the same machine as the client, so client and servers share the CPUs: every figure is a local figure, for comparing code paths, not a prediction of AWS throughput. Item: a shop order of about ${r.itemBytes} bytes (DynamoDB item size). Table: ${fmt(r.sizes.main)} items for figures 1, 2, 4 and 5; ${fmt(r.sizes.small)} and ${fmt(r.sizes.large)} for figure 3. Seeding with 16 parallel BatchWriteItem workers ran at ${fmt(r.seed.items / (r.seed.ms / 1000))} items/s.`,
     targetsSection(r),
     backupSection(r),
     memorySection(r),
@@ -238,9 +239,10 @@ export function renderReport(r: BenchResults): string {
     [
       '```sh',
       'npm ci                       # Java is needed for DynamoDB Local',
-      'npm run bench                # full: 100,000 / 1,000,000 items, 5 rounds (figure 3 shrinks to fit --budget-min, default 20)',
-      'npm run bench -- --quick     # CI-sized: 20,000 / 60,000 items, 3 rounds',
-      'npm run bench -- --sizes 50000,200000 --rounds 3 --no-build --no-profile',
+      'npm run bench                # figures 1, 2, 4, 5 at 50,000 items; figure 3 at 100,000 / 1,000,000 (the larger shrinks to fit --budget-min, default 20); 3 rounds',
+      'npm run bench -- --quick     # CI-sized: 20,000 items; figure 3 at 20,000 / 60,000; 3 rounds',
+      'npm run bench -- --main 20000 --sizes 50000,200000 --rounds 5 --no-build --no-profile',
+      'npm run bench -- --build-only  # figures 6 and 7 again, merged into bench/last-run.json',
       '```',
       '',
       'Profile a single run by hand: `node --cpu-prof --import tsx bench/child-backup.ts \'{"mode":"engine","table":"bench-orders","bucket":"dr-bench-backups","segments":8}\'` with the SDK endpoint variables of a running `startLocalServers()` pair.',

@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick] [--rounds N] [--sizes 100000,1000000] [--budget-min 20] [--no-build] [--no-profile] [--out FILE]`
+ * `npm run bench [-- --quick] [--rounds N] [--sizes 100000,1000000] [--main 50000] [--budget-min 20] [--no-build] [--no-profile] [--out FILE]`
  * `npm run bench -- --build-only`: measures figures 6 and 7 again, keeps figures 1-5 of
- * bench/last-run.json, and rewrites BENCHMARKS.md.
+ * bench/last-run.json, and rewrites BENCHMARKS.md. `--render-only` rewrites it from
+ * bench/last-run.json and bench/analysis.md without measuring.
  *
  * Starts DynamoDB Local and s3rver, seeds one shop-like table (~600-byte orders), measures the
  * seven figures of issue 6 side by side with their ceilings, and writes BENCHMARKS.md (plus the
@@ -14,10 +15,10 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { startLocalServers } from '../cli/support/local-servers';
 import { createDynamoDbClient, createS3Client } from '../lambda/core/clients';
 import { measureBundles, measureSynth } from './build-figures';
-import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate, rate } from './figures';
-import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, parallelBatchWrite, runChild } from './harness';
+import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate } from './figures';
+import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, median, parallelBatchWrite, runChild } from './harness';
 import { summarizeProfile } from './profile';
-import { BenchResults, renderReport } from './report';
+import { BenchResults, MemoryFigure, renderReport } from './report';
 
 /** Results are filled in figure by figure. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -26,9 +27,12 @@ interface Args {
   quick: boolean;
   rounds: number;
   sizes: [number, number];
+  /** Items for figures 1, 2, 4 and 5 (at most sizes[0]). */
+  main: number;
   budgetMin: number;
   build: boolean;
   buildOnly: boolean;
+  renderOnly: boolean;
   profile: boolean;
   out: string;
 }
@@ -43,13 +47,17 @@ function parseArgs(argv: string[]): Args {
   if (sizes.length !== 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0) || sizes[0] >= sizes[1]) {
     throw new Error(`--sizes takes two increasing item counts, e.g. --sizes 100000,1000000 (got "${value('--sizes')}")`);
   }
+  const main = Number(value('--main') ?? Math.min(sizes[0], quick ? 20000 : 50000));
+  if (!Number.isInteger(main) || main <= 0 || main > sizes[0]) throw new Error(`--main takes an item count up to the smaller --sizes value (got "${value('--main')}")`);
   return {
     quick,
-    rounds: Number(value('--rounds') ?? (quick ? 3 : 5)),
+    main,
+    rounds: Number(value('--rounds') ?? 3),
     sizes: [sizes[0], sizes[1]],
     budgetMin: Number(value('--budget-min') ?? 20),
     build: !argv.includes('--no-build'),
     buildOnly: argv.includes('--build-only'),
+    renderOnly: argv.includes('--render-only'),
     profile: !argv.includes('--no-profile'),
     out: path.resolve(value('--out') ?? path.join(__dirname, '..', 'BENCHMARKS.md')),
   };
@@ -66,6 +74,14 @@ async function figure<T>(name: string, errors: string[], fn: () => Promise<T>): 
     errors.push(msg);
     return undefined;
   }
+}
+
+/** Seeds items [from, to) into the table (recorded as results.seedLarge, summed). */
+async function topUp(ctx: BenchContext, table: string, from: number, to: number, results: Partial<Mutable<BenchResults>>): Promise<void> {
+  log(`topping up to ${to} items`);
+  const ms = await parallelBatchWrite(ctx.dynamodb, table, to - from, (i) => benchItem(from + i), 16);
+  const prev = results.seedLarge ?? { items: 0, ms: 0 };
+  results.seedLarge = { items: prev.items + to - from, ms: prev.ms + ms };
 }
 
 const LAST_RUN = path.join(__dirname, 'last-run.json');
@@ -87,6 +103,11 @@ async function buildOnly(args: Args): Promise<void> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.buildOnly) return buildOnly(args);
+  if (args.renderOnly) {
+    // After editing bench/analysis.md: the same numbers, rendered again.
+    fs.writeFileSync(args.out, renderReport(JSON.parse(fs.readFileSync(LAST_RUN, 'utf8')) as BenchResults));
+    return log(`wrote ${args.out}`);
+  }
   const startedAt = new Date();
   const facts = machineFacts();
   const errors: string[] = [];
@@ -105,11 +126,12 @@ async function main(): Promise<void> {
 
     const table = 'bench-orders';
     const [small, requestedLarge] = args.sizes;
+    const mainSize = args.main;
     await createBenchTable(dynamodb, table);
-    log(`seeding ${small} items`);
-    const seedMs = await parallelBatchWrite(dynamodb, table, small, benchItem, 16);
-    results.seed = { items: small, ms: seedMs };
-    log(`seeded at ${Math.round(small / (seedMs / 1000))} items/s`);
+    log(`seeding ${mainSize} items`);
+    const seedMs = await parallelBatchWrite(dynamodb, table, mainSize, benchItem, 16);
+    results.seed = { items: mainSize, ms: seedMs };
+    log(`seeded at ${Math.round(mainSize / (seedMs / 1000))} items/s`);
 
     results.backup = await figure('figures 1-2 (backup vs ceiling vs naive)', errors, () => measureBackup(ctx, table, true));
     const backupId = results.backup?.map((r) => r.engine.backupId).find(Boolean);
@@ -136,26 +158,28 @@ async function main(): Promise<void> {
       results.validate = await figure('figure 5 (validate vs read+gunzip)', errors, () => measureValidate(ctx, backupId, 4));
     } else errors.push('figures 4-5: no engine backup succeeded, so there is nothing to restore or validate');
 
-    // Figure 3: memory at the small size (a fresh set of runs) and at the largest size that fits the budget.
-    // The engine runs of figure 1 are whole-table backups in fresh child processes: they are the
-    // small size's memory runs; only the floor (baseline child) is measured here.
-    const smallMem = await figure(`figure 3 at ${small} items`, errors, async () =>
-      results.backup
-        ? { runs: results.backup.map((r) => r.engine), baseline: await runChild({ mode: 'baseline', table, bucket, segments: ctx.segments }, servers.env) }
-        : measureMemory(ctx, table, Math.min(3, args.rounds)),
-    );
-    const engineRate = results.backup ? Math.min(...results.backup.map((r) => rate(r.engine))) : 5000;
-    const seedRate = small / (seedMs / 1000);
+    // Figure 3. At the main size, figure 1's engine runs are whole-table backups in fresh child
+    // processes, so they serve as the memory runs; otherwise the table is topped up first.
+    const seedRate = mainSize / (seedMs / 1000);
+    let smallMem: MemoryFigure | undefined;
+    if (small === mainSize && results.backup) {
+      const baseline = await runChild({ mode: 'baseline', table, bucket, segments: ctx.segments }, servers.env);
+      smallMem = { runs: results.backup.map((r) => r.engine), baseline };
+    } else {
+      if (small > mainSize) await topUp(ctx, table, mainSize, small, results);
+      smallMem = await figure(`figure 3 at ${small} items`, errors, () => measureMemory(ctx, table, 1));
+    }
+    // DynamoDB Local's Scan slows down as the table grows (time measured to grow about with the
+    // square of the item count), so the estimate scales the measured backup time quadratically.
+    const smallSeconds = smallMem ? median(smallMem.runs.map((r) => r.durationMs)) / 1000 : 60;
+    const cost = (n: number) => (n - small) / seedRate + smallSeconds * (n / small) ** 2;
     const budgetS = args.budgetMin * 60;
-    // Seconds to top up to n items and back them up once.
-    const cost = (n: number) => (n - small) / seedRate + n / engineRate;
     let large = requestedLarge;
     while (large > small && cost(large) > budgetS) large = Math.max(small, Math.floor((large * 0.8) / 10000) * 10000);
-    results.sizes = { small, large, requestedLarge, estimatedLargeSeconds: cost(requestedLarge), budgetSeconds: budgetS };
+    results.sizes = { main: mainSize, small, large, requestedLarge, estimatedLargeSeconds: cost(requestedLarge), budgetSeconds: budgetS };
     if (large > small) {
-      log(`topping up to ${large} items (requested ${requestedLarge}; estimated ${Math.round(cost(large))} s)`);
-      const topMs = await parallelBatchWrite(dynamodb, table, large - small, (i) => benchItem(small + i), 16);
-      results.seedLarge = { items: large - small, ms: topMs };
+      log(`figure 3: ${large} items (requested ${requestedLarge}; estimated ${Math.round(cost(large))} s, requested size ${Math.round(cost(requestedLarge))} s)`);
+      await topUp(ctx, table, small, large, results);
       const largeMem = await figure(`figure 3 at ${large} items`, errors, () => measureMemory(ctx, table, 1));
       results.memory = { small: smallMem, large: largeMem };
     } else {

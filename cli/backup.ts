@@ -24,7 +24,10 @@ interface BackupCommandOptions {
 function progressReporter(ctx: CommandContext): { onProgress: (p: { table: string; items: number; bytes: number }) => void; stop: () => void } {
   if (ctx.json) return { onProgress: () => undefined, stop: () => undefined };
   if (ctx.interactive) {
-    const multi = new MultiBar({ format: ' {table} | {items} items | {mb} MB', hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic);
+    const multi = new MultiBar(
+      { format: ' {table} | {items} items | {mb} MB', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+      Presets.shades_classic,
+    );
     const bars = new Map<string, SingleBar>();
     return {
       onProgress: (p) => {
@@ -61,15 +64,26 @@ export function registerBackupCommand(program: Command): void {
   program
     .command('backup')
     .description('back up DynamoDB tables now into a new backup set (DynamoDB export format)')
-    .option('--tables <names>', 'comma-separated table names (default: the config\'s tables)')
+    .option('--tables <names>', "comma-separated table names (default: the config's tables)")
     .addOption(new Option('--tier <tier>', 'tier of the set').choices([...TIERS]).default('adhoc'))
-    .addOption(new Option('--engine <engine>', 'scan, native export, or auto (export for big tables with PITR on) (default: config backup.engine)').choices(['auto', 'scan', 'export']))
+    .addOption(
+      new Option('--engine <engine>', 'scan, native export, or auto (export for big tables with PITR on) (default: config backup.engine)').choices([
+        'auto',
+        'scan',
+        'export',
+      ]),
+    )
     .option('--segments <n>', 'parallel Scan segments (0 = automatic: 8 to 16)')
     .action(
       action(async (opts: BackupCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
         const config = opts.tables ? undefined : ctx.config();
-        const tables = opts.tables ? opts.tables.split(',').map((t) => t.trim()).filter(Boolean) : config!.tables.map((t) => t.name);
+        const tables = opts.tables
+          ? opts.tables
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : config!.tables.map((t) => t.name);
         if (tables.length === 0) throw new UserError('--tables is empty: give at least one table name, e.g. --tables orders,inventory');
         const engine = opts.engine ?? config?.backup.engine ?? 'auto';
         const segments = parseSegments(opts.segments) ?? (config?.backup.scanSegments || undefined);
@@ -95,7 +109,10 @@ export function registerBackupCommand(program: Command): void {
         }
         if (result.status === 'pending') {
           if (ctx.json) ctx.printJson({ status: 'pending', ...result.pending });
-          else ctx.info(`native exports started for ${result.pending.exports.map((e) => e.table).join(', ')}; set ${result.pending.tier}/${result.pending.backupId} completes when the export-finalizer sees them finish (check with "dr list")`);
+          else
+            ctx.info(
+              `native exports started for ${result.pending.exports.map((e) => e.table).join(', ')}; set ${result.pending.tier}/${result.pending.backupId} completes when the export-finalizer sees them finish (check with "dr list")`,
+            );
           return;
         }
         const m = result.metadata;
@@ -105,7 +122,9 @@ export function registerBackupCommand(program: Command): void {
         }
         if (result.reused) ctx.info(`set ${m.tier}/${m.backupId} was already complete; nothing written`);
         for (const t of m.tables) ctx.info(`  ${t}: ${m.recordCounts[t]} items, ${m.bytes[t]} bytes, ${m.tableDetails[t].files.length} file(s)`);
-        ctx.info(`backup set ${m.tier}/${m.backupId} complete: ${m.totalRecords} items in ${(m.durationMs / 1000).toFixed(1)} s (s3://${m.source.bucket}/backups/${m.tier}/${m.backupId}/)`);
+        ctx.info(
+          `backup set ${m.tier}/${m.backupId} complete: ${m.totalRecords} items in ${(m.durationMs / 1000).toFixed(1)} s (s3://${m.source.bucket}/backups/${m.tier}/${m.backupId}/)`,
+        );
       }),
     );
 }

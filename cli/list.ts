@@ -54,14 +54,19 @@ export function formatBytes(n: number | null): string {
 /** Parses an ISO time option; the error names the option. */
 export function parseTime(option: string, v: string): Date {
   const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new UserError(`${option} must be an ISO time such as 2026-11-23T02:15:00Z (got "${v}")`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
+    throw new UserError(`${option} must be an ISO time such as 2026-11-23T02:15:00Z (got "${v}")`);
   return d;
 }
 
 /** Renders rows as an aligned text table. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -83,14 +88,28 @@ export function registerListCommand(program: Command): void {
         const rows = (await listBackupSets({ s3: ctx.s3, bucket, tier: opts.tier, before })).map(listRow);
         if (ctx.json) return ctx.printJson(rows);
         if (rows.length === 0) {
-          process.stdout.write(`no backup sets${opts.tier ? ` of tier ${opts.tier}` : ''}${before ? ` before ${before.toISOString()}` : ''} in s3://${bucket}\n`);
+          process.stdout.write(
+            `no backup sets${opts.tier ? ` of tier ${opts.tier}` : ''}${before ? ` before ${before.toISOString()}` : ''} in s3://${bucket}\n`,
+          );
           return;
         }
-        const body = rows.map((r) => [r.backupId, r.tier, r.time, r.status, String(r.tables.length), r.records === null ? '-' : String(r.records), formatBytes(r.bytes)]);
+        const body = rows.map((r) => [
+          r.backupId,
+          r.tier,
+          r.time,
+          r.status,
+          String(r.tables.length),
+          r.records === null ? '-' : String(r.records),
+          formatBytes(r.bytes),
+        ]);
         process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'TIME', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
         if (before) {
           const good = rows.find((r) => r.status === 'complete');
-          process.stdout.write(good ? `\nlast complete set before ${before.toISOString()}: ${good.tier}/${good.backupId} (validate it: dr validate ${good.backupId})\n` : `\nno complete set before ${before.toISOString()}\n`);
+          process.stdout.write(
+            good
+              ? `\nlast complete set before ${before.toISOString()}: ${good.tier}/${good.backupId} (validate it: dr validate ${good.backupId})\n`
+              : `\nno complete set before ${before.toISOString()}\n`,
+          );
         }
       }),
     );

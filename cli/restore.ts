@@ -46,7 +46,15 @@ export function restoreProgress(ctx: CommandContext): { onProgress: (p: RestoreP
           bar?.stop();
           current = p.target;
           started.set(p.target, Date.now());
-          bar = new SingleBar({ format: ` ${p.target} {bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+          bar = new SingleBar(
+            {
+              format: ` ${p.target} {bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}`,
+              stream: process.stderr,
+              hideCursor: true,
+              etaBuffer: 50,
+            },
+            Presets.shades_classic,
+          );
           bar.start(p.total, 0, { rate: 0 });
         }
         bar!.update(p.items, { rate: rate(p).toFixed(0) });
@@ -77,14 +85,29 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 }
 
 async function fromExport(ctx: CommandContext, opts: RestoreCommandOptions): Promise<void> {
-  if (!opts.target) throw new UserError('--from-export needs --target <table>: an existing, empty table with the source\'s keys (a native export carries no schema)');
+  if (!opts.target)
+    throw new UserError("--from-export needs --target <table>: an existing, empty table with the source's keys (a native export carries no schema)");
   const { bucket, prefix } = parseS3Url(opts.fromExport!);
   const progress = restoreProgress(ctx);
   const report = await asUserError(() =>
-    restoreFromExport({ dynamodb: ctx.dynamodb, s3: ctx.s3, bucket, prefix, target: opts.target!, write: Boolean(opts.confirm), concurrency: concurrency(opts), onProgress: progress.onProgress }),
+    restoreFromExport({
+      dynamodb: ctx.dynamodb,
+      s3: ctx.s3,
+      bucket,
+      prefix,
+      target: opts.target!,
+      write: Boolean(opts.confirm),
+      concurrency: concurrency(opts),
+      onProgress: progress.onProgress,
+    }),
   ).finally(() => progress.stop());
   if (ctx.json) ctx.printJson(report);
-  else ctx.info(report.written ? `loaded ${report.verifiedItems} items (verified) from s3://${bucket}/${report.exportFolder} into "${report.target}"` : `would load ${report.items} items from s3://${bucket}/${report.exportFolder} (exported ${report.exportTime}) into "${report.target}" (empty: yes)`);
+  else
+    ctx.info(
+      report.written
+        ? `loaded ${report.verifiedItems} items (verified) from s3://${bucket}/${report.exportFolder} into "${report.target}"`
+        : `would load ${report.items} items from s3://${bucket}/${report.exportFolder} (exported ${report.exportTime}) into "${report.target}" (empty: yes)`,
+    );
   if (!opts.confirm) notConfirmed(ctx);
 }
 
@@ -120,8 +143,20 @@ export function registerRestoreCommand(program: Command): void {
         if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --from-export s3://bucket/prefix)');
         if (opts.intoExisting && opts.suffix !== undefined) throw new UserError('--suffix and --into-existing exclude each other: choose one');
         const bucket = ctx.bucket();
-        const tables = opts.tables?.split(',').map((t) => t.trim()).filter(Boolean);
-        const base = { dynamodb: ctx.dynamodb, s3: ctx.s3, bucket, ref, tables, suffix: opts.suffix, intoExisting: opts.intoExisting, concurrency: concurrency(opts) };
+        const tables = opts.tables
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+        const base = {
+          dynamodb: ctx.dynamodb,
+          s3: ctx.s3,
+          bucket,
+          ref,
+          tables,
+          suffix: opts.suffix,
+          intoExisting: opts.intoExisting,
+          concurrency: concurrency(opts),
+        };
         const plan = await asUserError(async () => {
           await assertBackupBucket(ctx.s3, bucket);
           return planRestore(base);
@@ -130,7 +165,12 @@ export function registerRestoreCommand(program: Command): void {
           if (ctx.json) ctx.printJson({ confirmed: false, plan });
           else {
             process.stdout.write(`restore plan for backup set ${plan.tier}/${plan.backupId} (data as of ${plan.exportTime}):\n`);
-            process.stdout.write(`${renderTable(['SOURCE', 'TARGET', 'ITEMS', 'ACTION'], plan.tables.map((t) => [t.source, t.target, String(t.items), t.action]))}\n`);
+            process.stdout.write(
+              `${renderTable(
+                ['SOURCE', 'TARGET', 'ITEMS', 'ACTION'],
+                plan.tables.map((t) => [t.source, t.target, String(t.items), t.action]),
+              )}\n`,
+            );
           }
           return notConfirmed(ctx);
         }
@@ -139,8 +179,15 @@ export function registerRestoreCommand(program: Command): void {
         const report = await asUserError(() => restoreBackupSet({ ...base, onProgress: progress.onProgress })).finally(() => progress.stop());
         if (ctx.json) return ctx.printJson({ confirmed: true, ...report });
         for (const w of report.warnings) ctx.info(`warning: ${w}`);
-        process.stdout.write(`restored backup set ${report.tier}/${report.backupId} (data as of ${report.exportTime}) in ${(report.durationMs / 1000).toFixed(1)} s:\n`);
-        process.stdout.write(`${renderTable(['SOURCE', 'TARGET', 'ITEMS (VERIFIED)', 'SECONDS'], report.tables.map((t) => [t.source, t.target, String(t.verifiedItems), (t.durationMs / 1000).toFixed(1)]))}\n`);
+        process.stdout.write(
+          `restored backup set ${report.tier}/${report.backupId} (data as of ${report.exportTime}) in ${(report.durationMs / 1000).toFixed(1)} s:\n`,
+        );
+        process.stdout.write(
+          `${renderTable(
+            ['SOURCE', 'TARGET', 'ITEMS (VERIFIED)', 'SECONDS'],
+            report.tables.map((t) => [t.source, t.target, String(t.verifiedItems), (t.durationMs / 1000).toFixed(1)]),
+          )}\n`,
+        );
       }),
     );
 }

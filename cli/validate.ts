@@ -41,7 +41,10 @@ export function registerValidateCommand(program: Command): void {
       action(async (ref: string, opts: { tables?: string }, command: Command) => {
         const ctx = contextFrom(command);
         const bucket = ctx.bucket();
-        const tables = opts.tables?.split(',').map((t) => t.trim()).filter(Boolean);
+        const tables = opts.tables
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
         const report = await asUserError(async () => {
           await assertBackupBucket(ctx.s3, bucket);
           return validateBackupSet({ s3: ctx.s3, bucket, ref, tables });

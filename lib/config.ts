@@ -141,11 +141,19 @@ export const drConfigSchema = z
       .object({
         engine: z.enum(['auto', 'scan', 'export'], { message: 'backup.engine must be "auto", "scan" or "export"' }).default('auto'),
         /** `auto` uses the native export above this table size. */
-        exportThresholdBytes: z.number().int().positive().default(1024 * 1024 * 1024),
+        exportThresholdBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024 * 1024),
         /** Parallel Scan segments; 0 picks from the table size. */
         scanSegments: z.number().int().min(0).max(1000000).default(0),
         /** Uncompressed bytes per data file before a new file starts. */
-        maxFileBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+        maxFileBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(256 * 1024 * 1024),
         /** Alarm (warning) when a backup runs longer than this. */
         durationWarningMinutes: z.number().int().positive().default(60),
       })
@@ -248,7 +256,12 @@ export function parseConfig(raw: unknown, file = 'dr.config.json'): DrConfig {
   const result = drConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
+    const where = issue.path.length
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(root)';
     const value = issue.path.length ? valueAt(raw, issue.path as PropertyKey[]) : undefined;
     const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
     return `${where}: ${issue.message}${shown}`;

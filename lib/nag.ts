@@ -31,9 +31,12 @@ const REASONS = {
   drtest: 'The restore test creates and deletes its own throw-away tables; the grant covers only tables named *-drtest-*, never production tables.',
   replicaKey:
     'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
-  replicationObjects: 'S3 replication reads every object version of the source bucket and writes every replica; these are the permissions S3 documents for a replication role, on these two buckets only.',
-  backupServiceRole: 'AWS Backup selections use the AWS-managed service-role policies it documents for backing up and restoring DynamoDB; they carry no data-plane access.',
-  customResourceLogs: 'The aws-cdk-lib AwsCustomResource provider Lambda (PITR on existing tables, replication on existing buckets) logs through the AWS-managed basic execution policy; its role is not configurable.',
+  replicationObjects:
+    'S3 replication reads every object version of the source bucket and writes every replica; these are the permissions S3 documents for a replication role, on these two buckets only.',
+  backupServiceRole:
+    'AWS Backup selections use the AWS-managed service-role policies it documents for backing up and restoring DynamoDB; they carry no data-plane access.',
+  customResourceLogs:
+    'The aws-cdk-lib AwsCustomResource provider Lambda (PITR on existing tables, replication on existing buckets) logs through the AWS-managed basic execution policy; its role is not configurable.',
 } as const;
 
 function ack(scope: IConstruct, finding: string, reason: string): void {
@@ -85,6 +88,10 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
   if (recovery.restoreTest) {
     ackBucketObjects(recovery.restoreTest, recovery.replicaBucket);
     const rp = partition(recovery);
-    ack(recovery.restoreTest.role, `AwsSolutions-IAM5[Resource::arn:${rp}:dynamodb:${recovery.region}:${recovery.account}:table/${DRTEST_TABLE_PATTERN}]`, REASONS.drtest);
+    ack(
+      recovery.restoreTest.role,
+      `AwsSolutions-IAM5[Resource::arn:${rp}:dynamodb:${recovery.region}:${recovery.account}:table/${DRTEST_TABLE_PATTERN}]`,
+      REASONS.drtest,
+    );
   }
 }

@@ -58,7 +58,17 @@ export function generateShop(items: number, seed = 20261123): Record<ShopTable, 
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const size = shopSizes(items);
-  const out: Record<ShopTable, ShopItem[]> = { products: [], product_variants: [], inventory: [], orders: [], order_items: [], users: [], customers: [], reviews: [], wishlists: [] };
+  const out: Record<ShopTable, ShopItem[]> = {
+    products: [],
+    product_variants: [],
+    inventory: [],
+    orders: [],
+    order_items: [],
+    users: [],
+    customers: [],
+    reviews: [],
+    wishlists: [],
+  };
 
   const skus: { sku: string; productId: string; price: number }[] = [];
   for (let p = 0; p < size.products; p++) {
@@ -81,7 +91,14 @@ export function generateShop(items: number, seed = 20261123): Record<ShopTable, 
       const variantPrice = money(price + v * 2);
       skus.push({ sku, productId, price: variantPrice });
       out.product_variants.push({ productId, variantId: `v-${v}`, sku, size: SIZES[v % SIZES.length], price: variantPrice, weightGrams: int(100, 2000) });
-      out.inventory.push({ sku, productId, onHand: int(0, 500), reserved: int(0, 20), warehouse: pick(['LON1', 'DUB1', 'FRA1']), updatedAt: iso(BASE_MS + int(0, 300) * DAY_MS) });
+      out.inventory.push({
+        sku,
+        productId,
+        onHand: int(0, 500),
+        reserved: int(0, 20),
+        warehouse: pick(['LON1', 'DUB1', 'FRA1']),
+        updatedAt: iso(BASE_MS + int(0, 300) * DAY_MS),
+      });
     }
   }
 
@@ -90,11 +107,22 @@ export function generateShop(items: number, seed = 20261123): Record<ShopTable, 
     const userId = `u-${pad(u)}`;
     const first = pick(FIRST);
     const last = pick(LAST);
-    out.users.push({ userId, email: `${first.toLowerCase()}.${last.toLowerCase()}.${u}@example.com`, name: `${first} ${last}`, marketingOptIn: rnd() < 0.4, createdAt: iso(BASE_MS + int(0, 300) * DAY_MS) });
+    out.users.push({
+      userId,
+      email: `${first.toLowerCase()}.${last.toLowerCase()}.${u}@example.com`,
+      name: `${first} ${last}`,
+      marketingOptIn: rnd() < 0.4,
+      createdAt: iso(BASE_MS + int(0, 300) * DAY_MS),
+    });
     if (u % 5 !== 4) {
       const customerId = `c-${pad(u)}`;
       customerIds.push(customerId);
-      out.customers.push({ customerId, userId, address: { line1: `${int(1, 200)} High Street`, city: pick(['London', 'Dublin', 'Berlin', 'Paris']), postcode: `PC${int(1000, 9999)}` }, loyaltyPoints: int(0, 5000) });
+      out.customers.push({
+        customerId,
+        userId,
+        address: { line1: `${int(1, 200)} High Street`, city: pick(['London', 'Dublin', 'Berlin', 'Paris']), postcode: `PC${int(1000, 9999)}` },
+        loyaltyPoints: int(0, 5000),
+      });
     }
   }
 
@@ -108,11 +136,27 @@ export function generateShop(items: number, seed = 20261123): Record<ShopTable, 
       total += s.price * quantity;
       out.order_items.push({ orderId, lineNo: l, sku: s.sku, productId: s.productId, quantity, unitPrice: s.price });
     }
-    out.orders.push({ orderId, customerId: pick(customerIds), createdAt: iso(BASE_MS + int(0, 320) * DAY_MS + int(0, DAY_MS - 1)), status: pick(STATUSES), currency: 'EUR', total: money(total), lineCount: lines });
+    out.orders.push({
+      orderId,
+      customerId: pick(customerIds),
+      createdAt: iso(BASE_MS + int(0, 320) * DAY_MS + int(0, DAY_MS - 1)),
+      status: pick(STATUSES),
+      currency: 'EUR',
+      total: money(total),
+      lineCount: lines,
+    });
   }
 
   for (let r = 0; r < size.reviews; r++) {
-    out.reviews.push({ productId: pick(skus).productId, reviewId: `r-${pad(r, 7)}`, userId: `u-${pad(int(0, size.users - 1))}`, rating: int(1, 5), title: `Review ${r}`, body: 'Fits well, arrived quickly.'.repeat(int(1, 4)), createdAt: iso(BASE_MS + int(0, 320) * DAY_MS) });
+    out.reviews.push({
+      productId: pick(skus).productId,
+      reviewId: `r-${pad(r, 7)}`,
+      userId: `u-${pad(int(0, size.users - 1))}`,
+      rating: int(1, 5),
+      title: `Review ${r}`,
+      body: 'Fits well, arrived quickly.'.repeat(int(1, 4)),
+      createdAt: iso(BASE_MS + int(0, 320) * DAY_MS),
+    });
   }
 
   for (let w = 0; w < size.wishlistUsers; w++) {

@@ -89,7 +89,9 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
   const prefix = backupSetPrefix(opts.tier, backupId);
   const existing = await getJsonIfExists<BackupMetadata>(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`);
   if (existing?.success === true) return { status: 'complete', metadata: existing, reused: true };
-  const pending = await getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`);
+  // Exports already started for this slot are not started again, unless the set has failed since.
+  const failed = await getJsonIfExists<unknown>(opts.s3, opts.bucket, `${prefix}${FAILURE_FILE}`);
+  const pending = failed ? undefined : await getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`);
   if (pending) return { status: 'pending', pending };
   await clearPrefix(opts.s3, opts.bucket, prefix);
 
@@ -106,18 +108,45 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
         scanned[table] = await scanTable(opts, described, table, backupId, started);
       } else {
         const tableArn = described.description.TableArn!;
-        const exportArn = await startTableExport({ dynamodb: opts.dynamodb, bucket: opts.bucket, tier: opts.tier, backupId, table, tableArn, exportTime: started });
+        const exportArn = await startTableExport({
+          dynamodb: opts.dynamodb,
+          bucket: opts.bucket,
+          tier: opts.tier,
+          backupId,
+          table,
+          tableArn,
+          exportTime: started,
+        });
         exports.push({ table, exportArn, s3Prefix: tableExportPrefix(opts.tier, backupId, table), schema: described.schema });
       }
     }
     currentTable = undefined;
     const source = { region, bucket: opts.bucket };
     if (exports.length > 0) {
-      const p: PendingBackup = { formatVersion: FORMAT_VERSION, backupId, tier: opts.tier, startedAt: started.toISOString(), exportTime: started.toISOString(), tables: [...opts.tables], exports, scanned, source };
+      const p: PendingBackup = {
+        formatVersion: FORMAT_VERSION,
+        backupId,
+        tier: opts.tier,
+        startedAt: started.toISOString(),
+        exportTime: started.toISOString(),
+        tables: [...opts.tables],
+        exports,
+        scanned,
+        source,
+      };
       await putJson(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`, p);
       return { status: 'pending', pending: p };
     }
-    const metadata = buildMetadata({ backupId, tier: opts.tier, started, exportTime: started, tables: opts.tables, records: scanned, source, completed: new Date() });
+    const metadata = buildMetadata({
+      backupId,
+      tier: opts.tier,
+      started,
+      exportTime: started,
+      tables: opts.tables,
+      records: scanned,
+      source,
+      completed: new Date(),
+    });
     // The commit marker, strictly last.
     await putJson(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`, metadata);
     return { status: 'complete', metadata, reused: false };
@@ -158,7 +187,16 @@ async function scanTable(opts: BackupOptions, described: DescribedTable, table: 
     billedSizeBytes: result.bytes,
     entries: result.manifestEntries,
   });
-  return { table, engine: 'scan', schema: described.schema, exportFolder, itemCount: result.itemCount, bytes: result.bytes, storedBytes: result.storedBytes, files: result.files };
+  return {
+    table,
+    engine: 'scan',
+    schema: described.schema,
+    exportFolder,
+    itemCount: result.itemCount,
+    bytes: result.bytes,
+    storedBytes: result.storedBytes,
+    files: result.files,
+  };
 }
 
 /** The engine for one table: as asked, or for `auto` export when PITR is on and the table is big enough. */
@@ -221,7 +259,11 @@ export function buildMetadata(i: BuildMetadataInput): BackupMetadata {
 }
 
 /** Writes failure.json; never throws (the original error matters more). */
-export async function writeFailure(s3: S3Client, bucket: string, f: { tier: Tier; backupId: string; started: Date; reason: string; table?: string }): Promise<void> {
+export async function writeFailure(
+  s3: S3Client,
+  bucket: string,
+  f: { tier: Tier; backupId: string; started: Date; reason: string; table?: string },
+): Promise<void> {
   const failure: BackupFailure = {
     formatVersion: FORMAT_VERSION,
     backupId: f.backupId,

@@ -108,7 +108,8 @@ export async function resolveBackupSet(opts: ResolveBackupSetOptions): Promise<B
   const ref = opts.ref.trim();
   if (ref === 'latest') {
     const latest = (await listBackupSets({ s3: opts.s3, bucket: opts.bucket })).find((s) => s.status === 'complete');
-    if (!latest) throw new Error(`no complete backup set in s3://${opts.bucket}/${BACKUPS_PREFIX}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
+    if (!latest)
+      throw new Error(`no complete backup set in s3://${opts.bucket}/${BACKUPS_PREFIX}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
     return latest;
   }
   const [tierPart, idPart] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];

@@ -91,7 +91,11 @@ export async function describeExports(dynamodb: DynamoDBClient, pending: Pending
     const d = (await dynamodb.send(new DescribeExportCommand({ ExportArn: p.exportArn }))).ExportDescription;
     if (!d) throw new Error(`DescribeExport returned nothing for ${p.exportArn}`);
     if (d.ExportStatus === 'FAILED') {
-      return { state: 'failed', table: p.table, reason: `native export of "${p.table}" failed: ${d.FailureCode ?? 'unknown code'}: ${d.FailureMessage ?? 'no message'}` };
+      return {
+        state: 'failed',
+        table: p.table,
+        reason: `native export of "${p.table}" failed: ${d.FailureCode ?? 'unknown code'}: ${d.FailureMessage ?? 'no message'}`,
+      };
     }
     if (d.ExportStatus !== 'COMPLETED') running = true;
     descriptions[p.table] = d;
@@ -128,7 +132,9 @@ export async function tableRecordFromNativeExport(s3: S3Client, bucket: string, 
   for (let i = 0; i < entries.length; i += 4) {
     const batch = entries.slice(i, i + 4);
     const hashed = await Promise.all(batch.map((e) => hashObject(s3, bucket, fullKey(e.dataFileS3Key, p.s3Prefix))));
-    batch.forEach((e, j) => files.push({ key: fullKey(e.dataFileS3Key, p.s3Prefix), itemCount: e.itemCount, bytes: hashed[j].bytes, sha256: hashed[j].sha256 }));
+    batch.forEach((e, j) =>
+      files.push({ key: fullKey(e.dataFileS3Key, p.s3Prefix), itemCount: e.itemCount, bytes: hashed[j].bytes, sha256: hashed[j].sha256 }),
+    );
   }
   return {
     table: p.table,

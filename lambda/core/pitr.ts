@@ -60,14 +60,23 @@ export async function planPitrRestore(opts: PitrRestoreOptions): Promise<PitrTab
   for (const source of opts.tables) {
     let pitr;
     try {
-      pitr = (await opts.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: source }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
+      pitr = (await opts.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: source }))).ContinuousBackupsDescription
+        ?.PointInTimeRecoveryDescription;
     } catch (e) {
-      if (isTableMissing(e)) throw new RestoreRefusedError(`table "${source}" does not exist in this region (${await opts.dynamodb.config.region()}): check --region and the table name; a deleted table has no PITR (use "dr restore" from a backup set)`);
-      if (isUnsupportedApi(e)) throw new RestoreRefusedError(`this DynamoDB endpoint has no point-in-time recovery API (${(e as Error).message}): PITR restore needs real DynamoDB; restore a backup set with "dr restore" instead`);
+      if (isTableMissing(e))
+        throw new RestoreRefusedError(
+          `table "${source}" does not exist in this region (${await opts.dynamodb.config.region()}): check --region and the table name; a deleted table has no PITR (use "dr restore" from a backup set)`,
+        );
+      if (isUnsupportedApi(e))
+        throw new RestoreRefusedError(
+          `this DynamoDB endpoint has no point-in-time recovery API (${(e as Error).message}): PITR restore needs real DynamoDB; restore a backup set with "dr restore" instead`,
+        );
       throw e;
     }
     if (pitr?.PointInTimeRecoveryStatus !== 'ENABLED' || !pitr.EarliestRestorableDateTime || !pitr.LatestRestorableDateTime) {
-      throw new RestoreRefusedError(`point-in-time recovery is not enabled on "${source}": no PITR restore possible; use "dr restore <backupId>" from a backup set`);
+      throw new RestoreRefusedError(
+        `point-in-time recovery is not enabled on "${source}": no PITR restore possible; use "dr restore <backupId>" from a backup set`,
+      );
     }
     const earliest = pitr.EarliestRestorableDateTime;
     const latest = pitr.LatestRestorableDateTime;
@@ -77,7 +86,8 @@ export async function planPitrRestore(opts: PitrRestoreOptions): Promise<PitrTab
       );
     }
     const target = `${source}${suffix}`;
-    if (await tableExists(opts.dynamodb, target)) throw new RestoreRefusedError(`table "${target}" already exists: choose another --suffix, or delete it first`);
+    if (await tableExists(opts.dynamodb, target))
+      throw new RestoreRefusedError(`table "${target}" already exists: choose another --suffix, or delete it first`);
     plans.push({ source, target, earliest: earliest.toISOString(), latest: latest.toISOString(), ttlAttribute: await ttlAttribute(opts.dynamodb, source) });
   }
   return plans;
@@ -102,7 +112,9 @@ export async function pitrRestore(opts: PitrRestoreOptions): Promise<PitrRestore
   const tables = [];
   for (const p of plans) {
     await waitUntilTableExists({ client: opts.dynamodb, maxWaitTime: opts.maxWaitSeconds ?? 3600, minDelay: 5, maxDelay: 30 }, { TableName: p.target });
-    await opts.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: p.target, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+    await opts.dynamodb.send(
+      new UpdateContinuousBackupsCommand({ TableName: p.target, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    );
     if (p.ttlAttribute) {
       await opts.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: p.target, TimeToLiveSpecification: { Enabled: true, AttributeName: p.ttlAttribute } }));
     }

@@ -35,7 +35,10 @@ export async function findExportFolder(s3: S3Client, bucket: string, prefix: str
   for await (const o of listObjects(s3, bucket, base)) {
     if (o.Key?.endsWith('/manifest-summary.json')) folders.push(o.Key.slice(0, -'manifest-summary.json'.length));
   }
-  if (folders.length === 0) throw new Error(`no export found under s3://${bucket}/${base}: expected <exportId>/manifest-summary.json there (is the prefix right, and did the export finish?)`);
+  if (folders.length === 0)
+    throw new Error(
+      `no export found under s3://${bucket}/${base}: expected <exportId>/manifest-summary.json there (is the prefix right, and did the export finish?)`,
+    );
   return folders.sort().at(-1)!;
 }
 

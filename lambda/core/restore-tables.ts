@@ -61,7 +61,12 @@ export function createTableInput(table: string, schema: TableSchema): CreateTabl
     BillingMode: schema.billingMode,
     ProvisionedThroughput: throughput,
     GlobalSecondaryIndexes: schema.globalSecondaryIndexes.length
-      ? schema.globalSecondaryIndexes.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection, ProvisionedThroughput: throughput }))
+      ? schema.globalSecondaryIndexes.map((g) => ({
+          IndexName: g.IndexName,
+          KeySchema: g.KeySchema,
+          Projection: g.Projection,
+          ProvisionedThroughput: throughput,
+        }))
       : undefined,
     LocalSecondaryIndexes: schema.localSecondaryIndexes.length
       ? schema.localSecondaryIndexes.map((l) => ({ IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection }))
@@ -88,7 +93,9 @@ export async function protectTable(dynamodb: DynamoDBClient, table: string): Pro
   await tryOptional(warnings, `point-in-time recovery on "${table}"`, () =>
     dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })),
   );
-  await tryOptional(warnings, `deletion protection on "${table}"`, () => dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: true })));
+  await tryOptional(warnings, `deletion protection on "${table}"`, () =>
+    dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: true })),
+  );
   return warnings;
 }
 
@@ -109,7 +116,9 @@ export async function countItems(dynamodb: DynamoDBClient, table: string, segmen
       let n = 0;
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const res = await dynamodb.send(new ScanCommand({ TableName: table, Select: 'COUNT', Segment: segment, TotalSegments: segments, ExclusiveStartKey: start }));
+        const res = await dynamodb.send(
+          new ScanCommand({ TableName: table, Select: 'COUNT', Segment: segment, TotalSegments: segments, ExclusiveStartKey: start }),
+        );
         n += res.Count ?? 0;
         start = res.LastEvaluatedKey;
       } while (start);

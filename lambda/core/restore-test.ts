@@ -49,7 +49,9 @@ export function itemHash(item: Record<string, AttributeValue>): string {
     }
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(canon(toJsonItem(item)))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canon(toJsonItem(item))))
+    .digest('hex');
 }
 
 /** Up to `size` items of a stream, uniformly chosen (reservoir sampling: bounded memory). */

@@ -94,16 +94,17 @@ export interface RestoreReport {
 /** Target name of a table. */
 function targetName(table: string, opts: Pick<RestoreOptions, 'suffix' | 'intoExisting'>): string {
   if (opts.intoExisting) return table;
-  const suffix = opts.suffix ?? DEFAULT_RESTORE_SUFFIX;
-  if (!suffix) throw new RestoreRefusedError('the suffix is empty: that would write into the original table; use --into-existing for that (it must be empty)');
-  return `${table}${suffix}`;
+  // An empty suffix keeps the original names (region down: the tables do not exist in the
+  // recovery region); checkTargets still refuses any table that already exists.
+  return `${table}${opts.suffix ?? DEFAULT_RESTORE_SUFFIX}`;
 }
 
 /** The tables of a restore, checked against the set. */
 function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
   const chosen = tables?.length ? tables : metadata.tables;
   const unknown = chosen.filter((t) => !metadata.tables.includes(t));
-  if (unknown.length) throw new RestoreRefusedError(`table(s) ${unknown.join(', ')} are not in backup set ${metadata.backupId} (it holds ${metadata.tables.join(', ')})`);
+  if (unknown.length)
+    throw new RestoreRefusedError(`table(s) ${unknown.join(', ')} are not in backup set ${metadata.backupId} (it holds ${metadata.tables.join(', ')})`);
   return chosen;
 }
 
@@ -111,7 +112,10 @@ function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
 export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref });
-  if (set.status !== 'complete' || !set.metadata) throw new RestoreRefusedError(`backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`);
+  if (set.status !== 'complete' || !set.metadata)
+    throw new RestoreRefusedError(
+      `backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`,
+    );
   const md = set.metadata;
   const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => ({
     source: t,
@@ -127,9 +131,14 @@ async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExi
   for (const t of plan.tables) {
     const exists = await tableExists(dynamodb, t.target);
     if (intoExisting) {
-      if (!exists) throw new RestoreRefusedError(`table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`);
+      if (!exists)
+        throw new RestoreRefusedError(
+          `table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`,
+        );
       if (await tableHasItems(dynamodb, t.target)) {
-        throw new RestoreRefusedError(`table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`);
+        throw new RestoreRefusedError(
+          `table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`,
+        );
       }
     } else if (exists) {
       throw new RestoreRefusedError(`table "${t.target}" already exists: nothing was written; choose another --suffix, or delete it first`);
@@ -142,7 +151,8 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   const t0 = Date.now();
   const plan = await planRestore(opts);
   const report = await validateBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}`, tables: plan.tables.map((t) => t.source) });
-  if (!report.valid) throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
+  if (!report.valid)
+    throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
   await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;
@@ -159,7 +169,9 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
     if (!opts.intoExisting && opts.protect !== false) warnings.push(...(await protectTable(opts.dynamodb, t.target)));
     const verifiedItems = await countItems(opts.dynamodb, t.target);
     if (verifiedItems !== t.items || written !== t.items) {
-      throw new Error(`restore of "${t.source}" into "${t.target}" is incomplete: ${verifiedItems} items in the table, ${written} written, ${t.items} in the backup`);
+      throw new Error(
+        `restore of "${t.source}" into "${t.target}" is incomplete: ${verifiedItems} items in the table, ${written} written, ${t.items} in the backup`,
+      );
     }
     tables.push({ ...t, verifiedItems, durationMs: Date.now() - started });
   }
@@ -179,7 +191,12 @@ export interface WriteItemsOptions {
 }
 
 /** Writes items with parallel BatchWriteItem (25 per batch), retrying unprocessed items with backoff. Returns the count. */
-export async function writeItems(dynamodb: DynamoDBClient, table: string, items: AsyncIterable<Record<string, AttributeValue>>, opts: WriteItemsOptions = {}): Promise<number> {
+export async function writeItems(
+  dynamodb: DynamoDBClient,
+  table: string,
+  items: AsyncIterable<Record<string, AttributeValue>>,
+  opts: WriteItemsOptions = {},
+): Promise<number> {
   const concurrency = opts.concurrency ?? 16;
   const inFlight = new Set<Promise<void>>();
   let written = 0;
@@ -212,10 +229,19 @@ export async function writeItems(dynamodb: DynamoDBClient, table: string, items:
   return written;
 }
 
-async function writeBatch(dynamodb: DynamoDBClient, table: string, items: Record<string, AttributeValue>[], maxRetries: number, baseDelayMs: number): Promise<void> {
+async function writeBatch(
+  dynamodb: DynamoDBClient,
+  table: string,
+  items: Record<string, AttributeValue>[],
+  maxRetries: number,
+  baseDelayMs: number,
+): Promise<void> {
   let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
   for (let attempt = 0; requests.length; attempt++) {
-    if (attempt > maxRetries) throw new Error(`BatchWriteItem into "${table}": ${requests.length} items still unprocessed after ${maxRetries} retries (throttled: raise capacity or lower --concurrency)`);
+    if (attempt > maxRetries)
+      throw new Error(
+        `BatchWriteItem into "${table}": ${requests.length} items still unprocessed after ${maxRetries} retries (throttled: raise capacity or lower --concurrency)`,
+      );
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(10000, baseDelayMs * 2 ** attempt)));
     const res = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
     requests = res.UnprocessedItems?.[table] ?? [];
@@ -263,12 +289,19 @@ export async function restoreFromExport(opts: RestoreFromExportOptions): Promise
     problems.push(...c.problems);
     items += c.items;
   }
-  if (items !== manifest.summary.itemCount) problems.push({ object: `s3://${opts.bucket}/${folder}manifest-summary.json`, message: `${items} items read, manifest says ${manifest.summary.itemCount}` });
+  if (items !== manifest.summary.itemCount)
+    problems.push({
+      object: `s3://${opts.bucket}/${folder}manifest-summary.json`,
+      message: `${items} items read, manifest says ${manifest.summary.itemCount}`,
+    });
   if (problems.length) throw new RestoreRefusedError(`export s3://${opts.bucket}/${folder} failed validation: restore refused, nothing written`, problems);
   if (!(await tableExists(opts.dynamodb, opts.target))) {
-    throw new RestoreRefusedError(`table "${opts.target}" does not exist: a native export carries no schema, so create the table first (same keys as the source), then run again`);
+    throw new RestoreRefusedError(
+      `table "${opts.target}" does not exist: a native export carries no schema, so create the table first (same keys as the source), then run again`,
+    );
   }
-  if (await tableHasItems(opts.dynamodb, opts.target)) throw new RestoreRefusedError(`table "${opts.target}" is not empty: an export is only loaded into an empty table (nothing was written)`);
+  if (await tableHasItems(opts.dynamodb, opts.target))
+    throw new RestoreRefusedError(`table "${opts.target}" is not empty: an export is only loaded into an empty table (nothing was written)`);
   const base = { exportFolder: folder, exportTime: manifest.summary.exportTime, target: opts.target, items };
   if (!opts.write) return { ...base, written: false };
   await writeItems(opts.dynamodb, opts.target, readExportItems({ s3: opts.s3, bucket: opts.bucket, exportFolder: folder }), {
@@ -276,6 +309,7 @@ export async function restoreFromExport(opts: RestoreFromExportOptions): Promise
     onItems: (n) => opts.onProgress?.({ table: folder, target: opts.target, items: n, total: items }),
   });
   const verifiedItems = await countItems(opts.dynamodb, opts.target);
-  if (verifiedItems !== items) throw new Error(`load of ${folder} into "${opts.target}" is incomplete: ${verifiedItems} items in the table, ${items} in the export`);
+  if (verifiedItems !== items)
+    throw new Error(`load of ${folder} into "${opts.target}" is incomplete: ${verifiedItems} items in the table, ${items} in the export`);
   return { ...base, verifiedItems, written: true };
 }

@@ -61,9 +61,13 @@ export function schemaFrom(d: TableDescription, ttlAttribute?: string): TableSch
       Projection: { ...(l.Projection ?? { ProjectionType: 'ALL' }) },
     })),
     billingMode: billingMode as TableSchema['billingMode'],
-    ...(billingMode === 'PROVISIONED' && pt ? { provisionedThroughput: { ReadCapacityUnits: pt.ReadCapacityUnits ?? 1, WriteCapacityUnits: pt.WriteCapacityUnits ?? 1 } } : {}),
+    ...(billingMode === 'PROVISIONED' && pt
+      ? { provisionedThroughput: { ReadCapacityUnits: pt.ReadCapacityUnits ?? 1, WriteCapacityUnits: pt.WriteCapacityUnits ?? 1 } }
+      : {}),
     ...(ttlAttribute ? { ttlAttribute } : {}),
-    ...(d.StreamSpecification ? { stream: { StreamEnabled: Boolean(d.StreamSpecification.StreamEnabled), StreamViewType: d.StreamSpecification.StreamViewType } } : {}),
+    ...(d.StreamSpecification
+      ? { stream: { StreamEnabled: Boolean(d.StreamSpecification.StreamEnabled), StreamViewType: d.StreamSpecification.StreamViewType } }
+      : {}),
     ...(d.TableArn ? { tableArn: d.TableArn } : {}),
   };
 }

@@ -70,7 +70,10 @@ export async function assertBackupBucket(s3: S3Client, bucket: string): Promise<
     }
     throw e;
   }
-  if (count === 0) throw new Error(`s3://${bucket} holds nothing under "${BACKUPS_PREFIX}": it is not a dr-stack backup bucket, or no backup ran yet (check --bucket, then "dr list")`);
+  if (count === 0)
+    throw new Error(
+      `s3://${bucket} holds nothing under "${BACKUPS_PREFIX}": it is not a dr-stack backup bucket, or no backup ran yet (check --bucket, then "dr list")`,
+    );
 }
 
 const s3url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
@@ -84,8 +87,14 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   const tables: TableValidation[] = [];
   const base = { backupId: set.backupId, tier: set.tier, status: set.status };
   if (set.status !== 'complete' || !set.metadata) {
-    const why = set.status === 'failed' ? `the backup run failed: ${set.failure?.reason ?? 'see failure.json'}` : 'metadata.json is missing: the run did not finish (or is still running)';
-    problems.push({ object: s3url(opts.bucket, `${set.prefix}${set.status === 'failed' ? FAILURE_FILE : METADATA_FILE}`), message: `set ${set.tier}/${set.backupId} is ${set.status}: ${why}` });
+    const why =
+      set.status === 'failed'
+        ? `the backup run failed: ${set.failure?.reason ?? 'see failure.json'}`
+        : 'metadata.json is missing: the run did not finish (or is still running)';
+    problems.push({
+      object: s3url(opts.bucket, `${set.prefix}${set.status === 'failed' ? FAILURE_FILE : METADATA_FILE}`),
+      message: `set ${set.tier}/${set.backupId} is ${set.status}: ${why}`,
+    });
     return { ...base, valid: false, problems, warnings, tables, durationMs: Date.now() - t0 };
   }
   const metadata = set.metadata;
@@ -93,7 +102,10 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   for (const t of wanted) {
     const td = metadata.tableDetails?.[t];
     if (!td) {
-      problems.push({ object: s3url(opts.bucket, `${set.prefix}${METADATA_FILE}`), message: `table "${t}" is not in this set (it holds ${metadata.tables.join(', ')})` });
+      problems.push({
+        object: s3url(opts.bucket, `${set.prefix}${METADATA_FILE}`),
+        message: `table "${t}" is not in this set (it holds ${metadata.tables.join(', ')})`,
+      });
       continue;
     }
     tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems));
@@ -103,7 +115,13 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   return { ...base, valid: problems.length === 0, problems, warnings, tables, previousBackupId: previous?.backupId, durationMs: Date.now() - t0 };
 }
 
-async function validateTable(s3: S3Client, bucket: string, metadata: BackupMetadata, td: TableBackupRecord, problems: ValidationProblem[]): Promise<TableValidation> {
+async function validateTable(
+  s3: S3Client,
+  bucket: string,
+  metadata: BackupMetadata,
+  td: TableBackupRecord,
+  problems: ValidationProblem[],
+): Promise<TableValidation> {
   const result = { table: td.table, items: 0, files: 0, storedBytes: 0 };
   if (!td.schema?.keySchema?.length || !td.schema.attributeDefinitions?.length) {
     problems.push({ message: `table "${td.table}": the saved schema (key schema, attribute definitions) is missing from metadata.json` });
@@ -113,7 +131,10 @@ async function validateTable(s3: S3Client, bucket: string, metadata: BackupMetad
     const manifest = await readManifest(s3, bucket, td.exportFolder);
     entries = manifest.entries;
     if (manifest.summary.itemCount !== td.itemCount) {
-      problems.push({ object: s3url(bucket, `${td.exportFolder}manifest-summary.json`), message: `table "${td.table}": manifest says ${manifest.summary.itemCount} items, metadata.json ${td.itemCount}` });
+      problems.push({
+        object: s3url(bucket, `${td.exportFolder}manifest-summary.json`),
+        message: `table "${td.table}": manifest says ${manifest.summary.itemCount} items, metadata.json ${td.itemCount}`,
+      });
     }
   } catch (e) {
     problems.push({ object: s3url(bucket, td.exportFolder), message: `table "${td.table}": manifest unreadable: ${(e as Error).message}` });
@@ -123,9 +144,12 @@ async function validateTable(s3: S3Client, bucket: string, metadata: BackupMetad
     problems.push({ message: `table "${td.table}": recordCounts says ${metadata.recordCounts[td.table]}, tableDetails ${td.itemCount}` });
   }
   const byKey = new Map(td.files.map((f) => [f.key, f]));
-  for (const e of entries) if (!byKey.has(e.dataFileS3Key)) problems.push({ object: s3url(bucket, e.dataFileS3Key), message: 'data file is in the manifest but not in metadata.json' });
+  for (const e of entries)
+    if (!byKey.has(e.dataFileS3Key))
+      problems.push({ object: s3url(bucket, e.dataFileS3Key), message: 'data file is in the manifest but not in metadata.json' });
   const manifestKeys = new Set(entries.map((e) => e.dataFileS3Key));
-  for (const f of td.files) if (!manifestKeys.has(f.key)) problems.push({ object: s3url(bucket, f.key), message: 'data file is in metadata.json but not in the manifest' });
+  for (const f of td.files)
+    if (!manifestKeys.has(f.key)) problems.push({ object: s3url(bucket, f.key), message: 'data file is in metadata.json but not in the manifest' });
   for (let i = 0; i < entries.length; i += FILE_CONCURRENCY) {
     const checks = await Promise.all(entries.slice(i, i + FILE_CONCURRENCY).map((e) => checkDataFile(s3, bucket, e, byKey.get(e.dataFileS3Key))));
     for (const c of checks) {
@@ -179,10 +203,13 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   }
   if (badLines) problems.push({ object, message: `${badLines} line(s) are not DynamoDB JSON (first: ${firstBad})` });
   const d = file.digest();
-  if (entry.md5Checksum && d.md5Base64 !== entry.md5Checksum) problems.push({ object, message: `md5 ${d.md5Base64} differs from the manifest's ${entry.md5Checksum}` });
-  if (record && d.sha256Hex !== record.sha256) problems.push({ object, message: `sha256 differs from metadata.json (${d.bytes} bytes read, ${record.bytes} recorded)` });
+  if (entry.md5Checksum && d.md5Base64 !== entry.md5Checksum)
+    problems.push({ object, message: `md5 ${d.md5Base64} differs from the manifest's ${entry.md5Checksum}` });
+  if (record && d.sha256Hex !== record.sha256)
+    problems.push({ object, message: `sha256 differs from metadata.json (${d.bytes} bytes read, ${record.bytes} recorded)` });
   if (items !== entry.itemCount) problems.push({ object, message: `${items} items read, manifest says ${entry.itemCount}` });
-  if (record && record.itemCount !== entry.itemCount) problems.push({ object, message: `metadata.json says ${record.itemCount} items, manifest ${entry.itemCount}` });
+  if (record && record.itemCount !== entry.itemCount)
+    problems.push({ object, message: `metadata.json says ${record.itemCount} items, manifest ${entry.itemCount}` });
   return { items, bytes: d.bytes, problems };
 }
 
@@ -207,7 +234,8 @@ export function driftWarnings(current: BackupMetadata, previous: BackupMetadata)
       out.push(`table "${t}": ${current.recordCounts[t]} items vs ${pc} in ${previous.backupId} (${dc.toFixed(0)}% change, over ${DRIFT_WARNING_PERCENT}%)`);
     }
     const ds = changePercent(current.bytes?.[t] ?? 0, previous.bytes?.[t] ?? 0);
-    if (ds !== undefined && ds > DRIFT_WARNING_PERCENT) out.push(`table "${t}": size ${current.bytes[t]} bytes vs ${previous.bytes[t]} in ${previous.backupId} (${ds.toFixed(0)}% change)`);
+    if (ds !== undefined && ds > DRIFT_WARNING_PERCENT)
+      out.push(`table "${t}": size ${current.bytes[t]} bytes vs ${previous.bytes[t]} in ${previous.backupId} (${ds.toFixed(0)}% change)`);
   }
   return out;
 }

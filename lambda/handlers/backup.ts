@@ -50,7 +50,10 @@ export async function handler(event: BackupEvent): Promise<{ backupId: string; t
   }
   const appName = env('APP_NAME');
   const bucket = env('BACKUP_BUCKET');
-  const tables = env('TABLES').split(',').map((t) => t.trim()).filter(Boolean);
+  const tables = env('TABLES')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const engine = (process.env.ENGINE || 'auto') as EngineChoice;
   if (!['auto', 'scan', 'export'].includes(engine)) throw new Error(`environment variable ENGINE must be auto, scan or export (got "${engine}")`);
   const now = event.time ? new Date(event.time) : new Date();
@@ -70,7 +73,9 @@ export async function handler(event: BackupEvent): Promise<{ backupId: string; t
     });
     if (result.status === 'pending') {
       // Success metrics come from the export-finalizer when the exports finish.
-      console.log(JSON.stringify({ message: 'native exports started', backupId: result.pending.backupId, exports: result.pending.exports.map((e) => e.exportArn) }));
+      console.log(
+        JSON.stringify({ message: 'native exports started', backupId: result.pending.backupId, exports: result.pending.exports.map((e) => e.exportArn) }),
+      );
       return { backupId: result.pending.backupId, tier: event.tier, status: 'pending' };
     }
     const previous = (await listBackupSets({ s3, bucket, tier: event.tier, before: new Date(result.metadata.startedAt) })).find((s) => s.status === 'complete');

@@ -8,7 +8,7 @@ import { listBackupSets } from '../core/catalog';
 import { createDynamoDbClient, createS3Client } from '../core/clients';
 import { finalizePendingBackups, FinalizeOutcome } from '../core/export-finalize';
 import { failureMetrics, successMetrics } from '../core/backup-metrics';
-import type { Tier } from '../core/format';
+import { parseBackupId, Tier } from '../core/format';
 import { toEmfLines } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();
@@ -27,11 +27,14 @@ export async function handler(): Promise<{ outcomes: { backupId: string; tier: s
   const outcomes: FinalizeOutcome[] = await finalizePendingBackups({ dynamodb, s3, bucket });
   for (const o of outcomes) {
     if (o.status === 'complete') {
-      const previous = (await listBackupSets({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) })).find((s) => s.status === 'complete');
+      const previous = (await listBackupSets({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) })).find(
+        (s) => s.status === 'complete',
+      );
       for (const line of toEmfLines(successMetrics(appName, o.metadata, previous?.metadata))) process.stdout.write(`${line}\n`);
     } else if (o.status === 'failed') {
       const latestGood = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete')?.startedAt;
-      for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, 0, latestGood))) process.stdout.write(`${line}\n`);
+      for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, Date.now() - parseBackupId(o.backupId).getTime(), latestGood)))
+        process.stdout.write(`${line}\n`);
     }
   }
   const failed = outcomes.filter((o) => o.status === 'failed');

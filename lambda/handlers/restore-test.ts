@@ -16,7 +16,10 @@ const s3 = createS3Client();
 
 function env(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set: the recovery stack sets it on the restore-test function; set it when running the handler by hand`);
+  if (!v)
+    throw new Error(
+      `environment variable ${name} is not set: the recovery stack sets it on the restore-test function; set it when running the handler by hand`,
+    );
   return v;
 }
 
@@ -29,7 +32,8 @@ export async function handler(): Promise<RestoreTestResult> {
   const app = env('APP_NAME');
   const bucket = env('REPLICA_BUCKET');
   const sampleSize = Number(process.env.SAMPLE_SIZE || 100);
-  if (!Number.isInteger(sampleSize) || sampleSize < 0) throw new Error(`environment variable SAMPLE_SIZE must be a non-negative integer (got "${process.env.SAMPLE_SIZE}")`);
+  if (!Number.isInteger(sampleSize) || sampleSize < 0)
+    throw new Error(`environment variable SAMPLE_SIZE must be a non-negative integer (got "${process.env.SAMPLE_SIZE}")`);
   const dims = { App: app };
   const t0 = Date.now();
   try {

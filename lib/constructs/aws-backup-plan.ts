@@ -55,7 +55,9 @@ export class AwsBackupPlan extends Construct {
     this.plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: `${props.appName}-dr`, backupVault: this.vault });
     for (const [tier, t] of Object.entries(props.tiers) as [ScheduledTier, AwsBackupTier][]) {
       if (!t.schedule.startsWith('cron(')) {
-        throw new Error(`AwsBackupPlan schedules.${tier} is "${t.schedule}" but AWS Backup takes cron expressions only; use e.g. "cron(0 2 * * ? *)" or set awsBackup.enabled to false`);
+        throw new Error(
+          `AwsBackupPlan schedules.${tier} is "${t.schedule}" but AWS Backup takes cron expressions only; use e.g. "cron(0 2 * * ? *)" or set awsBackup.enabled to false`,
+        );
       }
       this.plan.addRule(
         new backup.BackupPlanRule({

@@ -111,7 +111,13 @@ export class BackupAlarms extends Construct {
       add({
         what: `${subject}-ReplicationLatency`,
         severity: 'Critical',
-        metric: new cloudwatch.Metric({ namespace: 'AWS/S3', metricName: 'ReplicationLatency', dimensionsMap, statistic: 'Maximum', period: Duration.minutes(5) }),
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'ReplicationLatency',
+          dimensionsMap,
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
         threshold: REPLICATION_TIME_MINUTES * 60,
         comparisonOperator: GT,
         description: `Replication to ${r.destinationBucketName} is over ${REPLICATION_TIME_MINUTES} minutes behind: the recovery region lags.`,
@@ -119,7 +125,13 @@ export class BackupAlarms extends Construct {
       add({
         what: `${subject}-ReplicationFailed`,
         severity: 'Critical',
-        metric: new cloudwatch.Metric({ namespace: 'AWS/S3', metricName: 'OperationsFailedReplication', dimensionsMap, statistic: 'Sum', period: Duration.minutes(5) }),
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'OperationsFailedReplication',
+          dimensionsMap,
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
         threshold: 0,
         comparisonOperator: GT,
         description: `Objects failed to replicate to ${r.destinationBucketName}: check the replication role and the replica key policy.`,

@@ -60,7 +60,9 @@ export class CrossRegionReplication extends Construct {
     }
     const stack = Stack.of(this);
     if (props.destinationRegion === stack.region) {
-      throw new Error(`CrossRegionReplication destinationRegion (${props.destinationRegion}) must differ from the stack's region; that is what makes it disaster recovery`);
+      throw new Error(
+        `CrossRegionReplication destinationRegion (${props.destinationRegion}) must differ from the stack's region; that is what makes it disaster recovery`,
+      );
     }
     this.props = props;
     const account = props.destinationAccount ?? stack.account;
@@ -180,11 +182,19 @@ export class CrossRegionReplication extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [source] }));
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+        actions: [
+          's3:GetObjectVersionForReplication',
+          's3:GetObjectVersionAcl',
+          's3:GetObjectVersionTagging',
+          's3:GetObjectRetention',
+          's3:GetObjectLegalHold',
+        ],
         resources: [`${source}/*`],
       }),
     );
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${destination}/*`] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${destination}/*`] }),
+    );
     sourceKey?.grantDecrypt(this.role);
     const ruleId = `to-${this.props.destinationRegion}`;
     this.replicated.push({ sourceBucketName, destinationBucketName, ruleId, label, sourceBucket });

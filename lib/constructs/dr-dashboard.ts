@@ -34,7 +34,9 @@ export class DrDashboard extends Construct {
     const { app } = props;
     const hour = Duration.hours(1);
     const perTable = (name: typeof MetricName.BackupSizeBytes | typeof MetricName.BackupRecordCount) =>
-      props.tables.map((table) => drMetric(app, name, { dimensions: { [Dimension.Table]: table }, statistic: 'Maximum', period: Duration.days(1), label: table }));
+      props.tables.map((table) =>
+        drMetric(app, name, { dimensions: { [Dimension.Table]: table }, statistic: 'Maximum', period: Duration.days(1), label: table }),
+      );
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${app}-dr`, defaultInterval: Duration.days(14) });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -48,7 +50,9 @@ export class DrDashboard extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Backup duration per tier (seconds)',
-        left: ALL_TIERS.map((tier) => drMetric(app, MetricName.BackupDurationSeconds, { dimensions: { [Dimension.Tier]: tier }, statistic: 'Maximum', period: hour, label: tier })),
+        left: ALL_TIERS.map((tier) =>
+          drMetric(app, MetricName.BackupDurationSeconds, { dimensions: { [Dimension.Tier]: tier }, statistic: 'Maximum', period: hour, label: tier }),
+        ),
         width: 12,
       }),
     );

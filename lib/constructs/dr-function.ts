@@ -31,8 +31,6 @@ export interface DrFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
-  /** Key encrypting the DLQ. @default - SQS managed SSE */
-  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -62,11 +60,12 @@ export class DrFunction extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // SSE-SQS, not a CMK: EventBridge can only deliver to a KMS-encrypted DLQ if the key policy
+    // trusts events.amazonaws.com, and the messages hold nothing but the invocation event.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
       enforceSSL: true,
-      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
-      encryptionMasterKey: props.encryptionKey,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

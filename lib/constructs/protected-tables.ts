@@ -79,7 +79,10 @@ export class ProtectedTables extends Construct {
       onCreate: call,
       onUpdate: call,
       policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['dynamodb:UpdateContinuousBackups'], resources: [Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName })] }),
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateContinuousBackups'],
+          resources: [Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName })],
+        }),
       ]),
       installLatestAwsSdk: false,
     });

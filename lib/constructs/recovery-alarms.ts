@@ -53,7 +53,8 @@ export class RecoveryAlarms extends Construct {
         metric: drMetric(app, MetricName.RestoreTestFailure, { period: Duration.hours(1) }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        description: 'The restore test could not restore or verify the latest replica backup: the backups may not be restorable. Read the restore-test log group.',
+        description:
+          'The restore test could not restore or verify the latest replica backup: the backups may not be restorable. Read the restore-test log group.',
       }),
       // 28 six-hour buckets = 7 days, CloudWatch's longest look-back: a weekly test lands in
       // the same bucket each week, so a missing run breaches within hours of being due.

@@ -78,7 +78,9 @@ export class TieredBackupBucket extends Construct {
       if (!Number.isInteger(value) || value < 1) throw new Error(`TieredBackupBucket retention.${name} must be a whole number of days >= 1 (got ${value})`);
     }
     if (lockDays > retention.dailyDays) {
-      throw new Error(`TieredBackupBucket objectLockDays (${lockDays}) must not exceed retention.dailyDays (${retention.dailyDays}): locked objects could not expire`);
+      throw new Error(
+        `TieredBackupBucket objectLockDays (${lockDays}) must not exceed retention.dailyDays (${retention.dailyDays}): locked objects could not expire`,
+      );
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 

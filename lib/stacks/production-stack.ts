@@ -58,7 +58,10 @@ export class ProductionStack extends Stack {
     });
     this.backupBucket = store.bucket;
 
-    const replication = (this.replication = new CrossRegionReplication(this, 'Replication', { destinationRegion: c.recovery.region, replicaKeyAlias: replicaKeyAlias(c) }));
+    const replication = (this.replication = new CrossRegionReplication(this, 'Replication', {
+      destinationRegion: c.recovery.region,
+      replicaKeyAlias: replicaKeyAlias(c),
+    }));
     replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), 'BackupBucket', key);
     for (const b of c.dataBuckets) {
       const destination = dataReplicaBucketName(c, b.name);
@@ -103,7 +106,6 @@ export class ProductionStack extends Stack {
       entry: 'lambda/handlers/backup.ts',
       description: `${app}: backs the configured DynamoDB tables up into the backup bucket`,
       reservedConcurrentExecutions: 1,
-      encryptionKey: key,
       environment: {
         APP_NAME: app,
         BACKUP_BUCKET: store.bucket.bucketName,
@@ -119,11 +121,19 @@ export class ProductionStack extends Stack {
     backupFn.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadConfiguredTables',
-        actions: ['dynamodb:Scan', 'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ExportTableToPointInTime'],
+        actions: [
+          'dynamodb:Scan',
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+          'dynamodb:ExportTableToPointInTime',
+        ],
         resources: tableArns,
       }),
     );
-    backupFn.role.addToPolicy(new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }));
+    backupFn.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }),
+    );
     grantBackupWrite(backupFn.role, store.bucket);
     backupFn.grantKeyUse(key, 'read-write');
     new FunctionSchedule(this, 'BackupSchedule', {
@@ -137,10 +147,11 @@ export class ProductionStack extends Stack {
       description: `${app}: completes native-export backup sets`,
       timeout: Duration.minutes(5),
       reservedConcurrentExecutions: 1,
-      encryptionKey: key,
       environment: { APP_NAME: app, BACKUP_BUCKET: store.bucket.bucketName },
     }));
-    finalizer.role.addToPolicy(new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }));
+    finalizer.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }),
+    );
     grantBackupWrite(finalizer.role, store.bucket);
     finalizer.grantKeyUse(key, 'read-write');
     new FunctionSchedule(this, 'FinalizerSchedule', {
@@ -149,7 +160,12 @@ export class ProductionStack extends Stack {
       invocations: [{ name: 'EveryFiveMinutes', schedule: 'rate(5 minutes)' }],
     });
 
-    const topics = (this.alerts = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'primary', critical: c.onCall.critical, warning: c.onCall.warning }));
+    const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
+      appName: app,
+      regionLabel: 'primary',
+      critical: c.onCall.critical,
+      warning: c.onCall.warning,
+    }));
     const rpoMinutes = tightestRpo(c);
     new BackupAlarms(this, 'BackupAlarms', {
       app,
@@ -176,14 +192,16 @@ export class ProductionStack extends Stack {
 
 /**
  * What the backup engine does in the bucket: write and read back sets (and let DynamoDB's
- * native export write as the caller), list sets. No delete: lifecycle rules expire sets.
+ * native export write as the caller), list sets, and clear what a killed run left in its slot
+ * (DeleteObject only adds a delete marker: Object Lock keeps the versions; no
+ * DeleteObjectVersion, no governance bypass). Lifecycle rules expire sets.
  */
 function grantBackupWrite(role: iam.IRole, bucket: s3.IBucket): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListBackupSets', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'WriteBackupSets',
-      actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
+      actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
       resources: [bucket.arnForObjects('backups/*')],
     }),
   );

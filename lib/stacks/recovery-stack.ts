@@ -70,7 +70,12 @@ export class RecoveryStack extends Stack {
 
     new backup.BackupVault(this, 'Vault', { backupVaultName: recoveryVaultName(c), encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN });
 
-    const topics = (this.alerts = new AlertTopics(this, 'Alerts', { appName: app, regionLabel: 'recovery', critical: c.onCall.critical, warning: c.onCall.warning }));
+    const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
+      appName: app,
+      regionLabel: 'recovery',
+      critical: c.onCall.critical,
+      warning: c.onCall.warning,
+    }));
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
@@ -78,7 +83,6 @@ export class RecoveryStack extends Stack {
       description: `${app}: measures the age of the newest complete backup in the replica bucket`,
       timeout: Duration.minutes(5),
       memorySize: 512,
-      encryptionKey: key,
       environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName },
     }));
     grantReplicaRead(monitor.role, store.bucket);
@@ -96,7 +100,6 @@ export class RecoveryStack extends Stack {
       description: `${app}: restores the latest replica backup into *-drtest-* tables, verifies and deletes them`,
       reservedConcurrentExecutions: 1,
       memorySize: 2048,
-      encryptionKey: key,
       environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName, SAMPLE_SIZE: String(c.restoreTest.sampleSize) },
     }));
     grantReplicaRead(restoreTest.role, store.bucket);
@@ -104,7 +107,15 @@ export class RecoveryStack extends Stack {
     restoreTest.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OnlyDrTestTables',
-        actions: ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:TagResource'],
+        actions: [
+          'dynamodb:CreateTable',
+          'dynamodb:DeleteTable',
+          'dynamodb:DescribeTable',
+          'dynamodb:Scan',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:TagResource',
+        ],
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: DRTEST_TABLE_PATTERN })],
       }),
     );

@@ -3,6 +3,8 @@
  * program with the register functions) against DynamoDB Local and s3rver: exit codes, --json
  * output that is JSON and nothing else, clear messages for bad input, nothing written on refusal.
  */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -36,7 +38,13 @@ interface Run {
 
 /** Runs `dr <args>` in-process with a fresh program. */
 async function dr(...args: string[]): Promise<Run> {
-  const program = new Command('dr').option('--config <file>', 'config', './dr.config.json').option('--region <r>').option('--profile <p>').option('--bucket <b>').option('--json').exitOverride();
+  const program = new Command('dr')
+    .option('--config <file>', 'config', './dr.config.json')
+    .option('--region <r>')
+    .option('--profile <p>')
+    .option('--bucket <b>')
+    .option('--json')
+    .exitOverride();
   registerListCommand(program);
   registerValidateCommand(program);
   registerRestoreCommand(program);
@@ -180,4 +188,20 @@ test('dr pitr-restore with a bad time, or against DynamoDB Local (no PITR API): 
   expect(local.code).toBe(1);
   expect(local.stderr).toMatch(/no point-in-time recovery API.*dr restore/);
   expect(await tableExists(dynamodb, `${table}-restored`)).toBe(false);
+});
+
+test("the real bin (npx tsx bin/dr.ts) with the local servers' env: validate --json exit 0, restore without --confirm exit 2", () => {
+  const root = path.resolve(__dirname, '../..');
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/dr.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...servers.env, DR_BACKUP_BUCKET: bucket },
+      encoding: 'utf8',
+    });
+  const v = run('validate', 'latest', '--json');
+  expect(v.status).toBe(0);
+  expect(JSON.parse(v.stdout)).toMatchObject({ backupId: good.backupId, valid: true });
+  const r = run('restore', 'latest', '--suffix', '-bin');
+  expect(r.status).toBe(2);
+  expect(r.stdout).toContain(`${table}-bin`);
 });

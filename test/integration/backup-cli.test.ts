@@ -24,7 +24,11 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   for (const t of ['cli_orders', 'cli_inventory']) {
     await createTestTable(dynamodb, t);
-    await batchWriteAll(dynamodb, t, Array.from({ length: 120 }, (_, i) => ({ pk: { S: `${t}-${i}` }, qty: { N: String(i) } })));
+    await batchWriteAll(
+      dynamodb,
+      t,
+      Array.from({ length: 120 }, (_, i) => ({ pk: { S: `${t}-${i}` }, qty: { N: String(i) } })),
+    );
   }
 });
 
@@ -36,7 +40,13 @@ afterAll(async () => {
 
 /** The global options of bin/dr.ts plus `dr backup` on a fresh program (other commands are not needed here). */
 function program(): Command {
-  const p = new Command('dr').option('--config <file>', 'config', './dr.config.json').option('--region <region>').option('--profile <name>').option('--bucket <name>').option('--json').exitOverride();
+  const p = new Command('dr')
+    .option('--config <file>', 'config', './dr.config.json')
+    .option('--region <region>')
+    .option('--profile <name>')
+    .option('--bucket <name>')
+    .option('--json')
+    .exitOverride();
   registerBackupCommand(p);
   return p;
 }
@@ -61,11 +71,17 @@ async function run(argv: string[]): Promise<{ stdout: string; stderr: string; ex
 }
 
 describe('dr backup', () => {
-  it('--json prints the new set\'s metadata and nothing else on stdout', async () => {
+  it("--json prints the new set's metadata and nothing else on stdout", async () => {
     const r = await run(['--json', '--bucket', bucket, 'backup', '--tables', 'cli_orders,cli_inventory', '--engine', 'scan', '--segments', '8']);
     expect(r.exitCode).toBe(0);
     const meta = JSON.parse(r.stdout) as BackupMetadata;
-    expect(meta).toMatchObject({ success: true, tier: 'adhoc', tables: ['cli_orders', 'cli_inventory'], recordCounts: { cli_orders: 120, cli_inventory: 120 }, totalRecords: 240 });
+    expect(meta).toMatchObject({
+      success: true,
+      tier: 'adhoc',
+      tables: ['cli_orders', 'cli_inventory'],
+      recordCounts: { cli_orders: 120, cli_inventory: 120 },
+      totalRecords: 240,
+    });
     const sets = await listBackupSets({ s3, bucket, tier: 'adhoc' });
     expect(sets.map((s) => [s.backupId, s.status])).toEqual([[meta.backupId, 'complete']]);
   });
@@ -99,7 +115,14 @@ describe('backup Lambda handler', () => {
   afterAll(() => ENV_KEYS.forEach((k) => delete process.env[k]));
 
   beforeAll(async () => {
-    Object.assign(process.env, { APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'cli_orders,cli_inventory', ENGINE: 'scan', SCAN_SEGMENTS: '0', MAX_FILE_BYTES: '' });
+    Object.assign(process.env, {
+      APP_NAME: 'shop',
+      BACKUP_BUCKET: bucket,
+      TABLES: 'cli_orders,cli_inventory',
+      ENGINE: 'scan',
+      SCAN_SEGMENTS: '0',
+      MAX_FILE_BYTES: '',
+    });
     handler = (await import('../../lambda/handlers/backup')).handler;
   });
 

@@ -26,10 +26,16 @@ beforeAll(async () => {
   s3 = createS3Client({ region: 'eu-west-1' });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await createTestTable(dynamodb, 'faults_small');
-  await batchWriteAll(dynamodb, 'faults_small', Array.from({ length: 500 }, (_, i) => ({ pk: { S: `k${i}` }, v: { N: String(i) } })));
+  await batchWriteAll(
+    dynamodb,
+    'faults_small',
+    Array.from({ length: 500 }, (_, i) => ({ pk: { S: `k${i}` }, v: { N: String(i) } })),
+  );
   await createTestTable(dynamodb, 'faults_big');
   for (let i = 0; i < 24; i++) {
-    await dynamodb.send(new PutItemCommand({ TableName: 'faults_big', Item: { pk: { S: `big-${i}` }, payload: { S: randomBytes(296_000).toString('base64') } } }));
+    await dynamodb.send(
+      new PutItemCommand({ TableName: 'faults_big', Item: { pk: { S: `big-${i}` }, payload: { S: randomBytes(296_000).toString('base64') } } }),
+    );
   }
 });
 
@@ -46,7 +52,13 @@ const exists = async (key: string) =>
   );
 
 /** A client middleware that throws `make()` for the first `times` calls of `command`. */
-function inject(client: { middlewareStack: { add: (mw: any, opts: any) => void } }, command: string, times: number, make: () => Error, when: (input: Record<string, unknown>) => boolean = () => true): { count: number } {
+function inject(
+  client: { middlewareStack: { add: (mw: any, opts: any) => void } },
+  command: string,
+  times: number,
+  make: () => Error,
+  when: (input: Record<string, unknown>) => boolean = () => true,
+): { count: number } {
   const state = { count: 0 };
   client.middlewareStack.add(
     (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
@@ -68,7 +80,17 @@ describe('backup engine faults', () => {
   it('retries throttled Scan calls and still backs up every item', async () => {
     const throttled = createDynamoDbClient({ region: 'eu-west-1' });
     const injected = inject(throttled, 'ScanCommand', 6, () => named('ProvisionedThroughputExceededException', 'injected throttling'));
-    const meta = await runBackup({ dynamodb: throttled, s3, bucket, tables: ['faults_small'], tier: 'adhoc', engine: 'scan', segments: 4, retryBaseMs: 5, now: new Date('2026-11-20T00:00:00.000Z') });
+    const meta = await runBackup({
+      dynamodb: throttled,
+      s3,
+      bucket,
+      tables: ['faults_small'],
+      tier: 'adhoc',
+      engine: 'scan',
+      segments: 4,
+      retryBaseMs: 5,
+      now: new Date('2026-11-20T00:00:00.000Z'),
+    });
     throttled.destroy();
     expect(injected.count).toBe(6);
     expect(meta.recordCounts.faults_small).toBe(500);
@@ -79,9 +101,24 @@ describe('backup engine faults', () => {
   it('writes failure.json, no metadata.json, and throws when S3 fails mid multipart upload', async () => {
     const failing = createS3Client({ region: 'eu-west-1' });
     // Part 1 goes up; part 2 fails (not retried: injected before the SDK's retry step).
-    const injected = inject(failing, 'UploadPartCommand', 1, () => named('InternalError', 'injected UploadPart failure'), (input) => input.PartNumber === 2);
+    const injected = inject(
+      failing,
+      'UploadPartCommand',
+      1,
+      () => named('InternalError', 'injected UploadPart failure'),
+      (input) => input.PartNumber === 2,
+    );
     await expect(
-      runBackup({ dynamodb, s3: failing, bucket, tables: ['faults_small', 'faults_big'], tier: 'daily', engine: 'scan', segments: 1, now: new Date('2026-11-21T00:00:00.000Z') }),
+      runBackup({
+        dynamodb,
+        s3: failing,
+        bucket,
+        tables: ['faults_small', 'faults_big'],
+        tier: 'daily',
+        engine: 'scan',
+        segments: 1,
+        now: new Date('2026-11-21T00:00:00.000Z'),
+      }),
     ).rejects.toThrow(/injected UploadPart failure/);
     failing.destroy();
     expect(injected.count).toBe(1);
@@ -98,11 +135,19 @@ describe('backup engine faults', () => {
     const prefix = 'backups/weekly/2026-11-22T00-00-00-000Z/';
     // "Killed": the process dies before the commit marker, so neither metadata.json nor failure.json is written.
     const dying = createS3Client({ region: 'eu-west-1' });
-    inject(dying, 'PutObjectCommand', 100, () => named('Killed', 'process killed'), (input) => /(metadata|failure)\.json$/.test(String(input.Key)));
+    inject(
+      dying,
+      'PutObjectCommand',
+      100,
+      () => named('Killed', 'process killed'),
+      (input) => /(metadata|failure)\.json$/.test(String(input.Key)),
+    );
     await expect(runBackup({ dynamodb, s3: dying, bucket, tables: ['faults_small'], tier: 'weekly', engine: 'scan', now })).rejects.toThrow(/process killed/);
     dying.destroy();
     // A leftover from an even earlier attempt, which the re-run must clear.
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}faults_small/AWSDynamoDB/00000000000000-deadbeef/data/stale.json.gz`, Body: 'partial' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `${prefix}faults_small/AWSDynamoDB/00000000000000-deadbeef/data/stale.json.gz`, Body: 'partial' }),
+    );
     expect((await listKeys(s3, bucket, prefix)).length).toBeGreaterThan(1);
     expect((await listBackupSets({ s3, bucket, tier: 'weekly' })).map((s) => s.status)).toEqual(['incomplete']);
 
@@ -127,9 +172,9 @@ describe('backup engine faults', () => {
   });
 
   it('fails with a clear message and failure.json when a table does not exist', async () => {
-    await expect(runBackup({ dynamodb, s3, bucket, tables: ['no_such_table'], tier: 'adhoc', engine: 'scan', now: new Date('2026-11-24T00:00:00.000Z') })).rejects.toThrow(
-      /table "no_such_table" does not exist/,
-    );
+    await expect(
+      runBackup({ dynamodb, s3, bucket, tables: ['no_such_table'], tier: 'adhoc', engine: 'scan', now: new Date('2026-11-24T00:00:00.000Z') }),
+    ).rejects.toThrow(/table "no_such_table" does not exist/);
     expect(await exists('backups/adhoc/2026-11-24T00-00-00-000Z/failure.json')).toBe(true);
   });
 });

@@ -83,7 +83,11 @@ async function expectExportMatchesTable(meta: BackupMetadata, table: string): Pr
 describe('scan engine against DynamoDB Local and s3rver', () => {
   it('backs up every attribute type and reads back identical items', async () => {
     await createTestTable(dynamodb, 'types');
-    await batchWriteAll(dynamodb, 'types', Array.from({ length: 50 }, (_, i) => allTypesItem(`item-${i}`)));
+    await batchWriteAll(
+      dynamodb,
+      'types',
+      Array.from({ length: 50 }, (_, i) => allTypesItem(`item-${i}`)),
+    );
     const meta = await runBackup({ dynamodb, s3, bucket, tables: ['types'], tier: 'adhoc', engine: 'scan', now: new Date('2026-11-23T01:00:00.000Z') });
     expect(meta.success).toBe(true);
     expect(await expectExportMatchesTable(meta, 'types')).toBe(50);
@@ -102,9 +106,24 @@ describe('scan engine against DynamoDB Local and s3rver', () => {
     await createTestTable(dynamodb, 'big_items');
     for (let i = 0; i < 24; i++) {
       // Random base64 so gzip cannot shrink it away: about 395 KB per item.
-      await dynamodb.send(new PutItemCommand({ TableName: 'big_items', Item: { pk: { S: `big-${i}` }, payload: { S: randomBytes(296_000).toString('base64') }, raw: { B: randomBytes(1000) } } }));
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: 'big_items',
+          Item: { pk: { S: `big-${i}` }, payload: { S: randomBytes(296_000).toString('base64') }, raw: { B: randomBytes(1000) } },
+        }),
+      );
     }
-    const meta = await runBackup({ dynamodb, s3, bucket, tables: ['big_items'], tier: 'adhoc', engine: 'scan', segments: 1, maxFileBytes: 7 * 1024 * 1024, now: new Date('2026-11-23T02:00:00.000Z') });
+    const meta = await runBackup({
+      dynamodb,
+      s3,
+      bucket,
+      tables: ['big_items'],
+      tier: 'adhoc',
+      engine: 'scan',
+      segments: 1,
+      maxFileBytes: 7 * 1024 * 1024,
+      now: new Date('2026-11-23T02:00:00.000Z'),
+    });
     expect(await expectExportMatchesTable(meta, 'big_items')).toBe(24);
     const files = meta.tableDetails.big_items.files;
     expect(files.length).toBeGreaterThanOrEqual(2);

@@ -34,7 +34,11 @@ async function captureEmf<T>(fn: () => Promise<T>): Promise<{ result?: T; error?
     spy.mockRestore();
   }
 }
-const parse = (out: string) => out.split('\n').filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const parse = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('{"_aws"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 async function scratchTables(): Promise<string[]> {
   return ((await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).filter((t) => t.includes('-drtest-'));
@@ -58,7 +62,9 @@ beforeAll(async () => {
     await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   }
   // The replica bucket holds what S3 replication copied: here, the set written straight into it.
-  backupId = (await runBackup({ dynamodb, s3, bucket: replica, tables: [table], tier: 'daily', engine: 'scan', now: new Date(Date.now() - 90 * 60_000), segments: 8 })).backupId;
+  backupId = (
+    await runBackup({ dynamodb, s3, bucket: replica, tables: [table], tier: 'daily', engine: 'scan', now: new Date(Date.now() - 90 * 60_000), segments: 8 })
+  ).backupId;
   restoreTest = await import('../../lambda/handlers/restore-test');
   replicaMonitor = await import('../../lambda/handlers/replica-monitor');
   restoreCore = await import('../../lambda/core/restore');

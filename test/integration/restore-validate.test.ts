@@ -42,7 +42,17 @@ afterAll(async () => {
 /** A fresh complete set (its own slot), several data files. */
 async function freshSet(): Promise<BackupMetadata> {
   hour++;
-  return runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date(Date.UTC(2026, 10, 1, hour)), segments: 8, maxFileBytes: 16 * 1024 });
+  return runBackup({
+    dynamodb,
+    s3,
+    bucket,
+    tables: [table],
+    tier: 'daily',
+    engine: 'scan',
+    now: new Date(Date.UTC(2026, 10, 1, hour)),
+    segments: 8,
+    maxFileBytes: 16 * 1024,
+  });
 }
 
 async function getBytes(key: string): Promise<Buffer> {
@@ -62,7 +72,9 @@ function dataKey(md: BackupMetadata): string {
 async function expectDetectedAndRefused(md: BackupMetadata, object: string, message: RegExp): Promise<void> {
   const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
   expect(report.valid).toBe(false);
-  expect(report.problems).toEqual(expect.arrayContaining([expect.objectContaining({ object: `s3://${bucket}/${object}`, message: expect.stringMatching(message) })]));
+  expect(report.problems).toEqual(
+    expect.arrayContaining([expect.objectContaining({ object: `s3://${bucket}/${object}`, message: expect.stringMatching(message) })]),
+  );
   const suffix = `-r${hour}`;
   await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix })).rejects.toThrow(/restore refused/);
   expect(await tableExists(dynamodb, `${table}${suffix}`)).toBe(false);

@@ -2,7 +2,15 @@
  * Restore end to end against DynamoDB Local and s3rver: back up with the real engine, delete
  * the table, restore, compare item by item; the native-layout fixture; --tables; --into-existing.
  */
-import { AttributeValue, BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
 import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
@@ -55,10 +63,24 @@ beforeAll(async () => {
   s3 = createS3Client();
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await createTableFromSchema(dynamodb, orders, FIXTURE_SCHEMA);
-  await createTableFromSchema(dynamodb, customers, { ...FIXTURE_SCHEMA, globalSecondaryIndexes: [], attributeDefinitions: FIXTURE_SCHEMA.attributeDefinitions.slice(0, 2) });
+  await createTableFromSchema(dynamodb, customers, {
+    ...FIXTURE_SCHEMA,
+    globalSecondaryIndexes: [],
+    attributeDefinitions: FIXTURE_SCHEMA.attributeDefinitions.slice(0, 2),
+  });
   await putAll(orders, orderItems);
   await putAll(customers, customerItems);
-  const md = await runBackup({ dynamodb, s3, bucket, tables: [orders, customers], tier: 'daily', engine: 'scan', now: new Date('2026-11-23T02:00:00.000Z'), segments: 8, maxFileBytes: 64 * 1024 });
+  const md = await runBackup({
+    dynamodb,
+    s3,
+    bucket,
+    tables: [orders, customers],
+    tier: 'daily',
+    engine: 'scan',
+    now: new Date('2026-11-23T02:00:00.000Z'),
+    segments: 8,
+    maxFileBytes: 64 * 1024,
+  });
   backupId = md.backupId;
 });
 
@@ -88,25 +110,41 @@ test('--tables restores only the chosen table', async () => {
 
 test('--into-existing refuses a non-empty table and writes nothing', async () => {
   const before = await countItems(dynamodb, customers);
-  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [customers], intoExisting: true })).rejects.toThrow(/"customers-e2e" is not empty/);
+  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [customers], intoExisting: true })).rejects.toThrow(
+    /"customers-e2e" is not empty/,
+  );
   expect(await countItems(dynamodb, customers)).toBe(before);
 });
 
 test('--into-existing loads an existing empty table', async () => {
   // The original table, recreated empty (as after a bad deploy was rolled back and the table emptied).
-  await dynamodb.send(new CreateTableCommand({ TableName: orders, KeySchema: FIXTURE_SCHEMA.keySchema, AttributeDefinitions: FIXTURE_SCHEMA.attributeDefinitions.slice(0, 2), BillingMode: 'PAY_PER_REQUEST' }));
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: orders,
+      KeySchema: FIXTURE_SCHEMA.keySchema,
+      AttributeDefinitions: FIXTURE_SCHEMA.attributeDefinitions.slice(0, 2),
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
   const report = await restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [orders], intoExisting: true });
   expect(report.tables[0]).toMatchObject({ target: orders, action: 'into-existing', verifiedItems: 700 });
   await expectSameItems(orders, orderItems);
 });
 
 test('a new-table restore refuses an existing target', async () => {
-  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [customers], suffix: '-sub' })).rejects.toThrow(/"customers-e2e-sub" already exists/);
+  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [customers], suffix: '-sub' })).rejects.toThrow(
+    /"customers-e2e-sub" already exists/,
+  );
 });
 
 test('native export layout (fixture completed like the export finalizer): validates and restores item by item', async () => {
   const items = makeItems(250, 'native');
-  const { metadata, fixture } = await writeNativeBackupSet(s3, bucket, { tier: 'weekly', started: new Date('2026-11-20T03:00:00.000Z'), table: 'native-orders', items });
+  const { metadata, fixture } = await writeNativeBackupSet(s3, bucket, {
+    tier: 'weekly',
+    started: new Date('2026-11-20T03:00:00.000Z'),
+    table: 'native-orders',
+    items,
+  });
   expect(metadata.tableDetails['native-orders'].files.map((f) => f.key).sort()).toEqual([...fixture.dataKeys].sort());
   const v = await validateBackupSet({ s3, bucket, ref: metadata.backupId });
   expect(v.problems).toEqual([]);
@@ -125,7 +163,9 @@ test('bare native export folder (no metadata.json) loads into an existing empty 
   const done = await restoreFromExport({ dynamodb, s3, bucket, prefix: 'exports/manual/products', target: 'products-from-export', write: true });
   expect(done.verifiedItems).toBe(90);
   await expectSameItems('products-from-export', items);
-  await expect(restoreFromExport({ dynamodb, s3, bucket, prefix: 'exports/manual/products', target: 'products-from-export', write: true })).rejects.toThrow(/is not empty/);
+  await expect(restoreFromExport({ dynamodb, s3, bucket, prefix: 'exports/manual/products', target: 'products-from-export', write: true })).rejects.toThrow(
+    /is not empty/,
+  );
 });
 
 test('restore test (real servers): restores the latest set into scratch tables, compares a sample, deletes them', async () => {
@@ -138,4 +178,12 @@ test('restore test (real servers): restores the latest set into scratch tables, 
   expect(result.dataAgeMinutes).toBeCloseTo(60, 5);
   for (const t of result.scratchTablesDeleted) expect(await tableExists(dynamodb, t)).toBe(false);
   expect(result.scratchTablesDeleted).toHaveLength(2);
+});
+
+test('an empty suffix recreates a deleted table under its original name (region down, table deleted)', async () => {
+  await dynamodb.send(new DeleteTableCommand({ TableName: customers }));
+  const report = await restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [customers], suffix: '' });
+  expect(report.tables[0]).toMatchObject({ source: customers, target: customers, action: 'create', verifiedItems: 120 });
+  await expectSameItems(customers, customerItems);
+  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: backupId, tables: [customers], suffix: '' })).rejects.toThrow(/"customers-e2e" already exists/);
 });

@@ -20,10 +20,20 @@ const record = (table: string, itemCount: number, bytes: number): TableBackupRec
 function meta(startedAt: string, counts: Record<string, [number, number]>): BackupMetadata {
   const started = new Date(startedAt);
   const records = Object.fromEntries(Object.entries(counts).map(([t, [n, b]]) => [t, record(t, n, b)]));
-  return buildMetadata({ backupId: 'id', tier: 'daily', started, completed: new Date(started.getTime() + 90_000), exportTime: started, tables: Object.keys(counts), records, source: { region: 'eu-west-1', bucket: 'b' } });
+  return buildMetadata({
+    backupId: 'id',
+    tier: 'daily',
+    started,
+    completed: new Date(started.getTime() + 90_000),
+    exportTime: started,
+    tables: Object.keys(counts),
+    records,
+    source: { region: 'eu-west-1', bucket: 'b' },
+  });
 }
 
-const value = (data: ReturnType<typeof successMetrics>, name: string, table?: string) => data.find((d) => d.name === name && (!table || d.dimensions.Table === table))?.value;
+const value = (data: ReturnType<typeof successMetrics>, name: string, table?: string) =>
+  data.find((d) => d.name === name && (!table || d.dimensions.Table === table))?.value;
 
 describe('backup metrics', () => {
   it('emits success, duration, per-table size and count with App/Tier/Table dimensions', () => {
@@ -53,18 +63,26 @@ describe('backup metrics', () => {
   it('builds metadata totals and engine "mixed" when engines differ', () => {
     const m = meta('2026-11-23T02:00:00Z', { a: [1, 10], b: [2, 20] });
     expect(m).toMatchObject({ totalRecords: 3, totalBytes: 30, engine: 'scan', durationMs: 90_000, success: true });
-    const mixed = buildMetadata({ ...m, started: new Date(m.startedAt), completed: new Date(m.completedAt), exportTime: new Date(m.exportTime), records: { a: record('a', 1, 1), b: { ...record('b', 1, 1), engine: 'export' } } });
+    const mixed = buildMetadata({
+      ...m,
+      started: new Date(m.startedAt),
+      completed: new Date(m.completedAt),
+      exportTime: new Date(m.exportTime),
+      records: { a: record('a', 1, 1), b: { ...record('b', 1, 1), engine: 'export' } },
+    });
     expect(mixed.engine).toBe('mixed');
   });
 });
 
 describe('DynamoDB JSON and schema', () => {
   it('writes binaries as base64 and keeps numbers as strings', () => {
-    expect(toJsonItem({ b: { B: Uint8Array.from([255, 0]) }, bs: { BS: [Uint8Array.from([1])] }, n: { N: '12345678901234567890123456789012345678' } })).toEqual({
-      b: { B: '/wA=' },
-      bs: { BS: ['AQ=='] },
-      n: { N: '12345678901234567890123456789012345678' },
-    });
+    expect(toJsonItem({ b: { B: Uint8Array.from([255, 0]) }, bs: { BS: [Uint8Array.from([1])] }, n: { N: '12345678901234567890123456789012345678' } })).toEqual(
+      {
+        b: { B: '/wA=' },
+        bs: { BS: ['AQ=='] },
+        n: { N: '12345678901234567890123456789012345678' },
+      },
+    );
   });
 
   it('saves key schema, GSIs, billing mode, TTL and streams', () => {
@@ -79,8 +97,17 @@ describe('DynamoDB JSON and schema', () => {
       },
       'expiresAt',
     );
-    expect(s).toMatchObject({ billingMode: 'PROVISIONED', provisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 3 }, ttlAttribute: 'expiresAt', stream: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } });
-    expect(s.globalSecondaryIndexes[0]).toEqual({ IndexName: 'g', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } });
+    expect(s).toMatchObject({
+      billingMode: 'PROVISIONED',
+      provisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 3 },
+      ttlAttribute: 'expiresAt',
+      stream: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    });
+    expect(s.globalSecondaryIndexes[0]).toEqual({
+      IndexName: 'g',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    });
   });
 
   it('chooses 8 to 16 scan segments from the table size', () => {

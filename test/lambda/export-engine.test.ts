@@ -15,7 +15,7 @@ import {
   ExportTableToPointInTimeCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startBackup } from '../../lambda/core/backup';
 import { clientTokenFor, PendingBackup } from '../../lambda/core/export-engine';
@@ -52,13 +52,20 @@ beforeEach(() => {
     store.set(input.Key, await bodyBytes(input.Body));
     return { ETag: '"etag"' };
   });
+  s3Mock.on(DeleteObjectCommand).callsFake(async (input) => {
+    store.delete(input.Key);
+    return {};
+  });
   s3Mock.on(GetObjectCommand).callsFake(async (input) => {
     const buf = store.get(input.Key);
     if (!buf) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     return { Body: sdkBody(buf) };
   });
   s3Mock.on(ListObjectsV2Command).callsFake(async (input) => ({
-    Contents: [...store.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort().map((Key) => ({ Key })),
+    Contents: [...store.keys()]
+      .filter((k) => k.startsWith(input.Prefix ?? ''))
+      .sort()
+      .map((Key) => ({ Key })),
     IsTruncated: false,
   }));
   ddbMock.on(DescribeTableCommand).callsFake(async (input) => ({
@@ -79,14 +86,28 @@ beforeEach(() => {
 
 describe('export engine (aws-sdk-client-mock)', () => {
   it('starts every export with ONE shared ExportTime, an idempotent ClientToken and the set prefix, then writes pending.json', async () => {
-    const result = await startBackup({ dynamodb, s3, bucket, tables: ['orders', 'inventory', 'payments'], tier: 'daily', engine: 'export', now, region: 'eu-west-1' });
+    const result = await startBackup({
+      dynamodb,
+      s3,
+      bucket,
+      tables: ['orders', 'inventory', 'payments'],
+      tier: 'daily',
+      engine: 'export',
+      now,
+      region: 'eu-west-1',
+    });
     const calls = ddbMock.commandCalls(ExportTableToPointInTimeCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(3);
     expect(new Set(calls.map((c) => c.ExportTime!.toISOString()))).toEqual(new Set([now.toISOString()]));
     expect(calls.map((c) => c.ClientToken)).toEqual(['orders', 'inventory', 'payments'].map((t) => clientTokenFor(backupId, t)));
     expect(new Set(calls.map((c) => c.ClientToken)).size).toBe(3);
     expect(calls.every((c) => c.ClientToken!.length <= 36)).toBe(true);
-    expect(calls[0]).toMatchObject({ TableArn: tableArn('orders'), S3Bucket: bucket, S3Prefix: `backups/daily/${backupId}/orders`, ExportFormat: 'DYNAMODB_JSON' });
+    expect(calls[0]).toMatchObject({
+      TableArn: tableArn('orders'),
+      S3Bucket: bucket,
+      S3Prefix: `backups/daily/${backupId}/orders`,
+      ExportFormat: 'DYNAMODB_JSON',
+    });
     expect(result.status).toBe('pending');
     const pending = JSON.parse(store.get(`backups/daily/${backupId}/pending.json`)!.toString()) as PendingBackup;
     expect(pending.exports.map((e) => e.table)).toEqual(['orders', 'inventory', 'payments']);
@@ -108,15 +129,29 @@ describe('export engine (aws-sdk-client-mock)', () => {
   });
 
   it('auto picks export for a big table with PITR on, scan for a small one', async () => {
-    ddbMock.on(DescribeContinuousBackupsCommand).resolves({ ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED' } } });
+    ddbMock.on(DescribeContinuousBackupsCommand).resolves({
+      ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED' } },
+    });
     ddbMock.on(ScanCommand).resolves({ Items: [{ pk: { S: 'a' } }] });
-    const result = await startBackup({ dynamodb, s3, bucket, tables: ['orders', 'small'], tier: 'daily', engine: 'auto', now, segments: 1, region: 'eu-west-1' });
+    const result = await startBackup({
+      dynamodb,
+      s3,
+      bucket,
+      tables: ['orders', 'small'],
+      tier: 'daily',
+      engine: 'auto',
+      now,
+      segments: 1,
+      region: 'eu-west-1',
+    });
     expect(ddbMock.commandCalls(ExportTableToPointInTimeCommand).map((c) => c.args[0].input.TableArn)).toEqual([tableArn('orders')]);
     expect(result.status === 'pending' && result.pending.scanned.small.itemCount).toBe(1);
   });
 
   it('auto scans a big table whose PITR is off', async () => {
-    ddbMock.on(DescribeContinuousBackupsCommand).resolves({ ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'DISABLED' } } });
+    ddbMock.on(DescribeContinuousBackupsCommand).resolves({
+      ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'DISABLED' } },
+    });
     ddbMock.on(ScanCommand).resolves({ Items: [] });
     const result = await startBackup({ dynamodb, s3, bucket, tables: ['orders'], tier: 'daily', engine: 'auto', now, segments: 1, region: 'eu-west-1' });
     expect(result.status).toBe('complete');
@@ -132,7 +167,13 @@ function writeNativeExport(table: string, exportId: string, lines: string[]): vo
   store.set(`${prefix}/${dataKey}`, data);
   const entry = { itemCount: lines.length, md5Checksum: createHash('md5').update(data).digest('base64'), etag: 'x-1', dataFileS3Key: dataKey };
   store.set(`${prefix}/AWSDynamoDB/${exportId}/manifest-files.json`, Buffer.from(`${JSON.stringify(entry)}\n`));
-  const summary = { version: '2020-06-30', itemCount: lines.length, billedSizeBytes: 1234, outputFormat: 'DYNAMODB_JSON', manifestFilesS3Key: `AWSDynamoDB/${exportId}/manifest-files.json` };
+  const summary = {
+    version: '2020-06-30',
+    itemCount: lines.length,
+    billedSizeBytes: 1234,
+    outputFormat: 'DYNAMODB_JSON',
+    manifestFilesS3Key: `AWSDynamoDB/${exportId}/manifest-files.json`,
+  };
   store.set(`${prefix}/AWSDynamoDB/${exportId}/manifest-summary.json`, Buffer.from(JSON.stringify(summary)));
 }
 
@@ -172,6 +213,15 @@ describe('export finalizer (aws-sdk-client-mock)', () => {
     const failure = JSON.parse(store.get(`backups/daily/${backupId}/failure.json`)!.toString()) as BackupFailure;
     expect(failure).toMatchObject({ success: false, table: 'inventory', reason: expect.stringMatching(/S3AccessDenied/) });
     expect(store.has(`backups/daily/${backupId}/metadata.json`)).toBe(false);
+  });
+
+  it('starts the exports again when the slot failed since (a re-run replaces the failed set)', async () => {
+    ddbMock.on(DescribeExportCommand).resolves({ ExportDescription: { ExportStatus: 'FAILED', FailureCode: 'X' } });
+    await finalizePendingBackups({ dynamodb, s3, bucket });
+    const again = await startBackup({ dynamodb, s3, bucket, tables: ['orders', 'inventory'], tier: 'daily', engine: 'export', now, region: 'eu-west-1' });
+    expect(again.status).toBe('pending');
+    expect(ddbMock.commandCalls(ExportTableToPointInTimeCommand)).toHaveLength(4);
+    expect(store.has(`backups/daily/${backupId}/failure.json`)).toBe(false);
   });
 
   it('leaves a set alone while its exports are IN_PROGRESS', async () => {

@@ -32,7 +32,10 @@ beforeEach(() => {
     return {
       ContinuousBackupsDescription: {
         ContinuousBackupsStatus: 'ENABLED',
-        PointInTimeRecoveryDescription: input.TableName === 'nopitr' ? { PointInTimeRecoveryStatus: 'DISABLED' } : { PointInTimeRecoveryStatus: 'ENABLED', EarliestRestorableDateTime: earliest, LatestRestorableDateTime: latest },
+        PointInTimeRecoveryDescription:
+          input.TableName === 'nopitr'
+            ? { PointInTimeRecoveryStatus: 'DISABLED' }
+            : { PointInTimeRecoveryStatus: 'ENABLED', EarliestRestorableDateTime: earliest, LatestRestorableDateTime: latest },
       },
     };
   });
@@ -95,7 +98,13 @@ test('(aws-sdk-client-mock) refuses an existing target table', async () => {
 });
 
 async function dr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('dr').option('--config <file>', 'config', './dr.config.json').option('--region <r>').option('--profile <p>').option('--bucket <b>').option('--json').exitOverride();
+  const program = new Command('dr')
+    .option('--config <file>', 'config', './dr.config.json')
+    .option('--region <r>')
+    .option('--profile <p>')
+    .option('--bucket <b>')
+    .option('--json')
+    .exitOverride();
   registerPitrRestoreCommand(program);
   let stdout = '';
   let stderr = '';

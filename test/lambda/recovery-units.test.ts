@@ -28,7 +28,8 @@ test('resolveDataKey joins native relative keys to the export prefix and keeps f
   expect(resolveDataKey('AWSDynamoDB/x/data/a.json.gz', 'AWSDynamoDB/x/')).toBe('AWSDynamoDB/x/data/a.json.gz');
 });
 
-const md = (backupId: string, count: number, bytes: number) => ({ backupId, tables: ['orders'], recordCounts: { orders: count }, bytes: { orders: bytes } }) as unknown as BackupMetadata;
+const md = (backupId: string, count: number, bytes: number) =>
+  ({ backupId, tables: ['orders'], recordCounts: { orders: count }, bytes: { orders: bytes } }) as unknown as BackupMetadata;
 
 test('drift over 25% warns, 25% or less does not', () => {
   expect(driftWarnings(md('b', 125, 1000), md('a', 100, 1000))).toEqual([]);
@@ -43,10 +44,16 @@ test('createTableInput rebuilds keys, GSIs and billing from the saved schema', (
     AttributeDefinitions: FIXTURE_SCHEMA.attributeDefinitions,
     BillingMode: 'PAY_PER_REQUEST',
     ProvisionedThroughput: undefined,
-    GlobalSecondaryIndexes: [{ IndexName: 'byName', KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: undefined }],
+    GlobalSecondaryIndexes: [
+      { IndexName: 'byName', KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: undefined },
+    ],
     LocalSecondaryIndexes: undefined,
   });
-  const provisioned = createTableInput('t', { ...FIXTURE_SCHEMA, billingMode: 'PROVISIONED', provisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 } });
+  const provisioned = createTableInput('t', {
+    ...FIXTURE_SCHEMA,
+    billingMode: 'PROVISIONED',
+    provisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 },
+  });
   expect(provisioned.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 7, WriteCapacityUnits: 3 });
   expect(provisioned.GlobalSecondaryIndexes?.[0].ProvisionedThroughput).toEqual({ ReadCapacityUnits: 7, WriteCapacityUnits: 3 });
 });

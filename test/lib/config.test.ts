@@ -25,7 +25,17 @@ function problemsOf(raw: unknown): string {
 describe('dr.config.json', () => {
   it('accepts the shipped example with the documented defaults filled in', () => {
     const c = parseConfig(example);
-    expect(c.tables.map((t) => t.name)).toEqual(['products', 'product_variants', 'inventory', 'orders', 'order_items', 'users', 'customers', 'reviews', 'wishlists']);
+    expect(c.tables.map((t) => t.name)).toEqual([
+      'products',
+      'product_variants',
+      'inventory',
+      'orders',
+      'order_items',
+      'users',
+      'customers',
+      'reviews',
+      'wishlists',
+    ]);
     expect(c.backup.scanSegments).toBe(0);
     expect(c.awsBackup.enabled).toBe(true);
     expect(c.changeThresholds).toEqual({ warningPercent: 25, criticalPercent: 50 });
@@ -46,25 +56,86 @@ describe('dr.config.json', () => {
 
   describe('rejects a bad config with a message naming the field, the value and the fix', () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['same region twice', withFields({ recovery: { region: 'eu-west-1' } }), /recovery\.region: recovery\.region must differ from primary\.region \(both are eu-west-1\); pick a second region such as "eu-central-1"/],
-      ['malformed region', withFields({ primary: { region: 'Ireland' } }), /primary\.region: primary\.region must be an AWS region code such as "eu-west-1" \(got "Ireland"\)/],
+      [
+        'same region twice',
+        withFields({ recovery: { region: 'eu-west-1' } }),
+        /recovery\.region: recovery\.region must differ from primary\.region \(both are eu-west-1\); pick a second region such as "eu-central-1"/,
+      ],
+      [
+        'malformed region',
+        withFields({ primary: { region: 'Ireland' } }),
+        /primary\.region: primary\.region must be an AWS region code such as "eu-west-1" \(got "Ireland"\)/,
+      ],
       ['short account id', withFields({ primary: { region: 'eu-west-1', account: '1234' } }), /primary\.account: .*12-digit AWS account id.*\(got "1234"\)/],
       ['upper-case app name', withFields({ appName: 'Shop' }), /appName: appName must be 3-24 characters of lower-case letters.*\(got "Shop"\)/],
       ['no tables', withFields({ tables: [] }), /tables: tables must list at least one DynamoDB table to protect/],
-      ['created table without a key', withFields({ tables: [{ name: 'carts' }] }), /tables\[0\]\.partitionKey: table "carts" is created by the stack \(existing: false\) and needs a partitionKey.*or set "existing": true/],
-      ['table listed twice', withFields({ tables: [{ name: 'carts', existing: true }, { name: 'carts', existing: true }] }), /tables\[1\]\.name: table "carts" is listed twice; list each table once/],
-      ['bad key attribute type', withFields({ tables: [{ name: 'carts', partitionKey: { name: 'id', type: 'X' } }] }), /tables\[0\]\.partitionKey\.type: key attribute type must be "S", "N" or "B" \(got "X"\)/],
-      ['five-field cron', withFields({ schedules: { daily: 'cron(0 2 * * *)' } }), /schedules\.daily: must be an EventBridge expression such as "cron\(0 2 \* \* \? \*\)" \(six fields\).*\(got "cron\(0 2 \* \* \*\)"\)/],
-      ['shrinking retention', withFields({ retention: { dailyDays: 100, weeklyDays: 90, monthlyDays: 365 } }), /retention: retention must grow with the tier: dailyDays \(100\) <= weeklyDays \(90\) <= monthlyDays \(365\)/],
-      ['object lock longer than daily retention', withFields({ objectLock: { mode: 'GOVERNANCE', days: 40 } }), /objectLock\.days: objectLock\.days \(40\) must not exceed retention\.dailyDays \(30\).*lower objectLock\.days or raise retention\.dailyDays/],
-      ['unknown object lock mode', withFields({ objectLock: { mode: 'LEGAL', days: 7 } }), /objectLock\.mode: objectLock\.mode must be "GOVERNANCE" or "COMPLIANCE" \(got "LEGAL"\)/],
-      ['http on-call endpoint', withFields({ onCall: { critical: { https: ['http://events.example.com/x'] } } }), /onCall\.critical\.https\[0\]: must be an https:\/\/ URL/],
-      ['phone number not E.164', withFields({ onCall: { critical: { sms: ['07700 900123'] } } }), /onCall\.critical\.sms\[0\]: must be a phone number in E\.164 form such as "\+447700900123" \(got "07700 900123"\)/],
+      [
+        'created table without a key',
+        withFields({ tables: [{ name: 'carts' }] }),
+        /tables\[0\]\.partitionKey: table "carts" is created by the stack \(existing: false\) and needs a partitionKey.*or set "existing": true/,
+      ],
+      [
+        'table listed twice',
+        withFields({
+          tables: [
+            { name: 'carts', existing: true },
+            { name: 'carts', existing: true },
+          ],
+        }),
+        /tables\[1\]\.name: table "carts" is listed twice; list each table once/,
+      ],
+      [
+        'bad key attribute type',
+        withFields({ tables: [{ name: 'carts', partitionKey: { name: 'id', type: 'X' } }] }),
+        /tables\[0\]\.partitionKey\.type: key attribute type must be "S", "N" or "B" \(got "X"\)/,
+      ],
+      [
+        'five-field cron',
+        withFields({ schedules: { daily: 'cron(0 2 * * *)' } }),
+        /schedules\.daily: must be an EventBridge expression such as "cron\(0 2 \* \* \? \*\)" \(six fields\).*\(got "cron\(0 2 \* \* \*\)"\)/,
+      ],
+      [
+        'shrinking retention',
+        withFields({ retention: { dailyDays: 100, weeklyDays: 90, monthlyDays: 365 } }),
+        /retention: retention must grow with the tier: dailyDays \(100\) <= weeklyDays \(90\) <= monthlyDays \(365\)/,
+      ],
+      [
+        'object lock longer than daily retention',
+        withFields({ objectLock: { mode: 'GOVERNANCE', days: 40 } }),
+        /objectLock\.days: objectLock\.days \(40\) must not exceed retention\.dailyDays \(30\).*lower objectLock\.days or raise retention\.dailyDays/,
+      ],
+      [
+        'unknown object lock mode',
+        withFields({ objectLock: { mode: 'LEGAL', days: 7 } }),
+        /objectLock\.mode: objectLock\.mode must be "GOVERNANCE" or "COMPLIANCE" \(got "LEGAL"\)/,
+      ],
+      [
+        'http on-call endpoint',
+        withFields({ onCall: { critical: { https: ['http://events.example.com/x'] } } }),
+        /onCall\.critical\.https\[0\]: must be an https:\/\/ URL/,
+      ],
+      [
+        'phone number not E.164',
+        withFields({ onCall: { critical: { sms: ['07700 900123'] } } }),
+        /onCall\.critical\.sms\[0\]: must be a phone number in E\.164 form such as "\+447700900123" \(got "07700 900123"\)/,
+      ],
       ['bad email', withFields({ onCall: { warning: { emails: ['ops'] } } }), /onCall\.warning\.emails\[0\]: must be an email address/],
-      ['warning threshold above critical', withFields({ changeThresholds: { warningPercent: 60, criticalPercent: 50 } }), /changeThresholds\.warningPercent \(60\) must be below criticalPercent \(50\)/],
-      ['RPO under an hour', withFields({ targets: { rpoMinutes: 15, rtoMinutes: 60 } }), /targets\.rpoMinutes: targets\.rpoMinutes \(15\) is below one hour.*use at least 60/],
+      [
+        'warning threshold above critical',
+        withFields({ changeThresholds: { warningPercent: 60, criticalPercent: 50 } }),
+        /changeThresholds\.warningPercent \(60\) must be below criticalPercent \(50\)/,
+      ],
+      [
+        'RPO under an hour',
+        withFields({ targets: { rpoMinutes: 15, rtoMinutes: 60 } }),
+        /targets\.rpoMinutes: targets\.rpoMinutes \(15\) is below one hour.*use at least 60/,
+      ],
       ['unknown engine', withFields({ backup: { engine: 'pitr' } }), /backup\.engine: backup\.engine must be "auto", "scan" or "export" \(got "pitr"\)/],
-      ['data bucket whose replica name is too long', withFields({ dataBuckets: [{ name: 'a'.repeat(50) }] }), /dataBuckets\[0\]\.name: bucket "a{50}" gets the replica "a{50}-dr-eu-central-1".*use a bucket name of at most 47 characters/],
+      [
+        'data bucket whose replica name is too long',
+        withFields({ dataBuckets: [{ name: 'a'.repeat(50) }] }),
+        /dataBuckets\[0\]\.name: bucket "a{50}" gets the replica "a{50}-dr-eu-central-1".*use a bucket name of at most 47 characters/,
+      ],
     ];
     it.each(cases)('%s', (_name, raw, message) => {
       expect(problemsOf(raw)).toMatch(message);
@@ -77,7 +148,9 @@ describe('dr.config.json', () => {
   });
 
   it('names a missing file and the fix', () => {
-    expect(() => loadConfig(path.join(os.tmpdir(), 'no-such-dr.config.json'))).toThrow(/file not found at .*no-such-dr\.config\.json; copy dr\.config\.json from the repository root/);
+    expect(() => loadConfig(path.join(os.tmpdir(), 'no-such-dr.config.json'))).toThrow(
+      /file not found at .*no-such-dr\.config\.json; copy dr\.config\.json from the repository root/,
+    );
   });
 
   it('names invalid JSON', () => {

@@ -23,7 +23,11 @@ export function plainJson(v: AttributeValue): unknown {
 }
 
 /** Every item of a table as DynamoDB JSON, keyed by `keyOf`. */
-export async function scanAsJson(dynamodb: DynamoDBClient, table: string, keyOf: (item: Record<string, unknown>) => string): Promise<Map<string, Record<string, unknown>>> {
+export async function scanAsJson(
+  dynamodb: DynamoDBClient,
+  table: string,
+  keyOf: (item: Record<string, unknown>) => string,
+): Promise<Map<string, Record<string, unknown>>> {
   const out = new Map<string, Record<string, unknown>>();
   let start: Record<string, AttributeValue> | undefined;
   do {
@@ -43,7 +47,8 @@ export function normalizeSets(v: unknown): unknown {
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) out[k] = (k === 'SS' || k === 'NS' || k === 'BS') && Array.isArray(x) ? [...(x as string[])].sort() : normalizeSets(x);
+    for (const [k, x] of Object.entries(o))
+      out[k] = (k === 'SS' || k === 'NS' || k === 'BS') && Array.isArray(x) ? [...(x as string[])].sort() : normalizeSets(x);
     return out;
   }
   return v;
@@ -56,7 +61,10 @@ export async function createTestTable(dynamodb: DynamoDBClient, table: string, o
     new CreateTableCommand({
       TableName: table,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, ...(opts.rangeKey ? [{ AttributeName: opts.rangeKey, AttributeType: 'N' as const }] : [])],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        ...(opts.rangeKey ? [{ AttributeName: opts.rangeKey, AttributeType: 'N' as const }] : []),
+      ],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, ...(opts.rangeKey ? [{ AttributeName: opts.rangeKey, KeyType: 'RANGE' as const }] : [])],
     }),
   );
@@ -64,7 +72,12 @@ export async function createTestTable(dynamodb: DynamoDBClient, table: string, o
 }
 
 /** Writes items with BatchWriteItem, 25 per call, `concurrency` calls at a time, retrying unprocessed items. */
-export async function batchWriteAll(dynamodb: DynamoDBClient, table: string, items: Iterable<Record<string, AttributeValue>>, concurrency = 16): Promise<number> {
+export async function batchWriteAll(
+  dynamodb: DynamoDBClient,
+  table: string,
+  items: Iterable<Record<string, AttributeValue>>,
+  concurrency = 16,
+): Promise<number> {
   const { BatchWriteItemCommand } = await import('@aws-sdk/client-dynamodb');
   const it = items[Symbol.iterator]();
   let written = 0;

@@ -41,14 +41,20 @@ export async function findManifestSummary(s3: S3Client, bucket: string, tablePre
 export async function readExport(s3: S3Client, bucket: string, summaryKey: string): Promise<ReadExport> {
   const summary = JSON.parse((await getBytes(s3, bucket, summaryKey)).toString('utf8'));
   if (summary.outputFormat !== 'DYNAMODB_JSON') throw new Error(`outputFormat ${summary.outputFormat}`);
-  const manifestLines = (await getBytes(s3, bucket, summary.manifestFilesS3Key)).toString('utf8').split('\n').filter((l) => l.length > 0);
+  const manifestLines = (await getBytes(s3, bucket, summary.manifestFilesS3Key))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const files = manifestLines.map((l) => JSON.parse(l));
   const items: Record<string, unknown>[] = [];
   for (const f of files) {
     const body = await getBytes(s3, bucket, f.dataFileS3Key);
     const md5 = createHash('md5').update(body).digest('base64');
     if (md5 !== f.md5Checksum) throw new Error(`md5 mismatch for ${f.dataFileS3Key}: manifest ${f.md5Checksum}, object ${md5}`);
-    const lines = gunzipSync(body).toString('utf8').split('\n').filter((l) => l.length > 0);
+    const lines = gunzipSync(body)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     if (lines.length !== f.itemCount) throw new Error(`${f.dataFileS3Key}: manifest says ${f.itemCount} items, file has ${lines.length}`);
     for (const line of lines) {
       const parsed = JSON.parse(line);

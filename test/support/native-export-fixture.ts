@@ -69,7 +69,14 @@ export interface NativeExportFixture {
 }
 
 /** Writes a native-layout export of `items` under `prefix`, in `files` data files. */
-export async function writeNativeExport(s3: S3Client, bucket: string, prefix: string, table: string, items: Record<string, AttributeValue>[], files = 3): Promise<NativeExportFixture> {
+export async function writeNativeExport(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  table: string,
+  items: Record<string, AttributeValue>[],
+  files = 3,
+): Promise<NativeExportFixture> {
   const exportTime = new Date(Date.UTC(2026, 10, 20, 3, 0, 0));
   const exportId = `${String(exportTime.getTime()).padStart(14, '0')}-${randomBytes(4).toString('hex')}`;
   const rel = `AWSDynamoDB/${exportId}/`;
@@ -86,7 +93,9 @@ export async function writeNativeExport(s3: S3Client, bucket: string, prefix: st
     dataKeys.push(`${exportFolder}${name}`);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${exportFolder}${name}`, Body: body }));
     const md5 = createHash('md5').update(body);
-    lines.push(JSON.stringify({ itemCount: part.length, md5Checksum: md5.copy().digest('base64'), etag: `${md5.digest('hex')}-1`, dataFileS3Key: `${rel}${name}` }));
+    lines.push(
+      JSON.stringify({ itemCount: part.length, md5Checksum: md5.copy().digest('base64'), etag: `${md5.digest('hex')}-1`, dataFileS3Key: `${rel}${name}` }),
+    );
   }
   const filesBody = `${lines.join('\n')}\n`;
   await put(s3, bucket, `${exportFolder}manifest-files.json`, filesBody);

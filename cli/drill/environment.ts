@@ -1,0 +1,197 @@
+/**
+ * Where a drill runs. The scenarios are the same everywhere; only this differs:
+ *
+ * - local: DynamoDB Local + s3rver on free loopback ports (a second DynamoDB Local stands in for
+ *   the recovery region, a second bucket for the CRR replica);
+ * - aws: the recovery region, scratch tables `drill-<time>-<table>` deleted afterwards, scratch
+ *   buckets given by the operator (never the production backup buckets: they are object-locked).
+ */
+import {
+  CreateTableCommand,
+  CreateTableCommandInput,
+  DeleteTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { DrConfig, TableConfig } from '../../lib/config';
+import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { tryOptional } from '../../lambda/core/restore-tables';
+import { LocalServers, startLocalServers } from '../support/local-servers';
+
+/** The recovery region as a drill sees it. */
+export interface RecoveryTarget {
+  readonly dynamodb: DynamoDBClient;
+  /** Suffix of restored tables there; '' = the original names (recreated from the saved schema). */
+  readonly suffix: string;
+}
+
+/** Everything environment-specific of a drill. */
+export interface DrillEnvironment {
+  readonly mode: 'local' | 'aws';
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  /** Bucket the drill's backups go to. */
+  readonly bucket: string;
+  /** Bucket standing in for the recovery-region replica (objects copied into it, as CRR would). */
+  readonly replicaBucket: string;
+  /** Prefix of every table the drill creates. */
+  readonly tablePrefix: string;
+  /** Environment of the backup handler (endpoints, region) besides APP_NAME/BACKUP_BUCKET/TABLES. */
+  readonly handlerEnv: Record<string, string>;
+  /** The recovery region's DynamoDB (started on first use locally; later calls return the same). */
+  recovery(): Promise<RecoveryTarget>;
+  /** Deletes scratch resources / stops servers. Safe to call twice. */
+  cleanup(): Promise<void>;
+}
+
+/** Options of {@link localEnvironment}. */
+export interface LocalEnvironmentOptions {
+  /** Servers already running (tests start one pair per file). @default - started here and stopped by cleanup() */
+  readonly servers?: LocalServers;
+  /** @default '' */
+  readonly tablePrefix?: string;
+  /** @default 'drill-backups' */
+  readonly bucket?: string;
+}
+
+/** A local environment: DynamoDB Local + s3rver. Sets the SDK endpoint variables in process.env. */
+export async function localEnvironment(opts: LocalEnvironmentOptions = {}): Promise<DrillEnvironment> {
+  const servers = opts.servers ?? (await startLocalServers({ applyToProcessEnv: true }));
+  const owned = !opts.servers;
+  // The backup handler builds its clients from process.env when first imported.
+  Object.assign(process.env, servers.env);
+  const dynamodb = createDynamoDbClient();
+  const s3 = createS3Client();
+  const bucket = opts.bucket ?? 'drill-backups';
+  const replicaBucket = `${bucket}-replica`;
+  for (const b of [bucket, replicaBucket]) await s3.send(new CreateBucketCommand({ Bucket: b }));
+  let recovery: Promise<RecoveryTarget> | undefined;
+  let stopped = false;
+  return {
+    mode: 'local',
+    dynamodb,
+    s3,
+    bucket,
+    replicaBucket,
+    tablePrefix: opts.tablePrefix ?? '',
+    handlerEnv: { ...servers.env, ENGINE: 'scan', SCAN_SEGMENTS: '8' },
+    recovery() {
+      // Memoised promise: the drill starts it early, in parallel with seeding (a JVM takes seconds).
+      recovery ??= servers.startExtraDynamoDb().then((endpoint) => ({
+        dynamodb: new DynamoDBClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 10 }),
+        suffix: '',
+      }));
+      return recovery;
+    },
+    async cleanup() {
+      if (stopped) return;
+      stopped = true;
+      // A recovery DynamoDB still starting would outlive stop(): let it finish first.
+      await recovery?.catch(() => undefined);
+      if (owned) await servers.stop();
+    },
+  };
+}
+
+/** Options of {@link awsEnvironment}. */
+export interface AwsEnvironmentOptions {
+  readonly config: DrConfig;
+  /** Scratch bucket in the recovery region for the drill's backups (not the object-locked backup bucket). */
+  readonly bucket: string;
+  /** Second scratch bucket standing in for the replica. */
+  readonly replicaBucket: string;
+  readonly profile?: string;
+  /** @default - `drill-<time>-` */
+  readonly tablePrefix?: string;
+}
+
+/**
+ * The recovery region of a real account, scratch tables only. Cannot be exercised without an
+ * AWS account: the tests check its arguments only.
+ */
+export function awsEnvironment(opts: AwsEnvironmentOptions): DrillEnvironment {
+  if (opts.bucket === opts.replicaBucket) throw new Error('the drill needs two different scratch buckets: --bucket and --replica-bucket are the same');
+  const region = opts.config.recovery.region;
+  const dynamodb = createDynamoDbClient({ region, profile: opts.profile });
+  const s3 = createS3Client({ region, profile: opts.profile });
+  const tablePrefix =
+    opts.tablePrefix ??
+    `drill-${new Date()
+      .toISOString()
+      .replace(/[^0-9]/g, '')
+      .slice(0, 14)}-`;
+  let cleaned = false;
+  return {
+    mode: 'aws',
+    dynamodb,
+    s3,
+    bucket: opts.bucket,
+    replicaBucket: opts.replicaBucket,
+    tablePrefix,
+    handlerEnv: { AWS_REGION: region, ENGINE: 'scan', SCAN_SEGMENTS: '8', ...(opts.profile ? { AWS_PROFILE: opts.profile } : {}) },
+    // One region only: the "recovery region" copies get their own suffix next to the scratch tables.
+    recovery: async () => ({ dynamodb, suffix: '-dr' }),
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      await deleteTablesWithPrefix(dynamodb, tablePrefix);
+    },
+  };
+}
+
+/** Deletes every table whose name starts with `prefix` (the drill's scratch tables). */
+export async function deleteTablesWithPrefix(dynamodb: DynamoDBClient, prefix: string): Promise<string[]> {
+  if (!prefix) throw new Error('refusing to delete tables without a prefix');
+  const names: string[] = [];
+  let start: string | undefined;
+  do {
+    const res = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    names.push(...(res.TableNames ?? []).filter((n) => n.startsWith(prefix)));
+    start = res.LastEvaluatedTableName;
+  } while (start);
+  for (const n of names) await dynamodb.send(new DeleteTableCommand({ TableName: n }));
+  return names;
+}
+
+/** CreateTable input of a config table (pure, for tests): keys, GSIs (projection ALL), on-demand. */
+export function tableInputFromConfig(t: TableConfig, name: string): CreateTableCommandInput {
+  if (!t.partitionKey) throw new Error(`table "${t.name}" has no partitionKey in the config: the drill cannot create it`);
+  const attrs = new Map<string, 'S' | 'N' | 'B'>();
+  const add = (k?: { name: string; type: 'S' | 'N' | 'B' }) => k && attrs.set(k.name, k.type);
+  add(t.partitionKey);
+  add(t.sortKey);
+  t.globalSecondaryIndexes.forEach((g) => (add(g.partitionKey), add(g.sortKey)));
+  const keySchema = (pk: { name: string }, sk?: { name: string }) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: keySchema(t.partitionKey, t.sortKey),
+    GlobalSecondaryIndexes: t.globalSecondaryIndexes.length
+      ? t.globalSecondaryIndexes.map((g) => ({
+          IndexName: g.indexName,
+          KeySchema: keySchema(g.partitionKey, g.sortKey),
+          Projection: { ProjectionType: 'ALL' as const },
+        }))
+      : undefined,
+  };
+}
+
+/** Creates a config table (and its TTL where the endpoint supports it); returns warnings. */
+export async function createConfigTable(dynamodb: DynamoDBClient, t: TableConfig, name: string): Promise<string[]> {
+  await dynamodb.send(new CreateTableCommand(tableInputFromConfig(t, name)));
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 300, minDelay: 1, maxDelay: 5 }, { TableName: name });
+  const warnings: string[] = [];
+  if (t.timeToLiveAttribute) {
+    await tryOptional(warnings, `TTL on "${name}"`, () =>
+      dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: t.timeToLiveAttribute! } })),
+    );
+  }
+  return warnings;
+}

@@ -1,0 +1,158 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MetricName } from '../../lambda/shared/metrics';
+import type { RecoveryStack } from '../../lib/stacks/recovery-stack';
+import { build } from './app-fixture';
+
+// Synthesised once for the whole file (bundling skipped; see app-fixture.ts).
+let stack: RecoveryStack;
+let t: Template;
+beforeAll(() => {
+  const built = build();
+  stack = built.stacks.recovery;
+  t = built.recovery;
+});
+
+const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+const REPLICA = 'shop-replica-123456789012-eu-central-1';
+const fnWith = (variable: string) =>
+  Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [variable]: Match.anyValue() } } } }));
+
+describe('recovery stack: replica key and buckets', () => {
+  it('has a rotating replica key under the alias the production stack names', () => {
+    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-replica' });
+    t.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ EnableKeyRotation: true, Description: Match.stringLikeRegexp('replicas') }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+  it('has the replica bucket, versioned and object-locked, under its deterministic name', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: REPLICA,
+      VersioningConfiguration: { Status: 'Enabled' },
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+    });
+  });
+  it('encrypts the replica bucket with the replica key', () => {
+    const keyId = Object.keys(t.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('replicas') } }))[0];
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: REPLICA,
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } }),
+        ],
+      },
+    });
+  });
+  it('applies the same tier lifecycle as the backup bucket', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: REPLICA,
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'backups/daily/', ExpirationInDays: 30 }),
+          Match.objectLike({ Prefix: 'backups/weekly/', ExpirationInDays: 90 }),
+          Match.objectLike({ Prefix: 'backups/monthly/', ExpirationInDays: 365 }),
+        ]),
+      },
+    });
+  });
+  it('logs access to a log bucket', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: REPLICA,
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('ReplicaAccessLogs') }, LogFilePrefix: `${REPLICA}/` },
+    });
+  });
+  it('has a versioned replica bucket per data bucket', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'shop-uploads-example-dr-eu-central-1', VersioningConfiguration: { Status: 'Enabled' } });
+  });
+});
+
+describe('recovery stack: AWS Backup vault', () => {
+  it('receives the copies under the name the production plan targets, encrypted with the replica key', () => {
+    t.hasResource('AWS::Backup::BackupVault', {
+      Properties: { BackupVaultName: 'shop-dr-recovery', EncryptionKeyArn: Match.anyValue() },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('recovery stack: topics and alarms', () => {
+  it('has its own encrypted critical and warning topics', () => {
+    t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'shop-dr-critical-recovery', KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'shop-dr-warning-recovery', KmsMasterKeyId: Match.anyValue() });
+  });
+  it('pages when no backup arrived within RPO plus the replication window, missing data breaching', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shop-ReplicaBackupStale-Critical',
+      MetricName: MetricName.ReplicaBackupAgeMinutes,
+      Threshold: 1440 + 15,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.critical) }],
+    });
+  });
+  it('pages when a restore test failed', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shop-RestoreTestFailed-Critical',
+      MetricName: MetricName.RestoreTestFailure,
+      Threshold: 1,
+    });
+  });
+  it('pages when no restore test passed for 7 days, missing data breaching', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shop-RestoreTestMissing-Critical',
+      MetricName: MetricName.RestoreTestSuccess,
+      Period: 6 * 3600,
+      EvaluationPeriods: 28,
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'LessThanThreshold',
+    });
+  });
+  it('warns on replica monitor errors', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shop-ReplicaMonitor-Errors-Warning',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.warning) }],
+    });
+  });
+});
+
+describe('recovery stack: restore test', () => {
+  it('runs on the configured weekly schedule', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 5 ? * MON *)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RestoreTestFunction'), 'Arn'] } })],
+    });
+  });
+  it('gets the replica bucket and sample size', () => {
+    const [fn] = fnWith('SAMPLE_SIZE');
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      APP_NAME: 'shop',
+      SAMPLE_SIZE: '100',
+      REPLICA_BUCKET: { Ref: logicalId(stack.replicaBucket) },
+    });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1 });
+  });
+  it('may create, fill, scan and delete only *-drtest-* tables', () => {
+    const policy = Object.values(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack.restoreTest!.role) }] } }))[0];
+    const tables = policy.Properties.PolicyDocument.Statement.find((s: { Sid?: string }) => s.Sid === 'OnlyDrTestTables');
+    expect(tables.Action).toEqual(expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:Scan', 'dynamodb:BatchWriteItem']));
+    expect(tables.Action).not.toContain('dynamodb:UpdateTable');
+    expect(tables.Resource).toBe('arn:aws:dynamodb:eu-central-1:123456789012:table/*-drtest-*');
+  });
+  it('reads the replica bucket and decrypts with the replica key, nothing more', () => {
+    const policy = JSON.stringify(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack.restoreTest!.role) }] } }));
+    expect(policy).toContain('s3:GetObject');
+    expect(policy).toContain('kms:Decrypt');
+    expect(policy).not.toMatch(/s3:PutObject|s3:Delete|kms:Encrypt/);
+  });
+});
+
+describe('recovery stack: replica monitor', () => {
+  it('runs hourly with the replica bucket', () => {
+    const [fn] = fnWith('REPLICA_BUCKET').filter((f) => f.Properties.Environment.Variables.SAMPLE_SIZE === undefined);
+    expect(fn.Properties.Environment.Variables).toMatchObject({ APP_NAME: 'shop', REPLICA_BUCKET: { Ref: logicalId(stack.replicaBucket) } });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReplicaMonitorFunction'), 'Arn'] } })],
+    });
+  });
+});
