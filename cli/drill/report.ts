@@ -59,7 +59,7 @@ export function renderDrillMarkdown(r: DrillReport): string {
   const lines = [
     `# DR drill report: ${r.appName} (${r.mode})`,
     '',
-    `**Result: ${r.passed ? 'PASSED' : 'FAILED'}**, ${r.scenarios.filter((s) => s.passed).length}/${r.scenarios.length} scenarios passed. Started ${r.startedAt}, took ${formatDuration(r.durationMs)}.`,
+    `**Result: ${r.passed ? 'PASSED' : 'FAILED'}**, ${r.scenarios.filter((s) => s.passed).length}/${r.scenarios.length} scenarios passed. Started ${r.startedAt}, took ${formatDuration(r.durationMs)}${r.mode === 'local' ? ' after the local servers started' : ''}.`,
     '',
     `Dataset: ${r.dataset.totalItems} items (seed ${r.dataset.seed}, --items ${r.dataset.requestedItems}): ${Object.entries(r.dataset.perTable)
       .map(([t, n]) => `${t} ${n}`)
