@@ -40,7 +40,23 @@ export interface LocalDrillOptions extends Omit<DrillOptions, 'env'>, LocalEnvir
 export async function runLocalDrill(opts: LocalDrillOptions): Promise<DrillReport> {
   const log = opts.log ?? stderrLog();
   log('starting DynamoDB Local and s3rver');
-  const env = await localEnvironment(opts);
+  // Ctrl-C while the servers start: wait for them, then stop them (killing node now would orphan them).
+  let interrupted = false;
+  const early = () => {
+    interrupted = true;
+    log('interrupted: stopping the servers once they are up');
+  };
+  process.once('SIGINT', early);
+  let env: DrillEnvironment;
+  try {
+    env = await localEnvironment(opts);
+  } finally {
+    process.removeListener('SIGINT', early);
+  }
+  if (interrupted) {
+    await env.cleanup();
+    process.exit(130);
+  }
   return runDrill({ ...opts, env, log });
 }
 
@@ -67,7 +83,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const { env, config } = opts;
   const startedAt = new Date();
   const onSigint = () => {
-    log('interrupted: stopping servers');
+    // Local servers are killed by startLocalServers' exit hook at once; AWS scratch tables need deleting first.
+    log(env.mode === 'local' ? 'interrupted: stopping the local servers' : `interrupted: deleting scratch tables ${env.tablePrefix}*`);
+    if (env.mode === 'local') process.exit(130);
     void env.cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSigint);

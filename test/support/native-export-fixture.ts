@@ -8,9 +8,10 @@
  *
  * Differences from the scan engine's output, on purpose: an export id of AWS's form with a
  * random suffix, data file names like AWS's, `dataFileS3Key` / `manifestFilesS3Key` RELATIVE to
- * the prefix (as AWS writes them when the export has a prefix-less key form), md5Checksum base64
- * plus a multipart-looking etag, no sha256 anywhere and no metadata.json. `asBackupSet` then
- * completes it the way the export finalizer does (metadata.json from the export's manifests).
+ * the prefix (the form AWS's documentation shows; the reader accepts full keys too), md5Checksum
+ * base64 plus a multipart-looking etag, no sha256 anywhere and no metadata.json.
+ * `writeNativeBackupSet` then completes it the way the export finalizer does (metadata.json from
+ * the export's manifests).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
