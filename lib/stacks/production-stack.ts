@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -57,6 +57,8 @@ export class ProductionStack extends Stack {
       objectLockDays: c.objectLock.days,
     });
     this.backupBucket = store.bucket;
+    // The `dr` CLI takes this name as --bucket (or DR_BACKUP_BUCKET).
+    new CfnOutput(this, 'BackupBucketName', { value: store.bucket.bucketName, description: 'Backup bucket: dr --bucket <this>' });
 
     const replication = (this.replication = new CrossRegionReplication(this, 'Replication', {
       destinationRegion: c.recovery.region,

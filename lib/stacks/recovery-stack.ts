@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -52,6 +52,8 @@ export class RecoveryStack extends Stack {
       objectLockDays: c.objectLock.days,
     });
     this.replicaBucket = store.bucket;
+    // Region down: `dr --region <recovery> --bucket <this> restore latest --confirm`.
+    new CfnOutput(this, 'ReplicaBucketName', { value: store.bucket.bucketName, description: 'Replica backup bucket in the recovery region' });
     for (const b of c.dataBuckets) {
       new s3.Bucket(this, `DataReplica${constructId(b.name)}`, {
         bucketName: dataReplicaBucketName(c, b.name),

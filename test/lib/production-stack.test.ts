@@ -442,3 +442,10 @@ describe('production stack: dashboard', () => {
     expect(body()).toMatch(new RegExp(`${MetricName.RestoreTestDurationSeconds}.*eu-central-1`));
   });
 });
+
+describe('production stack: outputs', () => {
+  it('outputs the backup bucket name the dr CLI takes as --bucket', () => {
+    t.hasOutput('BackupBucketName', { Value: Match.anyValue() });
+    expect(JSON.stringify(t.findOutputs('BackupBucketName'))).toContain(logicalId(stack.backupBucket));
+  });
+});

@@ -156,3 +156,10 @@ describe('recovery stack: replica monitor', () => {
     });
   });
 });
+
+describe('recovery stack: outputs', () => {
+  it('outputs the replica bucket name the region-down runbook passes to dr --bucket', () => {
+    t.hasOutput('ReplicaBucketName', { Value: Match.anyValue() });
+    expect(JSON.stringify(t.findOutputs('ReplicaBucketName'))).toContain(logicalId(stack.replicaBucket));
+  });
+});
