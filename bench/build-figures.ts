@@ -141,7 +141,11 @@ export async function measureSynth(rounds: number): Promise<{ ms: number[]; stac
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-bench-cdk-'));
     const t0 = performance.now();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn('npx', ['cdk', 'synth', '-q', '-o', outDir], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('npx', ['cdk', 'synth', '-q', '-o', outDir], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('close', (c) => resolve({ code: c, stderr: err }));

@@ -51,7 +51,15 @@ async function main(): Promise<void> {
     case 'restore': {
       // Loaded on demand: the other modes must not pay for (or depend on) the restore module.
       const { restoreBackupSet } = await import('../lambda/core/restore');
-      const report = await restoreBackupSet({ dynamodb, s3, bucket: args.bucket, ref: args.backupId!, tables: [args.table], suffix: args.suffix, concurrency: args.concurrency });
+      const report = await restoreBackupSet({
+        dynamodb,
+        s3,
+        bucket: args.bucket,
+        ref: args.backupId!,
+        tables: [args.table],
+        suffix: args.suffix,
+        concurrency: args.concurrency,
+      });
       items = report.tables.reduce((a, t) => a + t.items, 0);
       break;
     }
@@ -72,7 +80,14 @@ async function main(): Promise<void> {
   dynamodb.destroy();
   s3.destroy();
   // maxRSS is in kilobytes.
-  const result: ChildResult = { mode: args.mode, items, durationMs, peakRssBytes: process.resourceUsage().maxRSS * 1024, cpuMs: (cpu.user + cpu.system) / 1000, ...extra };
+  const result: ChildResult = {
+    mode: args.mode,
+    items,
+    durationMs,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    ...extra,
+  };
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }
 

@@ -91,7 +91,15 @@ export async function measureRestore(ctx: BenchContext, table: string, backupId:
 
     const suffix = `-restored${r}`;
     const t0 = performance.now();
-    const report = await restoreBackupSet({ dynamodb: ctx.dynamodb, s3: ctx.s3, bucket: ctx.bucket, ref: backupId, tables: [table], suffix, concurrency: ctx.concurrency });
+    const report = await restoreBackupSet({
+      dynamodb: ctx.dynamodb,
+      s3: ctx.s3,
+      bucket: ctx.bucket,
+      ref: backupId,
+      tables: [table],
+      suffix,
+      concurrency: ctx.concurrency,
+    });
     const restoreMs = performance.now() - t0;
     const row = report.tables.find((t) => t.source === table);
     await dropTable(ctx.dynamodb, `${table}${suffix}`);

@@ -201,7 +201,8 @@ export function serverCpuMs(env: Record<string, string>): Record<string, number>
       continue;
     }
     for (const [name, port] of Object.entries(ports)) {
-      const match = name === 'dynamodb' ? cmd.includes('DynamoDBLocal.jar') && cmd.includes(`-port ${port}`) : cmd.includes('S3rver') && cmd.includes(`port: ${port}`);
+      const match =
+        name === 'dynamodb' ? cmd.includes('DynamoDBLocal.jar') && cmd.includes(`-port ${port}`) : cmd.includes('S3rver') && cmd.includes(`port: ${port}`);
       if (!match) continue;
       // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second).
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -57,23 +57,53 @@ function table(head: string[], rows: string[][]): string {
 /** Headline numbers, shared by the targets table and the sections. */
 function headline(r: BenchResults) {
   const b = r.backup ?? [];
-  const scanRatio = b.length ? medianRatio(b, (x) => rate(x.engine), (x) => rate(x.ceiling)) : undefined;
+  const scanRatio = b.length
+    ? medianRatio(
+        b,
+        (x) => rate(x.engine),
+        (x) => rate(x.ceiling),
+      )
+    : undefined;
   const naive = b.filter((x) => x.naive);
-  const naiveRatio = naive.length ? medianRatio(naive, (x) => rate(x.engine), (x) => rate(x.naive!)) : undefined;
+  const naiveRatio = naive.length
+    ? medianRatio(
+        naive,
+        (x) => rate(x.engine),
+        (x) => rate(x.naive!),
+      )
+    : undefined;
   const peak = (m?: MemoryFigure) => (m && m.runs.length ? median(m.runs.map((x) => x.peakRssBytes)) : undefined);
   const small = peak(r.memory?.small);
   const large = peak(r.memory?.large);
   const memRatio = small && large ? large / small : undefined;
   const rs = r.restore ?? [];
-  const restoreRatio = rs.length ? medianRatio(rs, (x) => x.ceilingMs, (x) => x.restoreMs) : undefined;
-  const restorePhaseRatio = rs.length && rs.every((x) => x.tablePhaseMs) ? medianRatio(rs, (x) => x.ceilingMs, (x) => x.tablePhaseMs!) : undefined;
+  const restoreRatio = rs.length
+    ? medianRatio(
+        rs,
+        (x) => x.ceilingMs,
+        (x) => x.restoreMs,
+      )
+    : undefined;
+  const restorePhaseRatio =
+    rs.length && rs.every((x) => x.tablePhaseMs)
+      ? medianRatio(
+          rs,
+          (x) => x.ceilingMs,
+          (x) => x.tablePhaseMs!,
+        )
+      : undefined;
   return { scanRatio, naiveRatio, small, large, memRatio, restoreRatio, restorePhaseRatio };
 }
 
 function targetsSection(r: BenchResults): string {
   const h = headline(r);
   const rows = [
-    ['1', `scan-engine backup ≥ ${TARGET_SCAN} of raw parallel Scan`, h.scanRatio === undefined ? 'n/a' : x(h.scanRatio), met(h.scanRatio === undefined ? undefined : h.scanRatio >= TARGET_SCAN)],
+    [
+      '1',
+      `scan-engine backup ≥ ${TARGET_SCAN} of raw parallel Scan`,
+      h.scanRatio === undefined ? 'n/a' : x(h.scanRatio),
+      met(h.scanRatio === undefined ? undefined : h.scanRatio >= TARGET_SCAN),
+    ],
     [
       '3',
       `peak RSS at ${fmt(r.sizes.large)} items ≤ ${TARGET_MEMORY}× peak at ${fmt(r.sizes.small)}`,
@@ -98,7 +128,14 @@ function backupSection(r: BenchResults): string {
   const b = r.backup ?? [];
   if (!b.length) return '## 1. Scan engine vs raw parallel Scan\n\nNot measured (see Errors).';
   const h = headline(r);
-  const rows = b.map((x, i) => [String(i + 1), fmt(rate(x.ceiling)), fmt(rate(x.engine)), fmt(rate(x.engine) / rate(x.ceiling), 2), cpu(x.ceiling), cpu(x.engine)]);
+  const rows = b.map((x, i) => [
+    String(i + 1),
+    fmt(rate(x.ceiling)),
+    fmt(rate(x.engine)),
+    fmt(rate(x.engine) / rate(x.ceiling), 2),
+    cpu(x.ceiling),
+    cpu(x.engine),
+  ]);
   const one = [
     `## 1. Scan engine vs raw parallel Scan`,
     `${fmt(r.seed.items)} items, ${r.segments} segments for both. The ceiling only drains Scan pages; the engine also converts to DynamoDB JSON, gzips, hashes and uploads, and writes the manifests and metadata.json. Each run is a fresh child process; the order rotates per round. CPU columns: client process / DynamoDB Local / s3rver, CPU seconds during the run.`,
@@ -112,7 +149,14 @@ function backupSection(r: BenchResults): string {
     'bench/naive-exporter.ts: one sequential Scan, every item in memory, one JSON.stringify, one PutObject.',
     table(
       ['round', 'naive items/s', 'engine items/s', 'speed ratio', 'naive peak RSS', 'engine peak RSS'],
-      naive.map((x, i) => [String(i + 1), fmt(rate(x.naive!)), fmt(rate(x.engine)), x === undefined ? '' : fmt(rate(x.engine) / rate(x.naive!), 2), mib(x.naive!.peakRssBytes), mib(x.engine.peakRssBytes)]),
+      naive.map((x, i) => [
+        String(i + 1),
+        fmt(rate(x.naive!)),
+        fmt(rate(x.engine)),
+        x === undefined ? '' : fmt(rate(x.engine) / rate(x.naive!), 2),
+        mib(x.naive!.peakRssBytes),
+        mib(x.engine.peakRssBytes),
+      ]),
     ),
     `Median: engine **${x(h.naiveRatio!)}** the naive exporter's speed; peak RSS naive ${mib(median(naive.map((x) => x.naive!.peakRssBytes)))}, engine ${mib(median(naive.map((x) => x.engine.peakRssBytes)))}.`,
   ].join('\n\n');
@@ -126,7 +170,14 @@ function memorySection(r: BenchResults): string {
     [fmt(r.sizes.large), r.memory?.large],
   ] as const) {
     if (!m) continue;
-    rows.push([label, String(m.runs.length), m.runs.map((x) => mib(x.peakRssBytes)).join(', '), mib(median(m.runs.map((x) => x.peakRssBytes))), mib(m.baseline.peakRssBytes), s(median(m.runs.map((x) => x.durationMs)))]);
+    rows.push([
+      label,
+      String(m.runs.length),
+      m.runs.map((x) => mib(x.peakRssBytes)).join(', '),
+      mib(median(m.runs.map((x) => x.peakRssBytes))),
+      mib(m.baseline.peakRssBytes),
+      s(median(m.runs.map((x) => x.durationMs))),
+    ]);
   }
   const h = headline(r);
   return [
@@ -134,7 +185,9 @@ function memorySection(r: BenchResults): string {
     `Peak RSS (\`process.resourceUsage().maxRSS\`) of a child process running one scan-engine backup of the whole table. The floor is the same child loading the same modules and doing nothing (Node + tsx + SDK).${r.sizes.main === r.sizes.small ? ' At the smaller size the runs are the engine runs of figure 1.' : ''}`,
     rows.length ? table(['items', 'runs', 'peak RSS per run', 'median', 'floor', 'backup time (median)'], rows) : 'Not measured (see Errors).',
     h.memRatio !== undefined ? `Larger / smaller: **${x(h.memRatio)}**.` : '',
-    r.seedLarge ? `Topping the table up by ${fmt(r.seedLarge.items)} items took ${s(r.seedLarge.ms)} (${fmt(r.seedLarge.items / (r.seedLarge.ms / 1000))} items/s).` : '',
+    r.seedLarge
+      ? `Topping the table up by ${fmt(r.seedLarge.items)} items took ${s(r.seedLarge.ms)} (${fmt(r.seedLarge.items / (r.seedLarge.ms / 1000))} items/s).`
+      : '',
   ]
     .filter(Boolean)
     .join('\n\n');
@@ -162,12 +215,25 @@ function restoreSection(r: BenchResults): string {
 function validateSection(r: BenchResults): string {
   const v = r.validate ?? [];
   if (!v.length) return '## 5. Validate vs read + gunzip\n\nNot measured (see Errors).';
-  const rows = v.map((x, i) => [String(i + 1), mib(x.storedBytes), mbps(x.storedBytes, x.readGunzipMs), mbps(x.storedBytes, x.validateMs), String(x.valid), fmt(x.readGunzipMs / x.validateMs, 2)]);
+  const rows = v.map((x, i) => [
+    String(i + 1),
+    mib(x.storedBytes),
+    mbps(x.storedBytes, x.readGunzipMs),
+    mbps(x.storedBytes, x.validateMs),
+    String(x.valid),
+    fmt(x.readGunzipMs / x.validateMs, 2),
+  ]);
   return [
     '## 5. `dr validate` vs reading and gunzipping the same files',
     'validateBackupSet on the set written in figure 1, against GetObject + gunzip of the same data files (4 in parallel), output drained. MiB/s of stored (gzipped) bytes.',
     table(['round', 'stored', 'read+gunzip', 'validate', 'valid', 'ratio'], rows),
-    `Median: validate at **${x(medianRatio(v, (x) => x.readGunzipMs, (x) => x.validateMs))}** the speed of read+gunzip.`,
+    `Median: validate at **${x(
+      medianRatio(
+        v,
+        (x) => x.readGunzipMs,
+        (x) => x.validateMs,
+      ),
+    )}** the speed of read+gunzip.`,
   ].join('\n\n');
 }
 
@@ -180,7 +246,13 @@ function bundlesSection(r: BenchResults): string {
     `esbuild ${settings.target}, CommonJS, platform node, minify ${settings.minify}. How the settings were chosen: ${settings.source}. "Shipped" is what CDK uploads (\`@aws-sdk/*\` left to the Lambda runtime); "self-contained" bundles the SDK too. Load time: median \`require()\` of the bundle in a fresh Node process (module initialisation included; the shipped variant loads the SDK from node_modules, as Lambda loads it from the runtime).`,
     table(
       ['handler', 'shipped size', 'shipped load', 'self-contained size', 'self-contained load'],
-      rows.map((b) => [b.handler, `${fmt(b.shippedBytes / 1024, 1)} KiB`, `${fmt(b.shippedLoadMs, 1)} ms`, `${fmt(b.fullBytes / 1024, 1)} KiB`, `${fmt(b.fullLoadMs, 1)} ms`]),
+      rows.map((b) => [
+        b.handler,
+        `${fmt(b.shippedBytes / 1024, 1)} KiB`,
+        `${fmt(b.shippedLoadMs, 1)} ms`,
+        `${fmt(b.fullBytes / 1024, 1)} KiB`,
+        `${fmt(b.fullLoadMs, 1)} ms`,
+      ]),
     ),
   ].join('\n\n');
 }

@@ -48,7 +48,8 @@ function parseArgs(argv: string[]): Args {
     throw new Error(`--sizes takes two increasing item counts, e.g. --sizes 100000,1000000 (got "${value('--sizes')}")`);
   }
   const main = Number(value('--main') ?? Math.min(sizes[0], quick ? 20000 : 50000));
-  if (!Number.isInteger(main) || main <= 0 || main > sizes[0]) throw new Error(`--main takes an item count up to the smaller --sizes value (got "${value('--main')}")`);
+  if (!Number.isInteger(main) || main <= 0 || main > sizes[0])
+    throw new Error(`--main takes an item count up to the smaller --sizes value (got "${value('--main')}")`);
   return {
     quick,
     main,
@@ -178,7 +179,9 @@ async function main(): Promise<void> {
     while (large > small && cost(large) > budgetS) large = Math.max(small, Math.floor((large * 0.8) / 10000) * 10000);
     results.sizes = { main: mainSize, small, large, requestedLarge, estimatedLargeSeconds: cost(requestedLarge), budgetSeconds: budgetS };
     if (large > small) {
-      log(`figure 3: ${large} items (requested ${requestedLarge}; estimated ${Math.round(cost(large))} s, requested size ${Math.round(cost(requestedLarge))} s)`);
+      log(
+        `figure 3: ${large} items (requested ${requestedLarge}; estimated ${Math.round(cost(large))} s, requested size ${Math.round(cost(requestedLarge))} s)`,
+      );
       await topUp(ctx, table, small, large, results);
       const largeMem = await figure(`figure 3 at ${large} items`, errors, () => measureMemory(ctx, table, 1));
       results.memory = { small: smallMem, large: largeMem };

@@ -83,9 +83,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const { env, config } = opts;
   const startedAt = new Date();
   const onSigint = () => {
-    // Local servers are killed by startLocalServers' exit hook at once; AWS scratch tables need deleting first.
+    // cleanup() waits for a recovery DynamoDB still starting: exiting at once would orphan it.
     log(env.mode === 'local' ? 'interrupted: stopping the local servers' : `interrupted: deleting scratch tables ${env.tablePrefix}*`);
-    if (env.mode === 'local') process.exit(130);
     void env.cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSigint);

@@ -9,6 +9,8 @@ import { parseItems, summaryLines } from '../../cli/drill';
 import { DrillReport, renderDrillMarkdown } from '../../cli/drill/report';
 import { drillTables } from '../../cli/drill/run';
 import { Command } from 'commander';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { registerDrillCommand } from '../../cli/drill';
 
 const config = loadConfig(path.join(__dirname, '../../dr.config.json'));
@@ -101,6 +103,24 @@ describe('drill environment', () => {
     expect(env.handlerEnv).toMatchObject({ AWS_REGION: 'eu-central-1', ENGINE: 'scan' });
     expect((await env.recovery()).suffix).toBe('-dr');
     expect(() => awsEnvironment({ config, bucket: 'same', replicaBucket: 'same' })).toThrow(/two different scratch buckets/);
+  });
+
+  it('AWS cleanup deletes only the scratch tables of the run, over every ListTables page (aws-sdk-client-mock)', async () => {
+    const ddb = mockClient(DynamoDBClient);
+    try {
+      ddb
+        .on(ListTablesCommand, { ExclusiveStartTableName: undefined })
+        .resolves({ TableNames: ['drill-1-orders', 'orders', 'drill-10-orders'], LastEvaluatedTableName: 'drill-10-orders' })
+        .on(ListTablesCommand, { ExclusiveStartTableName: 'drill-10-orders' })
+        .resolves({ TableNames: ['drill-1-orders-clean', 'products'] })
+        .on(DeleteTableCommand)
+        .resolves({});
+      const env = awsEnvironment({ config, bucket: 'scratch-a', replicaBucket: 'scratch-b', tablePrefix: 'drill-1-' });
+      await env.cleanup();
+      expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input.TableName)).toEqual(['drill-1-orders', 'drill-1-orders-clean']);
+    } finally {
+      ddb.restore();
+    }
   });
 
   it('refuses to delete tables without a prefix', async () => {
