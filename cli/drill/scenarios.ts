@@ -2,17 +2,15 @@
  * The four drill scenarios, each: break something, "detect" it, recover with the same core
  * functions `dr restore` uses, verify item by item against the expected snapshot.
  *
- * Recovery under the ORIGINAL table name (table deleted, region lost): the table is recreated
- * from the schema saved in the backup set's metadata.json, then the set is restored into it with
- * `intoExisting` (restore refuses an empty suffix, and into-existing needs an existing, empty
- * table: this is the documented way to get the original name back).
+ * Recovery under the ORIGINAL table name (table deleted, region lost): the set is restored with
+ * an empty suffix, which creates the table from the schema saved in metadata.json under its own
+ * name (restore refuses a name that exists), as the runbook's `--suffix ""` does.
  */
 import { AttributeValue, DeleteItemCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata } from '../../lambda/core/format';
 import { listBackupSets, resolveBackupSet } from '../../lambda/core/catalog';
 import { restoreBackupSet, writeItems } from '../../lambda/core/restore';
-import { createTableFromSchema } from '../../lambda/core/restore-tables';
 import { listObjects } from '../../lambda/core/s3-io';
 import type { DrillEnvironment } from './environment';
 import type { ScenarioId, ScenarioResult } from './report';
@@ -108,12 +106,8 @@ export async function restoreUnderOriginalNames(
 ): Promise<{ metadata: BackupMetadata; items: number }> {
   const set = await resolveBackupSet({ s3, bucket, ref });
   if (set.status !== 'complete' || !set.metadata) throw new Error(`backup set ${ref} is ${set.status}: nothing to restore`);
-  for (const t of tables) {
-    const detail = set.metadata.tableDetails[t];
-    if (!detail) throw new Error(`table "${t}" is not in backup set ${ref}`);
-    await createTableFromSchema(dynamodb, t, detail.schema);
-  }
-  const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables, intoExisting: true });
+  // What the runbook says: `dr restore <set> --tables <t> --suffix "" --confirm` (the name is free).
+  const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables, suffix: '' });
   return { metadata: set.metadata, items: report.tables.reduce((n, t) => n + t.verifiedItems, 0) };
 }
 
@@ -156,7 +150,7 @@ export function tableDeleted(ctx: ScenarioContext): Promise<ScenarioResult> {
     await dynamodb.send(new DeleteTableCommand({ TableName: t.name }));
     await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: t.name });
     rec.detected();
-    rec.notes.push(`DeleteTable ${t.name}; recreated from the schema saved in the latest set, then restored into it (into-existing)`);
+    rec.notes.push(`DeleteTable ${t.name}; restored under its own name from the latest set (dr restore latest --tables ${t.name} --suffix "" --confirm: the table is created from the schema saved in metadata.json)`);
     const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
     const ref = `${latest.tier}/${latest.backupId}`;
     await injectBeforeRestore(ctx, 'table-deleted', s3, bucket, ref);

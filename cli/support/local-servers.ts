@@ -86,7 +86,7 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
   throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
 }
 
-async function startDynamoDbLocal(heap: string): Promise<{ endpoint: string; child: ChildProcess }> {
+async function startDynamoDbLocal(heap: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   assertJava();
   const dir = dynamoDbLocalDir();
   const port = await freePort();
@@ -95,11 +95,12 @@ async function startDynamoDbLocal(heap: string): Promise<{ endpoint: string; chi
     [`-Xmx${heap}`, `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`, '-jar', path.join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)],
     { stdio: 'ignore', detached: false },
   );
+  track(child); // tracked before it is ready, so a Ctrl-C during start-up still stops it
   await waitForPort(port, child, 'DynamoDB Local');
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
-async function startS3rver(directory: string): Promise<{ endpoint: string; child: ChildProcess }> {
+async function startS3rver(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();
   const main = require.resolve('s3rver');
   const script = `const S3rver = require(${JSON.stringify(main)});
@@ -108,6 +109,7 @@ new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSO
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
+  track(child);
   await waitForPort(port, child, 's3rver');
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
@@ -120,8 +122,8 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
   const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
   process.once('exit', kill);
   try {
-    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap), startS3rver(tmp)]);
-    children.push(ddb.child, s3.child);
+    const track = (c: ChildProcess) => children.push(c);
+    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3rver(tmp, track)]);
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -137,9 +139,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
       s3Endpoint: s3.endpoint,
       env,
       async startExtraDynamoDb() {
-        const extra = await startDynamoDbLocal(heap);
-        children.push(extra.child);
-        return extra.endpoint;
+        return (await startDynamoDbLocal(heap, track)).endpoint;
       },
       async stop() {
         await Promise.all(
