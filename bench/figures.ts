@@ -76,11 +76,14 @@ export interface RestoreRound {
   readonly tablePhaseMs?: number;
   /** Raw BatchWriteItem of the same items at the same concurrency. */
   readonly ceilingMs: number;
+  /** One more run of the restore's final COUNT scan on the restored table (the check it ends with). */
+  readonly countMs?: number;
 }
 
 /** Figure 4: restore of `backupId` against raw BatchWriteItem of the same items. */
 export async function measureRestore(ctx: BenchContext, table: string, backupId: string): Promise<RestoreRound[]> {
   const { restoreBackupSet } = await import('../lambda/core/restore');
+  const { countItems } = await import('../lambda/core/restore-tables');
   const items = await scanAll(ctx.dynamodb, table, ctx.segments);
   const rounds: RestoreRound[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
@@ -102,8 +105,11 @@ export async function measureRestore(ctx: BenchContext, table: string, backupId:
     });
     const restoreMs = performance.now() - t0;
     const row = report.tables.find((t) => t.source === table);
+    const t1 = performance.now();
+    await countItems(ctx.dynamodb, `${table}${suffix}`);
+    const countMs = performance.now() - t1;
     await dropTable(ctx.dynamodb, `${table}${suffix}`);
-    rounds.push({ items: row?.items ?? items.length, restoreMs, tablePhaseMs: row?.durationMs, ceilingMs });
+    rounds.push({ items: row?.items ?? items.length, restoreMs, tablePhaseMs: row?.durationMs, ceilingMs, countMs });
     log(`  restore round ${r + 1}: restore ${(restoreMs / 1000).toFixed(2)} s, raw BatchWriteItem ${(ceilingMs / 1000).toFixed(2)} s`);
   }
   return rounds;
@@ -112,6 +118,8 @@ export async function measureRestore(ctx: BenchContext, table: string, backupId:
 /** One round of figure 5. */
 export interface ValidateRound {
   readonly storedBytes: number;
+  /** Uncompressed DynamoDB JSON bytes of the same files. */
+  readonly rawBytes?: number;
   readonly validateMs: number;
   readonly valid: boolean;
   /** GetObject + gunzip of the same data files, draining the output. */
@@ -139,6 +147,7 @@ export async function measureValidate(ctx: BenchContext, backupId: string, paral
   const files = Object.values(set.metadata!.tableDetails).flatMap((t) => t.files);
   const keys = files.map((f) => f.key);
   const storedBytes = files.reduce((a, f) => a + f.bytes, 0);
+  const rawBytes = Object.values(set.metadata!.tableDetails).reduce((a, t) => a + t.bytes, 0);
   const rounds: ValidateRound[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
     const t0 = performance.now();
@@ -147,7 +156,7 @@ export async function measureValidate(ctx: BenchContext, backupId: string, paral
     const t1 = performance.now();
     const report = await validateBackupSet({ s3: ctx.s3, bucket: ctx.bucket, ref: backupId });
     const validateMs = performance.now() - t1;
-    rounds.push({ storedBytes, validateMs, valid: report.valid, readGunzipMs });
+    rounds.push({ storedBytes, rawBytes, validateMs, valid: report.valid, readGunzipMs });
     log(`  validate round ${r + 1}: validate ${(validateMs / 1000).toFixed(2)} s (valid=${report.valid}), read+gunzip ${(readGunzipMs / 1000).toFixed(2)} s`);
   }
   return rounds;
