@@ -63,7 +63,10 @@ export function contextFrom(command: Command): CommandContext {
     s3: createS3Client({ region, profile: options.profile }),
     bucket() {
       const b = options.bucket ?? process.env.DR_BACKUP_BUCKET;
-      if (!b) throw new UserError('no backup bucket given: pass --bucket <name> or set DR_BACKUP_BUCKET (the name is in the production stack output "BackupBucketName")');
+      if (!b)
+        throw new UserError(
+          'no backup bucket given: pass --bucket <name> or set DR_BACKUP_BUCKET (the name is in the production stack output "BackupBucketName")',
+        );
       return b;
     },
     json: Boolean(options.json),

@@ -150,7 +150,9 @@ export function tableDeleted(ctx: ScenarioContext): Promise<ScenarioResult> {
     await dynamodb.send(new DeleteTableCommand({ TableName: t.name }));
     await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: t.name });
     rec.detected();
-    rec.notes.push(`DeleteTable ${t.name}; restored under its own name from the latest set (dr restore latest --tables ${t.name} --suffix "" --confirm: the table is created from the schema saved in metadata.json)`);
+    rec.notes.push(
+      `DeleteTable ${t.name}; restored under its own name from the latest set (dr restore latest --tables ${t.name} --suffix "" --confirm: the table is created from the schema saved in metadata.json)`,
+    );
     const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
     const ref = `${latest.tier}/${latest.backupId}`;
     await injectBeforeRestore(ctx, 'table-deleted', s3, bucket, ref);

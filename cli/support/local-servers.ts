@@ -64,7 +64,9 @@ export function dynamoDbLocalDir(): string {
 export function assertJava(): void {
   const r = spawnSync('java', ['-version'], { stdio: 'ignore' });
   if (r.error || r.status !== 0) {
-    throw new Error('Java is needed for DynamoDB Local and was not found on PATH: install it (Debian/Ubuntu: apt-get install -y default-jre-headless) and run again');
+    throw new Error(
+      'Java is needed for DynamoDB Local and was not found on PATH: install it (Debian/Ubuntu: apt-get install -y default-jre-headless) and run again',
+    );
   }
 }
 
@@ -92,8 +94,19 @@ async function startDynamoDbLocal(heap: string, track: (c: ChildProcess) => void
   const port = await freePort();
   const child = spawn(
     'java',
-    [`-Xmx${heap}`, `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`, '-jar', path.join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)],
-    { stdio: 'ignore', detached: false },
+    [
+      `-Xmx${heap}`,
+      `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      path.join(dir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    // cwd: DynamoDB Local writes dynamodb-local-metadata.json into its working directory.
+    { stdio: 'ignore', detached: false, cwd: os.tmpdir() },
   );
   track(child); // tracked before it is ready, so a Ctrl-C during start-up still stops it
   await waitForPort(port, child, 'DynamoDB Local');
