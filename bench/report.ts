@@ -13,6 +13,8 @@ import { ProfileSummary } from './profile';
 export interface BenchResults {
   readonly facts: Record<string, string>;
   readonly quick: boolean;
+  /** The command line of the run. */
+  readonly command?: string;
   readonly rounds: number;
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -119,7 +121,7 @@ function targetsSection(r: BenchResults): string {
   ];
   const sizeNote =
     r.sizes.large < r.sizes.requestedLarge
-      ? `\n\n**Size note:** figure 3 was asked for ${fmt(r.sizes.requestedLarge)} items, but seeding and backing up that many was estimated at ${fmt(r.sizes.estimatedLargeSeconds / 60, 1)} min at this run's rates (DynamoDB Local's Scan time grows about with the square of the table size, so the estimate scales the measured backup time quadratically), over the ${fmt(r.sizes.budgetSeconds / 60)}-minute budget; the largest size that fit, ${fmt(r.sizes.large)} items, was measured instead.`
+      ? `\n\n**Size note:** figure 3 was asked for ${fmt(r.sizes.requestedLarge)} items, but seeding and backing up that many was estimated at ${fmt(r.sizes.estimatedLargeSeconds / 60, 1)} min at this run's rates (DynamoDB Local's Scan time grows faster than the table, up to about its square on this machine, so the estimate scales the measured backup time quadratically: a pessimistic choice), over the ${fmt(r.sizes.budgetSeconds / 60)}-minute budget; the largest size that fit, ${fmt(r.sizes.large)} items, was measured instead.`
       : '';
   return `## Targets\n\n${table(['#', 'target', 'measured (median)', 'status'], rows)}${sizeNote}`;
 }
@@ -274,7 +276,10 @@ function synthSection(r: BenchResults): string {
 }
 
 function profileSection(r: BenchResults): string {
-  const parts = ['## What limits the figures (profiles)'];
+  const parts = [
+    '## What limits the figures (profiles)',
+    'Each profile covers one whole child process, module loading included (frames such as `makeSyncRequest` and `wrapSafe` are tsx and Node loading code, and weigh most in short runs).',
+  ];
   for (const [name, p] of Object.entries(r.profiles ?? {})) {
     if (!p) continue;
     parts.push(
@@ -298,7 +303,7 @@ export function renderReport(r: BenchResults): string {
   );
   return `${[
     '# Benchmarks',
-    `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` (bench/run.ts) from the run of ${r.startedAt} to ${r.finishedAt}. Raw numbers: bench/last-run.json. Every ratio is measured side by side in this one run; figures are medians of ${r.rounds} rounds unless stated.${r.buildMeasuredAt ? ` Figures 6 and 7 (no ratios) were measured at ${r.buildMeasuredAt} with \`--build-only\`.` : ''}`,
+    `Written by \`${r.command ?? `npm run bench${r.quick ? ' -- --quick' : ''}`}\` (bench/run.ts) from the run of ${r.startedAt} to ${r.finishedAt}. Raw numbers: bench/last-run.json. Every ratio is measured side by side in this one run; figures are medians of ${r.rounds} rounds unless stated.${r.buildMeasuredAt ? ` Figures 6 and 7 (no ratios) were measured at ${r.buildMeasuredAt} with \`--build-only\`.` : ''}`,
     '## Machine and sizes',
     facts,
     `DynamoDB Local (in memory) and s3rver run on the same machine as the client, so client and servers share the CPUs: every figure is a local figure, for comparing code paths, not a prediction of AWS throughput. Item: a shop order of about ${r.itemBytes} bytes (DynamoDB item size). Table: ${fmt(r.sizes.main)} items for figures 1, 2, 4 and 5; ${fmt(r.sizes.small)} and ${fmt(r.sizes.large)} for figure 3. Seeding with 16 parallel BatchWriteItem workers ran at ${fmt(r.seed.items / (r.seed.ms / 1000))} items/s.`,

@@ -114,7 +114,8 @@ async function main(): Promise<void> {
   const errors: string[] = [];
   log(`sizes ${args.sizes.join(' / ')}, ${args.rounds} rounds${args.quick ? ' (quick)' : ''}`);
   const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: args.quick ? '2g' : '8g' });
-  const results: Partial<Mutable<BenchResults>> = { facts, quick: args.quick, rounds: args.rounds, startedAt: startedAt.toISOString(), errors };
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const results: Partial<Mutable<BenchResults>> = { facts, quick: args.quick, command, rounds: args.rounds, startedAt: startedAt.toISOString(), errors };
   try {
     const dynamodb = createDynamoDbClient();
     const s3 = createS3Client();
@@ -170,8 +171,8 @@ async function main(): Promise<void> {
       if (small > mainSize) await topUp(ctx, table, mainSize, small, results);
       smallMem = await figure(`figure 3 at ${small} items`, errors, () => measureMemory(ctx, table, 1));
     }
-    // DynamoDB Local's Scan slows down as the table grows (time measured to grow about with the
-    // square of the item count), so the estimate scales the measured backup time quadratically.
+    // DynamoDB Local's Scan slows down as the table grows (time measured to grow by 6 to 12× for
+    // 3.2× the items), so the estimate scales the measured backup time quadratically (pessimistic).
     const smallSeconds = smallMem ? median(smallMem.runs.map((r) => r.durationMs)) / 1000 : 60;
     const cost = (n: number) => (n - small) / seedRate + smallSeconds * (n / small) ** 2;
     const budgetS = args.budgetMin * 60;
