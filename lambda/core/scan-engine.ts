@@ -114,11 +114,12 @@ class DataFileWriter {
     });
   }
 
-  async write(line: string): Promise<void> {
+  /** Writes `items` export lines joined in `text` (a Scan page at a time: one gzip call, one await). */
+  async write(text: string, items: number, bytes: number): Promise<void> {
     if (this.failure) throw this.failure;
-    this.items++;
-    this.bytes += Buffer.byteLength(line);
-    if (!this.gzip.write(line)) await once(this.gzip, 'drain');
+    this.items += items;
+    this.bytes += bytes;
+    if (!this.gzip.write(text)) await once(this.gzip, 'drain');
   }
 
   async close(): Promise<{ record: DataFileRecord; entry: ManifestFileEntry }> {
@@ -161,17 +162,33 @@ export async function scanTableToS3(opts: ScanTableOptions): Promise<ScanTableRe
           opts.throttleRetries ?? 8,
           opts.retryBaseMs ?? 100,
         );
+        // A page's lines go to gzip as one string (one zlib call and one await per page, not per
+        // item: the per-item version cost a third of the engine's CPU in the benchmark profile).
+        let chunk = '';
+        let chunkItems = 0;
+        let chunkBytes = 0;
+        const flush = async () => {
+          if (chunkItems === 0) return;
+          writer ??= open();
+          await writer.write(chunk, chunkItems, chunkBytes);
+          chunk = '';
+          chunkItems = chunkBytes = 0;
+        };
         for (const item of page.Items ?? []) {
           const line = exportLine(item);
-          if (writer && writer.items > 0 && writer.bytes + Buffer.byteLength(line) > maxFileBytes) {
-            closed.push(await writer.close());
+          const len = Buffer.byteLength(line);
+          if ((writer?.items ?? 0) + chunkItems > 0 && (writer?.bytes ?? 0) + chunkBytes + len > maxFileBytes) {
+            await flush();
+            closed.push(await writer!.close());
             writer = undefined;
           }
-          writer ??= open();
-          await writer.write(line);
+          chunk += line;
+          chunkItems++;
+          chunkBytes += len;
           totals.items++;
-          totals.bytes += Buffer.byteLength(line);
+          totals.bytes += len;
         }
+        await flush();
         opts.onProgress?.({ table: opts.table, items: totals.items, bytes: totals.bytes });
         startKey = page.LastEvaluatedKey;
       } while (startKey);
