@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { Command } from 'commander';
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
@@ -17,6 +16,7 @@ import { registerListCommand } from '../../cli/list';
 import { registerValidateCommand } from '../../cli/validate';
 import { registerRestoreCommand } from '../../cli/restore';
 import { registerPitrRestoreCommand } from '../../cli/pitr-restore';
+import { CliRun, runCli, testProgram } from '../support/run-cli';
 import { FIXTURE_SCHEMA, makeItems, writeNativeExport } from '../support/native-export-fixture';
 
 jest.setTimeout(120_000);
@@ -30,39 +30,9 @@ const table = 'cli-orders';
 let good: BackupMetadata;
 let bad: BackupMetadata;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `dr <args>` in-process with a fresh program. */
-async function dr(...args: string[]): Promise<Run> {
-  const program = new Command('dr')
-    .option('--config <file>', 'config', './dr.config.json')
-    .option('--region <r>')
-    .option('--profile <p>')
-    .option('--bucket <b>')
-    .option('--json')
-    .exitOverride();
-  registerListCommand(program);
-  registerValidateCommand(program);
-  registerRestoreCommand(program);
-  registerPitrRestoreCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'dr', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
+function dr(...args: string[]): Promise<CliRun> {
+  return runCli(testProgram(registerListCommand, registerValidateCommand, registerRestoreCommand, registerPitrRestoreCommand), args);
 }
 
 beforeAll(async () => {

@@ -11,6 +11,7 @@ import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients'
 import { listBackupSets } from '../../lambda/core/catalog';
 import { BackupMetadata } from '../../lambda/core/format';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
+import { runCli } from '../support/run-cli';
 
 let servers: LocalServers;
 let dynamodb: DynamoDBClient;
@@ -53,21 +54,8 @@ function program(): Command {
 
 /** Runs argv and captures stdout/stderr. */
 async function run(argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program().parseAsync(['node', 'dr', ...argv]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { stdout, stderr, exitCode };
+  const r = await runCli(program(), argv);
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
 }
 
 describe('dr backup', () => {

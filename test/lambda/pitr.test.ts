@@ -2,7 +2,7 @@
  * Point-in-time restore (lambda/core/pitr.ts and `dr pitr-restore`). No emulator has
  * RestoreTableToPointInTime or DescribeContinuousBackups, so DynamoDB is aws-sdk-client-mock.
  */
-import { Command } from 'commander';
+import { CliRun, runCli, testProgram } from '../support/run-cli';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeContinuousBackupsCommand,
@@ -97,29 +97,8 @@ test('(aws-sdk-client-mock) refuses an existing target table', async () => {
   await expect(planPitrRestore({ dynamodb: dynamodb(), tables: ['orders'], time })).rejects.toThrow(/"orders-restored" already exists/);
 });
 
-async function dr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('dr')
-    .option('--config <file>', 'config', './dr.config.json')
-    .option('--region <r>')
-    .option('--profile <p>')
-    .option('--bucket <b>')
-    .option('--json')
-    .exitOverride();
-  registerPitrRestoreCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'dr', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
+function dr(...args: string[]): Promise<CliRun> {
+  return runCli(testProgram(registerPitrRestoreCommand), args);
 }
 
 test('(aws-sdk-client-mock) dr pitr-restore without --confirm: plan, exit 2, nothing started', async () => {
