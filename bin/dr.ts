@@ -2,7 +2,8 @@
  * The `dr` operator CLI: backup, list, validate, restore, pitr-restore, drill, plan.
  * One file per command in cli/; this file only assembles them.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { baseProgram } from '../cli/program';
 import { registerBackupCommand } from '../cli/backup';
 import { registerListCommand } from '../cli/list';
 import { registerValidateCommand } from '../cli/validate';
@@ -13,14 +14,7 @@ import { registerPlanCommand } from '../cli/plan';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
-  const program = new Command('dr')
-    .description('dr-stack operator CLI: back up, list, validate and restore DynamoDB backup sets; run drills; render the DR plan')
-    .option('--config <file>', 'dr-stack config file', './dr.config.json')
-    .option('--region <region>', 'AWS region (default: AWS_REGION / profile)')
-    .option('--profile <name>', 'AWS named profile')
-    .option('--bucket <name>', 'backup bucket (default: DR_BACKUP_BUCKET)')
-    .option('--json', 'machine-readable output on stdout, nothing else')
-    .showHelpAfterError();
+  const program = baseProgram();
   registerBackupCommand(program);
   registerListCommand(program);
   registerValidateCommand(program);

@@ -25,7 +25,7 @@ import { PENDING_FILE, PendingBackup, PendingExport, startTableExport } from './
 import { exportIdFor, writeManifests } from './manifest-writer';
 import { autoSegments, scanTableToS3 } from './scan-engine';
 import { describeTable, DescribedTable } from './schema';
-import { getJsonIfExists, listKeys, putJson } from './s3-io';
+import { getJsonIfExists, listKeys, putJson, putText } from './s3-io';
 
 /** Engine choice of a run; `auto` picks per table. */
 export type EngineChoice = 'auto' | EngineName;
@@ -161,6 +161,8 @@ async function scanTable(opts: BackupOptions, described: DescribedTable, table: 
   const s3Prefix = tableExportPrefix(opts.tier, backupId, table);
   const exportFolder = `${s3Prefix}/AWSDynamoDB/${exportId}/`;
   const startTime = new Date();
+  // Like DynamoDB's own export: an empty `_started` first, proving the bucket writable before any scanning.
+  await putText(opts.s3, opts.bucket, `${exportFolder}_started`, '');
   const result = await scanTableToS3({
     dynamodb: opts.dynamodb,
     s3: opts.s3,

@@ -41,7 +41,27 @@ export function toJsonItem(item: Record<string, AttributeValue>): Record<string,
   return out;
 }
 
-/** The export line for an item: `{"Item":{...}}` and a newline. */
+/** True when a binary (B or BS) is anywhere in the item, maps and lists included. */
+export function hasBinary(item: Record<string, AttributeValue>): boolean {
+  for (const k in item) if (valueHasBinary(item[k])) return true;
+  return false;
+}
+
+function valueHasBinary(v: AttributeValue): boolean {
+  if (v.S !== undefined || v.N !== undefined) return false;
+  if (v.B !== undefined || v.BS !== undefined) return true;
+  if (v.M !== undefined) return hasBinary(v.M);
+  if (v.L !== undefined) return v.L.some(valueHasBinary);
+  return false;
+}
+
+/**
+ * The export line for an item: `{"Item":{...}}` and a newline.
+ *
+ * The SDK's AttributeValues are already DynamoDB JSON except for binaries (Uint8Array), so an
+ * item without one is stringified as it is; only items holding binaries are copied first. (The
+ * copy of every item cost about a sixth of the scan engine's CPU in the benchmark profile.)
+ */
 export function exportLine(item: Record<string, AttributeValue>): string {
-  return `${JSON.stringify({ Item: toJsonItem(item) })}\n`;
+  return hasBinary(item) ? `{"Item":${JSON.stringify(toJsonItem(item))}}\n` : `{"Item":${JSON.stringify(item)}}\n`;
 }

@@ -1,31 +1,21 @@
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { benchItem, createBenchTable, itemSize, median, parallelBatchWrite } from '../../bench/harness';
 import { rawParallelScan } from '../../bench/ceilings';
 import { naiveExport } from '../../bench/naive-exporter';
+import { useLocalServers } from '../support/use-local-servers';
 
 describe('bench harness against local servers', () => {
-  let servers: LocalServers;
-  let ddb: DynamoDBClient;
-  let s3: S3Client;
   const table = 'bench-smoke-orders';
   const bucket = 'bench-smoke-bucket';
+  const local = useLocalServers({ buckets: [bucket] });
+  let ddb: DynamoDBClient;
+  let s3: S3Client;
 
   beforeAll(async () => {
-    servers = await startLocalServers({ applyToProcessEnv: true });
-    ddb = createDynamoDbClient();
-    s3 = createS3Client();
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    ({ dynamodb: ddb, s3 } = local);
     await createBenchTable(ddb, table);
     await parallelBatchWrite(ddb, table, 130, benchItem, 4);
-  });
-
-  afterAll(async () => {
-    ddb?.destroy();
-    s3?.destroy();
-    await servers?.stop();
   });
 
   it('the naive exporter writes every item as one JSON array', async () => {

@@ -7,25 +7,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
 import { runLocalDrill } from '../../cli/drill/run';
 import { readDrillReport } from '../../cli/drill/report';
+import { useLocalServers } from '../support/use-local-servers';
 
 const config = loadConfig(path.join(__dirname, '../../dr.config.json'));
 const quiet = () => undefined;
-let servers: LocalServers;
-
-beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-});
-afterAll(async () => {
-  await servers?.stop();
-});
+const local = useLocalServers();
 
 describe('dr drill --local (DynamoDB Local + s3rver)', () => {
   it('passes every scenario at --items 200 and writes drill-report.json/.md', async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-ok-'));
-    const report = await runLocalDrill({ config, servers, items: 200, tablePrefix: 'ok-', bucket: 'drill-ok', outDir, log: quiet });
+    const report = await runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: 'ok-', bucket: 'drill-ok', outDir, log: quiet });
     expect(report.scenarios.map((s) => [s.id, s.passed, s.error])).toEqual([
       ['table-deleted', true, undefined],
       ['bad-deploy', true, undefined],
@@ -49,7 +42,7 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
   it('fails when one restored item is corrupted on purpose (fault injection)', async () => {
     const report = await runLocalDrill({
       config,
-      servers,
+      servers: local.servers,
       items: 200,
       tablePrefix: 'bad-',
       bucket: 'drill-bad',
@@ -66,7 +59,7 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
   it('fails when a data file of the set is deleted before the restore (restore refused)', async () => {
     const report = await runLocalDrill({
       config,
-      servers,
+      servers: local.servers,
       items: 200,
       tablePrefix: 'gone-',
       bucket: 'drill-gone',

@@ -5,27 +5,27 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { BackupMetadata } from '../../lambda/core/format';
 import { countItems, createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
-import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
 import { registerListCommand } from '../../cli/list';
 import { registerValidateCommand } from '../../cli/validate';
 import { registerRestoreCommand } from '../../cli/restore';
 import { registerPitrRestoreCommand } from '../../cli/pitr-restore';
+import { batchWriteAll } from '../support/ddb-compare';
 import { CliRun, runCli, testProgram } from '../support/run-cli';
 import { FIXTURE_SCHEMA, makeItems, writeNativeExport } from '../support/native-export-fixture';
+import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(120_000);
 
-let servers: LocalServers;
-let dynamodb: DynamoDBClient;
-let s3: S3Client;
 const bucket = 'cli-recovery-bucket';
 const emptyBucket = 'cli-not-a-backup-bucket';
+const local = useLocalServers({ buckets: [bucket, emptyBucket] });
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
 const table = 'cli-orders';
 let good: BackupMetadata;
 let bad: BackupMetadata;
@@ -36,16 +36,10 @@ function dr(...args: string[]): Promise<CliRun> {
 }
 
 beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient();
-  s3 = createS3Client();
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new CreateBucketCommand({ Bucket: emptyBucket }));
+  ({ dynamodb, s3 } = local);
   await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
   const items: Record<string, AttributeValue>[] = makeItems(200, 'cli');
-  for (let i = 0; i < items.length; i += 25) {
-    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
-  }
+  await batchWriteAll(dynamodb, table, items);
   // The damaged set is the older one, so "latest" stays the good one.
   bad = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date('2026-11-22T02:00:00.000Z'), segments: 8 });
   good = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date('2026-11-23T02:00:00.000Z'), segments: 8 });
@@ -53,10 +47,6 @@ beforeAll(async () => {
   const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
   body[Math.floor(body.length / 2)] ^= 0xff;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-});
-
-afterAll(async () => {
-  await servers?.stop();
 });
 
 test('dr list --json prints only JSON: both sets, newest first, with status and records', async () => {
@@ -165,7 +155,7 @@ test("the real bin (npx tsx bin/dr.ts) with the local servers' env: validate --j
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/dr.ts', ...args], {
       cwd: root,
-      env: { ...process.env, ...servers.env, DR_BACKUP_BUCKET: bucket },
+      env: { ...process.env, ...local.env, DR_BACKUP_BUCKET: bucket },
       encoding: 'utf8',
     });
   const v = run('validate', 'latest', '--json');

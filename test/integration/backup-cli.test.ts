@@ -2,27 +2,22 @@
  * `dr backup --json` and the backup Lambda handler against DynamoDB Local and s3rver, through
  * the standard AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 variables.
  */
-import { Command } from 'commander';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
+import { S3Client } from '@aws-sdk/client-s3';
 import { registerBackupCommand } from '../../cli/backup';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { listBackupSets } from '../../lambda/core/catalog';
 import { BackupMetadata } from '../../lambda/core/format';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
-import { runCli } from '../support/run-cli';
+import { runCli, testProgram } from '../support/run-cli';
+import { useLocalServers } from '../support/use-local-servers';
 
-let servers: LocalServers;
+const bucket = 'backup-cli-test';
+const local = useLocalServers({ buckets: [bucket] });
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
-const bucket = 'backup-cli-test';
 
 beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient({ region: 'eu-west-1' });
-  s3 = createS3Client({ region: 'eu-west-1' });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ dynamodb, s3 } = local);
   for (const t of ['cli_orders', 'cli_inventory']) {
     await createTestTable(dynamodb, t);
     await batchWriteAll(
@@ -33,28 +28,9 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  dynamodb?.destroy();
-  s3?.destroy();
-  await servers?.stop();
-});
-
-/** The global options of bin/dr.ts plus `dr backup` on a fresh program (other commands are not needed here). */
-function program(): Command {
-  const p = new Command('dr')
-    .option('--config <file>', 'config', './dr.config.json')
-    .option('--region <region>')
-    .option('--profile <name>')
-    .option('--bucket <name>')
-    .option('--json')
-    .exitOverride();
-  registerBackupCommand(p);
-  return p;
-}
-
 /** Runs argv and captures stdout/stderr. */
 async function run(argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const r = await runCli(program(), argv);
+  const r = await runCli(testProgram(registerBackupCommand), argv);
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
 }
 

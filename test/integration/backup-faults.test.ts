@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { runBackup, startBackup } from '../../lambda/core/backup';
 import { listBackupSets } from '../../lambda/core/catalog';
@@ -14,17 +13,15 @@ import { BackupFailure } from '../../lambda/core/format';
 import { getJson, listKeys } from '../../lambda/core/s3-io';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
+import { useLocalServers } from '../support/use-local-servers';
 
-let servers: LocalServers;
+const bucket = 'backup-faults-test';
+const local = useLocalServers({ buckets: [bucket] });
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
-const bucket = 'backup-faults-test';
 
 beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient({ region: 'eu-west-1' });
-  s3 = createS3Client({ region: 'eu-west-1' });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ dynamodb, s3 } = local);
   await createTestTable(dynamodb, 'faults_small');
   await batchWriteAll(
     dynamodb,
@@ -37,12 +34,6 @@ beforeAll(async () => {
       new PutItemCommand({ TableName: 'faults_big', Item: { pk: { S: `big-${i}` }, payload: { S: randomBytes(296_000).toString('base64') } } }),
     );
   }
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  s3?.destroy();
-  await servers?.stop();
 });
 
 const exists = async (key: string) =>

@@ -3,18 +3,17 @@
  * the independent export reader and compared item by item.
  */
 import { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
+import { useLocalServers } from '../support/use-local-servers';
 
 const COUNT = 100_000;
-let servers: LocalServers;
+const bucket = 'backup-large-test';
+const local = useLocalServers({ buckets: [bucket] });
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
-const bucket = 'backup-large-test';
 
 function* items(): Generator<Record<string, AttributeValue>> {
   for (let i = 0; i < COUNT; i++) {
@@ -22,18 +21,7 @@ function* items(): Generator<Record<string, AttributeValue>> {
   }
 }
 
-beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient({ region: 'eu-west-1' });
-  s3 = createS3Client({ region: 'eu-west-1' });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  s3?.destroy();
-  await servers?.stop();
-});
+beforeAll(() => ({ dynamodb, s3 } = local));
 
 it('backs up a 100,000-item table into several files and reads every item back', async () => {
   await createTestTable(dynamodb, 'orders_large');

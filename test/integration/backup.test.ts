@@ -5,19 +5,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AttributeValue, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
 import { listBackupSets, resolveBackupSet } from '../../lambda/core/catalog';
 import { BackupMetadata } from '../../lambda/core/format';
+import { listKeys } from '../../lambda/core/s3-io';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable, normalizeSets, scanAsJson } from '../support/ddb-compare';
+import { useLocalServers } from '../support/use-local-servers';
 
-let servers: LocalServers;
+const bucket = 'backup-engine-test';
+const local = useLocalServers({ buckets: [bucket] });
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
-const bucket = 'backup-engine-test';
 const NUM38 = '12345678901234567890123456789012345678';
 
 const bin = (...bytes: number[]) => Uint8Array.from(bytes);
@@ -51,18 +51,7 @@ function allTypesItem(pk: string): Record<string, AttributeValue> {
   };
 }
 
-beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient({ region: 'eu-west-1' });
-  s3 = createS3Client({ region: 'eu-west-1' });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  s3?.destroy();
-  await servers?.stop();
-});
+beforeAll(() => ({ dynamodb, s3 } = local));
 
 /** Reads a table's export of a set and compares it item by item with the live table. */
 async function expectExportMatchesTable(meta: BackupMetadata, table: string): Promise<number> {
@@ -77,6 +66,10 @@ async function expectExportMatchesTable(meta: BackupMetadata, table: string): Pr
   }
   expect(meta.recordCounts[table]).toBe(live.size);
   expect(read.files.map((f) => f.dataFileS3Key).sort()).toEqual(meta.tableDetails[table].files.map((f) => f.key).sort());
+  // Exactly the objects of AWS's documented export layout, nothing else.
+  const folder = meta.tableDetails[table].exportFolder;
+  const others = (await listKeys(s3, bucket, folder)).filter((k) => !k.startsWith(`${folder}data/`)).map((k) => k.slice(folder.length));
+  expect(others.sort()).toEqual(['_started', 'manifest-files.checksum', 'manifest-files.json', 'manifest-summary.checksum', 'manifest-summary.json']);
   return read.items.length;
 }
 

@@ -4,17 +4,17 @@
  * tables deleted also on failure) and replica-monitor (ReplicaBackupAgeMinutes).
  */
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
+import { S3Client } from '@aws-sdk/client-s3';
 import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
+import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(120_000);
 
-let servers: LocalServers;
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
 const replica = 'handlers-replica-bucket';
 const emptyReplica = 'handlers-empty-replica';
+const local = useLocalServers({ buckets: [replica, emptyReplica] });
 const table = 'handler-orders';
 let backupId: string;
 // Loaded after the servers are up: the handlers create their clients at module level.
@@ -45,17 +45,12 @@ async function scratchTables(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
+  ({ dynamodb, s3 } = local);
   process.env.APP_NAME = 'shop';
   process.env.REPLICA_BUCKET = replica;
   process.env.SAMPLE_SIZE = '25';
-  const { createDynamoDbClient, createS3Client } = await import('../../lambda/core/clients');
   const { createTableFromSchema } = await import('../../lambda/core/restore-tables');
   const { runBackup } = await import('../../lambda/core/backup');
-  dynamodb = createDynamoDbClient();
-  s3 = createS3Client();
-  await s3.send(new CreateBucketCommand({ Bucket: replica }));
-  await s3.send(new CreateBucketCommand({ Bucket: emptyReplica }));
   await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
   const items: Record<string, AttributeValue>[] = makeItems(150, 'h');
   for (let i = 0; i < items.length; i += 25) {
@@ -68,10 +63,6 @@ beforeAll(async () => {
   restoreTest = await import('../../lambda/handlers/restore-test');
   replicaMonitor = await import('../../lambda/handlers/replica-monitor');
   restoreCore = await import('../../lambda/core/restore');
-});
-
-afterAll(async () => {
-  await servers?.stop();
 });
 
 test('restore-test handler: restores the latest replica set, emits RestoreTestSuccess, RTO and RPO, leaves no scratch table', async () => {

@@ -4,39 +4,31 @@
  * and refused by restore (no table created).
  */
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { BackupMetadata, METADATA_FILE, backupSetPrefix } from '../../lambda/core/format';
 import { restoreBackupSet } from '../../lambda/core/restore';
 import { createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
 import { validateBackupSet } from '../../lambda/core/validate';
-import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
 import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
+import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(120_000);
 
-let servers: LocalServers;
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
 const bucket = 'restore-damage-bucket';
+const local = useLocalServers({ buckets: [bucket] });
 const table = 'damage-src';
 let hour = 0;
 
 beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient();
-  s3 = createS3Client();
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ dynamodb, s3 } = local);
   await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
   const items: Record<string, AttributeValue>[] = makeItems(300, 'dmg');
   for (let i = 0; i < items.length; i += 25) {
     await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   }
-});
-
-afterAll(async () => {
-  await servers?.stop();
 });
 
 /** A fresh complete set (its own slot), several data files. */

@@ -11,22 +11,21 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { restoreBackupSet, restoreFromExport } from '../../lambda/core/restore';
 import { createTableFromSchema, countItems, tableExists } from '../../lambda/core/restore-tables';
 import { itemHash, runRestoreTest } from '../../lambda/core/restore-test';
 import { validateBackupSet } from '../../lambda/core/validate';
-import { startLocalServers, LocalServers } from '../../cli/support/local-servers';
 import { FIXTURE_SCHEMA, makeItems, writeNativeBackupSet, writeNativeExport } from '../support/native-export-fixture';
+import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(120_000);
 
-let servers: LocalServers;
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
 const bucket = 'restore-e2e-bucket';
+const local = useLocalServers({ buckets: [bucket] });
 const orders = 'orders-e2e';
 const customers = 'customers-e2e';
 const orderItems = makeItems(700, 'order');
@@ -58,10 +57,7 @@ async function expectSameItems(table: string, expected: Record<string, Attribute
 }
 
 beforeAll(async () => {
-  servers = await startLocalServers({ applyToProcessEnv: true });
-  dynamodb = createDynamoDbClient();
-  s3 = createS3Client();
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ dynamodb, s3 } = local);
   await createTableFromSchema(dynamodb, orders, FIXTURE_SCHEMA);
   await createTableFromSchema(dynamodb, customers, {
     ...FIXTURE_SCHEMA,
@@ -82,10 +78,6 @@ beforeAll(async () => {
     maxFileBytes: 64 * 1024,
   });
   backupId = md.backupId;
-});
-
-afterAll(async () => {
-  await servers?.stop();
 });
 
 test('back up, delete the table, restore: equal item by item, schema (GSI) rebuilt', async () => {

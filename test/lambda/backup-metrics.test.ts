@@ -3,7 +3,7 @@ import { failureMetrics, successMetrics } from '../../lambda/core/backup-metrics
 import { buildMetadata } from '../../lambda/core/backup';
 import { BackupMetadata, TableBackupRecord } from '../../lambda/core/format';
 import { schemaFrom } from '../../lambda/core/schema';
-import { toJsonItem } from '../../lambda/core/dynamodb-json';
+import { exportLine, hasBinary, toJsonItem } from '../../lambda/core/dynamodb-json';
 import { autoSegments } from '../../lambda/core/scan-engine';
 
 const record = (table: string, itemCount: number, bytes: number): TableBackupRecord => ({
@@ -83,6 +83,27 @@ describe('DynamoDB JSON and schema', () => {
         n: { N: '12345678901234567890123456789012345678' },
       },
     );
+  });
+
+  it('writes the same export line with and without binaries, nested ones included', () => {
+    const plain = {
+      s: { S: 'a "quoted" ü' },
+      n: { N: '-1.5e10' },
+      bool: { BOOL: false },
+      nul: { NULL: true as const },
+      ss: { SS: ['x', 'y'] },
+      l: { L: [{ M: { q: { N: '2' } } }, { S: '' }] },
+    };
+    const nested = { ...plain, m: { M: { deep: { L: [{ B: Uint8Array.from([1, 2, 3]) }] } } } };
+    expect(hasBinary(plain)).toBe(false);
+    expect(hasBinary(nested)).toBe(true);
+    expect(hasBinary({ bs: { BS: [Uint8Array.from([9])] } })).toBe(true);
+    for (const item of [plain, nested]) {
+      const line = exportLine(item);
+      expect(line).toBe(`${JSON.stringify({ Item: toJsonItem(item) })}\n`);
+      expect(JSON.parse(line).Item).toEqual(toJsonItem(item));
+    }
+    expect(JSON.parse(exportLine(nested)).Item.m.M.deep.L[0]).toEqual({ B: 'AQID' });
   });
 
   it('saves key schema, GSIs, billing mode, TTL and streams', () => {

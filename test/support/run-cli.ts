@@ -1,7 +1,8 @@
 /**
  * Runs `dr` commands in-process for CLI tests: stdout, stderr and the exit code captured.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { baseProgram } from '../../cli/program';
 
 /** What one command run printed and its exit code. */
 export interface CliRun {
@@ -12,13 +13,7 @@ export interface CliRun {
 
 /** A `dr` program with the global options of bin/dr.ts and the given commands. */
 export function testProgram(...register: ((program: Command) => void)[]): Command {
-  const program = new Command('dr')
-    .option('--config <file>', 'config', './dr.config.json')
-    .option('--region <r>')
-    .option('--profile <p>')
-    .option('--bucket <b>')
-    .option('--json')
-    .exitOverride();
+  const program = baseProgram().exitOverride();
   for (const r of register) r(program);
   return program;
 }
