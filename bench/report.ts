@@ -8,6 +8,8 @@ import { BundleRow, BundleSettings } from './build-figures';
 import { BackupRound, RestoreRound, ValidateRound, medianRatio, rate } from './figures';
 import { ChildResult, fmt, median, mib } from './harness';
 import { ProfileSummary } from './profile';
+import { DEFAULT_GZIP_LEVEL } from '../lambda/core/scan-engine';
+import type { GzipLevelRow } from './gzip-levels';
 
 /** Everything one run measured (also written to bench/last-run.json). */
 export interface BenchResults {
@@ -28,6 +30,8 @@ export interface BenchResults {
   readonly seedLarge?: { items: number; ms: number };
   readonly sizes: { main: number; small: number; large: number; requestedLarge: number; estimatedLargeSeconds: number; budgetSeconds: number };
   readonly backup?: BackupRound[];
+  /** Figure 1b: gzip CPU and size per level on the engine's export lines. */
+  readonly gzipLevels?: GzipLevelRow[];
   readonly memory?: { small?: MemoryFigure; large?: MemoryFigure };
   readonly restore?: RestoreRound[];
   readonly validate?: ValidateRound[];
@@ -45,6 +49,8 @@ export interface MemoryFigure {
 const TARGET_SCAN = 0.85;
 const TARGET_MEMORY = 1.5;
 const TARGET_RESTORE = 0.85;
+/** Which figure-4 ratio the target is judged on; the other is shown beside it. */
+const RESTORE_JUDGED: 'end to end' | 'write phase' = 'end to end';
 
 const s = (ms: number) => `${fmt(ms / 1000, 2)} s`;
 const x = (r: number) => `${fmt(r, 2)}×`;
@@ -86,15 +92,16 @@ function headline(r: BenchResults) {
         (x) => x.restoreMs,
       )
     : undefined;
-  const restorePhaseRatio =
-    rs.length && rs.every((x) => x.tablePhaseMs)
+  const restoreWriteRatio =
+    rs.length && rs.every((x) => x.writeMs)
       ? medianRatio(
           rs,
           (x) => x.ceilingMs,
-          (x) => x.tablePhaseMs!,
+          (x) => x.writeMs!,
         )
       : undefined;
-  return { scanRatio, naiveRatio, small, large, memRatio, restoreRatio, restorePhaseRatio };
+  const restoreJudged = RESTORE_JUDGED === 'end to end' ? restoreRatio : restoreWriteRatio;
+  return { scanRatio, naiveRatio, small, large, memRatio, restoreRatio, restoreWriteRatio, restoreJudged };
 }
 
 function targetsSection(r: BenchResults): string {
@@ -114,9 +121,11 @@ function targetsSection(r: BenchResults): string {
     ],
     [
       '4',
-      `restore ≥ ${TARGET_RESTORE} of raw BatchWriteItem (same items, same concurrency)`,
-      h.restoreRatio === undefined ? 'n/a' : `${x(h.restoreRatio)} end to end${h.restorePhaseRatio ? `; ${x(h.restorePhaseRatio)} write phase only` : ''}`,
-      met(h.restoreRatio === undefined ? undefined : h.restoreRatio >= TARGET_RESTORE),
+      `restore ≥ ${TARGET_RESTORE} of raw BatchWriteItem (same items, same concurrency), judged ${RESTORE_JUDGED}`,
+      h.restoreRatio === undefined
+        ? 'n/a'
+        : `${x(h.restoreRatio)} end to end; ${h.restoreWriteRatio === undefined ? 'write phase not measured' : `${x(h.restoreWriteRatio)} write phase`}`,
+      met(h.restoreJudged === undefined ? undefined : h.restoreJudged >= TARGET_RESTORE),
     ],
   ];
   const sizeNote =
@@ -165,6 +174,31 @@ function backupSection(r: BenchResults): string {
   return `${one}\n\n${two}`;
 }
 
+function gzipSection(r: BenchResults): string {
+  const rows = r.gzipLevels ?? [];
+  if (!rows.length) return '';
+  const at = (d: string, level: number) => rows.find((x) => x.dataset === d && x.level === level);
+  return [
+    '## 1b. gzip level of the data files',
+    `The engine gzips data files at level ${DEFAULT_GZIP_LEVEL} (\`DEFAULT_GZIP_LEVEL\`, lambda/core/scan-engine.ts). CPU time of one in-process gzip of the engine's export lines (median of 3) and the stored size, per level, relative to zlib's default level 6. The drill's shop dataset has less repeated text than the bench orders.`,
+    table(
+      ['dataset', 'level', 'raw', 'gzipped', 'CPU', 'CPU vs level 6', 'size vs level 6'],
+      rows.map((g) => {
+        const six = at(g.dataset, 6);
+        return [
+          g.dataset,
+          g.level === DEFAULT_GZIP_LEVEL ? `**${g.level}** (engine)` : String(g.level),
+          mib(g.rawBytes),
+          mib(g.gzippedBytes),
+          `${fmt(g.ms)} ms`,
+          six ? x(g.ms / six.ms) : '',
+          six ? x(g.gzippedBytes / six.gzippedBytes) : '',
+        ];
+      }),
+    ),
+  ].join('\n\n');
+}
+
 function memorySection(r: BenchResults): string {
   const rows: string[][] = [];
   for (const [label, m] of [
@@ -203,15 +237,30 @@ function restoreSection(r: BenchResults): string {
     String(i + 1),
     fmt(x.items / (x.ceilingMs / 1000)),
     fmt(x.items / (x.restoreMs / 1000)),
-    x.tablePhaseMs ? fmt(x.items / (x.tablePhaseMs / 1000)) : 'n/a',
-    x.countMs ? s(x.countMs) : 'n/a',
+    x.writeMs ? fmt(x.items / (x.writeMs / 1000)) : 'n/a',
+    x.validateMs ? s(x.validateMs) : 'n/a',
+    x.verifyMs ? s(x.verifyMs) : 'n/a',
     fmt(x.ceilingMs / x.restoreMs, 2),
+    x.writeMs ? fmt(x.ceilingMs / x.writeMs, 2) : 'n/a',
   ]);
+  const judged = `The target is judged on the ${RESTORE_JUDGED} ratio.`;
   return [
     '## 4. Restore vs raw BatchWriteItem',
-    `${fmt(rs[0].items)} items, concurrency ${r.concurrency} for both. The ceiling writes the same items, already in memory, into a fresh table. The restore runs end to end: validate the set, create the table from the saved schema, stream and write, check the count. "Write phase" is the restore report's own per-table duration (table creation, streaming writes, deletion protection and the final COUNT scan). "COUNT scan" times that final check once more on the restored table.`,
-    table(['round', 'raw BatchWriteItem items/s', 'restore items/s (end to end)', 'restore items/s (write phase)', 'COUNT scan', 'ratio end to end'], rows),
-    `Median ratio: **${x(h.restoreRatio!)}** end to end${h.restorePhaseRatio ? `, ${x(h.restorePhaseRatio)} for the write phase alone` : ''}.`,
+    `${fmt(rs[0].items)} items, concurrency ${r.concurrency} for both. The ceiling writes the same items, already in memory, into a fresh table. The restore runs end to end: validate the whole set (every line, checksums, counts), create the table from the saved schema, stream and write, turn protection on and check the count with a COUNT scan. "Write phase" is the restore report's \`writeMs\`: the streaming writes alone, the work the ceiling does. "Validate" and "verify" (protection + COUNT scan) are the report's \`validateMs\` and \`verifyMs\`. ${judged}`,
+    table(
+      [
+        'round',
+        'raw BatchWriteItem items/s',
+        'restore items/s (end to end)',
+        'restore items/s (write phase)',
+        'validate',
+        'verify',
+        'ratio end to end',
+        'ratio write phase',
+      ],
+      rows,
+    ),
+    `Median ratio: **${x(h.restoreRatio!)}** end to end, ${h.restoreWriteRatio === undefined ? 'write phase not measured' : `**${x(h.restoreWriteRatio)}** for the write phase alone`}.`,
   ].join('\n\n');
 }
 
@@ -309,6 +358,7 @@ export function renderReport(r: BenchResults): string {
     `DynamoDB Local (in memory) and s3rver run on the same machine as the client, so client and servers share the CPUs: every figure is a local figure, for comparing code paths, not a prediction of AWS throughput. Item: a shop order of about ${r.itemBytes} bytes (DynamoDB item size). Table: ${fmt(r.sizes.main)} items for figures 1, 2, 4 and 5; ${fmt(r.sizes.small)} and ${fmt(r.sizes.large)} for figure 3. Seeding with 16 parallel BatchWriteItem workers ran at ${fmt(r.seed.items / (r.seed.ms / 1000))} items/s.`,
     targetsSection(r),
     backupSection(r),
+    gzipSection(r),
     memorySection(r),
     restoreSection(r),
     validateSection(r),

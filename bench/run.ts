@@ -15,6 +15,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { startLocalServers } from '../cli/support/local-servers';
 import { createDynamoDbClient, createS3Client } from '../lambda/core/clients';
 import { measureBundles, measureSynth } from './build-figures';
+import { measureGzipLevels } from './gzip-levels';
 import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate } from './figures';
 import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, median, parallelBatchWrite, runChild } from './harness';
 import { summarizeProfile } from './profile';
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     log(`seeded at ${Math.round(mainSize / (seedMs / 1000))} items/s`);
 
     results.backup = await figure('figures 1-2 (backup vs ceiling vs naive)', errors, () => measureBackup(ctx, table, true));
+    results.gzipLevels = await figure('figure 1b (gzip levels)', errors, async () => measureGzipLevels(args.quick ? 5000 : 20000));
     const backupId = results.backup?.map((r) => r.engine.backupId).find(Boolean);
     if (args.profile && results.backup) {
       results.profiles = {};

@@ -18,7 +18,10 @@ export async function describeTable(dynamodb: DynamoDBClient, table: string): Pr
     description = (await dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table;
   } catch (e) {
     if ((e as { name?: string }).name === 'ResourceNotFoundException') {
-      throw new Error(`table "${table}" does not exist in this region: check the table list (config "tables" or --tables) and the region`);
+      const region = await dynamodb.config.region().catch(() => 'the region used');
+      throw new Error(
+        `table "${table}" does not exist in ${region}: check the table list (config "tables" or --tables) and the region (--region / AWS_REGION)`,
+      );
     }
     throw e;
   }

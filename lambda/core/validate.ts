@@ -7,7 +7,7 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from './format';
 import { BackupSetSummary, listBackupSets, resolveBackupSet } from './catalog';
-import { openDataFile, parseExportLine, readManifest } from './reader';
+import { checkExportLine, openDataFile, readManifest } from './reader';
 import { isNotFound } from './s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
@@ -52,6 +52,12 @@ export interface ValidateOptions {
   readonly ref: string;
   /** Only these tables. @default - every table of the set */
   readonly tables?: string[];
+  /**
+   * Compare counts and sizes with the previous complete set (drift warnings). Restore turns it
+   * off: it acts on `valid` only, and listing every older set costs time during an outage.
+   * @default true
+   */
+  readonly compareWithPrevious?: boolean;
 }
 
 /**
@@ -66,7 +72,8 @@ export async function assertBackupBucket(s3: S3Client, bucket: string): Promise<
     const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (err.name === 'NoSuchBucket') throw new Error(`bucket "${bucket}" does not exist: check --bucket / DR_BACKUP_BUCKET (stack output "BackupBucketName")`);
     if (err.name === 'PermanentRedirect' || err.name === 'AuthorizationHeaderMalformed' || err.$metadata?.httpStatusCode === 301) {
-      throw new Error(`bucket "${bucket}" is in another region than the one used: pass --region <the bucket's region>`);
+      const region = await s3.config.region().catch(() => 'the region used');
+      throw new Error(`bucket "${bucket}" is not in ${region}: pass --region <the bucket's region> (the recovery bucket lives in the recovery region)`);
     }
     throw e;
   }
@@ -110,7 +117,7 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
     }
     tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems));
   }
-  const previous = await previousComplete(opts.s3, opts.bucket, set);
+  const previous = opts.compareWithPrevious === false ? undefined : await previousComplete(opts.s3, opts.bucket, set);
   if (previous?.metadata) warnings.push(...driftWarnings(metadata, previous.metadata));
   return { ...base, valid: problems.length === 0, problems, warnings, tables, previousBackupId: previous?.backupId, durationMs: Date.now() - t0 };
 }
@@ -171,7 +178,8 @@ export interface DataFileCheck {
 }
 
 /**
- * Reads one data file back: gunzip, parse every line, count, and compare md5 with the manifest
+ * Reads one data file back: gunzip, check every line (JSON.parse and the DynamoDB JSON shape,
+ * without building the item), count, and compare md5 with the manifest
  * entry and sha256/size/count with metadata.json's record (when there is one: a bare native
  * export has none).
  */
@@ -188,13 +196,15 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
     return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${(e as Error).message}` }] };
   }
   try {
-    for await (const line of file.lines) {
-      items++;
-      try {
-        parseExportLine(line);
-      } catch (e) {
-        badLines++;
-        firstBad ||= `line ${items}: ${(e as Error).message}`;
+    for await (const lines of file.chunks) {
+      for (const line of lines) {
+        items++;
+        try {
+          checkExportLine(line);
+        } catch (e) {
+          badLines++;
+          firstBad ||= `line ${items}: ${(e as Error).message}`;
+        }
       }
     }
   } catch (e) {
