@@ -49,8 +49,6 @@ export interface MemoryFigure {
 const TARGET_SCAN = 0.85;
 const TARGET_MEMORY = 1.5;
 const TARGET_RESTORE = 0.85;
-/** Which figure-4 ratio the target is judged on; the other is shown beside it. */
-const RESTORE_JUDGED: 'end to end' | 'write phase' = 'end to end';
 
 const s = (ms: number) => `${fmt(ms / 1000, 2)} s`;
 const x = (r: number) => `${fmt(r, 2)}×`;
@@ -100,8 +98,7 @@ function headline(r: BenchResults) {
           (x) => x.writeMs!,
         )
       : undefined;
-  const restoreJudged = RESTORE_JUDGED === 'end to end' ? restoreRatio : restoreWriteRatio;
-  return { scanRatio, naiveRatio, small, large, memRatio, restoreRatio, restoreWriteRatio, restoreJudged };
+  return { scanRatio, naiveRatio, small, large, memRatio, restoreRatio, restoreWriteRatio };
 }
 
 function targetsSection(r: BenchResults): string {
@@ -120,12 +117,16 @@ function targetsSection(r: BenchResults): string {
       met(h.memRatio === undefined ? undefined : h.memRatio <= TARGET_MEMORY),
     ],
     [
-      '4',
-      `restore ≥ ${TARGET_RESTORE} of raw BatchWriteItem (same items, same concurrency), judged ${RESTORE_JUDGED}`,
-      h.restoreRatio === undefined
-        ? 'n/a'
-        : `${x(h.restoreRatio)} end to end; ${h.restoreWriteRatio === undefined ? 'write phase not measured' : `${x(h.restoreWriteRatio)} write phase`}`,
-      met(h.restoreJudged === undefined ? undefined : h.restoreJudged >= TARGET_RESTORE),
+      '4a',
+      `restore writes ≥ ${TARGET_RESTORE} of raw BatchWriteItem (same items, same concurrency): the write phase, the work the ceiling does`,
+      h.restoreWriteRatio === undefined ? 'n/a' : x(h.restoreWriteRatio),
+      met(h.restoreWriteRatio === undefined ? undefined : h.restoreWriteRatio >= TARGET_RESTORE),
+    ],
+    [
+      '4b',
+      `restore end to end ≥ ${TARGET_RESTORE} of raw BatchWriteItem: with the whole-set validation before and the COUNT check after, which the ceiling does not do`,
+      h.restoreRatio === undefined ? 'n/a' : x(h.restoreRatio),
+      met(h.restoreRatio === undefined ? undefined : h.restoreRatio >= TARGET_RESTORE),
     ],
   ];
   const sizeNote =
@@ -243,7 +244,7 @@ function restoreSection(r: BenchResults): string {
     fmt(x.ceilingMs / x.restoreMs, 2),
     x.writeMs ? fmt(x.ceilingMs / x.writeMs, 2) : 'n/a',
   ]);
-  const judged = `The target is judged on the ${RESTORE_JUDGED} ratio.`;
+  const judged = 'The target is reported on both ratios (4a, 4b in the targets table).';
   return [
     '## 4. Restore vs raw BatchWriteItem',
     `${fmt(rs[0].items)} items, concurrency ${r.concurrency} for both. The ceiling writes the same items, already in memory, into a fresh table. The restore runs end to end: validate the whole set (every line, checksums, counts), create the table from the saved schema, stream and write, turn protection on and check the count with a COUNT scan. "Write phase" is the restore report's \`writeMs\`: the streaming writes alone, the work the ceiling does. "Validate" and "verify" (protection + COUNT scan) are the report's \`validateMs\` and \`verifyMs\`. ${judged}`,
