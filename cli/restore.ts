@@ -179,13 +179,14 @@ export function registerRestoreCommand(program: Command): void {
         const report = await asUserError(() => restoreBackupSet({ ...base, onProgress: progress.onProgress })).finally(() => progress.stop());
         if (ctx.json) return ctx.printJson({ confirmed: true, ...report });
         for (const w of report.warnings) ctx.info(`warning: ${w}`);
+        const sec = (ms: number) => (ms / 1000).toFixed(1);
         process.stdout.write(
-          `restored backup set ${report.tier}/${report.backupId} (data as of ${report.exportTime}) in ${(report.durationMs / 1000).toFixed(1)} s:\n`,
+          `restored backup set ${report.tier}/${report.backupId} (data as of ${report.exportTime}) in ${sec(report.durationMs)} s (validation ${sec(report.validateMs)} s):\n`,
         );
         process.stdout.write(
           `${renderTable(
-            ['SOURCE', 'TARGET', 'ITEMS (VERIFIED)', 'SECONDS'],
-            report.tables.map((t) => [t.source, t.target, String(t.verifiedItems), (t.durationMs / 1000).toFixed(1)]),
+            ['SOURCE', 'TARGET', 'ITEMS (VERIFIED)', 'CREATE S', 'WRITE S', 'VERIFY S', 'TOTAL S'],
+            report.tables.map((t) => [t.source, t.target, String(t.verifiedItems), sec(t.createMs), sec(t.writeMs), sec(t.verifyMs), sec(t.durationMs)]),
           )}\n`,
         );
       }),

@@ -87,11 +87,15 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
   const started = opts.now ?? new Date();
   const backupId = backupIdFor(started);
   const prefix = backupSetPrefix(opts.tier, backupId);
-  const existing = await getJsonIfExists<BackupMetadata>(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`);
+  // The slot's three markers are read side by side (one round trip instead of three).
+  const [existing, failed, pendingFile] = await Promise.all([
+    getJsonIfExists<BackupMetadata>(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`),
+    getJsonIfExists<unknown>(opts.s3, opts.bucket, `${prefix}${FAILURE_FILE}`),
+    getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`),
+  ]);
   if (existing?.success === true) return { status: 'complete', metadata: existing, reused: true };
   // Exports already started for this slot are not started again, unless the set has failed since.
-  const failed = await getJsonIfExists<unknown>(opts.s3, opts.bucket, `${prefix}${FAILURE_FILE}`);
-  const pending = failed ? undefined : await getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`);
+  const pending = failed ? undefined : pendingFile;
   if (pending) return { status: 'pending', pending };
   await clearPrefix(opts.s3, opts.bucket, prefix);
 

@@ -37,8 +37,11 @@ export interface WriteManifestsOptions {
 export async function writeManifests(o: WriteManifestsOptions): Promise<ManifestSummary> {
   const filesKey = `${o.exportFolder}manifest-files.json`;
   const filesBody = o.entries.map((e) => `${JSON.stringify(e)}\n`).join('');
-  await putText(o.s3, o.bucket, filesKey, filesBody, 'application/json');
-  await putText(o.s3, o.bucket, `${o.exportFolder}manifest-files.checksum`, md5Hex(filesBody));
+  // Each manifest and its checksum side by side; the summary only once manifest-files.json is there.
+  await Promise.all([
+    putText(o.s3, o.bucket, filesKey, filesBody, 'application/json'),
+    putText(o.s3, o.bucket, `${o.exportFolder}manifest-files.checksum`, md5Hex(filesBody)),
+  ]);
   const summary: ManifestSummary = {
     version: '2020-06-30',
     exportArn: `${o.tableArn}/export/${o.exportId}`,
@@ -58,7 +61,9 @@ export async function writeManifests(o: WriteManifestsOptions): Promise<Manifest
     exportType: 'FULL_EXPORT',
   };
   const summaryBody = JSON.stringify(summary);
-  await putText(o.s3, o.bucket, `${o.exportFolder}manifest-summary.json`, summaryBody, 'application/json');
-  await putText(o.s3, o.bucket, `${o.exportFolder}manifest-summary.checksum`, md5Hex(summaryBody));
+  await Promise.all([
+    putText(o.s3, o.bucket, `${o.exportFolder}manifest-summary.json`, summaryBody, 'application/json'),
+    putText(o.s3, o.bucket, `${o.exportFolder}manifest-summary.checksum`, md5Hex(summaryBody)),
+  ]);
   return summary;
 }

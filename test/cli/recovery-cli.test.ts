@@ -110,6 +110,14 @@ test('dr restore --confirm --json: restores, verifies, JSON only on stdout', asy
   expect(await countItems(dynamodb, `${table}-cli`)).toBe(200);
 });
 
+test("dr restore --confirm: prints the validation time and each table's phases", async () => {
+  const r = await dr('restore', good.backupId, '--confirm', '--bucket', bucket, '--suffix', '-text');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(new RegExp(`restored backup set daily/${good.backupId} \\(data as of [^)]+\\) in [0-9.]+ s \\(validation [0-9.]+ s\\):`));
+  expect(r.stdout).toMatch(/SOURCE +TARGET +ITEMS \(VERIFIED\) +CREATE S +WRITE S +VERIFY S +TOTAL S/);
+  expect(r.stdout).toMatch(new RegExp(`${table} +${table}-text +200 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+`));
+});
+
 test('dr restore of a damaged set: refused, exit 1, no table created', async () => {
   const r = await dr('restore', bad.backupId, '--confirm', '--bucket', bucket, '--suffix', '-bad');
   expect(r.code).toBe(1);
