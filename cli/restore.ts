@@ -1,18 +1,19 @@
 /**
  * `dr restore`: restores a backup set into DynamoDB.
  *
- *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--json]
+ *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--parallel-tables N] [--json]
  *   dr restore --from-export s3://bucket/prefix --target <table> --confirm
  *
  * Validates first and refuses an invalid or incomplete set. By default new tables
  * `<table><suffix>` (suffix `-restored`) are created from the saved schema; --into-existing
  * writes into the original tables, which must exist and be EMPTY. --from-export loads a bare
  * AWS native export folder (no metadata.json, no saved schema) into an existing empty table.
+ * Tables restore --parallel-tables at a time (default 3), the largest first.
  * Without --confirm the plan is printed, nothing is written, and the exit code is 2.
  */
 import { Command } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
-import { DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/core/restore';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import { DEFAULT_PARALLEL_TABLES, DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/core/restore';
 import { assertBackupBucket } from '../lambda/core/validate';
 import { action, CommandContext, contextFrom, UserError } from './context';
 import { renderTable } from './list';
@@ -30,46 +31,62 @@ interface RestoreCommandOptions {
   readonly fromExport?: string;
   readonly target?: string;
   readonly concurrency?: string;
+  readonly parallelTables?: string;
 }
 
-/** Progress: a bar per table on a terminal (items, items/s, ETA), a line every 5 s otherwise, nothing with --json. */
-export function restoreProgress(ctx: CommandContext): { onProgress: (p: RestoreProgress) => void; stop: () => void } {
+/** What {@link restoreProgress} returns. */
+interface ProgressSink {
+  readonly onProgress: (p: RestoreProgress) => void;
+  readonly stop: () => void;
+}
+
+/**
+ * Progress: on a terminal one bar per running table (items, items/s, ETA; tables restored at once
+ * each have theirs), otherwise a line per table every 5 s plus its start and end, nothing with --json.
+ */
+export function restoreProgress(ctx: CommandContext): ProgressSink {
   if (ctx.json) return { onProgress: () => undefined, stop: () => undefined };
+  return ctx.interactive ? barProgress() : lineProgress(ctx);
+}
+
+/** items/s of a table since its first batch (not since CreateTable). */
+function rateTracker(): (p: RestoreProgress) => number {
   const started = new Map<string, number>();
-  const rate = (p: RestoreProgress) => p.items / Math.max(0.001, (Date.now() - (started.get(p.target) ?? Date.now())) / 1000);
-  if (ctx.interactive) {
-    let bar: SingleBar | undefined;
-    let current = '';
-    return {
-      onProgress: (p) => {
-        if (current !== p.target) {
-          bar?.stop();
-          current = p.target;
-          started.set(p.target, Date.now());
-          bar = new SingleBar(
-            {
-              format: ` ${p.target} {bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}`,
-              stream: process.stderr,
-              hideCursor: true,
-              etaBuffer: 50,
-            },
-            Presets.shades_classic,
-          );
-          bar.start(p.total, 0, { rate: 0 });
-        }
-        bar!.update(p.items, { rate: rate(p).toFixed(0) });
-      },
-      stop: () => bar?.stop(),
-    };
-  }
+  return (p) => {
+    if (p.phase === 'write' && !started.has(p.target)) started.set(p.target, Date.now());
+    return p.items / Math.max(0.001, (Date.now() - (started.get(p.target) ?? Date.now())) / 1000);
+  };
+}
+
+function barProgress(): ProgressSink {
+  const rate = rateTracker();
+  const bars = new Map<string, SingleBar>();
+  let multi: MultiBar | undefined;
+  return {
+    onProgress: (p) => {
+      multi ??= new MultiBar(
+        { format: ' {target} {bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+        Presets.shades_classic,
+      );
+      let bar = bars.get(p.target);
+      if (!bar) bars.set(p.target, (bar = multi.create(p.total, 0, { target: p.target, rate: 0 })));
+      bar.update(p.items, { target: p.phase === 'done' ? `${p.target} (verified)` : p.target, rate: rate(p).toFixed(0) });
+    },
+    stop: () => multi?.stop(),
+  };
+}
+
+function lineProgress(ctx: CommandContext): ProgressSink {
+  const rate = rateTracker();
   const last = new Map<string, number>();
   return {
     onProgress: (p) => {
-      if (!started.has(p.target)) started.set(p.target, Date.now());
+      if (p.phase === 'create') return ctx.info(`${p.target}: started (${p.total} items)`);
+      if (p.phase === 'done') return ctx.info(`${p.target}: restored, ${p.items} items verified`);
+      const r = rate(p);
       const now = Date.now();
       if (now - (last.get(p.target) ?? 0) < 5000 && p.items < p.total) return;
       last.set(p.target, now);
-      const r = rate(p);
       const eta = r > 0 ? Math.ceil((p.total - p.items) / r) : 0;
       ctx.info(`${p.target}: ${p.items}/${p.total} items, ${r.toFixed(0)} items/s, ETA ${eta} s`);
     },
@@ -118,6 +135,17 @@ function concurrency(opts: RestoreCommandOptions): number | undefined {
   return n;
 }
 
+/** `--parallel-tables`, checked here so the message names the flag. */
+export function parseParallelTables(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1)
+    throw new UserError(
+      `--parallel-tables must be a whole number of 1 or more (got "${value}"): it is how many tables restore at once; use 1 for one after another, or leave it out for ${DEFAULT_PARALLEL_TABLES}`,
+    );
+  return n;
+}
+
 function notConfirmed(ctx: CommandContext): void {
   ctx.info('nothing written: add --confirm to run this restore');
   process.exitCode = EXIT_NOT_CONFIRMED;
@@ -136,6 +164,7 @@ export function registerRestoreCommand(program: Command): void {
     .option('--from-export <s3url>', 'load a bare AWS native export folder (no metadata.json) instead of a backup set')
     .option('--target <table>', 'with --from-export: the existing, empty table to load')
     .option('--concurrency <n>', 'BatchWriteItem calls in flight per table (default 16)')
+    .option('--parallel-tables <n>', `tables restored at once, largest first (default ${DEFAULT_PARALLEL_TABLES}; 1 = one after another)`)
     .action(
       action(async (ref: string | undefined, opts: RestoreCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
@@ -156,6 +185,7 @@ export function registerRestoreCommand(program: Command): void {
           suffix: opts.suffix,
           intoExisting: opts.intoExisting,
           concurrency: concurrency(opts),
+          parallelTables: parseParallelTables(opts.parallelTables),
         };
         const plan = await asUserError(async () => {
           await assertBackupBucket(ctx.s3, bucket);
@@ -174,7 +204,8 @@ export function registerRestoreCommand(program: Command): void {
           }
           return notConfirmed(ctx);
         }
-        if (!ctx.json) ctx.info(`validating backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s)`);
+        const parallel = Math.min(base.parallelTables ?? DEFAULT_PARALLEL_TABLES, plan.tables.length);
+        if (!ctx.json) ctx.info(`validating backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time`);
         const progress = restoreProgress(ctx);
         const report = await asUserError(() => restoreBackupSet({ ...base, onProgress: progress.onProgress })).finally(() => progress.stop());
         if (ctx.json) return ctx.printJson({ confirmed: true, ...report });

@@ -1,23 +1,30 @@
 /**
  * Restore of a backup set into DynamoDB: validate first, refuse an invalid or incomplete set,
  * check every target before writing anything, create the tables from the saved schema, stream
- * the items in with parallel BatchWriteItem, turn protection on, verify the counts.
+ * the items in with parallel BatchWriteItem, turn protection on, verify the counts. Up to
+ * `parallelTables` tables restore at once (see restore-parallel.ts).
  *
  * Memory is bounded: items stream from S3 a gunzipped chunk (tens of lines) at a time and at
- * most `concurrency` batches of 25 are in flight.
+ * most `concurrency` batches of 25 are in flight per table (`parallelTables` x `concurrency`
+ * in all).
  */
-import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata, TableBackupRecord } from './format';
 import { resolveBackupSet } from './catalog';
 import { checkDataFile, validateBackupSet, ValidationProblem } from './validate';
 import { findExportFolder, readExportBatches, readManifest } from './reader';
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './restore-tables';
+import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './restore-parallel';
+import { writeItemBatches } from './write-items';
+
+export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './restore-parallel';
+// The write loop lives in write-items.ts; restore stays its public home for callers.
+export { writeItemBatches, writeItems } from './write-items';
+export type { WriteItemsOptions } from './write-items';
 
 /** Suffix of restored tables unless told otherwise. */
 export const DEFAULT_RESTORE_SUFFIX = '-restored';
-/** BatchWriteItem's maximum. */
-const BATCH_SIZE = 25;
 
 /** Thrown when a restore is refused; nothing was written. */
 export class RestoreRefusedError extends Error {
@@ -34,8 +41,11 @@ export class RestoreRefusedError extends Error {
 export interface RestoreProgress {
   readonly table: string;
   readonly target: string;
+  /** Items written so far (verified items with `done`). */
   readonly items: number;
   readonly total: number;
+  /** `create`: the table started (0 items); `write`: after each batch; `done`: restored and verified. */
+  readonly phase: 'create' | 'write' | 'done';
 }
 
 /** Options of {@link restoreBackupSet}. */
@@ -51,8 +61,15 @@ export interface RestoreOptions {
   readonly suffix?: string;
   /** Write into the original (existing, EMPTY) tables instead of new ones. Excludes suffix. @default false */
   readonly intoExisting?: boolean;
-  /** Batches in flight per table. @default 16 */
+  /** Batches in flight per table (each running table has its own). @default 16 */
   readonly concurrency?: number;
+  /**
+   * Tables restored at once, a whole number of 1 or more; the tables with the most items start
+   * first. After a table fails no further table starts, the running ones finish, and
+   * {@link RestoreIncompleteError} lists what was restored, what failed and what never started.
+   * @default 3 (DEFAULT_PARALLEL_TABLES) - three tables at a time; 1 restores one after another
+   */
+  readonly parallelTables?: number;
   /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
   readonly protect?: boolean;
   readonly onProgress?: (p: RestoreProgress) => void;
@@ -85,6 +102,9 @@ export interface RestoredTable extends RestorePlanTable {
   readonly verifyMs: number;
   /** The three phases together. */
   readonly durationMs: number;
+  /** When this table's restore started and finished (ISO): tables restored at once overlap. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
 }
 
 /** The result of {@link restoreBackupSet}. */
@@ -97,6 +117,8 @@ export interface RestoreReport {
   readonly warnings: string[];
   /** Validating the whole set before anything is written. */
   readonly validateMs: number;
+  /** Tables restored at once. */
+  readonly parallelTables: number;
   /** End to end: planning, validation, target checks and every table. */
   readonly durationMs: number;
 }
@@ -118,9 +140,20 @@ function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
   return chosen;
 }
 
+/** Checks `parallelTables`; returns the value to use. */
+function parallelTables(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_PARALLEL_TABLES;
+  if (!Number.isInteger(value) || value < 1)
+    throw new RestoreRefusedError(
+      `parallelTables (--parallel-tables) must be a whole number of 1 or more (got ${value}): it is how many tables restore at once; use 1 to restore them one after another, or leave it out for ${DEFAULT_PARALLEL_TABLES}`,
+    );
+  return value;
+}
+
 /** What a restore would do, read-only (for `dr restore` without --confirm). Refuses what restore would refuse except validation. */
 export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
+  parallelTables(opts.parallelTables);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref });
   if (set.status !== 'complete' || !set.metadata)
     throw new RestoreRefusedError(
@@ -156,9 +189,14 @@ async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExi
   }
 }
 
-/** Restores a backup set. Throws RestoreRefusedError (nothing written) for an invalid set or bad target. */
+/**
+ * Restores a backup set, `parallelTables` tables at a time. Throws RestoreRefusedError (nothing
+ * written) for an invalid set, a bad option or a bad target: every check runs before any table
+ * is created. Throws RestoreIncompleteError when a table fails part-way.
+ */
 export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreReport> {
   const t0 = Date.now();
+  const parallel = parallelTables(opts.parallelTables);
   const plan = await planRestore(opts);
   const validateStart = Date.now();
   const report = await validateBackupSet({
@@ -174,20 +212,49 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;
-  const warnings: string[] = [];
-  const tables: RestoredTable[] = [];
-  for (const t of plan.tables) tables.push(await restoreTable(opts, t, md.tableDetails[t.source], warnings));
-  return { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables, warnings, validateMs, durationMs: Date.now() - t0 };
+  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) => restoreTable(opts, t, md.tableDetails[t.source]));
+  const done = run.results.filter((r): r is TableOutcome => r !== undefined);
+  if (run.failures.length) {
+    throw new RestoreIncompleteError(
+      `${md.tier}/${md.backupId}`,
+      run.failures.map((f) => ({ table: plan.tables[f.index], error: f.error })),
+      done.map((r) => r.table),
+      run.notStarted.map((i) => plan.tables[i]),
+      Boolean(opts.intoExisting),
+    );
+  }
+  // Plan order, whatever order the tables finished in.
+  const tables = done.map((r) => r.table);
+  const warnings = done.flatMap((r) => r.warnings);
+  return {
+    backupId: md.backupId,
+    tier: md.tier,
+    exportTime: md.exportTime,
+    tables,
+    warnings,
+    validateMs,
+    parallelTables: parallel,
+    durationMs: Date.now() - t0,
+  };
+}
+
+/** A restored table and its warnings (kept apart so warnings come out in plan order). */
+interface TableOutcome {
+  readonly table: RestoredTable;
+  readonly warnings: string[];
 }
 
 /** One table of a validated set: create, write, protect, verify, each phase timed. */
-async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: TableBackupRecord, warnings: string[]): Promise<RestoredTable> {
+async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: TableBackupRecord): Promise<TableOutcome> {
   const started = Date.now();
+  const warnings: string[] = [];
+  const progress = (phase: RestoreProgress['phase'], items: number) => opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase });
+  progress('create', 0);
   if (!opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
   const writeStart = Date.now();
   const written = await writeItemBatches(opts.dynamodb, t.target, readExportBatches({ s3: opts.s3, bucket: opts.bucket, exportFolder: td.exportFolder }), {
     concurrency: opts.concurrency,
-    onItems: (items) => opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items }),
+    onItems: (items) => progress('write', items),
   });
   const verifyStart = Date.now();
   // Protection and the count are independent once the data is in: run them side by side.
@@ -203,110 +270,18 @@ async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: Table
     );
   }
   const done = Date.now();
-  return {
+  progress('done', verifiedItems);
+  const table: RestoredTable = {
     ...t,
     verifiedItems,
     createMs: writeStart - started,
     writeMs: verifyStart - writeStart,
     verifyMs: done - verifyStart,
     durationMs: done - started,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(done).toISOString(),
   };
-}
-
-/** Options of {@link writeItems}. */
-export interface WriteItemsOptions {
-  /** @default 16 */
-  readonly concurrency?: number;
-  /** Retries of unprocessed items per batch. @default 12 */
-  readonly maxRetries?: number;
-  /** First backoff, ms. @default 50 */
-  readonly baseDelayMs?: number;
-  /** Called with the running total after each batch. */
-  readonly onItems?: (written: number) => void;
-}
-
-/** Writes items with parallel BatchWriteItem (25 per batch), retrying unprocessed items with backoff. Returns the count. */
-export async function writeItems(
-  dynamodb: DynamoDBClient,
-  table: string,
-  items: AsyncIterable<Record<string, AttributeValue>>,
-  opts: WriteItemsOptions = {},
-): Promise<number> {
-  async function* single(): AsyncGenerator<Record<string, AttributeValue>[]> {
-    for await (const item of items) yield [item];
-  }
-  return writeItemBatches(dynamodb, table, single(), opts);
-}
-
-/**
- * {@link writeItems} for items that arrive in arrays (a data file's chunk at a time): one await
- * per array, not per item, which is what the restore's CPU per item needed.
- */
-export async function writeItemBatches(
-  dynamodb: DynamoDBClient,
-  table: string,
-  chunks: AsyncIterable<Record<string, AttributeValue>[]>,
-  opts: WriteItemsOptions = {},
-): Promise<number> {
-  const concurrency = opts.concurrency ?? 16;
-  let inFlight = 0;
-  let slotFree: (() => void) | undefined;
-  const all = new Set<Promise<void>>();
-  let written = 0;
-  let failure: unknown;
-  const launch = (batch: Record<string, AttributeValue>[]) => {
-    inFlight++;
-    const p = writeBatch(dynamodb, table, batch, opts.maxRetries ?? 12, opts.baseDelayMs ?? 50)
-      .then(() => {
-        written += batch.length;
-        opts.onItems?.(written);
-      })
-      .catch((e) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        inFlight--;
-        all.delete(p);
-        slotFree?.();
-      });
-    all.add(p);
-  };
-  let batch: Record<string, AttributeValue>[] = [];
-  reading: for await (const chunk of chunks) {
-    for (const item of chunk) {
-      batch.push(item);
-      if (batch.length < BATCH_SIZE) continue;
-      launch(batch);
-      batch = [];
-      // Backpressure: the reader waits while `concurrency` batches are in flight.
-      while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
-      slotFree = undefined;
-      if (failure) break reading;
-    }
-  }
-  if (batch.length && !failure) launch(batch);
-  await Promise.all(all);
-  if (failure) throw failure;
-  return written;
-}
-
-async function writeBatch(
-  dynamodb: DynamoDBClient,
-  table: string,
-  items: Record<string, AttributeValue>[],
-  maxRetries: number,
-  baseDelayMs: number,
-): Promise<void> {
-  let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
-  for (let attempt = 0; requests.length; attempt++) {
-    if (attempt > maxRetries)
-      throw new Error(
-        `BatchWriteItem into "${table}": ${requests.length} items still unprocessed after ${maxRetries} retries (throttled: raise capacity or lower --concurrency)`,
-      );
-    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(10000, baseDelayMs * 2 ** attempt)));
-    const res = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
-    requests = res.UnprocessedItems?.[table] ?? [];
-  }
+  return { table, warnings };
 }
 
 /** Options of {@link restoreFromExport}. */
@@ -367,7 +342,7 @@ export async function restoreFromExport(opts: RestoreFromExportOptions): Promise
   if (!opts.write) return { ...base, written: false };
   await writeItemBatches(opts.dynamodb, opts.target, readExportBatches({ s3: opts.s3, bucket: opts.bucket, exportFolder: folder }), {
     concurrency: opts.concurrency,
-    onItems: (n) => opts.onProgress?.({ table: folder, target: opts.target, items: n, total: items }),
+    onItems: (n) => opts.onProgress?.({ table: folder, target: opts.target, items: n, total: items, phase: 'write' }),
   });
   const verifiedItems = await countItems(opts.dynamodb, opts.target);
   if (verifiedItems !== items)

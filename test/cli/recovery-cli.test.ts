@@ -173,3 +173,25 @@ test("the real bin (npx tsx bin/dr.ts) with the local servers' env: validate --j
   expect(r.status).toBe(2);
   expect(r.stdout).toContain(`${table}-bin`);
 });
+
+test.each(['0', '1.5', 'abc'])('dr restore --parallel-tables %p: exit 1, names the flag and the fix, no table created', async (n) => {
+  const r = await dr('restore', good.backupId, '--confirm', '--bucket', bucket, '--suffix', '-badpar', '--parallel-tables', n);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(
+    new RegExp(`--parallel-tables must be a whole number of 1 or more \\(got "${n.replace('.', '\\.')}"\\).*use 1 for one after another`),
+  );
+  expect(await tableExists(dynamodb, `${table}-badpar`)).toBe(false);
+});
+
+test('dr restore --parallel-tables 2: passed through (--json parallelTables, per-table start/finish), start and end lines without a terminal', async () => {
+  const json = await dr('restore', good.backupId, '--confirm', '--bucket', bucket, '--json', '--suffix', '-par', '--parallel-tables', '2');
+  expect(json.code).toBe(0);
+  const report = JSON.parse(json.stdout);
+  expect(report).toMatchObject({ confirmed: true, parallelTables: 2, tables: [{ source: table, verifiedItems: 200 }] });
+  expect(Date.parse(report.tables[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.tables[0].startedAt));
+  const text = await dr('restore', good.backupId, '--confirm', '--bucket', bucket, '--suffix', '-par-text');
+  expect(text.code).toBe(0);
+  expect(text.stderr).toMatch(/then restoring 1 table\(s\), 1 at a time/);
+  expect(text.stderr).toContain(`${table}-par-text: started (200 items)`);
+  expect(text.stderr).toContain(`${table}-par-text: restored, 200 items verified`);
+});
