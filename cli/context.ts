@@ -80,6 +80,17 @@ export function contextFrom(command: Command): CommandContext {
   };
 }
 
+/**
+ * The message printed for an error. The SDK's own "Region is missing" names neither the option nor
+ * the variable, and at 3 a.m. that is the one thing the operator needs.
+ */
+export function errorMessage(e: unknown): string {
+  const message = (e as Error)?.message ?? String(e);
+  if (message === 'Region is missing')
+    return 'no AWS region: pass --region <region> or set AWS_REGION (the region the tables live in, "primary.region" in dr.config.json; the recovery region when working from the replica bucket)';
+  return message;
+}
+
 /** Wraps a command action: maps UserError and ConfigError to a message and exit code. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -87,13 +98,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       await fn(...args);
     } catch (e) {
       if (e instanceof UserError) {
-        process.stderr.write(`error: ${e.message}\n`);
+        process.stderr.write(`error: ${errorMessage(e)}\n`);
         process.exitCode = e.exitCode;
       } else if (e instanceof ConfigError) {
         process.stderr.write(`error: ${e.message}\n`);
         process.exitCode = 1;
       } else {
-        process.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
+        process.stderr.write(`error: ${errorMessage(e)}\n`);
         if (process.env.DR_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
         process.exitCode = 1;
       }

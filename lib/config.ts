@@ -47,10 +47,11 @@ const secondaryIndex = z.object({
   sortKey: keyAttribute.optional(),
 });
 
-const targets = z.object({
-  rpoMinutes: z.number().int().positive({ message: 'rpoMinutes must be a positive whole number of minutes' }),
-  rtoMinutes: z.number().int().positive({ message: 'rtoMinutes must be a positive whole number of minutes' }),
-});
+const rpoMinutes = z.number().int().positive({ message: 'rpoMinutes must be a positive whole number of minutes' });
+const rtoMinutes = z.number().int().positive({ message: 'rtoMinutes must be a positive whole number of minutes' });
+const targets = z.object({ rpoMinutes, rtoMinutes });
+/** Default RPO (a day: the daily backup) and RTO (four hours). */
+const DEFAULT_TARGETS = { rpoMinutes: 1440, rtoMinutes: 240 };
 
 const table = z
   .object({
@@ -124,7 +125,10 @@ export const drConfigSchema = z
         monthlyDays: retentionDays.default(365),
       })
       .default({ dailyDays: 30, weeklyDays: 90, monthlyDays: 365 }),
-    targets: targets.default({ rpoMinutes: 1440, rtoMinutes: 240 }),
+    // Each field has its own default: `"targets": { "rpoMinutes": 720 }` keeps the default RTO.
+    targets: z
+      .object({ rpoMinutes: rpoMinutes.default(DEFAULT_TARGETS.rpoMinutes), rtoMinutes: rtoMinutes.default(DEFAULT_TARGETS.rtoMinutes) })
+      .default(DEFAULT_TARGETS),
     objectLock: z
       .object({
         mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'objectLock.mode must be "GOVERNANCE" or "COMPLIANCE"' }).default('GOVERNANCE'),
@@ -193,6 +197,14 @@ export const drConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
       }
       seen.add(t.name);
+      const rpo = t.targets?.rpoMinutes;
+      if (rpo !== undefined && rpo < 60) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tables', i, 'targets', 'rpoMinutes'],
+          message: `tables[${i}] ("${t.name}") targets.rpoMinutes (${rpo}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+        });
+      }
     });
     const r = c.retention;
     if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {

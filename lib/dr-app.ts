@@ -2,7 +2,7 @@
  * Builds the two stacks of a config into an App: used by bin/app.ts and by the tests.
  */
 import { Annotations, App, Stage } from 'aws-cdk-lib';
-import { stackNames, type DrConfig } from './config';
+import { ConfigError, stackNames, type DrConfig } from './config';
 import { ProductionStack } from './stacks/production-stack';
 import { RecoveryStack } from './stacks/recovery-stack';
 
@@ -17,9 +17,9 @@ export const PLACEHOLDER_ACCOUNT = '000000000000';
 export function resolveAccount(config: DrConfig, env: NodeJS.ProcessEnv = process.env): { account: string; placeholder: boolean } {
   const account = config.primary.account ?? env.CDK_DEFAULT_ACCOUNT;
   if (config.recovery.account && config.recovery.account !== (account ?? config.recovery.account)) {
-    throw new Error(
+    throw new ConfigError(env.DR_CONFIG ?? 'dr.config.json', [
       `recovery.account (${config.recovery.account}) differs from primary.account (${account}); cross-account recovery is not supported yet: leave recovery.account out or set it to the primary account`,
-    );
+    ]);
   }
   const resolved = account ?? config.recovery.account;
   return resolved ? { account: resolved, placeholder: false } : { account: PLACEHOLDER_ACCOUNT, placeholder: true };

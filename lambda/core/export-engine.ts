@@ -108,42 +108,113 @@ function fullKey(key: string, s3Prefix: string): string {
   return key.startsWith(`${s3Prefix}/`) ? key : `${s3Prefix}/${key}`;
 }
 
-/** sha256 and size of an object, streamed. */
-async function hashObject(s3: S3Client, bucket: string, key: string): Promise<{ sha256: string; bytes: number }> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const hasher = new HashingStream();
-  hasher.resume();
-  await pipeline(res.Body as Readable, hasher);
-  const d = hasher.digest();
-  return { sha256: d.sha256Hex, bytes: d.bytes };
+/** Thrown when a native export does not match its own manifests (a corrupt export is never committed). */
+export class NativeExportIntegrityError extends Error {
+  constructor(
+    readonly table: string,
+    detail: string,
+  ) {
+    super(`native export of "${table}" does not match its manifest: ${detail}`);
+    this.name = 'NativeExportIntegrityError';
+  }
+}
+
+/** A completed native export's manifests. */
+export interface NativeExportManifests {
+  readonly summaryKey: string;
+  /** `<prefix>/AWSDynamoDB/<exportId>/` */
+  readonly exportFolder: string;
+  readonly summary: ManifestSummary;
+  /** manifest-files.json lines, `dataFileS3Key` made a full object key. */
+  readonly entries: ManifestFileEntry[];
 }
 
 /**
- * The table record of a completed native export, from its own manifests. Every data file is
- * read once to record its sha256 (4 at a time), so validate can check the files later.
+ * Reads both manifests of a completed native export and checks that the item counts of the
+ * manifest-files.json lines add up to the summary's itemCount (NativeExportIntegrityError otherwise).
  */
-export async function tableRecordFromNativeExport(s3: S3Client, bucket: string, p: PendingExport, d: ExportDescription): Promise<TableBackupRecord> {
+export async function readNativeExportManifests(s3: S3Client, bucket: string, p: PendingExport, d: ExportDescription): Promise<NativeExportManifests> {
   const summaryKey = d.ExportManifest ? fullKey(d.ExportManifest, p.s3Prefix) : undefined;
   if (!summaryKey) throw new Error(`export ${p.exportArn} of "${p.table}" has no manifest key`);
   const summary = await getJson<ManifestSummary>(s3, bucket, summaryKey);
-  const lines = (await getText(s3, bucket, fullKey(summary.manifestFilesS3Key, p.s3Prefix))).split('\n').filter((l) => l.trim());
-  const entries = lines.map((l) => JSON.parse(l) as ManifestFileEntry);
-  const files: DataFileRecord[] = [];
-  for (let i = 0; i < entries.length; i += 4) {
-    const batch = entries.slice(i, i + 4);
-    const hashed = await Promise.all(batch.map((e) => hashObject(s3, bucket, fullKey(e.dataFileS3Key, p.s3Prefix))));
-    batch.forEach((e, j) =>
-      files.push({ key: fullKey(e.dataFileS3Key, p.s3Prefix), itemCount: e.itemCount, bytes: hashed[j].bytes, sha256: hashed[j].sha256 }),
+  const filesKey = fullKey(summary.manifestFilesS3Key, p.s3Prefix);
+  const lines = (await getText(s3, bucket, filesKey)).split('\n').filter((l) => l.trim());
+  const entries = lines.map((l) => {
+    const e = JSON.parse(l) as ManifestFileEntry;
+    return { ...e, dataFileS3Key: fullKey(e.dataFileS3Key, p.s3Prefix) };
+  });
+  const counted = entries.reduce((s, e) => s + e.itemCount, 0);
+  if (counted !== summary.itemCount) {
+    throw new NativeExportIntegrityError(
+      p.table,
+      `the ${entries.length} data files of ${filesKey} hold ${counted} items, but ${summaryKey} says itemCount ${summary.itemCount}`,
     );
   }
+  return { summaryKey, exportFolder: summaryKey.slice(0, summaryKey.lastIndexOf('/') + 1), summary, entries };
+}
+
+/** What reading one data file gave. */
+export interface DataFileHash {
+  /** hex sha256 of the gzipped object (what metadata.json records). */
+  readonly sha256: string;
+  /** base64 md5 of the gzipped object (what manifest-files.json records). */
+  readonly md5: string;
+  readonly bytes: number;
+}
+
+/** sha256, md5 and size of an object, streamed; `signal` aborts the read. */
+export async function hashDataFile(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<DataFileHash> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+  const hasher = new HashingStream();
+  hasher.resume();
+  await pipeline(res.Body as Readable, hasher, { signal });
+  const d = hasher.digest();
+  return { sha256: d.sha256Hex, md5: d.md5Base64, bytes: d.bytes };
+}
+
+/** Throws NativeExportIntegrityError, naming the file, when its md5 is not the manifest's. */
+export function checkDataFile(table: string, entry: ManifestFileEntry, hash: DataFileHash): void {
+  if (hash.md5 !== entry.md5Checksum) {
+    throw new NativeExportIntegrityError(table, `data file ${entry.dataFileS3Key} has md5 ${hash.md5}, the manifest says ${entry.md5Checksum}`);
+  }
+}
+
+/** The table record of a native export whose data files are all hashed (`hashes` by full key). */
+export function nativeTableRecord(p: PendingExport, m: NativeExportManifests, hashes: Readonly<Record<string, DataFileHash>>): TableBackupRecord {
+  const files: DataFileRecord[] = m.entries.map((e) => {
+    const h = hashes[e.dataFileS3Key];
+    if (!h) throw new Error(`internal: data file ${e.dataFileS3Key} of "${p.table}" was not hashed`);
+    return { key: e.dataFileS3Key, itemCount: e.itemCount, bytes: h.bytes, sha256: h.sha256 };
+  });
   return {
     table: p.table,
     engine: 'export',
     schema: p.schema,
-    exportFolder: summaryKey.slice(0, summaryKey.lastIndexOf('/') + 1),
-    itemCount: summary.itemCount,
-    bytes: summary.billedSizeBytes,
+    exportFolder: m.exportFolder,
+    itemCount: m.summary.itemCount,
+    bytes: m.summary.billedSizeBytes,
     storedBytes: files.reduce((s, f) => s + f.bytes, 0),
     files,
   };
+}
+
+/**
+ * The table record of a completed native export, from its own manifests, in one call: every
+ * data file is read once (4 at a time) to record its sha256 and to check its md5 against the
+ * manifest; the manifest's item counts must add up to the summary's. Throws
+ * NativeExportIntegrityError on a mismatch. The export finalizer does the same work resumably
+ * (export-finalize.ts); this form is for exports small enough to read in one go.
+ */
+export async function tableRecordFromNativeExport(s3: S3Client, bucket: string, p: PendingExport, d: ExportDescription): Promise<TableBackupRecord> {
+  const m = await readNativeExportManifests(s3, bucket, p, d);
+  const hashes: Record<string, DataFileHash> = {};
+  for (let i = 0; i < m.entries.length; i += 4) {
+    const batch = m.entries.slice(i, i + 4);
+    const hashed = await Promise.all(batch.map((e) => hashDataFile(s3, bucket, e.dataFileS3Key)));
+    batch.forEach((e, j) => {
+      checkDataFile(p.table, e, hashed[j]);
+      hashes[e.dataFileS3Key] = hashed[j];
+    });
+  }
+  return nativeTableRecord(p, m, hashes);
 }

@@ -150,7 +150,11 @@ function parallelTables(value: number | undefined): number {
   return value;
 }
 
-/** What a restore would do, read-only (for `dr restore` without --confirm). Refuses what restore would refuse except validation. */
+/**
+ * What a restore would do, read-only (for `dr restore` without --confirm). Refuses what restore
+ * would refuse except validation, the targets included (a table that exists, or with
+ * --into-existing one that is missing or not empty), so the plan printed is one that can run.
+ */
 export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
   parallelTables(opts.parallelTables);
@@ -166,7 +170,9 @@ export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Pro
     items: md.recordCounts[t] ?? md.tableDetails[t].itemCount,
     action: opts.intoExisting ? 'into-existing' : 'create',
   }));
-  return { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
+  const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
+  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
+  return plan;
 }
 
 /** Refuses targets that exist (new tables) or are missing / not empty (--into-existing). */
@@ -209,6 +215,7 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   if (!report.valid)
     throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
   const validateMs = Date.now() - validateStart;
+  // Again after validation, which can take minutes on a big set: a target may have appeared since the plan.
   await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;

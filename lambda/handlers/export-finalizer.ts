@@ -2,14 +2,19 @@
  * Scheduled every 5 minutes: completes backup sets whose native exports have finished
  * (pending.json -> metadata.json) or failed (failure.json). Env: APP_NAME, BACKUP_BUCKET.
  * Emits the backup metrics for the sets it completes or fails; throws when a set failed, so
- * the failure reaches Lambda errors and alarms.
+ * the failure reaches Lambda errors and alarms. Reading an export's data files stops
+ * {@link SAFETY_MARGIN_MS} before the function's timeout; the next run continues from the checkpoint.
  */
+import type { Context } from 'aws-lambda';
 import { listBackupSets } from '../core/catalog';
 import { createDynamoDbClient, createS3Client } from '../core/clients';
-import { finalizePendingBackups, FinalizeOutcome } from '../core/export-finalize';
+import { finalizePendingBackups, FinalizeOutcome, HashingProgress } from '../core/export-finalize';
 import { failureMetrics, successMetrics } from '../core/backup-metrics';
 import { parseBackupId, Tier } from '../core/format';
 import { toEmfLines } from '../shared/metrics';
+
+/** Left of the run when hashing stops: for the checkpoint, metadata.json and the metrics. */
+export const SAFETY_MARGIN_MS = 60_000;
 
 const dynamodb = createDynamoDbClient();
 const s3 = createS3Client();
@@ -21,12 +26,19 @@ function env(name: string): string {
 }
 
 /** Lambda entry point. */
-export async function handler(): Promise<{ outcomes: { backupId: string; tier: string; status: string }[] }> {
+export async function handler(
+  _event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<{ outcomes: { backupId: string; tier: string; status: string; progress?: HashingProgress }[] }> {
   const appName = env('APP_NAME');
   const bucket = env('BACKUP_BUCKET');
-  const outcomes: FinalizeOutcome[] = await finalizePendingBackups({ dynamodb, s3, bucket });
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+  const outcomes: FinalizeOutcome[] = await finalizePendingBackups({ dynamodb, s3, bucket, deadline });
   for (const o of outcomes) {
-    if (o.status === 'complete') {
+    if (o.status === 'running' && o.progress) {
+      const p = o.progress;
+      console.log(`${o.tier}/${o.backupId}: ${p.filesHashed} of ${p.filesTotal} data files hashed (${p.bytesHashed} bytes); the next run continues`);
+    } else if (o.status === 'complete') {
       const previous = (await listBackupSets({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) })).find(
         (s) => s.status === 'complete',
       );
@@ -41,5 +53,12 @@ export async function handler(): Promise<{ outcomes: { backupId: string; tier: s
   if (failed.length > 0) {
     throw new Error(`backup set(s) failed: ${failed.map((f) => `${f.tier}/${f.backupId}: ${f.status === 'failed' ? f.reason : ''}`).join('; ')}`);
   }
-  return { outcomes: outcomes.map((o) => ({ backupId: o.backupId, tier: o.tier, status: o.status })) };
+  return {
+    outcomes: outcomes.map((o) => ({
+      backupId: o.backupId,
+      tier: o.tier,
+      status: o.status,
+      ...(o.status === 'running' && o.progress ? { progress: o.progress } : {}),
+    })),
+  };
 }
