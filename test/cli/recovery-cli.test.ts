@@ -97,6 +97,7 @@ test('dr validate of an unknown backup id: exit 1, points at dr list', async () 
 test('dr restore without --confirm: prints the plan, exit 2, writes nothing', async () => {
   const r = await dr('restore', 'latest', '--bucket', bucket, '--suffix', '-plan');
   expect(r.code).toBe(2);
+  expect(r.stdout).toContain(`restore plan for backup set daily/${good.backupId}`);
   expect(r.stdout).toContain(`${table}-plan`);
   expect(r.stderr).toMatch(/add --confirm/);
   expect(await tableExists(dynamodb, `${table}-plan`)).toBe(false);
@@ -125,10 +126,14 @@ test('dr restore of a damaged set: refused, exit 1, no table created', async () 
   expect(await tableExists(dynamodb, `${table}-bad`)).toBe(false);
 });
 
-test('dr restore --into-existing into a non-empty table: refused, exit 1', async () => {
+test('dr restore --into-existing into a non-empty table: refused, exit 1, nothing written', async () => {
+  const before = await countItems(dynamodb, table);
+  expect(before).toBe(200);
   const r = await dr('restore', 'latest', '--confirm', '--bucket', bucket, '--into-existing');
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/"cli-orders" is not empty/);
+  expect(r.stdout).toBe('');
+  expect(await countItems(dynamodb, table)).toBe(before);
 });
 
 test('dr restore --suffix with --into-existing: exit 1', async () => {
@@ -143,9 +148,11 @@ test('dr restore --from-export: plan without --confirm (exit 2), load with it', 
   const plan = await dr('restore', '--from-export', `s3://${bucket}/exports/cli/orders`, '--target', 'cli-from-export');
   expect(plan.code).toBe(2);
   expect(plan.stderr).toMatch(/would load 40 items/);
+  expect(await countItems(dynamodb, 'cli-from-export')).toBe(0);
   const run = await dr('restore', '--from-export', `s3://${bucket}/exports/cli/orders`, '--target', 'cli-from-export', '--confirm', '--json');
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ written: true, verifiedItems: 40 });
+  expect(await countItems(dynamodb, 'cli-from-export')).toBe(40);
 });
 
 test('dr pitr-restore with a bad time, or against DynamoDB Local (no PITR API): clear message, exit 1', async () => {

@@ -108,12 +108,19 @@ describe('backup Lambda handler', () => {
     expect(emf.find((d) => d.Table === 'cli_orders')).toMatchObject({ BackupRecordCount: 120 });
   });
 
-  it('throws and emits BackupFailure when a table is missing', async () => {
+  it('throws and emits BackupFailure when a table is missing; the failed set never counts as the latest good backup', async () => {
     process.env.TABLES = 'cli_orders,missing_table';
-    await expect(capture(() => handler({ tier: 'daily', time: '2026-11-24T02:00:00Z' }))).rejects.toThrow(/missing_table/);
+    // A slot newer than every complete set: were the failed set taken for a good one, its age would be negative.
+    await expect(capture(() => handler({ tier: 'daily', time: '2030-01-01T02:00:00Z' }))).rejects.toThrow(/missing_table/);
     const emf = lines.map((l) => JSON.parse(l));
-    expect(emf.find((d) => d.Tier === 'daily')).toMatchObject({ BackupFailure: 1 });
-    expect(emf.find((d) => 'LatestBackupAgeMinutes' in d)).toBeDefined();
+    expect(emf.find((d) => d.Tier === 'daily')).toMatchObject({ App: 'shop', BackupFailure: 1, BackupSuccess: 0 });
+    expect(emf.some((d) => 'BackupRecordCount' in d || 'BackupSizeBytes' in d)).toBe(false);
+    // The newest complete sets are the `dr backup` runs of this file, made minutes ago.
+    const age = emf.find((d) => 'LatestBackupAgeMinutes' in d)?.LatestBackupAgeMinutes;
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(60);
+    const failed = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((x) => x.backupId === '2030-01-01T02-00-00-000Z');
+    expect(failed?.status).toBe('failed');
   });
 
   it('refuses an unknown tier', async () => {

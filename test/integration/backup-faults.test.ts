@@ -8,9 +8,10 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
 import { runBackup, startBackup } from '../../lambda/core/backup';
 import { listBackupSets } from '../../lambda/core/catalog';
-import { BackupFailure } from '../../lambda/core/format';
+import { BackupFailure, FAILURE_FILE, METADATA_FILE } from '../../lambda/core/format';
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { getJson, listKeys } from '../../lambda/core/s3-io';
+import { getJson, listKeys, putJson } from '../../lambda/core/s3-io';
+import { resolveBackupSet } from '../../lambda/core/catalog';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { useLocalServers } from '../support/use-local-servers';
@@ -167,5 +168,67 @@ describe('backup engine faults', () => {
       runBackup({ dynamodb, s3, bucket, tables: ['no_such_table'], tier: 'adhoc', engine: 'scan', now: new Date('2026-11-24T00:00:00.000Z') }),
     ).rejects.toThrow(/table "no_such_table" does not exist/);
     expect(await exists('backups/adhoc/2026-11-24T00-00-00-000Z/failure.json')).toBe(true);
+  });
+
+  it('writes metadata.json last: it starts only after every other object of the set is written', async () => {
+    // Writes of the run as `start <key>` / `end <key>` events, in the order S3 saw them.
+    const events: string[] = [];
+    const recording = createS3Client({ region: 'eu-west-1' });
+    recording.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = String((args.input as { Key?: string }).Key);
+        const write = ['PutObjectCommand', 'CreateMultipartUploadCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand'].includes(
+          context.commandName ?? '',
+        );
+        if (write) events.push(`start ${key}`);
+        const result = await next(args);
+        if (write) events.push(`end ${key}`);
+        return result;
+      },
+      { step: 'initialize', name: `record-writes-${Math.random()}` },
+    );
+    const meta = await runBackup({
+      dynamodb,
+      s3: recording,
+      bucket,
+      tables: ['faults_small', 'faults_big'],
+      tier: 'adhoc',
+      engine: 'scan',
+      segments: 2,
+      now: new Date('2026-11-25T00:00:00.000Z'),
+    });
+    recording.destroy();
+    const metadataKey = `backups/adhoc/${meta.backupId}/${METADATA_FILE}`;
+    const startMeta = events.indexOf(`start ${metadataKey}`);
+    expect(startMeta).toBeGreaterThan(0);
+    expect(events.filter((e) => e.endsWith(METADATA_FILE))).toEqual([`start ${metadataKey}`, `end ${metadataKey}`]);
+    expect(events.at(-1)).toBe(`end ${metadataKey}`);
+    // Every other write (data files, both tables' manifests) has ended before metadata.json starts.
+    const before = events.slice(0, startMeta);
+    const others = new Set(events.filter((e) => !e.endsWith(METADATA_FILE)).map((e) => e.replace(/^(start|end) /, '')));
+    for (const table of ['faults_small', 'faults_big']) {
+      expect([...others]).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`/${table}/AWSDynamoDB/.*/manifest-summary\\.json$`))]));
+    }
+    for (const key of others) expect(before).toContain(`end ${key}`);
+  });
+
+  it('does not take a metadata.json without success: true for a complete set, nor reuse its slot', async () => {
+    const now = new Date('2026-11-26T00:00:00.000Z');
+    const prefix = 'backups/daily/2026-11-26T00-00-00-000Z/';
+    // What a broken writer could leave: a metadata.json that says the run did not succeed, plus failure.json.
+    await putJson(s3, bucket, `${prefix}${METADATA_FILE}`, { backupId: '2026-11-26T00-00-00-000Z', tier: 'daily', success: false, tables: ['faults_small'] });
+    await putJson(s3, bucket, `${prefix}${FAILURE_FILE}`, { backupId: '2026-11-26T00-00-00-000Z', tier: 'daily', success: false, reason: 'injected' });
+    const set = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((s) => s.backupId === '2026-11-26T00-00-00-000Z');
+    expect(set?.status).toBe('failed');
+    expect(set?.metadata).toBeUndefined();
+    // "latest" is the newest COMPLETE set, never this newer failed one.
+    const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
+    expect(latest.status).toBe('complete');
+    expect(latest.backupId).not.toBe('2026-11-26T00-00-00-000Z');
+    // A new run of the slot backs up for real instead of returning the failed marker.
+    const run = await startBackup({ dynamodb, s3, bucket, tables: ['faults_small'], tier: 'daily', engine: 'scan', now });
+    expect(run).toMatchObject({ status: 'complete', reused: false });
+    expect(run.status === 'complete' && run.metadata.recordCounts).toEqual({ faults_small: 500 });
+    expect(await exists(`${prefix}${FAILURE_FILE}`)).toBe(false);
   });
 });

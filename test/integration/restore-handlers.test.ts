@@ -119,6 +119,8 @@ test('replica-monitor handler: an empty replica bucket reports a huge age (the a
   try {
     const { emf } = await captureEmf(() => replicaMonitor.handler());
     expect(emf[0].ReplicaBackupAgeMinutes).toBe(replicaMonitor.NO_BACKUP_AGE_MINUTES);
+    // Above the ReplicaBackupStale threshold of the example config (RPO 1440 + 15 minutes of replication).
+    expect(replicaMonitor.NO_BACKUP_AGE_MINUTES).toBeGreaterThan(1440 + 15);
   } finally {
     process.env.REPLICA_BUCKET = replica;
   }

@@ -4,10 +4,11 @@
  * back as the same bytes; a data file with a bad base64 binary is refused, naming file and line.
  */
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { runBackup } from '../../lambda/core/backup';
+import { createS3Client } from '../../lambda/core/clients';
 import { restoreBackupSet, restoreFromExport, RestoreRefusedError } from '../../lambda/core/restore';
 import { countItems, createTableFromSchema } from '../../lambda/core/restore-tables';
 import { itemHash } from '../../lambda/core/restore-test';
@@ -78,10 +79,42 @@ test('a data file with a bad base64 binary is refused by validate and restore, n
   expect(await countItems(dynamodb, 'bad-b64-target')).toBe(0);
 });
 
+test('a bare native export whose data file was replaced by another well-formed one is refused on its md5, nothing written', async () => {
+  const fx = await writeNativeExport(s3, bucket, 'exports/swapped', table, items.slice(0, 40), 2);
+  const key = fx.dataKeys[0];
+  const original = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+  const lines = gunzipSync(original).toString('utf8').split('\n');
+  const edited = lines[0].replace(/ph /g, 'XX ');
+  expect(edited).not.toBe(lines[0]);
+  // Same line count, every line valid DynamoDB JSON: only the manifest's md5 can tell (a bare export has no metadata.json).
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync([edited, ...lines.slice(1)].join('\n')) }));
+  await createTableFromSchema(dynamodb, 'swapped-target', FIXTURE_SCHEMA);
+  const run = restoreFromExport({ dynamodb, s3, bucket, prefix: fx.prefix, target: 'swapped-target', write: true });
+  await expect(run).rejects.toThrow(RestoreRefusedError);
+  await expect(run).rejects.toMatchObject({ problems: [expect.objectContaining({ message: expect.stringMatching(/^md5 \S+ differs from the manifest's/) })] });
+  expect(await countItems(dynamodb, 'swapped-target')).toBe(0);
+});
+
 test('validate of a good set still reads every line of every file', async () => {
   const md = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'weekly', engine: 'scan', maxFileBytes: 16 * 1024 });
-  const v = await validateBackupSet({ s3, bucket, ref: `weekly/${md.backupId}` });
-  expect(v.problems).toEqual([]);
-  expect(v.tables[0]).toMatchObject({ items: items.length });
-  expect(v.tables[0].files).toBeGreaterThan(1);
+  // Which objects validate fetches: every data file must be read, not trusted from metadata.json.
+  const read: string[] = [];
+  const recording = createS3Client();
+  recording.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetObjectCommand') read.push(String((args.input as { Key?: string }).Key));
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordGetObject' },
+  );
+  try {
+    const v = await validateBackupSet({ s3: recording, bucket, ref: `weekly/${md.backupId}` });
+    expect(v.problems).toEqual([]);
+    const files = md.tableDetails[table].files;
+    expect(files.length).toBeGreaterThan(1);
+    expect(v.tables[0]).toMatchObject({ items: items.length, files: files.length, storedBytes: files.reduce((n, f) => n + f.bytes, 0) });
+    expect(read.filter((k) => k.includes('/data/')).sort()).toEqual(files.map((f) => f.key).sort());
+  } finally {
+    recording.destroy();
+  }
 });

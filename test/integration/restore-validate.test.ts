@@ -3,6 +3,8 @@
  * missing file and a missing metadata.json are each detected by validate (naming the object)
  * and refused by restore (no table created).
  */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/core/backup';
@@ -96,6 +98,34 @@ test('a truncated file is detected and the restore refused', async () => {
   const bytes = await getBytes(key);
   await putBytes(key, bytes.subarray(0, Math.floor(bytes.length / 2)));
   await expectDetectedAndRefused(md, key, /truncated|sha256 differs/);
+});
+
+test('a data file swapped for another well-formed one, its manifest md5 rewritten to match: metadata.json sha256 still catches it', async () => {
+  const md = await freshSet();
+  const key = dataKey(md);
+  const lines = gunzipSync(await getBytes(key))
+    .toString('utf8')
+    .split('\n');
+  const edited = lines[0].replace(/dmg/g, 'XXX');
+  expect(edited).not.toBe(lines[0]);
+  const forged = gzipSync([edited, ...lines.slice(1)].join('\n'));
+  await putBytes(key, forged);
+  // The export's own manifest now agrees with the forged file (what an attacker with write access could do).
+  const folder = md.tableDetails[table].exportFolder;
+  const manifest = (await getBytes(`${folder}manifest-files.json`))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { md5Checksum: string; dataFileS3Key: string });
+  const entry = manifest.find((e) => key.endsWith(e.dataFileS3Key));
+  expect(entry).toBeDefined();
+  entry!.md5Checksum = createHash('md5').update(forged).digest('base64');
+  const body = `${manifest.map((e) => JSON.stringify(e)).join('\n')}\n`;
+  await putBytes(`${folder}manifest-files.json`, Buffer.from(body));
+  await putBytes(`${folder}manifest-files.checksum`, Buffer.from(createHash('md5').update(body).digest('hex')));
+  const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
+  expect(report.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^sha256 differs from metadata\.json/)]);
+  await expectDetectedAndRefused(md, key, /sha256 differs from metadata\.json/);
 });
 
 test('a missing data file is detected and the restore refused', async () => {

@@ -112,6 +112,11 @@ test('(aws-sdk-client-mock) dr pitr-restore --confirm --json: new names, exit 0'
   const r = await dr('pitr-restore', '--time', time.toISOString(), '--tables', 'orders', '--suffix', '-pitr', '--confirm', '--json');
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ confirmed: true, time: time.toISOString(), tables: [{ source: 'orders', target: 'orders-pitr' }] });
+  // The report is not just echoed: the restore really went to DynamoDB, at the given time.
+  expect(ddb.commandCalls(RestoreTableToPointInTimeCommand).map((c) => c.args[0].input)).toEqual([
+    { SourceTableName: 'orders', TargetTableName: 'orders-pitr', RestoreDateTime: time },
+  ]);
+  expect(ddb.commandCalls(UpdateTableCommand).map((c) => c.args[0].input)).toEqual([{ TableName: 'orders-pitr', DeletionProtectionEnabled: true }]);
 });
 
 test('(aws-sdk-client-mock) dr pitr-restore outside the window: exit 1 with the window in the message', async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -143,8 +144,9 @@ describe('dr.config.json', () => {
   });
 
   it('reports every problem at once, one per line', () => {
-    const problems = problemsOf(withFields({ appName: 'X', tables: [] }));
-    expect(problems.split('\n')).toHaveLength(2);
+    const problems = problemsOf(withFields({ appName: 'X', tables: [] })).split('\n');
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^appName: .*\(got "X"\)/), expect.stringMatching(/^tables: /)]));
   });
 
   it('names a missing file and the fix', () => {
@@ -157,5 +159,24 @@ describe('dr.config.json', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drcfg-')), 'dr.config.json');
     fs.writeFileSync(file, '{ "appName": ');
     expect(() => loadConfig(file)).toThrow(/not valid JSON/);
+  });
+});
+
+describe('the CDK app (bin/app.ts) with a bad config', () => {
+  it('fails before synthesising, exit 1, with the message naming the setting, the value and the fix', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drcfg-'));
+    const file = path.join(dir, 'dr.config.json');
+    fs.writeFileSync(file, JSON.stringify(withFields({ recovery: { region: 'eu-west-1' } })));
+    const out = path.join(dir, 'cdk.out');
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DR_CONFIG: file, CDK_OUTDIR: out },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/recovery\.region must differ from primary\.region \(both are eu-west-1\); pick a second region such as "eu-central-1"/);
+    expect(r.stderr).toContain(file);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });

@@ -35,10 +35,19 @@ describe('renderTierLifecycle', () => {
     expect(renderTierLifecycle('daily', 59).transitions).toBeUndefined();
   });
   it('adds STANDARD_IA once 30 + 30 days fit', () => {
-    expect(renderTierLifecycle('weekly', 60).transitions).toEqual([expect.objectContaining({ storageClass: s3.StorageClass.INFREQUENT_ACCESS })]);
+    const rule = renderTierLifecycle('weekly', 60);
+    expect(rule.transitions).toEqual([expect.objectContaining({ storageClass: s3.StorageClass.INFREQUENT_ACCESS })]);
+    expect(rule.transitions![0].transitionAfter!.toDays()).toBe(30);
+    expect(rule).toMatchObject({ id: 'weekly-tier', prefix: 'backups/weekly/' });
+    expect(rule.expiration!.toDays()).toBe(60);
   });
-  it('adds GLACIER_IR once 90 + 90 days fit', () => {
-    expect(renderTierLifecycle('monthly', 180).transitions).toHaveLength(2);
+  it('adds GLACIER_IR once 90 + 90 days fit, not a day earlier', () => {
+    const classes = (days: number) => renderTierLifecycle('monthly', days).transitions!.map((tr) => [tr.storageClass, tr.transitionAfter!.toDays()]);
+    expect(classes(180)).toEqual([
+      [s3.StorageClass.INFREQUENT_ACCESS, 30],
+      [s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, 90],
+    ]);
+    expect(classes(179)).toEqual([[s3.StorageClass.INFREQUENT_ACCESS, 30]]);
   });
 });
 

@@ -89,6 +89,16 @@ describe('app: existing tables, owned data buckets and switched-off features', (
     expect(production.findResources('AWS::DynamoDB::Table', { Properties: { TableName: 'legacy_orders' } })).toEqual({});
     production.resourceCountIs('AWS::DynamoDB::Table', 1);
   });
+  it('still creates the other table with PITR and deletion protection, kept on delete', () => {
+    production.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        TableName: 'carts',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
   it('creates an owned data bucket with its replication rule in the template', () => {
     production.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'shop-media-owned',
@@ -97,10 +107,21 @@ describe('app: existing tables, owned data buckets and switched-off features', (
     });
   });
   it('leaves out the AWS Backup plan when awsBackup.enabled is false', () => {
+    // The example config (awsBackup on) has one plan and one selection (production-stack.test.ts).
     production.resourceCountIs('AWS::Backup::BackupPlan', 0);
+    production.resourceCountIs('AWS::Backup::BackupSelection', 0);
+    expect(JSON.stringify(production.toJSON())).not.toContain('backup-vault:shop-dr-recovery');
+    // The rest of the backup path is still there.
+    production.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TABLES: 'legacy_orders,carts' }) } });
   });
-  it('leaves out the restore test and its alarms when restoreTest.enabled is false', () => {
+  it('leaves out the restore test, its schedule and its alarms when restoreTest.enabled is false, but keeps the replica monitor', () => {
     expect(recovery.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { SAMPLE_SIZE: Match.anyValue() } } } })).toEqual({});
+    expect(Object.keys(recovery.toJSON().Resources).filter((id) => id.startsWith('RestoreTest'))).toEqual([]);
     expect(recovery.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('RestoreTest') } })).toEqual({});
+    recovery.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'shop-ReplicaBackupStale-Critical' });
+    recovery.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReplicaMonitorFunction'), 'Arn'] } })],
+    });
   });
 });

@@ -14,11 +14,18 @@ beforeAll(() => {
 
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 const alarm = (name: string) => Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }))[0];
+/** Logical id of the one KMS key whose description matches (fails when there is not exactly one). */
+const keyId = (description: RegExp) => {
+  const ids = Object.keys(t.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp(description.source) } }));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+};
 
 describe('production stack: encryption key', () => {
   it('is a customer-managed key with rotation, kept on delete', () => {
-    t.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ EnableKeyRotation: true }), DeletionPolicy: 'Retain' });
-    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-backups' });
+    const id = keyId(/DR backups/);
+    expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-backups', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
   });
 });
 
@@ -28,12 +35,16 @@ describe('production stack: backup bucket', () => {
   it('is named deterministically and exists once', () => {
     expect(Object.keys(bucket())).toHaveLength(1);
   });
-  it('uses SSE-KMS with the key and an S3 bucket key', () => {
+  it('uses SSE-KMS with the backup key and an S3 bucket key', () => {
+    // The key must be the stack's customer-managed backup key, not one CDK would create on its own.
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'shop-backups-123456789012-eu-west-1',
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          Match.objectLike({ BucketKeyEnabled: true, ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId(/DR backups/), 'Arn'] } },
+          },
         ],
       },
     });
@@ -176,7 +187,9 @@ describe('production stack: DynamoDB tables', () => {
     expect(Object.keys(t.findResources('AWS::DynamoDB::Table'))).toHaveLength(9);
   });
   it('gives every table PITR and deletion protection and keeps it on stack deletion', () => {
-    for (const table of Object.values(t.findResources('AWS::DynamoDB::Table'))) {
+    const tables = Object.values(t.findResources('AWS::DynamoDB::Table'));
+    expect(tables).toHaveLength(9);
+    for (const table of tables) {
       expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(table.Properties.DeletionProtectionEnabled).toBe(true);
       expect(table.DeletionPolicy).toBe('Retain');
@@ -238,8 +251,9 @@ describe('production stack: backup function and schedules', () => {
   });
   it('logs to an explicit log group with retention', () => {
     const [fn] = Object.values(backupFn());
-    expect(fn.Properties.LoggingConfig.LogGroup.Ref).toMatch(/^BackupFunctionLogs/);
-    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+    expect(logGroupId).toMatch(/^BackupFunctionLogs/);
+    expect(t.toJSON().Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
   });
   it('gets the handler contract environment from the config', () => {
     const [fn] = Object.values(backupFn());
@@ -337,10 +351,16 @@ describe('production stack: alarms', () => {
     expect(names.length).toBeGreaterThan(40);
     for (const name of names) expect(name).toMatch(/^shop-[A-Za-z0-9-]+-(Critical|Warning)$/);
   });
-  it('routes each alarm to the topic of its severity', () => {
-    for (const a of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) {
-      const topic = (a.Properties.AlarmName as string).endsWith('-Critical') ? stack.alerts.critical : stack.alerts.warning;
+  it('routes each alarm, and its recovery, to the topic of its severity', () => {
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
+    const critical = alarms.filter((a) => (a.Properties.AlarmName as string).endsWith('-Critical'));
+    // Both severities are present, so both branches of the routing are exercised.
+    expect(critical.length).toBeGreaterThan(10);
+    expect(alarms.length - critical.length).toBeGreaterThan(10);
+    for (const a of alarms) {
+      const topic = critical.includes(a) ? stack.alerts.critical : stack.alerts.warning;
       expect(a.Properties.AlarmActions).toEqual([{ Ref: logicalId(topic) }]);
+      expect(a.Properties.OKActions).toEqual([{ Ref: logicalId(topic) }]);
     }
   });
   it('pages when a backup failed, over every tier', () => {

@@ -14,16 +14,21 @@ beforeAll(() => {
 
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 const REPLICA = 'shop-replica-123456789012-eu-central-1';
+/** Logical id of the replica key (fails when there is not exactly one). */
+const replicaKeyId = () => {
+  const ids = Object.keys(t.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('replicas') } }));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+};
 const fnWith = (variable: string) =>
   Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [variable]: Match.anyValue() } } } }));
 
 describe('recovery stack: replica key and buckets', () => {
   it('has a rotating replica key under the alias the production stack names', () => {
-    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-replica' });
-    t.hasResource('AWS::KMS::Key', {
-      Properties: Match.objectLike({ EnableKeyRotation: true, Description: Match.stringLikeRegexp('replicas') }),
-      DeletionPolicy: 'Retain',
-    });
+    const id = replicaKeyId();
+    // The production stack's replication rule and role name the key by this alias only.
+    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-replica', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
+    expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
   });
   it('has the replica bucket, versioned and object-locked, under its deterministic name', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
@@ -34,7 +39,7 @@ describe('recovery stack: replica key and buckets', () => {
     });
   });
   it('encrypts the replica bucket with the replica key', () => {
-    const keyId = Object.keys(t.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('replicas') } }))[0];
+    const keyId = replicaKeyId();
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: REPLICA,
       BucketEncryption: {
@@ -65,21 +70,49 @@ describe('recovery stack: replica key and buckets', () => {
   it('has a versioned replica bucket per data bucket', () => {
     t.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'shop-uploads-example-dr-eu-central-1', VersioningConfiguration: { Status: 'Enabled' } });
   });
+  it('keeps the replica buckets when the stack is deleted', () => {
+    for (const name of [REPLICA, 'shop-uploads-example-dr-eu-central-1']) {
+      const found = Object.values(t.findResources('AWS::S3::Bucket', { Properties: { BucketName: name } }));
+      expect(found).toHaveLength(1);
+      expect(found[0].DeletionPolicy).toBe('Retain');
+    }
+  });
 });
 
 describe('recovery stack: AWS Backup vault', () => {
   it('receives the copies under the name the production plan targets, encrypted with the replica key', () => {
     t.hasResource('AWS::Backup::BackupVault', {
-      Properties: { BackupVaultName: 'shop-dr-recovery', EncryptionKeyArn: Match.anyValue() },
+      Properties: { BackupVaultName: 'shop-dr-recovery', EncryptionKeyArn: { 'Fn::GetAtt': [replicaKeyId(), 'Arn'] } },
       DeletionPolicy: 'Retain',
     });
   });
 });
 
 describe('recovery stack: topics and alarms', () => {
-  it('has its own encrypted critical and warning topics', () => {
-    t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'shop-dr-critical-recovery', KmsMasterKeyId: Match.anyValue() });
-    t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'shop-dr-warning-recovery', KmsMasterKeyId: Match.anyValue() });
+  it('has its own critical and warning topics, encrypted with its alerts key', () => {
+    for (const name of ['shop-dr-critical-recovery', 'shop-dr-warning-recovery']) {
+      t.hasResourceProperties('AWS::SNS::Topic', { TopicName: name, KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsKey'), 'Arn'] } });
+    }
+  });
+  it('routes each alarm, and its recovery, to the topic of its severity', () => {
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
+    const names = alarms.map((a) => a.Properties.AlarmName as string);
+    // The three data alarms are Critical; the monitor/restore-test function alarms are Warning.
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'shop-ReplicaBackupStale-Critical',
+        'shop-RestoreTestFailed-Critical',
+        'shop-RestoreTestMissing-Critical',
+        'shop-ReplicaMonitor-Errors-Warning',
+      ]),
+    );
+    for (const a of alarms) {
+      const name = a.Properties.AlarmName as string;
+      expect(name).toMatch(/^shop-[A-Za-z0-9-]+-(Critical|Warning)$/);
+      const topic = name.endsWith('-Critical') ? stack.alerts.critical : stack.alerts.warning;
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: logicalId(topic) }]);
+      expect(a.Properties.OKActions).toEqual([{ Ref: logicalId(topic) }]);
+    }
   });
   it('pages when no backup arrived within RPO plus the replication window, missing data breaching', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -95,6 +128,8 @@ describe('recovery stack: topics and alarms', () => {
       AlarmName: 'shop-RestoreTestFailed-Critical',
       MetricName: MetricName.RestoreTestFailure,
       Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.critical) }],
     });
   });
   it('pages when no restore test passed for 7 days, missing data breaching', () => {
@@ -105,6 +140,7 @@ describe('recovery stack: topics and alarms', () => {
       EvaluationPeriods: 28,
       TreatMissingData: 'breaching',
       ComparisonOperator: 'LessThanThreshold',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.critical) }],
     });
   });
   it('warns on replica monitor errors', () => {
