@@ -156,7 +156,7 @@ export function registerRestoreCommand(program: Command): void {
   program
     .command('restore')
     .description('restore a backup set into DynamoDB (validates first; new tables <table><suffix> unless --into-existing)')
-    .argument('[backupId]', 'backup id (see "dr list"), <tier>/<backupId>, or "latest"')
+    .argument('[backupId]', 'backup id (see "dr list"), <tier>/<backupId>, "latest" or <tier>/latest (the newest complete set holding the --tables)')
     .option('--confirm', 'really write (without it: print the plan, exit 2)')
     .option('--tables <names>', 'only these tables (comma-separated)')
     .option('--suffix <suffix>', `suffix of the new tables (default: ${DEFAULT_RESTORE_SUFFIX})`)

@@ -35,7 +35,7 @@ export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
     .description('read a backup set back and check checksums, counts, DynamoDB JSON and schema (exit 1 when invalid)')
-    .argument('<backupId>', 'backup id (see "dr list"), <tier>/<backupId>, or "latest"')
+    .argument('<backupId>', 'backup id (see "dr list"), <tier>/<backupId>, "latest" or <tier>/latest (the newest complete set holding the --tables)')
     .option('--tables <names>', 'only these tables (comma-separated)')
     .action(
       action(async (ref: string, opts: { tables?: string }, command: Command) => {

@@ -96,20 +96,37 @@ async function summarize(s3: S3Client, bucket: string, s: SetKeys): Promise<Back
 export interface ResolveBackupSetOptions {
   readonly s3: S3Client;
   readonly bucket: string;
-  /** A backupId (any tier), `<tier>/<backupId>`, or `latest` (the newest complete set). */
+  /** A backupId (any tier), `<tier>/<backupId>`, `latest` (the newest complete set) or `<tier>/latest`. */
   readonly ref: string;
+  /**
+   * With `latest`: only a set that holds every one of these tables will do, so an ad-hoc backup
+   * of one table is not picked for a restore of another. Ignored for an explicit backupId.
+   * @default - any complete set
+   */
+  readonly tables?: readonly string[];
 }
 
 /**
- * Finds one backup set. `latest` is the newest COMPLETE set; a backupId may be of any status
- * (validate and restore decide what to do with an incomplete one).
+ * Finds one backup set. `latest` is the newest COMPLETE set (`<tier>/latest`: of that tier; with
+ * `tables`: that holds them all); a backupId may be of any status (validate and restore decide
+ * what to do with an incomplete one).
  */
 export async function resolveBackupSet(opts: ResolveBackupSetOptions): Promise<BackupSetSummary> {
   const ref = opts.ref.trim();
-  if (ref === 'latest') {
-    const latest = (await listBackupSets({ s3: opts.s3, bucket: opts.bucket })).find((s) => s.status === 'complete');
-    if (!latest)
-      throw new Error(`no complete backup set in s3://${opts.bucket}/${BACKUPS_PREFIX}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
+  const latestIn = /^(?:([a-z]+)\/)?latest$/.exec(ref);
+  if (latestIn) {
+    const tier = latestIn[1] as Tier | undefined;
+    if (tier && !TIERS.includes(tier))
+      throw new Error(`unknown tier "${tier}" in "${ref}": use one of ${TIERS.join(', ')} (e.g. daily/latest), or plain latest`);
+    const wanted = opts.tables ?? [];
+    const sets = await listBackupSets({ s3: opts.s3, bucket: opts.bucket, tier });
+    const latest = sets.find((s) => s.status === 'complete' && wanted.every((t) => s.metadata?.tables.includes(t)));
+    if (!latest) {
+      const where = `${tier ? `tier "${tier}" of ` : ''}s3://${opts.bucket}/${BACKUPS_PREFIX}`;
+      if (wanted.length && sets.some((s) => s.status === 'complete'))
+        throw new Error(`no complete backup set in ${where} holds table(s) ${wanted.join(', ')}: check the table names, or pass a backup id from "dr list"`);
+      throw new Error(`no complete backup set in ${where}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
+    }
     return latest;
   }
   const [tierPart, idPart] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];

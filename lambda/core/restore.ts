@@ -158,7 +158,7 @@ function parallelTables(value: number | undefined): number {
 export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
   parallelTables(opts.parallelTables);
-  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref });
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
   if (set.status !== 'complete' || !set.metadata)
     throw new RestoreRefusedError(
       `backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`,

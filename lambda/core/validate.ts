@@ -88,7 +88,7 @@ const s3url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 /** Validates one backup set. Never throws for a bad set: the report says what is wrong. */
 export async function validateBackupSet(opts: ValidateOptions): Promise<ValidationReport> {
   const t0 = Date.now();
-  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref });
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
   const problems: ValidationProblem[] = [];
   const warnings: string[] = [];
   const tables: TableValidation[] = [];
