@@ -20,6 +20,12 @@ export interface RestoreTestOptions {
   readonly bucket: string;
   /** Items per table whose hashes are compared. @default 100 */
   readonly sampleSize?: number;
+  /**
+   * Tables the tested set must hold (the configured tables): the newest complete set that holds
+   * them all is tested, so a newer ad-hoc backup of one table does not stand in for the full set.
+   * @default - the newest complete set, whatever it holds
+   */
+  readonly tables?: readonly string[];
   /** @default - now */
   readonly now?: Date;
 }
@@ -88,7 +94,7 @@ export async function deleteScratchTables(dynamodb: DynamoDBClient, tables: stri
 export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreTestResult> {
   const t0 = Date.now();
   const now = opts.now ?? new Date();
-  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: 'latest' });
+  const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: 'latest', tables: opts.tables });
   const md = set.metadata!;
   const suffix = `-drtest-${now.getTime()}`;
   const scratch = md.tables.map((t) => `${t}${suffix}`);

@@ -3,7 +3,8 @@
  * restored into scratch tables, compared with the backup and deleted again.
  *
  * Env: APP_NAME, REPLICA_BUCKET, SAMPLE_SIZE (items per table whose hashes are compared,
- * default 100). Emits RestoreTestSuccess or RestoreTestFailure, RestoreTestDurationSeconds (the
+ * default 100), TABLES (comma-separated: the tested set must hold them all; default: the newest
+ * complete set). Emits RestoreTestSuccess or RestoreTestFailure, RestoreTestDurationSeconds (the
  * measured RTO) and RestoredDataAgeMinutes (the measured RPO) as EMF; throws on failure so the
  * Lambda error alarm sees it too.
  */
@@ -37,7 +38,11 @@ export async function handler(): Promise<RestoreTestResult> {
   const dims = { App: app };
   const t0 = Date.now();
   try {
-    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize });
+    const tables = (process.env.TABLES ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables });
     emit([
       { name: MetricName.RestoreTestSuccess, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: result.durationSeconds, dimensions: dims },

@@ -102,7 +102,13 @@ export class RecoveryStack extends Stack {
       description: `${app}: restores the latest replica backup into *-drtest-* tables, verifies and deletes them`,
       reservedConcurrentExecutions: 1,
       memorySize: 2048,
-      environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName, SAMPLE_SIZE: String(c.restoreTest.sampleSize) },
+      environment: {
+        APP_NAME: app,
+        REPLICA_BUCKET: store.bucket.bucketName,
+        SAMPLE_SIZE: String(c.restoreTest.sampleSize),
+        // The set tested must hold every configured table (not a newer ad-hoc backup of one).
+        TABLES: c.tables.map((t) => t.name).join(','),
+      },
     }));
     grantReplicaRead(restoreTest.role, store.bucket);
     restoreTest.grantKeyUse(key, 'read');

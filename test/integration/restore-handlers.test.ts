@@ -14,7 +14,8 @@ let dynamodb: DynamoDBClient;
 let s3: S3Client;
 const replica = 'handlers-replica-bucket';
 const emptyReplica = 'handlers-empty-replica';
-const local = useLocalServers({ buckets: [replica, emptyReplica] });
+const mixedReplica = 'handlers-mixed-replica';
+const local = useLocalServers({ buckets: [replica, emptyReplica, mixedReplica] });
 const table = 'handler-orders';
 let backupId: string;
 // Loaded after the servers are up: the handlers create their clients at module level.
@@ -123,5 +124,44 @@ test('replica-monitor handler: an empty replica bucket reports a huge age (the a
     expect(replicaMonitor.NO_BACKUP_AGE_MINUTES).toBeGreaterThan(1440 + 15);
   } finally {
     process.env.REPLICA_BUCKET = replica;
+  }
+});
+
+test('restore-test handler with TABLES: tests the newest set holding them all, not a newer ad-hoc backup of another table', async () => {
+  const { runBackup } = await import('../../lambda/core/backup');
+  const { createTableFromSchema } = await import('../../lambda/core/restore-tables');
+  const full = await runBackup({
+    dynamodb,
+    s3,
+    bucket: mixedReplica,
+    tables: [table],
+    tier: 'daily',
+    engine: 'scan',
+    now: new Date(Date.now() - 120 * 60_000),
+  });
+  await createTableFromSchema(dynamodb, 'handler-other', FIXTURE_SCHEMA);
+  const adhoc = await runBackup({
+    dynamodb,
+    s3,
+    bucket: mixedReplica,
+    tables: ['handler-other'],
+    tier: 'adhoc',
+    engine: 'scan',
+    now: new Date(Date.now() - 10 * 60_000),
+  });
+  process.env.REPLICA_BUCKET = mixedReplica;
+  process.env.TABLES = ` ${table} `;
+  try {
+    const { result, error, emf } = await captureEmf(() => restoreTest.handler());
+    expect(error).toBeUndefined();
+    expect(result?.backupId).toBe(full.backupId);
+    expect(result?.backupId).not.toBe(adhoc.backupId);
+    expect(result?.tables.map((t) => t.source)).toEqual([table]);
+    expect(emf[0]).toMatchObject({ RestoreTestSuccess: 1 });
+    expect(emf[0].RestoredDataAgeMinutes as number).toBeGreaterThanOrEqual(120);
+    expect(await scratchTables()).toEqual([]);
+  } finally {
+    process.env.REPLICA_BUCKET = replica;
+    delete process.env.TABLES;
   }
 });

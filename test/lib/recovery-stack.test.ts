@@ -158,12 +158,13 @@ describe('recovery stack: restore test', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RestoreTestFunction'), 'Arn'] } })],
     });
   });
-  it('gets the replica bucket and sample size', () => {
+  it('gets the replica bucket, sample size and the configured tables', () => {
     const [fn] = fnWith('SAMPLE_SIZE');
     expect(fn.Properties.Environment.Variables).toMatchObject({
       APP_NAME: 'shop',
       SAMPLE_SIZE: '100',
       REPLICA_BUCKET: { Ref: logicalId(stack.replicaBucket) },
+      TABLES: 'products,product_variants,inventory,orders,order_items,users,customers,reviews,wishlists',
     });
     expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1 });
   });
