@@ -6,19 +6,12 @@
  * - aws: the recovery region, scratch tables `drill-<time>-<table>` deleted afterwards, scratch
  *   buckets given by the operator (never the production backup buckets: they are object-locked).
  */
-import {
-  CreateTableCommand,
-  CreateTableCommandInput,
-  DeleteTableCommand,
-  DynamoDBClient,
-  ListTablesCommand,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DrConfig, TableConfig } from '../../lib/config';
 import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
-import { tryOptional } from '../../lambda/core/restore-tables';
+import type { TableSchema } from '../../lambda/core/format';
+import { createTableFromSchema } from '../../lambda/core/restore-tables';
 import { LocalServers, startLocalServers } from '../support/local-servers';
 
 /** The recovery region as a drill sees it. */
@@ -156,8 +149,11 @@ export async function deleteTablesWithPrefix(dynamodb: DynamoDBClient, prefix: s
   return names;
 }
 
-/** CreateTable input of a config table (pure, for tests): keys, GSIs (projection ALL), on-demand. */
-export function tableInputFromConfig(t: TableConfig, name: string): CreateTableCommandInput {
+/**
+ * The saved-schema shape of a config table (pure, for tests): keys, GSIs (projection ALL),
+ * on-demand, TTL; so the drill creates its tables the way a restore creates them.
+ */
+export function schemaFromConfig(t: TableConfig): TableSchema {
   if (!t.partitionKey) throw new Error(`table "${t.name}" has no partitionKey in the config: the drill cannot create it`);
   const attrs = new Map<string, 'S' | 'N' | 'B'>();
   const add = (k?: { name: string; type: 'S' | 'N' | 'B' }) => k && attrs.set(k.name, k.type);
@@ -169,29 +165,20 @@ export function tableInputFromConfig(t: TableConfig, name: string): CreateTableC
     ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
   ];
   return {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
-    KeySchema: keySchema(t.partitionKey, t.sortKey),
-    GlobalSecondaryIndexes: t.globalSecondaryIndexes.length
-      ? t.globalSecondaryIndexes.map((g) => ({
-          IndexName: g.indexName,
-          KeySchema: keySchema(g.partitionKey, g.sortKey),
-          Projection: { ProjectionType: 'ALL' as const },
-        }))
-      : undefined,
+    keySchema: keySchema(t.partitionKey, t.sortKey),
+    attributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    globalSecondaryIndexes: t.globalSecondaryIndexes.map((g) => ({
+      IndexName: g.indexName,
+      KeySchema: keySchema(g.partitionKey, g.sortKey),
+      Projection: { ProjectionType: 'ALL' },
+    })),
+    localSecondaryIndexes: [],
+    billingMode: 'PAY_PER_REQUEST',
+    ttlAttribute: t.timeToLiveAttribute,
   };
 }
 
 /** Creates a config table (and its TTL where the endpoint supports it); returns warnings. */
-export async function createConfigTable(dynamodb: DynamoDBClient, t: TableConfig, name: string): Promise<string[]> {
-  await dynamodb.send(new CreateTableCommand(tableInputFromConfig(t, name)));
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 300, minDelay: 1, maxDelay: 5 }, { TableName: name });
-  const warnings: string[] = [];
-  if (t.timeToLiveAttribute) {
-    await tryOptional(warnings, `TTL on "${name}"`, () =>
-      dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: t.timeToLiveAttribute! } })),
-    );
-  }
-  return warnings;
+export function createConfigTable(dynamodb: DynamoDBClient, t: TableConfig, name: string): Promise<string[]> {
+  return createTableFromSchema(dynamodb, name, schemaFromConfig(t));
 }

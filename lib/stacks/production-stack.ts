@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -13,6 +13,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
+import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { tightestRpo } from './targets';
 
@@ -70,18 +71,7 @@ export class ProductionStack extends Stack {
       if (b.existing) {
         replication.replicateExistingBucket(constructId(b.name), b.name, destination);
       } else {
-        const bucket = new s3.Bucket(this, `DataBucket${constructId(b.name)}`, {
-          bucketName: b.name,
-          encryption: s3.BucketEncryption.KMS,
-          encryptionKey: key,
-          bucketKeyEnabled: true,
-          versioned: true,
-          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-          enforceSSL: true,
-          serverAccessLogsBucket: store.logBucket,
-          serverAccessLogsPrefix: `${b.name}/`,
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
+        const bucket = dataBucket(this, `DataBucket${constructId(b.name)}`, { bucketName: b.name, encryptionKey: key, logBucket: store.logBucket });
         replication.replicateOwnedBucket(bucket, destination, b.name, key);
       }
     }

@@ -11,6 +11,7 @@ import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
+import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { tightestRpo } from './targets';
 
@@ -55,18 +56,11 @@ export class RecoveryStack extends Stack {
     // Region down: `dr --region <recovery> --bucket <this> restore latest --confirm`.
     new CfnOutput(this, 'ReplicaBucketName', { value: store.bucket.bucketName, description: 'Replica backup bucket in the recovery region' });
     for (const b of c.dataBuckets) {
-      new s3.Bucket(this, `DataReplica${constructId(b.name)}`, {
+      dataBucket(this, `DataReplica${constructId(b.name)}`, {
         bucketName: dataReplicaBucketName(c, b.name),
-        encryption: s3.BucketEncryption.KMS,
         encryptionKey: key,
-        bucketKeyEnabled: true,
-        versioned: true,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        serverAccessLogsBucket: store.logBucket,
-        serverAccessLogsPrefix: `${dataReplicaBucketName(c, b.name)}/`,
+        logBucket: store.logBucket,
         lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(c.retention.dailyDays) }],
-        removalPolicy: RemovalPolicy.RETAIN,
       });
     }
 

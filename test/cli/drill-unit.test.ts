@@ -4,7 +4,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { loadConfig } from '../../lib/config';
 import { countShop, generateShop } from '../../cli/drill/dataset';
 import { canonicalValue, hashItem, itemKey } from '../../cli/drill/verify';
-import { awsEnvironment, deleteTablesWithPrefix, tableInputFromConfig } from '../../cli/drill/environment';
+import { awsEnvironment, deleteTablesWithPrefix, schemaFromConfig } from '../../cli/drill/environment';
+import { createTableInput } from '../../lambda/core/restore-tables';
 import { parseItems, summaryLines } from '../../cli/drill';
 import { DrillReport, renderDrillMarkdown } from '../../cli/drill/report';
 import { drillTables } from '../../cli/drill/run';
@@ -69,10 +70,7 @@ describe('item hashing', () => {
 
 describe('drill environment', () => {
   it('creates tables with the config keys and GSIs', () => {
-    const input = tableInputFromConfig(
-      config.tables.find((t) => t.name === 'orders')!,
-      'x-orders',
-    );
+    const input = createTableInput('x-orders', schemaFromConfig(config.tables.find((t) => t.name === 'orders')!));
     expect(input.TableName).toBe('x-orders');
     expect(input.KeySchema).toEqual([{ AttributeName: 'orderId', KeyType: 'HASH' }]);
     expect(input.GlobalSecondaryIndexes?.[0]).toMatchObject({

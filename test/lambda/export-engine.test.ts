@@ -4,7 +4,6 @@
  * map behind the same mock library.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
   DescribeContinuousBackupsCommand,
@@ -15,12 +14,13 @@ import {
   ExportTableToPointInTimeCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startBackup } from '../../lambda/core/backup';
 import { clientTokenFor, PendingBackup } from '../../lambda/core/export-engine';
 import { finalizePendingBackups } from '../../lambda/core/export-finalize';
 import { BackupFailure, BackupMetadata } from '../../lambda/core/format';
+import { fakeS3 } from '../support/fake-s3';
 
 const ddbMock = mockClient(DynamoDBClient);
 const s3Mock = mockClient(S3Client);
@@ -33,41 +33,10 @@ let store: Map<string, Buffer>;
 
 const tableArn = (t: string) => `arn:aws:dynamodb:eu-west-1:123456789012:table/${t}`;
 
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const c of body as Readable) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
-
-function sdkBody(buf: Buffer) {
-  return Object.assign(Readable.from([buf]), { transformToString: async () => buf.toString('utf8'), transformToByteArray: async () => new Uint8Array(buf) });
-}
-
 beforeEach(() => {
   ddbMock.reset();
   s3Mock.reset();
-  store = new Map();
-  s3Mock.on(PutObjectCommand).callsFake(async (input) => {
-    store.set(input.Key, await bodyBytes(input.Body));
-    return { ETag: '"etag"' };
-  });
-  s3Mock.on(DeleteObjectCommand).callsFake(async (input) => {
-    store.delete(input.Key);
-    return {};
-  });
-  s3Mock.on(GetObjectCommand).callsFake(async (input) => {
-    const buf = store.get(input.Key);
-    if (!buf) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-    return { Body: sdkBody(buf) };
-  });
-  s3Mock.on(ListObjectsV2Command).callsFake(async (input) => ({
-    Contents: [...store.keys()]
-      .filter((k) => k.startsWith(input.Prefix ?? ''))
-      .sort()
-      .map((Key) => ({ Key })),
-    IsTruncated: false,
-  }));
+  store = fakeS3(s3Mock);
   ddbMock.on(DescribeTableCommand).callsFake(async (input) => ({
     Table: {
       TableName: input.TableName,

@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { DescribeExportCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PendingBackup } from '../../lambda/core/export-engine';
 import * as finalize from '../../lambda/core/export-finalize';
 import { FINALIZE_PROGRESS_FILE, FinalizeProgress, MAX_STALLED_RUNS, finalizePendingBackups } from '../../lambda/core/export-finalize';
 import { BackupFailure, BackupMetadata, FORMAT_VERSION } from '../../lambda/core/format';
+import { fakeS3 } from '../support/fake-s3';
 
 const ddbMock = mockClient(DynamoDBClient);
 const s3Mock = mockClient(S3Client);
@@ -34,46 +35,16 @@ let endless: Set<string>;
 /** Called on every GetObject of a data file (to move a fake clock). */
 let onDataRead: () => void;
 
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const c of body as Readable) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
-
-function sdkBody(buf: Buffer) {
-  return Object.assign(Readable.from([buf]), { transformToString: async () => buf.toString('utf8'), transformToByteArray: async () => new Uint8Array(buf) });
-}
-
 beforeEach(() => {
   ddbMock.reset();
   s3Mock.reset();
-  store = new Map();
   endless = new Set();
   onDataRead = () => undefined;
-  s3Mock.on(PutObjectCommand).callsFake(async (input) => {
-    store.set(input.Key, await bodyBytes(input.Body));
-    return { ETag: '"etag"' };
-  });
-  s3Mock.on(DeleteObjectCommand).callsFake(async (input) => {
-    store.delete(input.Key);
-    return {};
-  });
-  s3Mock.on(GetObjectCommand).callsFake(async (input) => {
-    if (input.Key.includes('/data/')) onDataRead();
+  store = fakeS3(s3Mock, (key) => {
+    if (key.includes('/data/')) onDataRead();
     // Never pushes, never ends: only the finalizer's deadline stops the read.
-    if (endless.has(input.Key)) return { Body: new Readable({ read: () => undefined }) };
-    const buf = store.get(input.Key);
-    if (!buf) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-    return { Body: sdkBody(buf) };
+    return endless.has(key) ? { Body: new Readable({ read: () => undefined }) } : undefined;
   });
-  s3Mock.on(ListObjectsV2Command).callsFake(async (input) => ({
-    Contents: [...store.keys()]
-      .filter((k) => k.startsWith(input.Prefix ?? ''))
-      .sort()
-      .map((Key) => ({ Key })),
-    IsTruncated: false,
-  }));
   ddbMock.on(DescribeExportCommand).callsFake(async (input) => {
     const table = /table\/([^/]+)\//.exec(input.ExportArn)![1];
     return {

@@ -1,0 +1,36 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+
+/** Props of {@link dataBucket}. */
+export interface DataBucketProps {
+  readonly bucketName: string;
+  /** Key of SSE-KMS (with an S3 Bucket Key). */
+  readonly encryptionKey: kms.IKey;
+  /** Where access logs go, under the prefix `<bucketName>/`. */
+  readonly logBucket: s3.IBucket;
+  /** @default - none: versions are kept */
+  readonly lifecycleRules?: s3.LifecycleRule[];
+}
+
+/**
+ * A media/data bucket the stacks create (a shop's `dataBuckets`, and their replicas in the
+ * recovery region): SSE-KMS, versioned (replication needs it), private, TLS only, access-logged,
+ * retained when the stack is deleted.
+ */
+export function dataBucket(scope: Construct, id: string, props: DataBucketProps): s3.Bucket {
+  return new s3.Bucket(scope, id, {
+    bucketName: props.bucketName,
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: props.encryptionKey,
+    bucketKeyEnabled: true,
+    versioned: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    serverAccessLogsBucket: props.logBucket,
+    serverAccessLogsPrefix: `${props.bucketName}/`,
+    lifecycleRules: props.lifecycleRules,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
