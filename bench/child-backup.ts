@@ -7,8 +7,8 @@
  * Modes: engine (runBackup, scan engine), naive (bench/naive-exporter.ts), ceiling (raw parallel
  * Scan), restore and validate (used for profiling), baseline (loads the same modules and does nothing: the RSS floor).
  */
-import { runBackup } from '../lambda/core/backup';
-import { createDynamoDbClient, createS3Client } from '../lambda/core/clients';
+import { runBackup } from '../lambda/backup/backup';
+import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
 import { rawParallelScan } from './ceilings';
 import { ChildResult } from './harness';
 import { naiveExport } from './naive-exporter';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       break;
     case 'restore': {
       // Loaded on demand: the other modes must not pay for (or depend on) the restore module.
-      const { restoreBackupSet } = await import('../lambda/core/restore');
+      const { restoreBackupSet } = await import('../lambda/restore/restore');
       const report = await restoreBackupSet({
         dynamodb,
         s3,
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       break;
     }
     case 'validate': {
-      const { validateBackupSet } = await import('../lambda/core/validate');
+      const { validateBackupSet } = await import('../lambda/validate/validate');
       const report = await validateBackupSet({ s3, bucket: args.bucket, ref: args.backupId! });
       if (!report.valid) throw new Error(`set ${args.backupId} is not valid: ${JSON.stringify(report.problems)}`);
       items = report.tables.reduce((a, t) => a + t.items, 0);

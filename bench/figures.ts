@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable, Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { resolveBackupSet } from '../lambda/core/catalog';
+import { resolveBackupSet } from '../lambda/store/catalog';
 import { scanAll } from './ceilings';
 import { ChildResult, createBenchTable, dropTable, log, median, parallelBatchWrite, runChild } from './harness';
 
@@ -90,8 +90,8 @@ export interface RestoreRound {
 
 /** Figure 4: restore of `backupId` against raw BatchWriteItem of the same items. */
 export async function measureRestore(ctx: BenchContext, table: string, backupId: string): Promise<RestoreRound[]> {
-  const { restoreBackupSet } = await import('../lambda/core/restore');
-  const { countItems } = await import('../lambda/core/restore-tables');
+  const { restoreBackupSet } = await import('../lambda/restore/restore');
+  const { countItems } = await import('../lambda/restore/tables');
   const items = await scanAll(ctx.dynamodb, table, ctx.segments);
   const rounds: RestoreRound[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
@@ -162,7 +162,7 @@ export async function readAndGunzip(s3: S3Client, bucket: string, keys: string[]
 
 /** Figure 5: validateBackupSet against reading and gunzipping the same data files. */
 export async function measureValidate(ctx: BenchContext, backupId: string, parallel: number): Promise<ValidateRound[]> {
-  const { validateBackupSet } = await import('../lambda/core/validate');
+  const { validateBackupSet } = await import('../lambda/validate/validate');
   const set = await resolveBackupSet({ s3: ctx.s3, bucket: ctx.bucket, ref: backupId });
   const files = Object.values(set.metadata!.tableDetails).flatMap((t) => t.files);
   const keys = files.map((f) => f.key);

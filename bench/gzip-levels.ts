@@ -6,8 +6,8 @@
 import { gzipSync } from 'node:zlib';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { generateShop } from '../cli/drill/dataset';
-import { exportLine } from '../lambda/core/dynamodb-json';
-import { DEFAULT_GZIP_LEVEL } from '../lambda/core/scan-engine';
+import { exportLine } from '../lambda/format/dynamodb-json';
+import { DEFAULT_GZIP_LEVEL } from '../lambda/backup/scan-engine';
 import { benchItem, median } from './harness';
 
 /** One dataset at one level. */

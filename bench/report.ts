@@ -8,7 +8,7 @@ import { BundleRow, BundleSettings } from './build-figures';
 import { BackupRound, RestoreRound, ValidateRound, medianRatio, rate } from './figures';
 import { ChildResult, fmt, median, mib } from './harness';
 import { ProfileSummary } from './profile';
-import { DEFAULT_GZIP_LEVEL } from '../lambda/core/scan-engine';
+import { DEFAULT_GZIP_LEVEL } from '../lambda/backup/scan-engine';
 import type { GzipLevelRow } from './gzip-levels';
 
 /** Everything one run measured (also written to bench/last-run.json). */
@@ -181,7 +181,7 @@ function gzipSection(r: BenchResults): string {
   const at = (d: string, level: number) => rows.find((x) => x.dataset === d && x.level === level);
   return [
     '## 1b. gzip level of the data files',
-    `The engine gzips data files at level ${DEFAULT_GZIP_LEVEL} (\`DEFAULT_GZIP_LEVEL\`, lambda/core/scan-engine.ts). CPU time of one in-process gzip of the engine's export lines (median of 3) and the stored size, per level, relative to zlib's default level 6. The drill's shop dataset has less repeated text than the bench orders.`,
+    `The engine gzips data files at level ${DEFAULT_GZIP_LEVEL} (\`DEFAULT_GZIP_LEVEL\`, lambda/backup/scan-engine.ts). CPU time of one in-process gzip of the engine's export lines (median of 3) and the stored size, per level, relative to zlib's default level 6. The drill's shop dataset has less repeated text than the bench orders.`,
     table(
       ['dataset', 'level', 'raw', 'gzipped', 'CPU', 'CPU vs level 6', 'size vs level 6'],
       rows.map((g) => {

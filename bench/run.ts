@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { startLocalServers } from '../cli/support/local-servers';
-import { createDynamoDbClient, createS3Client } from '../lambda/core/clients';
+import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
 import { measureBundles, measureSynth } from './build-figures';
 import { measureGzipLevels } from './gzip-levels';
 import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate } from './figures';

@@ -8,8 +8,8 @@
  */
 import { Command, Option } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { EngineChoice, startBackup } from '../lambda/core/backup';
-import { TIERS, Tier } from '../lambda/core/format';
+import { EngineChoice, startBackup } from '../lambda/backup/backup';
+import { TIERS, Tier } from '../lambda/format/backup-set';
 import { action, CommandContext, contextFrom, UserError } from './context';
 
 /** Options of `dr backup`. */

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, DrConfig, loadConfig } from '../lib/config';
-import { createDynamoDbClient, createS3Client } from '../lambda/core/clients';
+import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
 
 /** Global options of the `dr` program. */
 export interface GlobalOptions {

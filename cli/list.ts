@@ -7,9 +7,9 @@
  * deploy): only sets started strictly before that time are listed.
  */
 import { Command, Option } from 'commander';
-import { listBackupSets, BackupSetSummary } from '../lambda/core/catalog';
-import { TIERS, Tier } from '../lambda/core/format';
-import { assertBackupBucket } from '../lambda/core/validate';
+import { listBackupSets, BackupSetSummary } from '../lambda/store/catalog';
+import { TIERS, Tier } from '../lambda/format/backup-set';
+import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, contextFrom, UserError } from './context';
 
 /** One row of `dr list` (also the --json shape). */

@@ -8,8 +8,8 @@
  * windows are checked and the plan printed, nothing is started, and the exit code is 2.
  */
 import { Command } from 'commander';
-import { DEFAULT_RESTORE_SUFFIX } from '../lambda/core/restore';
-import { pitrRestore, planPitrRestore } from '../lambda/core/pitr';
+import { DEFAULT_RESTORE_SUFFIX } from '../lambda/restore/restore';
+import { pitrRestore, planPitrRestore } from '../lambda/restore/pitr';
 import { action, contextFrom, UserError } from './context';
 import { parseTime, renderTable } from './list';
 import { EXIT_NOT_CONFIRMED } from './restore';

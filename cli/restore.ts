@@ -13,8 +13,8 @@
  */
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { DEFAULT_PARALLEL_TABLES, DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/core/restore';
-import { assertBackupBucket } from '../lambda/core/validate';
+import { DEFAULT_PARALLEL_TABLES, DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/restore/restore';
+import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, CommandContext, contextFrom, UserError } from './context';
 import { renderTable } from './list';
 import { asUserError } from './validate';

@@ -7,7 +7,7 @@
  * complete set is a warning only.
  */
 import { Command } from 'commander';
-import { assertBackupBucket, validateBackupSet, ValidationReport } from '../lambda/core/validate';
+import { assertBackupBucket, validateBackupSet, ValidationReport } from '../lambda/validate/validate';
 import { action, contextFrom, UserError } from './context';
 
 /** The human rendering of a report. */

@@ -9,9 +9,9 @@
 import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DrConfig, TableConfig } from '../../lib/config';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
-import type { TableSchema } from '../../lambda/core/format';
-import { createTableFromSchema } from '../../lambda/core/restore-tables';
+import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
+import type { TableSchema } from '../../lambda/format/backup-set';
+import { createTableFromSchema } from '../../lambda/restore/tables';
 import { LocalServers, startLocalServers } from '../support/local-servers';
 
 /** The recovery region as a drill sees it. */

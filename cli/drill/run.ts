@@ -6,7 +6,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DrConfig } from '../../lib/config';
 import { targetsFor } from '../../lib/config';
-import { writeItems } from '../../lambda/core/restore';
+import { writeItems } from '../../lambda/restore/restore';
 import { DrillEnvironment, createConfigTable, localEnvironment, LocalEnvironmentOptions } from './environment';
 import { SHOP_TABLES, ShopTable, countShop, generateShop } from './dataset';
 import { DrillReport, SCENARIO_IDS, ScenarioId, ScenarioResult, writeDrillReport } from './report';

@@ -8,10 +8,10 @@
  */
 import { AttributeValue, DeleteItemCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { BackupMetadata } from '../../lambda/core/format';
-import { listBackupSets, resolveBackupSet } from '../../lambda/core/catalog';
-import { restoreBackupSet, writeItems } from '../../lambda/core/restore';
-import { listObjects } from '../../lambda/core/s3-io';
+import type { BackupMetadata } from '../../lambda/format/backup-set';
+import { listBackupSets, resolveBackupSet } from '../../lambda/store/catalog';
+import { restoreBackupSet, writeItems } from '../../lambda/restore/restore';
+import { listObjects } from '../../lambda/store/s3-io';
 import type { DrillEnvironment } from './environment';
 import type { ScenarioId, ScenarioResult } from './report';
 import { Item, TableSnapshot, TableVerification, forEachItem, hashItem, itemKey, snapshotTable, verifyTable } from './verify';

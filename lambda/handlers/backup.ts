@@ -1,4 +1,7 @@
 /**
+ * Folder lambda/handlers/: thin Lambda entry points, one file per function: parse the event,
+ * call backup/, restore/ or store/, emit metrics. Nothing imports a handler.
+ *
  * Scheduled backup Lambda: one backup set per invocation.
  *
  * Event `{ tier: 'daily'|'weekly'|'monthly'|'adhoc', time?: ISO string }` (EventBridge's `time`
@@ -7,11 +10,11 @@
  * (0 = auto), MAX_FILE_BYTES. Emits metrics as EMF on stdout and throws on failure, so Lambda
  * errors, the DLQ and the alarms all see it.
  */
-import { startBackup, EngineChoice } from '../core/backup';
-import { listBackupSets } from '../core/catalog';
-import { createDynamoDbClient, createS3Client } from '../core/clients';
-import { TIERS, Tier } from '../core/format';
-import { failureMetrics, successMetrics } from '../core/backup-metrics';
+import { startBackup, EngineChoice } from '../backup/backup';
+import { listBackupSets } from '../store/catalog';
+import { createDynamoDbClient, createS3Client } from '../shared/clients';
+import { TIERS, Tier } from '../format/backup-set';
+import { failureMetrics, successMetrics } from '../backup/backup-metrics';
 import { toEmfLines, MetricDatum } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();

@@ -6,11 +6,11 @@
  * {@link SAFETY_MARGIN_MS} before the function's timeout; the next run continues from the checkpoint.
  */
 import type { Context } from 'aws-lambda';
-import { listBackupSets } from '../core/catalog';
-import { createDynamoDbClient, createS3Client } from '../core/clients';
-import { finalizePendingBackups, FinalizeOutcome, HashingProgress } from '../core/export-finalize';
-import { failureMetrics, successMetrics } from '../core/backup-metrics';
-import { parseBackupId, Tier } from '../core/format';
+import { listBackupSets } from '../store/catalog';
+import { createDynamoDbClient, createS3Client } from '../shared/clients';
+import { finalizePendingBackups, FinalizeOutcome, HashingProgress } from '../backup/export-finalize';
+import { failureMetrics, successMetrics } from '../backup/backup-metrics';
+import { parseBackupId, Tier } from '../format/backup-set';
 import { toEmfLines } from '../shared/metrics';
 
 /** Left of the run when hashing stops: for the checkpoint, metadata.json and the metrics. */

@@ -5,8 +5,8 @@
  *
  * Env: APP_NAME, REPLICA_BUCKET.
  */
-import { listBackupSets } from '../core/catalog';
-import { createS3Client } from '../core/clients';
+import { listBackupSets } from '../store/catalog';
+import { createS3Client } from '../shared/clients';
 import { MetricName, toEmfLines } from '../shared/metrics';
 
 const s3 = createS3Client();

@@ -8,8 +8,8 @@
  * measured RTO) and RestoredDataAgeMinutes (the measured RPO) as EMF; throws on failure so the
  * Lambda error alarm sees it too.
  */
-import { createDynamoDbClient, createS3Client } from '../core/clients';
-import { runRestoreTest, RestoreTestResult } from '../core/restore-test';
+import { createDynamoDbClient, createS3Client } from '../shared/clients';
+import { runRestoreTest, RestoreTestResult } from '../restore/restore-test';
 import { MetricDatum, MetricName, toEmfLines } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();

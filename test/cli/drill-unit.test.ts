@@ -5,7 +5,7 @@ import { loadConfig } from '../../lib/config';
 import { countShop, generateShop } from '../../cli/drill/dataset';
 import { canonicalValue, hashItem, itemKey } from '../../cli/drill/verify';
 import { awsEnvironment, deleteTablesWithPrefix, schemaFromConfig } from '../../cli/drill/environment';
-import { createTableInput } from '../../lambda/core/restore-tables';
+import { createTableInput } from '../../lambda/restore/tables';
 import { parseItems, summaryLines } from '../../cli/drill';
 import { DrillReport, renderDrillMarkdown } from '../../cli/drill/report';
 import { drillTables } from '../../cli/drill/run';

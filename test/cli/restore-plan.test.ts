@@ -4,9 +4,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
-import { BackupMetadata } from '../../lambda/core/format';
-import { createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
+import { runBackup } from '../../lambda/backup/backup';
+import { BackupMetadata } from '../../lambda/format/backup-set';
+import { createTableFromSchema, tableExists } from '../../lambda/restore/tables';
 import { registerRestoreCommand } from '../../cli/restore';
 import { batchWriteAll } from '../support/ddb-compare';
 import { CliRun, runCli, testProgram } from '../support/run-cli';

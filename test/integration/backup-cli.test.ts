@@ -5,8 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { registerBackupCommand } from '../../cli/backup';
-import { listBackupSets } from '../../lambda/core/catalog';
-import { BackupMetadata } from '../../lambda/core/format';
+import { listBackupSets } from '../../lambda/store/catalog';
+import { BackupMetadata } from '../../lambda/format/backup-set';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';

@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
-import { runBackup, startBackup } from '../../lambda/core/backup';
-import { listBackupSets } from '../../lambda/core/catalog';
-import { BackupFailure, FAILURE_FILE, METADATA_FILE } from '../../lambda/core/format';
+import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
+import { runBackup, startBackup } from '../../lambda/backup/backup';
+import { listBackupSets } from '../../lambda/store/catalog';
+import { BackupFailure, FAILURE_FILE, METADATA_FILE } from '../../lambda/format/backup-set';
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { getJson, listKeys, putJson } from '../../lambda/core/s3-io';
-import { resolveBackupSet } from '../../lambda/core/catalog';
+import { getJson, listKeys, putJson } from '../../lambda/store/s3-io';
+import { resolveBackupSet } from '../../lambda/store/catalog';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { useLocalServers } from '../support/use-local-servers';

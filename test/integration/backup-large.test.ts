@@ -4,7 +4,7 @@
  */
 import { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
+import { runBackup } from '../../lambda/backup/backup';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { useLocalServers } from '../support/use-local-servers';

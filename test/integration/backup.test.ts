@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { AttributeValue, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
-import { listBackupSets, resolveBackupSet } from '../../lambda/core/catalog';
-import { BackupMetadata } from '../../lambda/core/format';
-import { listKeys } from '../../lambda/core/s3-io';
+import { runBackup } from '../../lambda/backup/backup';
+import { listBackupSets, resolveBackupSet } from '../../lambda/store/catalog';
+import { BackupMetadata } from '../../lambda/format/backup-set';
+import { listKeys } from '../../lambda/store/s3-io';
 import { findManifestSummary, readExport } from '../support/export-reader';
 import { batchWriteAll, createTestTable, normalizeSets, scanAsJson } from '../support/ddb-compare';
 import { useLocalServers } from '../support/use-local-servers';

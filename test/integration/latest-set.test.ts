@@ -4,11 +4,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
-import { resolveBackupSet } from '../../lambda/core/catalog';
-import { BackupMetadata } from '../../lambda/core/format';
-import { planRestore } from '../../lambda/core/restore';
-import { validateBackupSet } from '../../lambda/core/validate';
+import { runBackup } from '../../lambda/backup/backup';
+import { resolveBackupSet } from '../../lambda/store/catalog';
+import { BackupMetadata } from '../../lambda/format/backup-set';
+import { planRestore } from '../../lambda/restore/restore';
+import { validateBackupSet } from '../../lambda/validate/validate';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { useLocalServers } from '../support/use-local-servers';
 

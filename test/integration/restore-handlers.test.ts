@@ -21,7 +21,7 @@ let backupId: string;
 // Loaded after the servers are up: the handlers create their clients at module level.
 let restoreTest: typeof import('../../lambda/handlers/restore-test');
 let replicaMonitor: typeof import('../../lambda/handlers/replica-monitor');
-let restoreCore: typeof import('../../lambda/core/restore');
+let restoreCore: typeof import('../../lambda/restore/restore');
 
 /** EMF documents written to stdout while `fn` runs. */
 async function captureEmf<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: Error; emf: Record<string, unknown>[] }> {
@@ -50,8 +50,8 @@ beforeAll(async () => {
   process.env.APP_NAME = 'shop';
   process.env.REPLICA_BUCKET = replica;
   process.env.SAMPLE_SIZE = '25';
-  const { createTableFromSchema } = await import('../../lambda/core/restore-tables');
-  const { runBackup } = await import('../../lambda/core/backup');
+  const { createTableFromSchema } = await import('../../lambda/restore/tables');
+  const { runBackup } = await import('../../lambda/backup/backup');
   await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
   const items: Record<string, AttributeValue>[] = makeItems(150, 'h');
   for (let i = 0; i < items.length; i += 25) {
@@ -63,7 +63,7 @@ beforeAll(async () => {
   ).backupId;
   restoreTest = await import('../../lambda/handlers/restore-test');
   replicaMonitor = await import('../../lambda/handlers/replica-monitor');
-  restoreCore = await import('../../lambda/core/restore');
+  restoreCore = await import('../../lambda/restore/restore');
 });
 
 test('restore-test handler: restores the latest replica set, emits RestoreTestSuccess, RTO and RPO, leaves no scratch table', async () => {
@@ -128,8 +128,8 @@ test('replica-monitor handler: an empty replica bucket reports a huge age (the a
 });
 
 test('restore-test handler with TABLES: tests the newest set holding them all, not a newer ad-hoc backup of another table', async () => {
-  const { runBackup } = await import('../../lambda/core/backup');
-  const { createTableFromSchema } = await import('../../lambda/core/restore-tables');
+  const { runBackup } = await import('../../lambda/backup/backup');
+  const { createTableFromSchema } = await import('../../lambda/restore/tables');
   const full = await runBackup({
     dynamodb,
     s3,

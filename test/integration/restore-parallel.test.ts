@@ -6,11 +6,11 @@
  */
 import { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
-import { createDynamoDbClient } from '../../lambda/core/clients';
-import { RestoreIncompleteError, RestoreProgress, RestoreRefusedError, restoreBackupSet } from '../../lambda/core/restore';
-import { runLimited } from '../../lambda/core/restore-parallel';
-import { createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
+import { runBackup } from '../../lambda/backup/backup';
+import { createDynamoDbClient } from '../../lambda/shared/clients';
+import { RestoreIncompleteError, RestoreProgress, RestoreRefusedError, restoreBackupSet } from '../../lambda/restore/restore';
+import { runLimited } from '../../lambda/restore/parallel';
+import { createTableFromSchema, tableExists } from '../../lambda/restore/tables';
 import { batchWriteAll, normalizeSets, plainJson, scanAsJson } from '../support/ddb-compare';
 import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
 import { useLocalServers } from '../support/use-local-servers';

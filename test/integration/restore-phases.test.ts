@@ -7,12 +7,12 @@ import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, ScanCommand } fr
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { runBackup } from '../../lambda/core/backup';
-import { createS3Client } from '../../lambda/core/clients';
-import { restoreBackupSet, restoreFromExport, RestoreRefusedError } from '../../lambda/core/restore';
-import { countItems, createTableFromSchema } from '../../lambda/core/restore-tables';
-import { itemHash } from '../../lambda/core/restore-test';
-import { validateBackupSet } from '../../lambda/core/validate';
+import { runBackup } from '../../lambda/backup/backup';
+import { createS3Client } from '../../lambda/shared/clients';
+import { restoreBackupSet, restoreFromExport, RestoreRefusedError } from '../../lambda/restore/restore';
+import { countItems, createTableFromSchema } from '../../lambda/restore/tables';
+import { itemHash } from '../../lambda/restore/restore-test';
+import { validateBackupSet } from '../../lambda/validate/validate';
 import { FIXTURE_SCHEMA, makeItems, writeNativeExport } from '../support/native-export-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
-import { BackupMetadata, METADATA_FILE, backupSetPrefix } from '../../lambda/core/format';
-import { restoreBackupSet } from '../../lambda/core/restore';
-import { createTableFromSchema, tableExists } from '../../lambda/core/restore-tables';
-import { validateBackupSet } from '../../lambda/core/validate';
+import { runBackup } from '../../lambda/backup/backup';
+import { BackupMetadata, METADATA_FILE, backupSetPrefix } from '../../lambda/format/backup-set';
+import { restoreBackupSet } from '../../lambda/restore/restore';
+import { createTableFromSchema, tableExists } from '../../lambda/restore/tables';
+import { validateBackupSet } from '../../lambda/validate/validate';
 import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 

@@ -12,11 +12,11 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runBackup } from '../../lambda/core/backup';
-import { restoreBackupSet, restoreFromExport } from '../../lambda/core/restore';
-import { createTableFromSchema, countItems, tableExists } from '../../lambda/core/restore-tables';
-import { itemHash, runRestoreTest } from '../../lambda/core/restore-test';
-import { validateBackupSet } from '../../lambda/core/validate';
+import { runBackup } from '../../lambda/backup/backup';
+import { restoreBackupSet, restoreFromExport } from '../../lambda/restore/restore';
+import { createTableFromSchema, countItems, tableExists } from '../../lambda/restore/tables';
+import { itemHash, runRestoreTest } from '../../lambda/restore/restore-test';
+import { validateBackupSet } from '../../lambda/validate/validate';
 import { FIXTURE_SCHEMA, makeItems, writeNativeBackupSet, writeNativeExport } from '../support/native-export-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 

@@ -17,11 +17,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { buildMetadata } from '../../lambda/core/backup';
-import { exportLine } from '../../lambda/core/dynamodb-json';
-import { tableRecordFromNativeExport } from '../../lambda/core/export-engine';
-import { BackupMetadata, METADATA_FILE, TableSchema, Tier, backupIdFor, backupSetPrefix, tableExportPrefix } from '../../lambda/core/format';
-import { putJson } from '../../lambda/core/s3-io';
+import { buildMetadata } from '../../lambda/backup/backup';
+import { exportLine } from '../../lambda/format/dynamodb-json';
+import { tableRecordFromNativeExport } from '../../lambda/backup/export-engine';
+import { BackupMetadata, METADATA_FILE, TableSchema, Tier, backupIdFor, backupSetPrefix, tableExportPrefix } from '../../lambda/format/backup-set';
+import { putJson } from '../../lambda/store/s3-io';
 
 /** Varied items: every attribute type DynamoDB JSON has. Key: pk (S) + sk (N). */
 export function makeItems(n: number, tag = 'item'): Record<string, AttributeValue>[] {

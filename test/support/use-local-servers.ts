@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
-import { createDynamoDbClient, createS3Client } from '../../lambda/core/clients';
+import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
 
 /** Starting Java and s3rver on a busy two-core machine running other suites takes a while. */
 const START_TIMEOUT_MS = 180_000;

@@ -1,4 +1,7 @@
 /**
+ * Folder lambda/shared/: what every runtime folder uses (SDK clients, metric names and EMF).
+ * Imports nothing of ours.
+ *
  * AWS SDK clients, created from the standard environment.
  *
  * Endpoints come from the SDK's own variables (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`),

@@ -6,7 +6,7 @@
  * On AWS every new table has its own write capacity, so a set's RTO is its longest tables, not
  * the sum of all of them, once they overlap.
  */
-import type { RestoredTable, RestorePlanTable } from './restore';
+import type { RestoredTable, RestorePlanTable } from './types';
 
 /** Tables restored at once unless told otherwise. */
 export const DEFAULT_PARALLEL_TABLES = 3;

@@ -3,9 +3,9 @@
  * conversion restore runs (only binaries change), and the chunked line splitter.
  */
 import { Readable } from 'node:stream';
-import { checkExportLine, parseExportLine, splitLines } from '../../lambda/core/reader';
-import { exportLine } from '../../lambda/core/dynamodb-json';
-import { makeItems } from '../support/native-export-fixture';
+import { checkExportLine, parseExportLine, splitLines } from '../../../lambda/store/export-reader';
+import { exportLine } from '../../../lambda/format/dynamodb-json';
+import { makeItems } from '../../support/native-export-fixture';
 
 const line = (item: unknown) => JSON.stringify({ Item: item });
 

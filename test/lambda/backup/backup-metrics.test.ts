@@ -1,10 +1,10 @@
 /** Metric data points of backup runs: names and dimensions from lambda/shared/metrics.ts. */
-import { failureMetrics, successMetrics } from '../../lambda/core/backup-metrics';
-import { buildMetadata } from '../../lambda/core/backup';
-import { BackupMetadata, TableBackupRecord } from '../../lambda/core/format';
-import { schemaFrom } from '../../lambda/core/schema';
-import { exportLine, hasBinary, toJsonItem } from '../../lambda/core/dynamodb-json';
-import { autoSegments } from '../../lambda/core/scan-engine';
+import { failureMetrics, successMetrics } from '../../../lambda/backup/backup-metrics';
+import { buildMetadata } from '../../../lambda/backup/backup';
+import { BackupMetadata, TableBackupRecord } from '../../../lambda/format/backup-set';
+import { schemaFrom } from '../../../lambda/backup/schema';
+import { exportLine, hasBinary, toJsonItem } from '../../../lambda/format/dynamodb-json';
+import { autoSegments } from '../../../lambda/backup/scan-engine';
 
 const record = (table: string, itemCount: number, bytes: number): TableBackupRecord => ({
   table,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ManifestFileEntry, ManifestSummary } from './format';
+import type { ManifestFileEntry, ManifestSummary } from '../format/backup-set';
 import { md5Hex, putText } from './s3-io';
 
 /** `<14-digit epoch ms>-<8 hex>` like AWS's export ids; deterministic per backup and table so a re-run overwrites. */

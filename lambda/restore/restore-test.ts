@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { AttributeValue, DeleteTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { resolveBackupSet } from './catalog';
-import { toJsonItem } from './dynamodb-json';
-import { readExportItems } from './reader';
+import { resolveBackupSet } from '../store/catalog';
+import { toJsonItem } from '../format/dynamodb-json';
+import { readExportItems } from '../store/export-reader';
 import { restoreBackupSet, RestoreReport } from './restore';
-import { isTableMissing } from './restore-tables';
+import { isTableMissing } from './tables';
 
 /** Options of {@link runRestoreTest}. */
 export interface RestoreTestOptions {

@@ -12,9 +12,9 @@ import { createGzip, Gzip } from 'node:zlib';
 import { AttributeValue, DynamoDBClient, ScanCommand, ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { AbortMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { DataFileRecord, ManifestFileEntry } from './format';
-import { exportLine } from './dynamodb-json';
-import { HashingStream } from './s3-io';
+import type { DataFileRecord, ManifestFileEntry } from '../format/backup-set';
+import { exportLine } from '../format/dynamodb-json';
+import { HashingStream } from '../store/s3-io';
 
 /** Default cap on a data file's uncompressed size. */
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;

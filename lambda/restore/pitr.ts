@@ -16,8 +16,8 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { RestoreRefusedError, DEFAULT_RESTORE_SUFFIX } from './restore';
-import { isTableMissing, isUnsupportedApi, tableExists } from './restore-tables';
+import { RestoreRefusedError, DEFAULT_RESTORE_SUFFIX } from './types';
+import { isTableMissing, isUnsupportedApi, tableExists } from './tables';
 
 /** Options of {@link planPitrRestore} and {@link pitrRestore}. */
 export interface PitrRestoreOptions {

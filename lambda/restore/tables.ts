@@ -14,7 +14,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { TableSchema } from './format';
+import type { TableSchema } from '../format/backup-set';
 
 /** True when DynamoDB answered that the table does not exist. */
 export function isTableMissing(e: unknown): boolean {

@@ -1,14 +1,17 @@
 /**
+ * Folder lambda/validate/: checking a backup set without writing anything. May import store/,
+ * format/ and shared/.
+ *
  * Validation of a backup set: every data file is read back and checked against metadata.json
  * (sha256, item count) and the export manifest (md5, item count); every line must parse as
  * DynamoDB JSON; the schema must be present; counts are compared with the previous complete
  * set (drift over 25% is a warning, not a failure: shops do grow).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from './format';
-import { BackupSetSummary, listBackupSets, resolveBackupSet } from './catalog';
-import { checkExportLine, openDataFile, readManifest } from './reader';
-import { isNotFound } from './s3-io';
+import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
+import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
+import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
+import { isNotFound } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
 export const DRIFT_WARNING_PERCENT = 25;

@@ -4,7 +4,7 @@
  */
 import { mockClient } from 'aws-sdk-client-mock';
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { writeItems } from '../../lambda/core/restore';
+import { writeItems } from '../../../lambda/restore/restore';
 
 const ddb = mockClient(DynamoDBClient);
 

@@ -10,8 +10,8 @@ import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable } from 'node:stream';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ManifestFileEntry, ManifestSummary } from './format';
-import type { JsonAttributeValue } from './dynamodb-json';
+import type { ManifestFileEntry, ManifestSummary } from '../format/backup-set';
+import type { JsonAttributeValue } from '../format/dynamodb-json';
 import { HashingStream, StreamDigest, getJson, getText, listObjects } from './s3-io';
 
 /** The two manifests of an export folder. */

@@ -1,8 +1,8 @@
 /**
- * Point-in-time restore (lambda/core/pitr.ts and `dr pitr-restore`). No emulator has
+ * Point-in-time restore (lambda/restore/pitr.ts and `dr pitr-restore`). No emulator has
  * RestoreTableToPointInTime or DescribeContinuousBackups, so DynamoDB is aws-sdk-client-mock.
  */
-import { CliRun, runCli, testProgram } from '../support/run-cli';
+import { CliRun, runCli, testProgram } from '../../support/run-cli';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeContinuousBackupsCommand,
@@ -15,8 +15,8 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { pitrRestore, planPitrRestore } from '../../lambda/core/pitr';
-import { registerPitrRestoreCommand } from '../../cli/pitr-restore';
+import { pitrRestore, planPitrRestore } from '../../../lambda/restore/pitr';
+import { registerPitrRestoreCommand } from '../../../cli/pitr-restore';
 
 const ddb = mockClient(DynamoDBClient);
 const earliest = new Date('2026-11-16T00:00:00Z');

@@ -16,11 +16,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startBackup } from '../../lambda/core/backup';
-import { clientTokenFor, PendingBackup } from '../../lambda/core/export-engine';
-import { finalizePendingBackups } from '../../lambda/core/export-finalize';
-import { BackupFailure, BackupMetadata } from '../../lambda/core/format';
-import { fakeS3 } from '../support/fake-s3';
+import { startBackup } from '../../../lambda/backup/backup';
+import { clientTokenFor, PendingBackup } from '../../../lambda/backup/export-engine';
+import { finalizePendingBackups } from '../../../lambda/backup/export-finalize';
+import { BackupFailure, BackupMetadata } from '../../../lambda/format/backup-set';
+import { fakeS3 } from '../../support/fake-s3';
 
 const ddbMock = mockClient(DynamoDBClient);
 const s3Mock = mockClient(S3Client);

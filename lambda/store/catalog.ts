@@ -1,4 +1,7 @@
 /**
+ * Folder lambda/store/: reading and writing backup sets in S3 (generic S3 I/O, the export reader,
+ * the manifest writer, the catalog). May import format/ and shared/ only.
+ *
  * The catalog of backup sets in a bucket: which sets exist, which are complete.
  *
  * A set is complete when its `metadata.json` exists (the commit marker, written last), failed
@@ -7,7 +10,7 @@
  * delimiter (see s3-io.ts for why).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { BACKUPS_PREFIX, BackupFailure, BackupMetadata, FAILURE_FILE, METADATA_FILE, TIERS, Tier, backupSetPrefix, parseBackupId } from './format';
+import { BACKUPS_PREFIX, BackupFailure, BackupMetadata, FAILURE_FILE, METADATA_FILE, TIERS, Tier, backupSetPrefix, parseBackupId } from '../format/backup-set';
 import { getJson, getJsonIfExists, listObjects } from './s3-io';
 
 /** One backup set as the catalog sees it. */

@@ -11,8 +11,17 @@ import { DescribeExportCommand, DynamoDBClient, ExportDescription, ExportTableTo
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FORMAT_VERSION, DataFileRecord, ManifestFileEntry, ManifestSummary, TableBackupRecord, TableSchema, Tier, tableExportPrefix } from './format';
-import { HashingStream, getJson, getText } from './s3-io';
+import {
+  FORMAT_VERSION,
+  DataFileRecord,
+  ManifestFileEntry,
+  ManifestSummary,
+  TableBackupRecord,
+  TableSchema,
+  Tier,
+  tableExportPrefix,
+} from '../format/backup-set';
+import { HashingStream, getJson, getText } from '../store/s3-io';
 
 /** Written in the set while native exports run. */
 export const PENDING_FILE = 'pending.json';

@@ -9,11 +9,11 @@ import { gzipSync } from 'node:zlib';
 import { DescribeExportCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PendingBackup } from '../../lambda/core/export-engine';
-import * as finalize from '../../lambda/core/export-finalize';
-import { FINALIZE_PROGRESS_FILE, FinalizeProgress, MAX_STALLED_RUNS, finalizePendingBackups } from '../../lambda/core/export-finalize';
-import { BackupFailure, BackupMetadata, FORMAT_VERSION } from '../../lambda/core/format';
-import { fakeS3 } from '../support/fake-s3';
+import { PendingBackup } from '../../../lambda/backup/export-engine';
+import * as finalize from '../../../lambda/backup/export-finalize';
+import { FINALIZE_PROGRESS_FILE, FinalizeProgress, MAX_STALLED_RUNS, finalizePendingBackups } from '../../../lambda/backup/export-finalize';
+import { BackupFailure, BackupMetadata, FORMAT_VERSION } from '../../../lambda/format/backup-set';
+import { fakeS3 } from '../../support/fake-s3';
 
 const ddbMock = mockClient(DynamoDBClient);
 const s3Mock = mockClient(S3Client);
@@ -203,12 +203,12 @@ describe('export finalizer hashes resumably (aws-sdk-client-mock)', () => {
 });
 
 describe('export-finalizer handler (aws-sdk-client-mock)', () => {
-  let handler: typeof import('../../lambda/handlers/export-finalizer').handler;
+  let handler: typeof import('../../../lambda/handlers/export-finalizer').handler;
   beforeAll(async () => {
     process.env.APP_NAME = 'shop';
     process.env.BACKUP_BUCKET = bucket;
     process.env.AWS_REGION ??= 'eu-west-1';
-    ({ handler } = await import('../../lambda/handlers/export-finalizer'));
+    ({ handler } = await import('../../../lambda/handlers/export-finalizer'));
   });
   afterEach(() => jest.restoreAllMocks());
 

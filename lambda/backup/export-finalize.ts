@@ -13,8 +13,8 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BackupMetadata, FORMAT_VERSION, ManifestFileEntry, METADATA_FILE, TableBackupRecord, backupSetPrefix } from './format';
-import { listBackupSets } from './catalog';
+import { BackupMetadata, FORMAT_VERSION, ManifestFileEntry, METADATA_FILE, TableBackupRecord, backupSetPrefix } from '../format/backup-set';
+import { listBackupSets } from '../store/catalog';
 import { buildMetadata, writeFailure } from './backup';
 import {
   DataFileHash,
@@ -28,7 +28,7 @@ import {
   nativeTableRecord,
   readNativeExportManifests,
 } from './export-engine';
-import { getJsonIfExists, putJson } from './s3-io';
+import { getJsonIfExists, putJson } from '../store/s3-io';
 
 /** The hashing checkpoint, in the set's folder (`backups/<tier>/<backupId>/finalize-progress.json`). */
 export const FINALIZE_PROGRESS_FILE = 'finalize-progress.json';

@@ -4,7 +4,7 @@
  */
 import { mockClient } from 'aws-sdk-client-mock';
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { writeItemBatches } from '../../lambda/core/restore';
+import { writeItemBatches } from '../../../lambda/restore/restore';
 
 const ddb = mockClient(DynamoDBClient);
 

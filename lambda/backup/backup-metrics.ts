@@ -3,7 +3,7 @@
  * (the ones the stacks' alarms and dashboard use).
  */
 import { Dimension, MetricDatum, MetricName } from '../shared/metrics';
-import type { BackupMetadata, Tier } from './format';
+import type { BackupMetadata, Tier } from '../format/backup-set';
 
 const changePercent = (now: number, before: number | undefined): number | undefined =>
   before === undefined ? undefined : before === 0 ? (now === 0 ? 0 : 100) : (Math.abs(now - before) / before) * 100;

@@ -1,4 +1,7 @@
 /**
+ * Folder lambda/format/: what a backup set *is* (layout, names, metadata types, DynamoDB JSON).
+ * Pure: imports nothing of ours and does no I/O. Everything else may import it.
+ *
  * The backup set layout: the contract between backup, list, validate, restore and the drill.
  *
  * A backup set is `backups/<tier>/<backupId>/` in the backup bucket. Per table it holds

@@ -3,13 +3,13 @@
  * resolution, drift warnings, CreateTable input from a saved schema, item hashes, the
  * unsupported-API check that turns emulator gaps into warnings.
  */
-import { toJsonItem } from '../../lambda/core/dynamodb-json';
-import { BackupMetadata } from '../../lambda/core/format';
-import { fromJsonItem, parseExportLine, resolveDataKey } from '../../lambda/core/reader';
-import { createTableInput, isUnsupportedApi, tryOptional } from '../../lambda/core/restore-tables';
-import { itemHash } from '../../lambda/core/restore-test';
-import { driftWarnings } from '../../lambda/core/validate';
-import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
+import { toJsonItem } from '../../../lambda/format/dynamodb-json';
+import { BackupMetadata } from '../../../lambda/format/backup-set';
+import { fromJsonItem, parseExportLine, resolveDataKey } from '../../../lambda/store/export-reader';
+import { createTableInput, isUnsupportedApi, tryOptional } from '../../../lambda/restore/tables';
+import { itemHash } from '../../../lambda/restore/restore-test';
+import { driftWarnings } from '../../../lambda/validate/validate';
+import { FIXTURE_SCHEMA, makeItems } from '../../support/native-export-fixture';
 
 test('DynamoDB JSON round-trips every attribute type', () => {
   for (const item of makeItems(8)) expect(fromJsonItem(toJsonItem(item))).toEqual(item);

@@ -3,7 +3,7 @@
  * The restore recreates tables from it, so everything needed to rebuild the table is here.
  */
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import type { KeyAttributeSchema, TableSchema } from './format';
+import type { KeyAttributeSchema, TableSchema } from '../format/backup-set';
 
 /** DescribeTable's answer plus the schema built from it. */
 export interface DescribedTable {

@@ -1,4 +1,7 @@
 /**
+ * Folder lambda/backup/: making backup sets (run, scan and native-export engines, finalizer,
+ * metrics of a run). May import store/, format/ and shared/; never restore/ or validate/.
+ *
  * A backup run: every table of the run into one backup set, `backups/<tier>/<backupId>/`.
  *
  * Order matters: table exports first, `metadata.json` last (the commit marker). A failure
@@ -20,12 +23,12 @@ import {
   backupIdFor,
   backupSetPrefix,
   tableExportPrefix,
-} from './format';
+} from '../format/backup-set';
 import { PENDING_FILE, PendingBackup, PendingExport, startTableExport } from './export-engine';
-import { exportIdFor, writeManifests } from './manifest-writer';
+import { exportIdFor, writeManifests } from '../store/manifest-writer';
 import { autoSegments, scanTableToS3 } from './scan-engine';
 import { describeTable, DescribedTable } from './schema';
-import { getJsonIfExists, listKeys, putJson, putText } from './s3-io';
+import { getJsonIfExists, listKeys, putJson, putText } from '../store/s3-io';
 
 /** Engine choice of a run; `auto` picks per table. */
 export type EngineChoice = 'auto' | EngineName;

@@ -5,8 +5,8 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { describeTable } from '../../lambda/core/schema';
-import { assertBackupBucket } from '../../lambda/core/validate';
+import { describeTable } from '../../../lambda/backup/schema';
+import { assertBackupBucket } from '../../../lambda/validate/validate';
 
 const ddb = mockClient(DynamoDBClient);
 const s3 = mockClient(S3Client);

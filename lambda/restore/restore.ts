@@ -1,8 +1,11 @@
 /**
+ * Folder lambda/restore/: getting data back (planning, table creation from the saved schema,
+ * writing, verification, PITR, the restore test). May import validate/, store/, format/ and shared/.
+ *
  * Restore of a backup set into DynamoDB: validate first, refuse an invalid or incomplete set,
  * check every target before writing anything, create the tables from the saved schema, stream
  * the items in with parallel BatchWriteItem, turn protection on, verify the counts. Up to
- * `parallelTables` tables restore at once (see restore-parallel.ts).
+ * `parallelTables` tables restore at once (see parallel.ts).
  *
  * Memory is bounded: items stream from S3 a gunzipped chunk (tens of lines) at a time and at
  * most `concurrency` batches of 25 are in flight per table (`parallelTables` x `concurrency`
@@ -10,118 +13,30 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BackupMetadata, TableBackupRecord } from './format';
-import { resolveBackupSet } from './catalog';
-import { checkDataFile, validateBackupSet, ValidationProblem } from './validate';
-import { findExportFolder, readExportBatches, readManifest } from './reader';
-import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './restore-tables';
-import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './restore-parallel';
+import type { BackupMetadata, TableBackupRecord } from '../format/backup-set';
+import { resolveBackupSet } from '../store/catalog';
+import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate/validate';
+import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
+import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
+import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { writeItemBatches } from './write-items';
+import {
+  DEFAULT_RESTORE_SUFFIX,
+  RestoreOptions,
+  RestorePlan,
+  RestorePlanTable,
+  RestoreProgress,
+  RestoredTable,
+  RestoreRefusedError,
+  RestoreReport,
+} from './types';
 
-export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './restore-parallel';
+export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './parallel';
 // The write loop lives in write-items.ts; restore stays its public home for callers.
 export { writeItemBatches, writeItems } from './write-items';
 export type { WriteItemsOptions } from './write-items';
-
-/** Suffix of restored tables unless told otherwise. */
-export const DEFAULT_RESTORE_SUFFIX = '-restored';
-
-/** Thrown when a restore is refused; nothing was written. */
-export class RestoreRefusedError extends Error {
-  constructor(
-    message: string,
-    readonly problems: ValidationProblem[] = [],
-  ) {
-    super(problems.length ? `${message}\n${problems.map((p) => `  - ${p.object ? `${p.object}: ` : ''}${p.message}`).join('\n')}` : message);
-    this.name = 'RestoreRefusedError';
-  }
-}
-
-/** Progress of one table's load. */
-export interface RestoreProgress {
-  readonly table: string;
-  readonly target: string;
-  /** Items written so far (verified items with `done`). */
-  readonly items: number;
-  readonly total: number;
-  /** `create`: the table started (0 items); `write`: after each batch; `done`: restored and verified. */
-  readonly phase: 'create' | 'write' | 'done';
-}
-
-/** Options of {@link restoreBackupSet}. */
-export interface RestoreOptions {
-  readonly dynamodb: DynamoDBClient;
-  readonly s3: S3Client;
-  readonly bucket: string;
-  /** backupId, `<tier>/<backupId>` or `latest`. */
-  readonly ref: string;
-  /** @default - every table of the set */
-  readonly tables?: string[];
-  /** @default DEFAULT_RESTORE_SUFFIX */
-  readonly suffix?: string;
-  /** Write into the original (existing, EMPTY) tables instead of new ones. Excludes suffix. @default false */
-  readonly intoExisting?: boolean;
-  /** Batches in flight per table (each running table has its own). @default 16 */
-  readonly concurrency?: number;
-  /**
-   * Tables restored at once, a whole number of 1 or more; the tables with the most items start
-   * first. After a table fails no further table starts, the running ones finish, and
-   * {@link RestoreIncompleteError} lists what was restored, what failed and what never started.
-   * @default 3 (DEFAULT_PARALLEL_TABLES) - three tables at a time; 1 restores one after another
-   */
-  readonly parallelTables?: number;
-  /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
-  readonly protect?: boolean;
-  readonly onProgress?: (p: RestoreProgress) => void;
-}
-
-/** One table of a restore plan. */
-export interface RestorePlanTable {
-  readonly source: string;
-  readonly target: string;
-  readonly items: number;
-  readonly action: 'create' | 'into-existing';
-}
-
-/** What a restore would do. */
-export interface RestorePlan {
-  readonly backupId: string;
-  readonly tier: string;
-  readonly exportTime: string;
-  readonly tables: RestorePlanTable[];
-}
-
-/** One restored table, with the time of each phase. */
-export interface RestoredTable extends RestorePlanTable {
-  readonly verifiedItems: number;
-  /** Creating the table from the saved schema and waiting for ACTIVE (0 with intoExisting). */
-  readonly createMs: number;
-  /** Streaming the items in with BatchWriteItem, and nothing else. */
-  readonly writeMs: number;
-  /** Turning protection on, then the COUNT scan that checks every item arrived. */
-  readonly verifyMs: number;
-  /** The three phases together. */
-  readonly durationMs: number;
-  /** When this table's restore started and finished (ISO): tables restored at once overlap. */
-  readonly startedAt: string;
-  readonly finishedAt: string;
-}
-
-/** The result of {@link restoreBackupSet}. */
-export interface RestoreReport {
-  readonly backupId: string;
-  readonly tier: string;
-  /** The recovery point of the data restored. */
-  readonly exportTime: string;
-  readonly tables: RestoredTable[];
-  readonly warnings: string[];
-  /** Validating the whole set before anything is written. */
-  readonly validateMs: number;
-  /** Tables restored at once. */
-  readonly parallelTables: number;
-  /** End to end: planning, validation, target checks and every table. */
-  readonly durationMs: number;
-}
+export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError } from './types';
+export type { RestoreOptions, RestorePlan, RestorePlanTable, RestoreProgress, RestoredTable, RestoreReport } from './types';
 
 /** Target name of a table. */
 function targetName(table: string, opts: Pick<RestoreOptions, 'suffix' | 'intoExisting'>): string {
