@@ -70,7 +70,17 @@ export function assertJava(): void {
   }
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 30000): Promise<void> {
+/**
+ * How long a local server may take to listen. DynamoDB Local (a JVM) starts in about 3 s on a quiet
+ * machine but much later on a loaded one (CI on 2 cores, other test suites starting theirs), so
+ * the default is generous; DR_LOCAL_START_TIMEOUT_MS overrides it.
+ */
+function startTimeoutMs(): number {
+  const v = Number(process.env.DR_LOCAL_START_TIMEOUT_MS ?? '');
+  return Number.isFinite(v) && v > 0 ? v : 120_000;
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = startTimeoutMs()): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
