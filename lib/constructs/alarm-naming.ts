@@ -20,3 +20,15 @@ export function alarmName(app: string, what: string, severity: Severity): string
   }
   return `${app}-${what}-${severity}`;
 }
+
+/** Subject of the alarm `dr doctor --page-test` sets to ALARM and back (one per region). */
+export const PAGE_TEST_ALARM_SUBJECT = 'doctor-page-test';
+
+/**
+ * Name of the page-test alarm: `<app>-doctor-page-test-Critical`. Shared by the construct that
+ * creates it, `dr doctor --page-test` that sets its state and the operator policy that allows
+ * `cloudwatch:SetAlarmState` on it alone.
+ */
+export function pageTestAlarmName(app: string): string {
+  return alarmName(app, PAGE_TEST_ALARM_SUBJECT, 'Critical');
+}

@@ -12,6 +12,7 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
@@ -158,6 +159,8 @@ export class ProductionStack extends Stack {
       critical: c.onCall.critical,
       warning: c.onCall.warning,
     }));
+    // `dr doctor --page-test` pages through this alarm.
+    new PageTestAlarm(this, 'PageTestAlarm', { app, topics });
     const rpoMinutes = tightestRpo(c);
     new BackupAlarms(this, 'BackupAlarms', {
       app,

@@ -9,6 +9,7 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
@@ -72,6 +73,8 @@ export class RecoveryStack extends Stack {
       critical: c.onCall.critical,
       warning: c.onCall.warning,
     }));
+    // `dr doctor --page-test` pages through this alarm (the recovery region's own critical topic).
+    new PageTestAlarm(this, 'PageTestAlarm', { app, topics });
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
