@@ -1,5 +1,5 @@
 /**
- * The `dr` operator CLI: backup, list, validate, restore, pitr-restore, drill, plan.
+ * The `dr` operator CLI: backup, list, validate, restore, pitr-restore, drill, plan, doctor.
  * One file per command in cli/; this file only assembles them.
  */
 import type { Command } from 'commander';
@@ -11,6 +11,7 @@ import { registerRestoreCommand } from '../cli/restore';
 import { registerPitrRestoreCommand } from '../cli/pitr-restore';
 import { registerDrillCommand } from '../cli/drill';
 import { registerPlanCommand } from '../cli/plan';
+import { registerDoctorCommand } from '../cli/doctor';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPitrRestoreCommand(program);
   registerDrillCommand(program);
   registerPlanCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

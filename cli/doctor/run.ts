@@ -1,0 +1,128 @@
+/**
+ * Runs every `dr doctor` check against the account the credentials belong to, in report order.
+ */
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { DrConfig } from '../../lib/config';
+import {
+  describeStack,
+  objectLockCheck,
+  pitrCheck,
+  replicationCheck,
+  replicationMetricsCheck,
+  stackCheck,
+  subscriptionsCheck,
+  topicPolicyCheck,
+  versioningCheck,
+} from './checks';
+import { backupAgeCheck, restoreTestCheck } from './data-checks';
+import { CheckResult, fail, guard, pass } from './result';
+import { doctorTarget, operatorPolicyName, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
+
+/** Who is asking (STS GetCallerIdentity). */
+export interface Caller {
+  readonly account: string;
+  readonly arn: string;
+  readonly partition: string;
+}
+
+/**
+ * The caller's identity. Also the first call of every run: without credentials it throws the
+ * SDK's credentials error before any check starts, so the command prints one message.
+ */
+export async function whoAmI(clients: DoctorClients): Promise<Caller> {
+  const id = await clients.sts.send(new GetCallerIdentityCommand({}));
+  return { account: id.Account ?? '', arn: id.Arn ?? '', partition: partitionOf(id.Arn) };
+}
+
+/** The caller's account against `primary.account` of the config (when it names one). */
+export function accountCheck(config: DrConfig, caller: Caller): CheckResult {
+  const check = 'account';
+  if (config.primary.account && config.primary.account !== caller.account)
+    return fail(
+      check,
+      `credentials are for account ${caller.account}, dr.config.json primary.account is ${config.primary.account}`,
+      `use credentials of account ${config.primary.account} (AWS_PROFILE=<profile of that account>), or pass --config for this account's deployment`,
+    );
+  return pass(check, `${caller.account} as ${caller.arn}`);
+}
+
+function outputsOf(stack: { Outputs?: { OutputKey?: string; OutputValue?: string }[] } | undefined): Record<string, string> {
+  return Object.fromEntries((stack?.Outputs ?? []).filter((o) => o.OutputKey && o.OutputValue).map((o) => [o.OutputKey, o.OutputValue]));
+}
+
+/** Options of {@link runChecks}. */
+export interface RunChecksOptions {
+  /** Backup bucket override (the global --bucket). @default - the stack output, else the computed name */
+  readonly bucket?: string;
+  /** @default new Date() */
+  readonly now?: Date;
+}
+
+/** Every check, in the order of the report; never throws for a failed check (only for missing credentials). */
+export async function runChecks(
+  clients: DoctorClients,
+  config: DrConfig,
+  caller: Caller,
+  options: RunChecksOptions = {},
+): Promise<{ target: DoctorTarget; results: CheckResult[] }> {
+  const now = options.now ?? new Date();
+  const policy = operatorPolicyName(config);
+  const { primary, recovery } = clients;
+  const names = doctorTarget(config, caller.account, caller.partition, {}).stacks;
+  const arn = (service: string, region: string, resource: string) => `arn:${caller.partition}:${service}:${region}:${caller.account}:${resource}`;
+
+  // Stacks first: their outputs name the buckets.
+  const stacks: Record<'production' | 'recovery', Awaited<ReturnType<typeof describeStack>>> = { production: undefined, recovery: undefined };
+  const stackResults: CheckResult[] = [];
+  for (const [which, r] of [
+    ['recovery', recovery],
+    ['production', primary],
+  ] as const) {
+    const name = names[which];
+    const check = `stack ${name} (${r.region})`;
+    stackResults.push(
+      await guard(check, `cloudformation:DescribeStacks on ${arn('cloudformation', r.region, `stack/${name}/*`)}`, policy, async () => {
+        stacks[which] = await describeStack(r, name);
+        return stackCheck(check, stacks[which], r.region);
+      }),
+    );
+  }
+  const outputs: StackOutputs = { ...outputsOf(stacks.production), ...outputsOf(stacks.recovery) };
+  const target = doctorTarget(config, caller.account, caller.partition, outputs, options.bucket);
+  const s3arn = (b: string) => `arn:${caller.partition}:s3:::${b}`;
+  const buckets: [RegionClients, string][] = [
+    [primary, target.backupBucket],
+    [recovery, target.replicaBucket],
+  ];
+
+  const checks: Promise<CheckResult>[] = [
+    ...config.tables.map((t) =>
+      guard(`PITR ${t.name}`, `dynamodb:DescribeContinuousBackups on ${arn('dynamodb', primary.region, `table/${t.name}`)}`, policy, () =>
+        pitrCheck(primary, t.name),
+      ),
+    ),
+    ...buckets.flatMap(([r, bucket]) => [
+      guard(`versioning ${bucket}`, `s3:GetBucketVersioning on ${s3arn(bucket)}`, policy, () => versioningCheck(r, bucket)),
+      guard(`Object Lock ${bucket}`, `s3:GetBucketObjectLockConfiguration on ${s3arn(bucket)}`, policy, () => objectLockCheck(r, bucket, config)),
+    ]),
+    guard(`replication ${target.backupBucket} -> ${target.replicaBucket}`, `s3:GetReplicationConfiguration on ${s3arn(target.backupBucket)}`, policy, () =>
+      replicationCheck(primary, target.backupBucket, target.replicaBucket, caller.partition),
+    ),
+    guard(`replication metrics ${target.replicationRuleId}`, 'cloudwatch:ListMetrics and cloudwatch:GetMetricData (resource *)', policy, () =>
+      replicationMetricsCheck(primary, target.backupBucket, target.replicaBucket, target.replicationRuleId, now),
+    ),
+    ...target.topics.flatMap((t) => {
+      const r = t.where === 'primary' ? primary : recovery;
+      const alarmArn = arn('cloudwatch', t.region, `alarm:${target.pageTestAlarm}`);
+      return [
+        guard(`subscriptions ${t.name}`, `sns:ListSubscriptionsByTopic on ${t.arn}`, policy, () => subscriptionsCheck(r, t)),
+        guard(`topic policy ${t.name}`, `sns:GetTopicAttributes on ${t.arn}`, policy, () => topicPolicyCheck(r, t, caller.account, alarmArn)),
+      ];
+    }),
+    guard('newest backup vs RPO', `s3:ListBucket on ${s3arn(target.backupBucket)} and s3:GetObject on ${s3arn(target.backupBucket)}/backups/*`, policy, () =>
+      backupAgeCheck(primary, target.backupBucket, config, now),
+    ),
+    guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
+  ];
+  return { target, results: [accountCheck(config, caller), ...stackResults, ...(await Promise.all(checks))] };
+}
