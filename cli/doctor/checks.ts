@@ -116,8 +116,8 @@ function lockFix(bucket: string): string {
 }
 
 /** The backup bucket has an enabled replication rule to the replica bucket (GetBucketReplication). */
-export async function replicationCheck(clients: RegionClients, source: string, destination: string, partition: string): Promise<CheckResult> {
-  const check = `replication ${source} -> ${destination}`;
+export async function replicationCheck(clients: RegionClients, source: string, destination: string, ruleId: string, partition: string): Promise<CheckResult> {
+  const check = `replication ${ruleId}`;
   const destinationArn = `arn:${partition}:s3:::${destination}`;
   try {
     const res = await clients.s3.send(new GetBucketReplicationCommand({ Bucket: source }));
@@ -126,12 +126,13 @@ export async function replicationCheck(clients: RegionClients, source: string, d
     if (!rule)
       return fail(
         check,
-        `no replication rule targets ${destinationArn} (${rules.length} other rule(s))`,
+        `${source} has no replication rule to ${destinationArn} (${rules.length} other rule(s))`,
         "deploy the production stack again; if another tool replaced the replication configuration, remove that tool's rule or merge ours back",
       );
-    if (rule.Status !== 'Enabled') return fail(check, `rule ${rule.ID} is ${rule.Status}`, 'deploy the production stack again (it enables the rule)');
+    if (rule.Status !== 'Enabled')
+      return fail(check, `${source} -> ${destination}: rule ${rule.ID} is ${rule.Status}`, 'deploy the production stack again (it enables the rule)');
     const rtc = rule.Destination?.ReplicationTime?.Status === 'Enabled' ? ', Replication Time Control on' : '';
-    return pass(check, `rule ${rule.ID} Enabled${rtc}`);
+    return pass(check, `${source} -> ${destination}: rule ${rule.ID} Enabled${rtc}`);
   } catch (e) {
     if (isError(e, 'ReplicationConfigurationNotFoundError'))
       return fail(check, 'the bucket has no replication configuration', 'deploy the production stack again');
@@ -176,7 +177,7 @@ export async function replicationMetricsCheck(clients: RegionClients, source: st
       EndTime: now,
       MetricDataQueries: [
         {
-          Id: 'failed',
+          Id: 'replicationFailed',
           MetricStat: { Metric: { Namespace: 'AWS/S3', MetricName: 'OperationsFailedReplication', Dimensions: dims }, Period: 3600, Stat: 'Sum' },
         },
       ],

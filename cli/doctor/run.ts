@@ -105,8 +105,8 @@ export async function runChecks(
       guard(`versioning ${bucket}`, `s3:GetBucketVersioning on ${s3arn(bucket)}`, policy, () => versioningCheck(r, bucket)),
       guard(`Object Lock ${bucket}`, `s3:GetBucketObjectLockConfiguration on ${s3arn(bucket)}`, policy, () => objectLockCheck(r, bucket, config)),
     ]),
-    guard(`replication ${target.backupBucket} -> ${target.replicaBucket}`, `s3:GetReplicationConfiguration on ${s3arn(target.backupBucket)}`, policy, () =>
-      replicationCheck(primary, target.backupBucket, target.replicaBucket, caller.partition),
+    guard(`replication ${target.replicationRuleId}`, `s3:GetReplicationConfiguration on ${s3arn(target.backupBucket)}`, policy, () =>
+      replicationCheck(primary, target.backupBucket, target.replicaBucket, target.replicationRuleId, caller.partition),
     ),
     guard(`replication metrics ${target.replicationRuleId}`, 'cloudwatch:ListMetrics and cloudwatch:GetMetricData (resource *)', policy, () =>
       replicationMetricsCheck(primary, target.backupBucket, target.replicaBucket, target.replicationRuleId, now),

@@ -1,0 +1,190 @@
+/**
+ * A mocked AWS account for `dr doctor` tests (aws-sdk-client-mock): the shipped dr.config.json
+ * ("shop", eu-west-1 + eu-central-1) deployed and healthy. Each test breaks one thing by
+ * overriding one mock after {@link healthyAccount}.
+ */
+import * as path from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, ListMetricsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeContinuousBackupsCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { registerDoctorCommand } from '../../cli/doctor';
+import type { CheckResult } from '../../cli/doctor/result';
+import { runCli, testProgram, type CliRun } from './run-cli';
+
+export const ACCOUNT = '123456789012';
+export const CONFIG = path.resolve(__dirname, '..', '..', 'dr.config.json');
+export const BACKUP_BUCKET = `shop-backups-${ACCOUNT}-eu-west-1`;
+export const REPLICA_BUCKET = `shop-replica-${ACCOUNT}-eu-central-1`;
+/** The time every scenario runs at. */
+export const NOW = new Date('2026-12-01T09:00:00.000Z');
+/** The newest backup set of the healthy account: 7 hours before NOW. */
+export const BACKUP_ID = '2026-12-01T02-00-00-000Z';
+export const CALLER = `arn:aws:sts::${ACCOUNT}:assumed-role/shop-dr-operator/alice`;
+
+/** The clients' mocks (shared by every client instance of the class, both regions). */
+export const mocks = {
+  sts: mockClient(STSClient),
+  cloudformation: mockClient(CloudFormationClient),
+  cloudwatch: mockClient(CloudWatchClient),
+  dynamodb: mockClient(DynamoDBClient),
+  s3: mockClient(S3Client),
+  sns: mockClient(SNSClient),
+};
+
+/** An AWS SDK service error as the SDK throws it. */
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+}
+
+/** The topic policy the fixed AlertTopics writes: CloudWatch may publish, plain HTTP may not. */
+export function topicPolicy(topicArn: string, withCloudWatchAllow = true): string {
+  const deny = {
+    Sid: 'AllowPublishThroughSSLOnly',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'sns:Publish',
+    Resource: topicArn,
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+  const allow = {
+    Sid: 'AllowCloudWatchAlarms',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudwatch.amazonaws.com' },
+    Action: 'sns:Publish',
+    Resource: topicArn,
+    Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+  };
+  return JSON.stringify({ Version: '2012-10-17', Statement: withCloudWatchAllow ? [allow, deny] : [deny] });
+}
+
+/** metadata.json of a complete set. */
+export function metadataJson(backupId: string, exportTime: string): string {
+  return JSON.stringify({ formatVersion: 1, backupId, tier: 'daily', success: true, exportTime, tables: ['orders'], totalRecords: 1, totalBytes: 1 });
+}
+
+/** A GetObject body the SDK's transformToString reads. */
+export const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
+
+/** Every mock answers as a healthy, fully deployed account. */
+export function healthyAccount(): void {
+  for (const m of Object.values(mocks)) m.reset();
+  mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: CALLER, UserId: 'AROAEXAMPLE:alice' });
+  mocks.cloudformation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+    const production = input.StackName === 'Shop-Production';
+    return {
+      Stacks: [
+        {
+          StackName: input.StackName,
+          StackStatus: production ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE',
+          CreationTime: new Date('2026-11-01T10:00:00Z'),
+          LastUpdatedTime: new Date('2026-11-20T10:00:00Z'),
+          Outputs: production
+            ? [{ OutputKey: 'BackupBucketName', OutputValue: BACKUP_BUCKET }]
+            : [{ OutputKey: 'ReplicaBucketName', OutputValue: REPLICA_BUCKET }],
+        },
+      ],
+    };
+  });
+  mocks.dynamodb.on(DescribeContinuousBackupsCommand).resolves({
+    ContinuousBackupsDescription: {
+      ContinuousBackupsStatus: 'ENABLED',
+      PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED', EarliestRestorableDateTime: new Date('2026-11-01T10:05:00Z') },
+    },
+  });
+  mocks.s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+  mocks.s3.on(GetObjectLockConfigurationCommand).resolves({
+    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+  });
+  mocks.s3.on(GetBucketReplicationCommand).resolves({
+    ReplicationConfiguration: {
+      Role: `arn:aws:iam::${ACCOUNT}:role/replication`,
+      Rules: [
+        {
+          ID: 'to-eu-central-1',
+          Status: 'Enabled',
+          Destination: { Bucket: `arn:aws:s3:::${REPLICA_BUCKET}`, ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } } },
+        },
+      ],
+    },
+  });
+  mocks.s3.on(ListObjectsV2Command).resolves({
+    Contents: [{ Key: `backups/daily/${BACKUP_ID}/orders/data/part-0.json.gz` }, { Key: `backups/daily/${BACKUP_ID}/metadata.json` }],
+  });
+  mocks.s3.on(GetObjectCommand).callsFake(() => body(metadataJson(BACKUP_ID, '2026-12-01T02:00:00.000Z')));
+  mocks.cloudwatch.on(ListMetricsCommand).resolves({ Metrics: [{ Namespace: 'AWS/S3', MetricName: 'ReplicationLatency' }] });
+  mocks.cloudwatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({
+    MetricDataResults: input.MetricDataQueries.map((q) =>
+      q.Id === 'ok'
+        ? { Id: 'ok', Timestamps: [new Date('2026-11-30T05:00:00Z')], Values: [1] }
+        : { Id: q.Id, Timestamps: q.Id === 'replicationFailed' ? [new Date('2026-12-01T08:00:00Z')] : [], Values: q.Id === 'replicationFailed' ? [0] : [] },
+    ),
+  }));
+  mocks.cloudwatch.on(SetAlarmStateCommand).resolves({});
+  mocks.cloudwatch.on(DescribeAlarmHistoryCommand).resolves({
+    AlarmHistoryItems: [
+      { HistoryItemType: 'Action', HistorySummary: 'Successfully executed action arn:aws:sns:eu-west-1:123456789012:shop-dr-critical-primary' },
+    ],
+  });
+  mocks.sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
+    Subscriptions: [
+      {
+        TopicArn: input.TopicArn,
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+        SubscriptionArn: `${input.TopicArn}:6f0b7f0e-0000-4000-8000-000000000001`,
+      },
+    ],
+  }));
+  mocks.sns
+    .on(GetTopicAttributesCommand)
+    .callsFake((input: { TopicArn: string }) => ({ Attributes: { TopicArn: input.TopicArn, Policy: topicPolicy(input.TopicArn) } }));
+}
+
+/** Runs `dr --config dr.config.json doctor <args>` in-process at {@link NOW}. */
+export async function doctor(...args: string[]): Promise<CliRun> {
+  // Only Date is faked: the SDK's promises and timers run as usual.
+  jest.useFakeTimers({
+    now: NOW,
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'clearImmediate',
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
+  });
+  try {
+    return await runCli(testProgram(registerDoctorCommand), ['--config', CONFIG, 'doctor', ...args]);
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+/** `dr doctor --json`: the exit code and the parsed results. */
+export async function doctorJson(...args: string[]): Promise<{ code: number; results: CheckResult[]; stderr: string }> {
+  const run = await doctor('--json', ...args);
+  return { code: run.code, results: run.stdout ? (JSON.parse(run.stdout) as CheckResult[]) : [], stderr: run.stderr };
+}
+
+/** The one result whose check name starts with `prefix` (fails the test when not exactly one). */
+export function result(results: CheckResult[], prefix: string): CheckResult {
+  const found = results.filter((r) => r.check.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one check starting "${prefix}", found ${found.length}: ${results.map((r) => r.check).join(', ')}`);
+  return found[0];
+}
