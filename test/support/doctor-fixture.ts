@@ -131,10 +131,13 @@ export function healthyAccount(): void {
     ),
   }));
   mocks.cloudwatch.on(SetAlarmStateCommand).resolves({});
-  mocks.cloudwatch.on(DescribeAlarmHistoryCommand).resolves({
-    AlarmHistoryItems: [
-      { HistoryItemType: 'Action', HistorySummary: 'Successfully executed action arn:aws:sns:eu-west-1:123456789012:shop-dr-critical-primary' },
-    ],
+  // Each region's alarm notifies that region's critical topic.
+  mocks.cloudwatch.on(DescribeAlarmHistoryCommand).callsFake(async (_input: unknown, getClient: () => CloudWatchClient) => {
+    const topic =
+      (await getClient().config.region()) === 'eu-west-1'
+        ? 'eu-west-1:123456789012:shop-dr-critical-primary'
+        : 'eu-central-1:123456789012:shop-dr-critical-recovery';
+    return { AlarmHistoryItems: [{ HistoryItemType: 'Action', HistorySummary: `Successfully executed action arn:aws:sns:${topic}` }] };
   });
   mocks.sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
     Subscriptions: [
