@@ -14,7 +14,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import type { DrConfig } from '../lib/config';
-import { createDynamoDbClient, createS3Client, SILENT_LOGGER } from '../lambda/core/clients';
+import { createDynamoDbClient, createS3Client, SILENT_LOGGER } from '../lambda/shared/clients';
 import { action, contextFrom, UserError } from './context';
 import { runPageTest } from './doctor/page-test';
 import { credentialsMessage, heading, renderReport } from './doctor/render';

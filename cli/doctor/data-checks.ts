@@ -6,7 +6,7 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import { GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { DrConfig } from '../../lib/config';
 import { tightestRpo } from '../../lib/stacks/targets';
-import { listBackupSets } from '../../lambda/core/catalog';
+import { listBackupSets } from '../../lambda/store/catalog';
 import { Dimension, METRIC_NAMESPACE, MetricName } from '../../lambda/shared/metrics';
 import { CheckResult, fail, pass, warn } from './result';
 import type { RegionClients } from './target';
