@@ -119,8 +119,11 @@ export async function runChecks(
         guard(`topic policy ${t.name}`, `sns:GetTopicAttributes on ${t.arn}`, policy, () => topicPolicyCheck(r, t, caller.account, alarmArn)),
       ];
     }),
-    guard('newest backup vs RPO', `s3:ListBucket on ${s3arn(target.backupBucket)} and s3:GetObject on ${s3arn(target.backupBucket)}/backups/*`, policy, () =>
-      backupAgeCheck(primary, target.backupBucket, config, now),
+    guard(
+      'newest backup vs RPO',
+      `s3:ListBucket on ${s3arn(target.backupBucket)}, s3:GetObject on ${s3arn(target.backupBucket)}/backups/* and kms:Decrypt on the backup key (alias/${config.appName}-dr-backups)`,
+      policy,
+      () => backupAgeCheck(primary, target.backupBucket, config, now),
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
   ];
