@@ -108,6 +108,17 @@ export const drConfigSchema = z
           name: z.string().regex(BUCKET_NAME, { message: 'bucket name must be 3-63 characters of lower-case letters, digits, dots and hyphens' }),
           /** Existing bucket (default) whose objects are replicated to the recovery region. */
           existing: z.boolean().default(true),
+          /**
+           * ARN of the KMS key the existing bucket encrypts with (SSE-KMS), in primary.region. The
+           * replication role gets kms:Decrypt on it; without it only SSE-S3 and unencrypted objects
+           * can be read for replication. For `aws/s3`, give that AWS-managed key's ARN.
+           */
+          kmsKeyArn: z.string().optional(),
+          /**
+           * The bucket has S3 Object Lock. Its replica then gets Object Lock too: S3 replicates
+           * locked objects only into a bucket with Object Lock (and versioning).
+           */
+          objectLock: z.boolean().default(false),
         }),
       )
       .default([]),
@@ -229,6 +240,8 @@ export const drConfigSchema = z
       });
     }
     c.dataBuckets.forEach((b, i) => {
+      const keyProblem = b.kmsKeyArn === undefined ? undefined : kmsKeyArnProblem(b.kmsKeyArn, c.primary.region);
+      if (keyProblem) ctx.addIssue({ code: 'custom', path: ['dataBuckets', i, 'kmsKeyArn'], message: `dataBuckets[${i}].kmsKeyArn (bucket "${b.name}") ${keyProblem}` });
       const replica = dataReplicaBucketName(c, b.name);
       if (replica.length > 63) {
         ctx.addIssue({
@@ -246,6 +259,20 @@ export const drConfigSchema = z
       });
     }
   });
+
+const KMS_KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
+
+/** Why a data bucket's key ARN cannot work, or undefined: it must be a key ARN (not an alias) in the bucket's region. */
+export function kmsKeyArnProblem(arn: string, primaryRegion: string): string | undefined {
+  const m = KMS_KEY_ARN.exec(arn);
+  if (!m) {
+    return `must be a KMS key ARN such as "arn:aws:kms:${primaryRegion}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (an alias or key id cannot be granted to the replication role): copy the key ARN from the bucket's default encryption (aws s3api get-bucket-encryption --bucket <name>)`;
+  }
+  if (m[2] !== primaryRegion) {
+    return `is in ${m[2]} but the bucket is in primary.region (${primaryRegion}): S3 encrypts with a key of the bucket's own region, so this is not the bucket's key; use the key ARN from aws s3api get-bucket-encryption --bucket <name>`;
+  }
+  return undefined;
+}
 
 /** A validated config, defaults filled in. */
 export type DrConfig = z.infer<typeof drConfigSchema>;

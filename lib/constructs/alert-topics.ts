@@ -1,5 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -31,6 +33,13 @@ export interface AlertTopicsProps {
 /**
  * The `critical` and `warning` SNS topics, encrypted with a customer-managed key whose policy
  * lets CloudWatch alarms publish, with the subscriptions of the config.
+ *
+ * Each topic's policy holds the SSL-only Deny (`enforceSSL`) AND an explicit Allow for
+ * `cloudwatch.amazonaws.com` to `sns:Publish`: a topic policy replaces SNS's default policy,
+ * so with the Deny alone no alarm could publish ("not authorized to perform SNS:Publish" in
+ * the alarm history, and nobody is paged). The Allow is limited to this account's alarms in
+ * this region (`aws:SourceAccount`, `aws:SourceArn`), as the SNS and CloudWatch docs advise
+ * against the confused deputy.
  */
 export class AlertTopics extends Construct {
   /** Pages on-call. */
@@ -58,6 +67,7 @@ export class AlertTopics extends Construct {
 
   private topic(id: string, topicName: string, key: EncryptionKey['key'], r: Recipients): sns.Topic {
     const topic = new sns.Topic(this, id, { topicName, displayName: topicName, masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(cloudWatchMayPublish(topic));
     for (const email of r.emails ?? []) topic.addSubscription(new subs.EmailSubscription(email));
     for (const phone of r.sms ?? []) topic.addSubscription(new subs.SmsSubscription(phone));
     for (const url of r.https ?? []) {
@@ -66,4 +76,19 @@ export class AlertTopics extends Construct {
     }
     return topic;
   }
+}
+
+/** The topic-policy statement that lets this account's CloudWatch alarms (this region) publish. */
+export function cloudWatchMayPublish(topic: sns.ITopic): iam.PolicyStatement {
+  const stack = Stack.of(topic);
+  return new iam.PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsToPublish',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+    },
+  });
 }

@@ -48,7 +48,7 @@ export class AwsBackupPlan extends Construct {
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: `${props.appName}-dr-primary`,
       encryptionKey: props.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const copyVaultArn = `arn:${stack.partition}:backup:${props.copyRegion}:${props.copyAccount ?? stack.account}:backup-vault:${props.copyVaultName}`;
     const copyVault = backup.BackupVault.fromBackupVaultArn(this, 'CopyVault', copyVaultArn);

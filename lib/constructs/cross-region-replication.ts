@@ -1,12 +1,15 @@
-import { Stack } from 'aws-cdk-lib';
+import * as path from 'node:path';
+import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ourRuleId, renderExistingBucketRule, REPLICATION_TIME_MINUTES } from '../custom-resources/bucket-replication/rules';
 
-/** Replication Time Control and metrics threshold (the only value S3 supports). */
-export const REPLICATION_TIME_MINUTES = 15;
+export { REPLICATION_TIME_MINUTES };
 
 /** Props of {@link CrossRegionReplication}. */
 export interface CrossRegionReplicationProps {
@@ -23,6 +26,21 @@ export interface CrossRegionReplicationProps {
   readonly replicaKeyAlias: string;
 }
 
+/** An existing bucket to replicate (see {@link CrossRegionReplication.replicateExistingBucket}). */
+export interface ExistingSourceBucket {
+  /** Source bucket name (primary region). */
+  readonly bucketName: string;
+  /** Replica bucket name (recovery region). */
+  readonly destinationBucketName: string;
+  /**
+   * ARN of the KMS key the bucket encrypts with; the role gets kms:Decrypt on it through S3 only.
+   * @default - none: SSE-KMS objects of the source cannot be replicated
+   */
+  readonly kmsKeyArn?: string;
+  /** The source has S3 Object Lock (the handler refuses a locked source declared unlocked). @default false */
+  readonly objectLock?: boolean;
+}
+
 /** One source bucket replicated by this construct (alarms read these). */
 export interface ReplicatedBucket {
   /** Source bucket name (primary region). */
@@ -37,21 +55,30 @@ export interface ReplicatedBucket {
   readonly sourceBucket?: s3.IBucket;
 }
 
+/** Handler of `Custom::ExistingBucketReplication` (bundled by esbuild like the DR functions). */
+const HANDLER_ENTRY = path.join(__dirname, '..', 'custom-resources', 'bucket-replication', 'handler.ts');
+
 /**
  * Cross-region replication to the recovery region: one IAM role, one rule per source bucket
  * with Replication Time Control (15 min), replication metrics, SSE-KMS replicas under the
  * replica key, and delete markers NOT replicated (a delete in production must not reach the
- * copy). Owned buckets get the rule in their template; existing buckets through the S3 API.
+ * copy, so the role has no s3:ReplicateDelete). Owned buckets get the rule in their template;
+ * existing buckets through `Custom::ExistingBucketReplication`, which merges our rule into the
+ * bucket's configuration and never replaces someone else's rules.
  */
 export class CrossRegionReplication extends Construct {
   /** The role S3 assumes to replicate. */
   public readonly role: iam.Role;
   /** ARN of the replica key alias, used as ReplicaKmsKeyID. */
   public readonly replicaKeyAliasArn: string;
+  /** Rule id on buckets this stack owns (the whole configuration is ours): `to-<region>`. */
+  public readonly ownedRuleId: string;
+  /** Rule id on existing buckets, where it tells our rule from others: `dr-stack-to-<region>`. */
+  public readonly existingRuleId: string;
   /** Buckets replicated so far. */
   public readonly replicated: ReplicatedBucket[] = [];
-
-  private readonly props: CrossRegionReplicationProps;
+  /** The handler of the existing-bucket custom resource, once an existing bucket is replicated. */
+  public existingBucketHandler?: nodejs.NodejsFunction;
 
   constructor(scope: Construct, id: string, props: CrossRegionReplicationProps) {
     super(scope, id);
@@ -64,7 +91,8 @@ export class CrossRegionReplication extends Construct {
         `CrossRegionReplication destinationRegion (${props.destinationRegion}) must differ from the stack's region; that is what makes it disaster recovery`,
       );
     }
-    this.props = props;
+    this.ownedRuleId = `to-${props.destinationRegion}`;
+    this.existingRuleId = ourRuleId(props.destinationRegion);
     const account = props.destinationAccount ?? stack.account;
     this.replicaKeyAliasArn = `arn:${stack.partition}:kms:${props.destinationRegion}:${account}:${props.replicaKeyAlias}`;
     this.role = new iam.Role(this, 'Role', {
@@ -76,7 +104,10 @@ export class CrossRegionReplication extends Construct {
         sid: 'EncryptReplicasWithTheReplicaKey',
         actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
         resources: [`arn:${stack.partition}:kms:${props.destinationRegion}:${account}:key/*`],
-        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': props.replicaKeyAlias } },
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': props.replicaKeyAlias },
+          StringEquals: { 'kms:ViaService': `s3.${props.destinationRegion}.amazonaws.com` },
+        },
       }),
     );
   }
@@ -89,12 +120,13 @@ export class CrossRegionReplication extends Construct {
     const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
     const versioning = Stack.of(this).resolve(cfnBucket.versioningConfiguration) as { status?: string } | undefined;
     if (versioning?.status !== 'Enabled') throw new Error(`CrossRegionReplication: bucket ${label} must be versioned to be replicated; set versioned: true`);
-    const ruleId = this.grant(label, bucket.bucketName, destinationBucketName, sourceKey, bucket);
+    this.grant(label, bucket.bucketName, destinationBucketName, this.ownedRuleId, bucket);
+    sourceKey?.grantDecrypt(this.role);
     cfnBucket.replicationConfiguration = {
       role: this.role.roleArn,
       rules: [
         {
-          id: ruleId,
+          id: this.ownedRuleId,
           priority: 1,
           status: 'Enabled',
           filter: { prefix: '' },
@@ -114,70 +146,95 @@ export class CrossRegionReplication extends Construct {
   /**
    * Turns on versioning and replication of a bucket this stack does not own. An imported bucket
    * cannot take replicationRules (L2) and importing it into the stack as a CfnBucket would make
-   * CloudFormation own (and on a mistake delete) production data; an AwsCustomResource calling
-   * PutBucketVersioning then PutBucketReplication changes only those two settings.
-   * PutBucketReplication REPLACES any replication configuration the bucket had: it is
-   * documented in the README. On stack deletion the replication configuration is removed;
-   * versioning stays on (S3 cannot turn it off, only suspend).
+   * CloudFormation own (and on a mistake delete) production data, so a custom resource changes
+   * only versioning and our one replication rule (merged with the bucket's other rules, or the
+   * deploy fails saying why). On stack deletion only our rule is removed; versioning stays on.
    */
-  replicateExistingBucket(id: string, bucketName: string, destinationBucketName: string): void {
-    const ruleId = this.grant(bucketName, bucketName, destinationBucketName);
+  replicateExistingBucket(id: string, source: ExistingSourceBucket): CustomResource {
+    const stack = Stack.of(this);
+    if (source.kmsKeyArn && !Token.isUnresolved(source.kmsKeyArn) && !Token.isUnresolved(stack.region)) {
+      const region = source.kmsKeyArn.split(':')[3];
+      if (region !== stack.region) {
+        throw new Error(
+          `CrossRegionReplication: the key of bucket "${source.bucketName}" (${source.kmsKeyArn}) is in ${region}, not in the bucket's region ${stack.region}; set dataBuckets[].kmsKeyArn to the key ARN from aws s3api get-bucket-encryption`,
+        );
+      }
+    }
+    this.grant(source.bucketName, source.bucketName, source.destinationBucketName, this.existingRuleId);
+    if (source.kmsKeyArn) this.grantSourceKeyDecrypt(source.bucketName, source.kmsKeyArn);
+    const rule = renderExistingBucketRule({
+      ruleId: this.existingRuleId,
+      destinationBucketArn: this.bucketArn(source.destinationBucketName),
+      replicaKmsKeyId: this.replicaKeyAliasArn,
+    });
+    const fn = this.handler();
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: `Replicate${id}`,
+        actions: ['s3:PutBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'],
+        resources: [this.bucketArn(source.bucketName)],
+      }),
+    );
+    const resource = new CustomResource(this, `${id}Replication`, {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::ExistingBucketReplication',
+      properties: { BucketName: source.bucketName, Role: this.role.roleArn, Rule: JSON.stringify(rule), ObjectLock: String(source.objectLock ?? false) },
+    });
+    // The role (and its policy) must exist before S3 validates it in PutBucketReplication.
+    resource.node.addDependency(this.role);
+    resource.node.addDependency(fn.role!);
+    return resource;
+  }
+
+  private handler(): nodejs.NodejsFunction {
+    if (this.existingBucketHandler) return this.existingBucketHandler;
+    const logGroup = new logs.LogGroup(this, 'ExistingBucketHandlerLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new iam.Role(this, 'ExistingBucketHandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Custom::ExistingBucketReplication: versioning and our replication rule on existing data buckets',
+    });
+    logGroup.grantWrite(role);
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'PassTheReplicationRole', actions: ['iam:PassRole'], resources: [this.role.roleArn] }));
+    this.existingBucketHandler = new nodejs.NodejsFunction(this, 'ExistingBucketHandler', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      description: 'Custom::ExistingBucketReplication: merges the dr-stack replication rule into existing buckets',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.minutes(2),
+      role,
+      logGroup,
+      bundling: { forceDockerBundling: false, minify: true, target: 'node24', format: nodejs.OutputFormat.CJS },
+    });
+    return this.existingBucketHandler;
+  }
+
+  /**
+   * kms:Decrypt on the source bucket's key, only through S3 in the source region and only for
+   * objects of that bucket (the encryption context S3 sets is the object ARN, or the bucket ARN
+   * with S3 Bucket Keys), as the S3 replication docs show.
+   */
+  private grantSourceKeyDecrypt(bucketName: string, keyArn: string): void {
     const bucketArn = this.bucketArn(bucketName);
-    const versioning = new cr.AwsCustomResource(this, `${id}Versioning`, {
-      onCreate: {
-        service: 'S3',
-        action: 'PutBucketVersioning',
-        parameters: { Bucket: bucketName, VersioningConfiguration: { Status: 'Enabled' } },
-        physicalResourceId: cr.PhysicalResourceId.of(`${bucketName}-versioning`),
-      },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['s3:PutBucketVersioning'], resources: [bucketArn] })]),
-      installLatestAwsSdk: false,
-    });
-    const replicationConfiguration = {
-      Role: this.role.roleArn,
-      Rules: [
-        {
-          ID: ruleId,
-          Priority: 1,
-          Status: 'Enabled',
-          Filter: { Prefix: '' },
-          DeleteMarkerReplication: { Status: 'Disabled' },
-          Destination: {
-            Bucket: this.bucketArn(destinationBucketName),
-            EncryptionConfiguration: { ReplicaKmsKeyID: this.replicaKeyAliasArn },
-            ReplicationTime: { Status: 'Enabled', Time: { Minutes: REPLICATION_TIME_MINUTES } },
-            Metrics: { Status: 'Enabled', EventThreshold: { Minutes: REPLICATION_TIME_MINUTES } },
-          },
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, `${bucketArn}/*`] },
         },
-      ],
-    };
-    const put: cr.AwsSdkCall = {
-      service: 'S3',
-      action: 'PutBucketReplication',
-      parameters: { Bucket: bucketName, ReplicationConfiguration: replicationConfiguration },
-      physicalResourceId: cr.PhysicalResourceId.of(`${bucketName}-replication`),
-    };
-    const replication = new cr.AwsCustomResource(this, `${id}Replication`, {
-      onCreate: put,
-      onUpdate: put,
-      onDelete: { service: 'S3', action: 'DeleteBucketReplication', parameters: { Bucket: bucketName } },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['s3:PutReplicationConfiguration', 's3:GetReplicationConfiguration'], resources: [bucketArn] }),
-        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.role.roleArn] }),
-      ]),
-      installLatestAwsSdk: false,
-    });
-    replication.node.addDependency(versioning);
-    replication.node.addDependency(this.role);
+      }),
+    );
   }
 
   private bucketArn(name: string): string {
     return `arn:${Stack.of(this).partition}:s3:::${name}`;
   }
 
-  /** Grants the role the source and destination permissions of one pair; returns the rule id. */
-  private grant(label: string, sourceBucketName: string, destinationBucketName: string, sourceKey?: kms.IKey, sourceBucket?: s3.IBucket): string {
-    const source = `arn:${Stack.of(this).partition}:s3:::${sourceBucketName}`;
+  /** Grants the role the source and destination permissions of one pair. */
+  private grant(label: string, sourceBucketName: string, destinationBucketName: string, ruleId: string, sourceBucket?: s3.IBucket): void {
+    const source = this.bucketArn(sourceBucketName);
     const destination = this.bucketArn(destinationBucketName);
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [source] }));
     this.role.addToPolicy(
@@ -192,12 +249,8 @@ export class CrossRegionReplication extends Construct {
         resources: [`${source}/*`],
       }),
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${destination}/*`] }),
-    );
-    sourceKey?.grantDecrypt(this.role);
-    const ruleId = `to-${this.props.destinationRegion}`;
+    // No s3:ReplicateDelete: delete markers are not replicated (DeleteMarkerReplication Disabled).
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ReplicateObject', 's3:ReplicateTags'], resources: [`${destination}/*`] }));
     this.replicated.push({ sourceBucketName, destinationBucketName, ruleId, label, sourceBucket });
-    return ruleId;
   }
 }

@@ -10,6 +10,12 @@ export interface DataBucketProps {
   readonly encryptionKey: kms.IKey;
   /** Where access logs go, under the prefix `<bucketName>/`. */
   readonly logBucket: s3.IBucket;
+  /**
+   * S3 Object Lock on the bucket (no default retention: replicas keep the retention of their
+   * source objects). Replicating a locked source needs a locked replica.
+   * @default false
+   */
+  readonly objectLock?: boolean;
   /** @default - none: versions are kept */
   readonly lifecycleRules?: s3.LifecycleRule[];
 }
@@ -31,6 +37,8 @@ export function dataBucket(scope: Construct, id: string, props: DataBucketProps)
     serverAccessLogsBucket: props.logBucket,
     serverAccessLogsPrefix: `${props.bucketName}/`,
     lifecycleRules: props.lifecycleRules,
-    removalPolicy: RemovalPolicy.RETAIN,
+    objectLockEnabled: props.objectLock ? true : undefined,
+    // Kept on delete and replacement; a create that rolls back removes it, so the retry can create it again.
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
 }

@@ -23,12 +23,6 @@ export interface DrFunctionProps {
   readonly timeout?: Duration;
   /** @default 1024 */
   readonly memorySize?: number;
-  /**
-   * Reserved concurrency. 1 keeps two runs from overlapping (a backup started while the last
-   * one still writes the same set).
-   * @default - unreserved
-   */
-  readonly reservedConcurrentExecutions?: number;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -37,6 +31,8 @@ export interface DrFunctionProps {
  * A handler of `lambda/handlers` as a Lambda: bundled by the local esbuild (no Docker),
  * Node.js 24 on arm64, its own role (logs to its own log group only; callers grant the rest),
  * an explicit log group with retention and a dead-letter queue for failed async invocations.
+ * No reserved concurrency: a new account's concurrency quota is 10 and Lambda refuses to reserve
+ * below an unreserved 10 (issue 13); overlapping backup runs are kept apart by the slot claim.
  */
 export class DrFunction extends Construct {
   /** The function. */
@@ -52,9 +48,6 @@ export class DrFunction extends Construct {
     super(scope, id);
     if (path.isAbsolute(props.entry) || !props.entry.startsWith('lambda/handlers/')) {
       throw new Error(`DrFunction entry must be a path under lambda/handlers/ relative to the repository root (got "${props.entry}")`);
-    }
-    if (props.reservedConcurrentExecutions !== undefined && props.reservedConcurrentExecutions < 1) {
-      throw new Error(`DrFunction reservedConcurrentExecutions must be at least 1 (got ${props.reservedConcurrentExecutions}); leave it out for unreserved`);
     }
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -83,7 +76,6 @@ export class DrFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
       projectRoot: PROJECT_ROOT,
@@ -101,10 +93,11 @@ export class DrFunction extends Construct {
   /**
    * Lets the function use a key for exactly these actions. Unlike `key.grantEncryptDecrypt`
    * (which adds `kms:ReEncrypt*` and `kms:GenerateDataKey*`), nothing beyond what S3 SSE-KMS
-   * needs: Decrypt to read, GenerateDataKey (and Encrypt for small objects) to write.
+   * needs: Decrypt to read (and to complete multipart uploads), GenerateDataKey to write. S3
+   * never calls kms:Encrypt for SSE-KMS objects (it encrypts under a generated data key).
    */
   grantKeyUse(key: kms.IKey, mode: 'read' | 'read-write'): void {
-    const actions = mode === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    const actions = mode === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'];
     this.role.addToPolicy(new iam.PolicyStatement({ sid: mode === 'read' ? 'DecryptWithTheKey' : 'UseTheKey', actions, resources: [key.keyArn] }));
   }
 }

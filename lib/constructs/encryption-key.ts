@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -11,14 +11,15 @@ export interface EncryptionKeyProps {
   readonly description: string;
   /**
    * AWS service principals (e.g. `cloudwatch.amazonaws.com`) that may encrypt with the key,
-   * for services that publish to encrypted resources (SNS topics) on their own.
+   * for services that publish to encrypted resources (SNS topics) on their own, on behalf of
+   * this account only (`aws:SourceAccount`).
    * @default - no service principal besides the account's IAM policies
    */
   readonly servicePrincipals?: readonly string[];
   /**
    * What happens to the key when the stack is deleted. Data encrypted with a deleted key is
    * lost, so keys are kept unless this is set by name.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except when the create itself rolls back)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -39,7 +40,7 @@ export class EncryptionKey extends Construct {
       description: props.description,
       enableKeyRotation: true,
       rotationPeriod: Duration.days(365),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     for (const service of props.servicePrincipals ?? []) {
       this.key.addToResourcePolicy(
@@ -48,6 +49,8 @@ export class EncryptionKey extends Construct {
           principals: [new iam.ServicePrincipal(service)],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           resources: ['*'],
+          // Only for this account's resources (confused deputy).
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
         }),
       );
     }

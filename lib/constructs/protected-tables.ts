@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { TableConfig } from '../config';
@@ -11,7 +12,7 @@ export interface ProtectedTablesProps {
   readonly tables: readonly TableConfig[];
   /**
    * What happens to created tables when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except when the create itself rolls back: a retry would otherwise fail with "already exists")
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -30,6 +31,8 @@ const ATTRIBUTE_TYPES: Record<'S' | 'N' | 'B', dynamodb.AttributeType> = {
 export class ProtectedTables extends Construct {
   /** Every table, by name: created ones and imported existing ones. */
   public readonly tables: ReadonlyMap<string, dynamodb.ITable>;
+  /** Log group of the AwsCustomResource provider that turns PITR on, when a table is existing. */
+  public pitrLogGroup?: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ProtectedTablesProps) {
     super(scope, id);
@@ -37,7 +40,7 @@ export class ProtectedTables extends Construct {
     const tables = new Map<string, dynamodb.ITable>();
     for (const t of props.tables) {
       const cid = constructId(t.name);
-      tables.set(t.name, t.existing ? this.enablePitr(cid, t.name) : this.createTable(cid, t, props.removalPolicy ?? RemovalPolicy.RETAIN));
+      tables.set(t.name, t.existing ? this.enablePitr(cid, t.name) : this.createTable(cid, t, props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE));
     }
     this.tables = tables;
   }
@@ -75,7 +78,11 @@ export class ProtectedTables extends Construct {
       parameters: { TableName: tableName, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
       physicalResourceId: cr.PhysicalResourceId.of(`${tableName}-pitr`),
     };
+    // The provider Lambda is a singleton per stack: the first AwsCustomResource's logGroup is
+    // the one it logs to, with retention (without it, /aws/lambda/... would never expire).
+    this.pitrLogGroup ??= new logs.LogGroup(this, 'PitrProviderLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     new cr.AwsCustomResource(this, `${id}Pitr`, {
+      logGroup: this.pitrLogGroup,
       onCreate: call,
       onUpdate: call,
       policy: cr.AwsCustomResourcePolicy.fromStatements([

@@ -29,7 +29,7 @@ export interface TieredBackupBucketProps {
   readonly noncurrentVersionDays?: number;
   /** Days server access logs are kept in the log bucket. @default 365 */
   readonly accessLogDays?: number;
-  /** @default RemovalPolicy.RETAIN */
+  /** @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except when the create itself rolls back: a retry would otherwise fail with "already exists") */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -82,7 +82,7 @@ export class TieredBackupBucket extends Construct {
         `TieredBackupBucket objectLockDays (${lockDays}) must not exceed retention.dailyDays (${retention.dailyDays}): locked objects could not expire`,
       );
     }
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,

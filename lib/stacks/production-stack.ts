@@ -70,9 +70,19 @@ export class ProductionStack extends Stack {
     for (const b of c.dataBuckets) {
       const destination = dataReplicaBucketName(c, b.name);
       if (b.existing) {
-        replication.replicateExistingBucket(constructId(b.name), b.name, destination);
+        replication.replicateExistingBucket(constructId(b.name), {
+          bucketName: b.name,
+          destinationBucketName: destination,
+          kmsKeyArn: b.kmsKeyArn,
+          objectLock: b.objectLock,
+        });
       } else {
-        const bucket = dataBucket(this, `DataBucket${constructId(b.name)}`, { bucketName: b.name, encryptionKey: key, logBucket: store.logBucket });
+        const bucket = dataBucket(this, `DataBucket${constructId(b.name)}`, {
+          bucketName: b.name,
+          encryptionKey: key,
+          logBucket: store.logBucket,
+          objectLock: b.objectLock,
+        });
         replication.replicateOwnedBucket(bucket, destination, b.name, key);
       }
     }
@@ -98,7 +108,6 @@ export class ProductionStack extends Stack {
     const backupFn = new DrFunction(this, 'BackupFunction', {
       entry: 'lambda/handlers/backup.ts',
       description: `${app}: backs the configured DynamoDB tables up into the backup bucket`,
-      reservedConcurrentExecutions: 1,
       environment: {
         APP_NAME: app,
         BACKUP_BUCKET: store.bucket.bucketName,
@@ -127,7 +136,10 @@ export class ProductionStack extends Stack {
     backupFn.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }),
     );
-    grantBackupWrite(backupFn.role, store.bucket);
+    grantBackupWrite(backupFn.role, store.bucket, { multipart: true, nativeExport: true });
+    // ExportTableToPointInTime writes into the bucket as the caller: S3 SSE-KMS under the bucket's
+    // default key needs kms:GenerateDataKey (and kms:Decrypt to complete multipart parts) from the
+    // caller; both are in 'read-write'.
     backupFn.grantKeyUse(key, 'read-write');
     new FunctionSchedule(this, 'BackupSchedule', {
       function: backupFn.function,
@@ -139,13 +151,14 @@ export class ProductionStack extends Stack {
       entry: 'lambda/handlers/export-finalizer.ts',
       description: `${app}: completes native-export backup sets`,
       timeout: Duration.minutes(5),
-      reservedConcurrentExecutions: 1,
       environment: { APP_NAME: app, BACKUP_BUCKET: store.bucket.bucketName },
     }));
     finalizer.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }),
     );
-    grantBackupWrite(finalizer.role, store.bucket);
+    // lambda/core/export-finalize.ts: single-part PutObject (metadata, failure, checkpoint),
+    // GetObject, ListObjectsV2, DeleteObject (the checkpoint); no multipart, no ACLs.
+    grantBackupWrite(finalizer.role, store.bucket, { multipart: false, nativeExport: false });
     finalizer.grantKeyUse(key, 'read-write');
     new FunctionSchedule(this, 'FinalizerSchedule', {
       function: finalizer.function,
@@ -185,21 +198,28 @@ export class ProductionStack extends Stack {
   }
 }
 
+/** Which writers a role runs (each adds the S3 actions it needs). */
+interface BackupWriters {
+  /** The scan engine's multipart uploads (lib-storage Upload aborts a failed upload). */
+  readonly multipart: boolean;
+  /**
+   * DynamoDB native export, which writes as the caller: the DynamoDB docs ask for
+   * s3:AbortMultipartUpload, s3:PutObject and s3:PutObjectAcl on the target.
+   */
+  readonly nativeExport: boolean;
+}
+
 /**
- * What the backup engine does in the bucket: write and read back sets (and let DynamoDB's
- * native export write as the caller), list sets, and clear what a killed run left in its slot
- * (DeleteObject only adds a delete marker: Object Lock keeps the versions; no
- * DeleteObjectVersion, no governance bypass). Lifecycle rules expire sets.
+ * What the backup engine does in the bucket: write and read back sets, list sets, and clear what
+ * a killed run left in its slot (DeleteObject only adds a delete marker: Object Lock keeps the
+ * versions; no DeleteObjectVersion, no governance bypass). Lifecycle rules expire sets.
  */
-function grantBackupWrite(role: iam.IRole, bucket: s3.IBucket): void {
+function grantBackupWrite(role: iam.IRole, bucket: s3.IBucket, writers: BackupWriters): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListBackupSets', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'WriteBackupSets',
-      actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
-      resources: [bucket.arnForObjects('backups/*')],
-    }),
-  );
+  const actions = ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'];
+  if (writers.multipart || writers.nativeExport) actions.push('s3:AbortMultipartUpload');
+  if (writers.nativeExport) actions.push('s3:PutObjectAcl');
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteBackupSets', actions, resources: [bucket.arnForObjects('backups/*')] }));
 }
 
 function pascal(s: string): string {

@@ -61,11 +61,13 @@ export class RecoveryStack extends Stack {
         bucketName: dataReplicaBucketName(c, b.name),
         encryptionKey: key,
         logBucket: store.logBucket,
+        // S3 replicates locked objects only into a bucket with Object Lock.
+        objectLock: b.objectLock,
         lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(c.retention.dailyDays) }],
       });
     }
 
-    new backup.BackupVault(this, 'Vault', { backupVaultName: recoveryVaultName(c), encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN });
+    new backup.BackupVault(this, 'Vault', { backupVaultName: recoveryVaultName(c), encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
 
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
       appName: app,
@@ -97,7 +99,6 @@ export class RecoveryStack extends Stack {
     const restoreTest = (this.restoreTest = new DrFunction(this, 'RestoreTest', {
       entry: 'lambda/handlers/restore-test.ts',
       description: `${app}: restores the latest replica backup into *-drtest-* tables, verifies and deletes them`,
-      reservedConcurrentExecutions: 1,
       memorySize: 2048,
       environment: {
         APP_NAME: app,
@@ -112,14 +113,18 @@ export class RecoveryStack extends Stack {
     restoreTest.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OnlyDrTestTables',
+        // What lambda/core/restore-test.ts sends, through restoreBackupSet with protect: false:
+        // CreateTable + DescribeTable (waiter, tableExists), UpdateTimeToLive (createTableFromSchema,
+        // for tables with TTL such as wishlists), BatchWriteItem, Scan (tableHasItems, COUNT),
+        // GetItem (sampled items), DeleteTable (cleanup). No tags are set, no PITR (scratch tables).
         actions: [
           'dynamodb:CreateTable',
-          'dynamodb:DeleteTable',
           'dynamodb:DescribeTable',
-          'dynamodb:Scan',
+          'dynamodb:UpdateTimeToLive',
           'dynamodb:BatchWriteItem',
+          'dynamodb:Scan',
           'dynamodb:GetItem',
-          'dynamodb:TagResource',
+          'dynamodb:DeleteTable',
         ],
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: DRTEST_TABLE_PATTERN })],
       }),

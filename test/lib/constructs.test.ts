@@ -109,11 +109,6 @@ describe('construct validation names the setting and the fix', () => {
       /entry must be a path under lambda\/handlers\/.*\(got "src\/x\.ts"\)/,
     );
   });
-  it('DrFunction refuses a reserved concurrency of 0', () => {
-    expect(
-      () => new DrFunction(newStack(), 'F', { entry: 'lambda/handlers/backup.ts', description: 'x', environment: {}, reservedConcurrentExecutions: 0 }),
-    ).toThrow(/reservedConcurrentExecutions must be at least 1 \(got 0\); leave it out for unreserved/);
-  });
   it('FunctionSchedule refuses an expression that is neither cron nor rate', () => {
     const stack = newStack();
     const fn = lambda.Function.fromFunctionArn(stack, 'F', 'arn:aws:lambda:eu-west-1:123456789012:function:f');
