@@ -7,6 +7,7 @@
  * error until someone writes down why it is needed.
  */
 import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
@@ -38,6 +39,26 @@ const REASONS = {
   customResourceLogs:
     'The aws-cdk-lib AwsCustomResource provider Lambda (PITR on existing tables, replication on existing buckets) logs through the AWS-managed basic execution policy; its role is not configurable.',
 } as const;
+
+/**
+ * Why each statement of the operator policy (`<app>-dr-operator`) holds a wildcard, by Sid. A
+ * wildcard in a statement without an entry here stays an unacknowledged finding.
+ */
+export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
+  ReadBackupObjects: 'dr list/validate/restore read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the backup and replica buckets.',
+  WriteBackupSets: 'dr backup writes sets whose keys are created at run time, exactly as the backup Lambda does; limited to backups/ of the backup bucket.',
+  DecryptBackupSets: 'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
+  EncryptBackupSets: 'The backup key is named by alias; key/* is limited to the key carrying that alias by a kms:ResourceAliases condition.',
+  RestoreTargets:
+    'Restores create <table><suffix> tables whose suffix is chosen at restore time (-restored, -clean, or none), in either region; limited to the configured table names (and <name>-*), and to the two regions by aws:RequestedRegion.',
+  FollowOperations:
+    'DynamoDB assigns export, import and bulk-operation ids when they start; the statement only describes them (status), in the two regions (aws:RequestedRegion).',
+  ListImports: 'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), so it takes "*"; limited to the two regions by aws:RequestedRegion.',
+  ImportLogs: 'ImportTable writes its error log to CloudWatch Logs groups under /aws-dynamodb/ as the caller; limited to that prefix and the two regions.',
+  DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
+  DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
+  DoctorMetrics: 'cloudwatch:GetMetricData, GetMetricStatistics and ListMetrics have no resource type, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
+};
 
 function ack(scope: IConstruct, finding: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: finding, reason });
@@ -79,6 +100,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       ack(production.awsBackup.plan, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`, REASONS.backupServiceRole);
     }
   }
+  acknowledgeOperatorPolicy(production.operatorPolicy.policy);
   const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
   if (singleton) {
     ack(singleton, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.customResourceLogs);
@@ -93,5 +115,17 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       `AwsSolutions-IAM5[Resource::arn:${rp}:dynamodb:${recovery.region}:${recovery.account}:table/${DRTEST_TABLE_PATTERN}]`,
       REASONS.drtest,
     );
+  }
+}
+
+/** One acknowledgement per wildcard resource of the operator policy, with its statement's reason. */
+function acknowledgeOperatorPolicy(policy: iam.ManagedPolicy): void {
+  const doc = Stack.of(policy).resolve(policy.document.toJSON()) as { Statement: { Sid?: string; Resource: string | string[] }[] };
+  for (const statement of doc.Statement) {
+    const reason = statement.Sid ? OPERATOR_POLICY_REASONS[statement.Sid] : undefined;
+    if (!reason) continue;
+    for (const resource of ([] as string[]).concat(statement.Resource)) {
+      if (resource.includes('*')) ack(policy, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
+    }
   }
 }

@@ -15,6 +15,7 @@ import { FunctionSchedule } from '../constructs/function-schedule';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
+import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { tightestRpo } from './targets';
 
@@ -44,6 +45,8 @@ export class ProductionStack extends Stack {
   public readonly awsBackup?: AwsBackupPlan;
   /** Names of the protected tables. */
   public readonly tableNames: readonly string[];
+  /** The operator managed policy `<app>-dr-operator` (one per account: IAM is global). */
+  public readonly operatorPolicy: DrOperatorPolicy;
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -187,6 +190,7 @@ export class ProductionStack extends Stack {
     });
     new FunctionAlarms(this, 'BackupFunctionAlarms', { app, topics, name: 'BackupFunction', function: backupFn });
     new FunctionAlarms(this, 'FinalizerAlarms', { app, topics, name: 'ExportFinalizer', function: finalizer, severity: 'Warning' });
+    this.operatorPolicy = new DrOperatorPolicy(this, 'OperatorPolicy', { config: c });
     new DrDashboard(this, 'Dashboard', {
       app,
       rpoMinutes,

@@ -96,7 +96,8 @@ describe('app: existing tables, owned data buckets and switched-off features', (
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
       }),
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
   });
   it('creates an owned data bucket with its replication rule in the template', () => {

@@ -24,7 +24,7 @@ const keyId = (description: RegExp) => {
 describe('production stack: encryption key', () => {
   it('is a customer-managed key with rotation, kept on delete', () => {
     const id = keyId(/DR backups/);
-    expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'RetainExceptOnCreate' });
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-backups', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
   });
 });
@@ -154,17 +154,26 @@ describe('production stack: cross-region replication', () => {
       },
     });
   });
-  it('replicates the existing uploads bucket through PutBucketReplication with the same rule shape', () => {
-    const create = JSON.stringify(Object.values(t.findResources('Custom::AWS')).map((r) => r.Properties.Create));
-    expect(create).toContain('PutBucketReplication');
-    expect(create).toContain('arn:aws:s3:::shop-uploads-example-dr-eu-central-1');
-    expect(create).toMatch(/DeleteMarkerReplication\\+":\{\\+"Status\\+":\\+"Disabled/);
-    expect(create).toMatch(/ReplicationTime\\+":\{\\+"Status\\+":\\+"Enabled\\+",\\+"Time\\+":\{\\+"Minutes\\+":15/);
+  it('replicates the existing uploads bucket through Custom::ExistingBucketReplication with our V2 rule (SSE-KMS objects selected)', () => {
+    const [resource] = Object.values(t.findResources('Custom::ExistingBucketReplication'));
+    expect(resource.Properties).toMatchObject({ BucketName: 'shop-uploads-example', ObjectLock: 'false' });
+    expect(JSON.parse(resource.Properties.Rule)).toEqual({
+      ID: 'dr-stack-to-eu-central-1',
+      Priority: 1,
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+      Destination: {
+        Bucket: 'arn:aws:s3:::shop-uploads-example-dr-eu-central-1',
+        EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
+        ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+      },
+    });
   });
-  it('turns versioning on for the existing bucket before replicating it', () => {
-    const [versioning] = Object.entries(t.findResources('Custom::AWS')).filter(([, r]) => JSON.stringify(r.Properties.Create).includes('PutBucketVersioning'));
-    const replication = Object.values(t.findResources('Custom::AWS')).find((r) => JSON.stringify(r.Properties.Create).includes('PutBucketReplication'));
-    expect(replication?.DependsOn).toContain(versioning[0]);
+  it('no longer puts the replication of an existing bucket through the blind PutBucketReplication of Custom::AWS', () => {
+    expect(JSON.stringify(t.findResources('Custom::AWS'))).not.toContain('PutBucketReplication');
   });
   it('lets the replication role encrypt only with keys carrying the replica alias', () => {
     t.hasResourceProperties('AWS::IAM::Policy', {
@@ -174,7 +183,10 @@ describe('production stack: cross-region replication', () => {
           Match.objectLike({
             Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
             Resource: 'arn:aws:kms:eu-central-1:123456789012:key/*',
-            Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/shop-dr-replica' } },
+            Condition: {
+              'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/shop-dr-replica' },
+              StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' },
+            },
           }),
         ]),
       },
@@ -192,7 +204,7 @@ describe('production stack: DynamoDB tables', () => {
     for (const table of tables) {
       expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(table.Properties.DeletionProtectionEnabled).toBe(true);
-      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.DeletionPolicy).toBe('RetainExceptOnCreate');
     }
   });
   it('creates the configured GSIs', () => {
@@ -244,9 +256,8 @@ describe('production stack: backup function and schedules', () => {
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
     expect(fn.Properties.Architectures).toEqual(['arm64']);
   });
-  it('has reserved concurrency 1 and a dead-letter queue', () => {
+  it('has a dead-letter queue', () => {
     const [fn] = Object.values(backupFn());
-    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
     expect(fn.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0]).toMatch(/^BackupFunctionDeadLetterQueue/);
   });
   it('logs to an explicit log group with retention', () => {
@@ -425,7 +436,7 @@ describe('production stack: alarms', () => {
       MetricName: 'OperationsFailedReplication',
       Threshold: 0,
       Dimensions: Match.arrayWith([
-        { Name: 'RuleId', Value: 'to-eu-central-1' },
+        { Name: 'RuleId', Value: 'dr-stack-to-eu-central-1' },
         { Name: 'SourceBucket', Value: 'shop-uploads-example' },
       ]),
     });

@@ -28,7 +28,7 @@ describe('recovery stack: replica key and buckets', () => {
     const id = replicaKeyId();
     // The production stack's replication rule and role name the key by this alias only.
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-replica', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
-    expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'RetainExceptOnCreate' });
   });
   it('has the replica bucket, versioned and object-locked, under its deterministic name', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
@@ -74,7 +74,7 @@ describe('recovery stack: replica key and buckets', () => {
     for (const name of [REPLICA, 'shop-uploads-example-dr-eu-central-1']) {
       const found = Object.values(t.findResources('AWS::S3::Bucket', { Properties: { BucketName: name } }));
       expect(found).toHaveLength(1);
-      expect(found[0].DeletionPolicy).toBe('Retain');
+      expect(found[0].DeletionPolicy).toBe('RetainExceptOnCreate');
     }
   });
 });
@@ -83,7 +83,7 @@ describe('recovery stack: AWS Backup vault', () => {
   it('receives the copies under the name the production plan targets, encrypted with the replica key', () => {
     t.hasResource('AWS::Backup::BackupVault', {
       Properties: { BackupVaultName: 'shop-dr-recovery', EncryptionKeyArn: { 'Fn::GetAtt': [replicaKeyId(), 'Arn'] } },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
   });
 });
@@ -166,7 +166,7 @@ describe('recovery stack: restore test', () => {
       REPLICA_BUCKET: { Ref: logicalId(stack.replicaBucket) },
       TABLES: 'products,product_variants,inventory,orders,order_items,users,customers,reviews,wishlists',
     });
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1 });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });
   it('may create, fill, scan and delete only *-drtest-* tables', () => {
     const policy = Object.values(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack.restoreTest!.role) }] } }))[0];

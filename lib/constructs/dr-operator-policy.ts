@@ -1,0 +1,219 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  backupBucketName,
+  dataReplicaBucketName,
+  replicaBucketName,
+  replicaKeyAlias,
+  stackNames,
+  type DrConfig,
+} from '../config';
+
+/** Props of {@link DrOperatorPolicy}. */
+export interface DrOperatorPolicyProps {
+  /** The validated config: tables, buckets, regions and names come from it. */
+  readonly config: DrConfig;
+  /** Alias of the backup key in the primary region. @default `alias/<app>-dr-backups` */
+  readonly backupKeyAlias?: string;
+}
+
+/** Name of the operator managed policy: `<app>-dr-operator` (`dr doctor` and the permissions proof find it by this name). */
+export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator`;
+}
+
+/** Name of the alarm `dr doctor --page-test` sets to ALARM and back (created in both regions). */
+export function pageTestAlarmName(appName: string): string {
+  return `${appName}-doctor-page-test-Critical`;
+}
+
+/**
+ * The least-privilege managed policy `<app>-dr-operator` for the people who run the `dr` CLI.
+ * Attach it to an operator role (README "Operator access"); no role is created here.
+ *
+ * IAM is global: ONE policy covers both regions (the recovery region's buckets, keys and tables
+ * are named, not referenced), so it is created once, by the production stack. A managed policy
+ * name is unique per account: the same name in both stacks would make the second deploy fail.
+ * Region-free ARNs (`arn:aws:dynamodb:*:...`) are pinned to the two regions by
+ * `aws:RequestedRegion`, which keeps the policy under the 6,144-character managed policy quota.
+ *
+ * Which command needs which statement (Sid):
+ * - `dr list`, `dr validate`: ReadBackupSets, DecryptBackupSets.
+ * - `dr restore` (scan/write engine): ReadBackupSets, DecryptBackupSets, RestoreTargets
+ *   (CreateTable, DescribeTable, UpdateTimeToLive, DescribeTimeToLive, UpdateContinuousBackups,
+ *   UpdateTable for deletion protection, BatchWriteItem, Scan incl. Select COUNT, tagging).
+ *   Targets are `<table>` (suffix "") and `<table>-*`: restore suffixes start with `-`.
+ * - `dr restore` import engine: RestoreTargets' ImportTable/DescribeImport, ListImports,
+ *   ImportLogs (ImportTable writes its error log to /aws-dynamodb/* as the caller).
+ * - `dr restore` bulk-put engine: BulkPutItems.
+ * - `dr pitr-restore`: PitrSources (RestoreTableToPointInTime and the reads it does first) and
+ *   PitrTargetData (the data-plane actions DynamoDB requires on the target), RestoreTargets.
+ * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
+ *   backup Lambda).
+ * - `dr doctor`: DoctorStacks, DoctorTables, DoctorBuckets, DoctorTopics, DoctorAlarms,
+ *   DoctorMetrics; `dr doctor --page-test`: PageTestAlarm. sts:GetCallerIdentity is always allowed.
+ * - `dr drill` without --local runs on scratch buckets and tables, not covered here.
+ */
+export class DrOperatorPolicy extends Construct {
+  /** The managed policy `<app>-dr-operator`. */
+  public readonly policy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: DrOperatorPolicyProps) {
+    super(scope, id);
+    const c = props.config;
+    const stack = Stack.of(this);
+    const { account } = stack;
+    // Literal partition (not the AWS::Partition token), so the size check below measures the real policy.
+    const partition = partitionFor(c.primary.region);
+    const regions = [c.primary.region, c.recovery.region];
+    const inRegions = { StringEquals: { 'aws:RequestedRegion': regions } };
+    const s3Arn = (name: string) => `arn:${partition}:s3:::${name}`;
+    const backupBucket = s3Arn(backupBucketName(c, account));
+    const replicaBucket = s3Arn(replicaBucketName(c, account));
+    const dataBuckets = c.dataBuckets.flatMap((b) => [s3Arn(b.name), s3Arn(dataReplicaBucketName(c, b.name))]);
+    const table = (region: string, name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`;
+    const names = c.tables.map((t) => t.name);
+    const sources = names.map((n) => table(c.primary.region, n));
+    // `<table>` and `<table>-*` in either region (the region-down runbook restores in the recovery
+    // region). `<table>-*` also matches what DynamoDB names under such a target
+    // (`<table>-restored/import/<id>`): IAM's * crosses slashes.
+    const targets = names.flatMap((n) => [table('*', n), table('*', `${n}-*`)]);
+    const backupKeyAlias = props.backupKeyAlias ?? `alias/${c.appName}-dr-backups`;
+    const keysByAlias = (aliases: string[]) => ({
+      resources: regions.map((r) => `arn:${partition}:kms:${r}:${account}:key/*`),
+      conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': aliases } },
+    });
+    const topics = regions.flatMap((r, i) =>
+      ['critical', 'warning'].map((sev) => `arn:${partition}:sns:${r}:${account}:${c.appName}-dr-${sev}-${i === 0 ? 'primary' : 'recovery'}`),
+    );
+    const stackArns = [
+      `arn:${partition}:cloudformation:${c.primary.region}:${account}:stack/${stackNames(c).production}/*`,
+      `arn:${partition}:cloudformation:${c.recovery.region}:${account}:stack/${stackNames(c).recovery}/*`,
+    ];
+    const statements = [
+      new iam.PolicyStatement({ sid: 'ReadBackupSets', actions: ['s3:ListBucket'], resources: [backupBucket, replicaBucket] }),
+      new iam.PolicyStatement({ sid: 'ReadBackupObjects', actions: ['s3:GetObject'], resources: [`${backupBucket}/backups/*`, `${replicaBucket}/backups/*`] }),
+      new iam.PolicyStatement({ sid: 'DecryptBackupSets', actions: ['kms:Decrypt'], ...keysByAlias([backupKeyAlias, replicaKeyAlias(c)]) }),
+      // dr backup writes like the backup Lambda: multipart uploads, native export as the caller
+      // (s3:AbortMultipartUpload, s3:PutObject, s3:PutObjectAcl per the DynamoDB export docs).
+      new iam.PolicyStatement({
+        sid: 'WriteBackupSets',
+        actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
+        resources: [`${backupBucket}/backups/*`],
+      }),
+      new iam.PolicyStatement({ sid: 'EncryptBackupSets', actions: ['kms:GenerateDataKey'], ...keysByAlias([backupKeyAlias]) }),
+      // dr backup reads and exports the configured tables; dr pitr-restore restores them to a
+      // point in time (after reading PITR, TTL and the schema); dr doctor checks PITR.
+      new iam.PolicyStatement({
+        sid: 'SourceTables',
+        actions: [
+          'dynamodb:Scan',
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+          'dynamodb:ExportTableToPointInTime',
+          'dynamodb:RestoreTableToPointInTime',
+        ],
+        resources: sources,
+      }),
+      // Export, import and bulk-operation ids are assigned by DynamoDB when the operation starts;
+      // describing them reads status only.
+      new iam.PolicyStatement({
+        sid: 'FollowOperations',
+        actions: ['dynamodb:DescribeExport', 'dynamodb:DescribeImport', 'dynamodb:DescribeBulkOperation'],
+        resources: [table('*', '*/*')],
+        conditions: inRegions,
+      }),
+      new iam.PolicyStatement({
+        sid: 'RestoreTargets',
+        actions: [
+          'dynamodb:CreateTable',
+          'dynamodb:DescribeTable',
+          'dynamodb:UpdateTimeToLive',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:UpdateContinuousBackups',
+          'dynamodb:UpdateTable',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:Scan',
+          'dynamodb:TagResource',
+          'dynamodb:UntagResource',
+          'dynamodb:ListTagsOfResource',
+          'dynamodb:ImportTable',
+          // Bulk put items (StartBulkPutItems / DescribeBulkOperation / CancelBulkOperation, a 2026
+          // API): the Service Authorization Reference in our docs index does not list these
+          // actions or a bulk-operation resource type yet; scoped to the targets and what lies
+          // under them, to be narrowed when AWS publishes the resource type.
+          'dynamodb:StartBulkPutItems',
+          'dynamodb:CancelBulkOperation',
+          // pitr-restore: "RestoreTableToPointInTime permissions are necessary on the source table,
+          // and DynamoDB read and write permissions on the target table" (DynamoDB developer guide,
+          // "Using IAM with DynamoDB backup and restore"). BatchWriteItem (restore --into-existing)
+          // already writes and deletes on these targets, so item-level writes add no power.
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+        ],
+        resources: targets,
+        conditions: inRegions,
+      }),
+      // ListImports has no resource type in the Service Authorization Reference: "*" only.
+      new iam.PolicyStatement({ sid: 'ListImports', actions: ['dynamodb:ListImports'], resources: ['*'], conditions: inRegions }),
+      // ImportTable logs its errors to CloudWatch Logs under /aws-dynamodb/ as the caller.
+      new iam.PolicyStatement({
+        sid: 'ImportLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
+        resources: [`arn:${partition}:logs:*:${account}:log-group:/aws-dynamodb/*`],
+        conditions: inRegions,
+      }),
+      new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
+      new iam.PolicyStatement({
+        sid: 'DoctorBuckets',
+        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration'],
+        resources: [backupBucket, replicaBucket, ...dataBuckets],
+      }),
+      new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),
+      new iam.PolicyStatement({
+        sid: 'DoctorAlarms',
+        actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${c.appName}-*`),
+      }),
+      // GetMetricData, GetMetricStatistics and ListMetrics have no resource type: "*" only.
+      new iam.PolicyStatement({
+        sid: 'DoctorMetrics',
+        actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'],
+        resources: ['*'],
+        conditions: inRegions,
+      }),
+      new iam.PolicyStatement({
+        sid: 'PageTestAlarm',
+        actions: ['cloudwatch:SetAlarmState'],
+        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${pageTestAlarmName(c.appName)}`),
+      }),
+    ];
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      managedPolicyName: operatorPolicyName(c),
+      description: `${c.appName} DR operators: the dr CLI (list, validate, restore, pitr-restore, backup, doctor) in ${regions.join(' and ')}`,
+      statements,
+    });
+    const size = JSON.stringify(stack.resolve(this.policy.document)).replace(/\s/g, '').length;
+    if (size > MANAGED_POLICY_MAX_CHARS) {
+      throw new Error(
+        `DrOperatorPolicy: ${operatorPolicyName(c)} would be ${size} characters, over the ${MANAGED_POLICY_MAX_CHARS} IAM allows a managed policy (${names.length} tables in config "tables"); ` +
+          'protect fewer tables per deployment (one appName per group of tables) or ask for a split operator policy',
+      );
+    }
+  }
+}
+
+/** IAM quota: a managed policy document holds at most 6,144 characters, whitespace not counted. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/** The partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*, else `aws`. */
+export function partitionFor(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}

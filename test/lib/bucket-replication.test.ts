@@ -1,0 +1,127 @@
+/**
+ * Issue 13 #1: `Custom::ExistingBucketReplication` reads the bucket's replication configuration
+ * and merges our rule (or refuses), never replacing someone else's rules. The S3 calls are
+ * mocked (aws-sdk-client-mock): no emulator implements bucket replication.
+ */
+import {
+  DeleteBucketReplicationCommand,
+  GetBucketReplicationCommand,
+  GetObjectLockConfigurationCommand,
+  PutBucketReplicationCommand,
+  PutBucketVersioningCommand,
+  type ReplicationRule,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { apply, type CustomResourceEvent } from '../../lib/custom-resources/bucket-replication/handler';
+import { ForeignReplicationError, mergeRule, ourRuleId, removeRule, renderExistingBucketRule } from '../../lib/custom-resources/bucket-replication/rules';
+
+const ROLE = 'arn:aws:iam::123456789012:role/Shop-Production-ReplicationRole';
+const OURS = renderExistingBucketRule({
+  ruleId: ourRuleId('eu-central-1'),
+  destinationBucketArn: 'arn:aws:s3:::uploads-dr-eu-central-1',
+  replicaKmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica',
+});
+const FOREIGN: ReplicationRule = {
+  ID: 'analytics-copy',
+  Priority: 3,
+  Status: 'Enabled',
+  Filter: { Prefix: 'reports/' },
+  DeleteMarkerReplication: { Status: 'Disabled' },
+  Destination: { Bucket: 'arn:aws:s3:::analytics' },
+};
+
+const s3 = mockClient(S3Client);
+const client = new S3Client({ region: 'eu-west-1' });
+beforeEach(() => s3.reset());
+
+const s3Error = (name: string) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 404 }, message: name });
+const event = (RequestType: CustomResourceEvent['RequestType'], objectLock = false): CustomResourceEvent => ({
+  RequestType,
+  ResponseURL: 'https://example.invalid/response',
+  StackId: 'stack',
+  RequestId: 'req',
+  LogicalResourceId: 'UploadsReplication',
+  PhysicalResourceId: RequestType === 'Create' ? undefined : 'uploads-replication',
+  ResourceProperties: { BucketName: 'uploads', Role: ROLE, Rule: JSON.stringify(OURS), ObjectLock: String(objectLock) },
+});
+const putConfig = () => s3.commandCalls(PutBucketReplicationCommand).map((c) => c.args[0].input.ReplicationConfiguration);
+
+describe('mergeRule (pure)', () => {
+  it('puts our rule alone on a bucket without replication', () => {
+    expect(mergeRule('uploads', undefined, ROLE, OURS)).toEqual({ Role: ROLE, Rules: [OURS] });
+  });
+  it('keeps the other rules of the same role and gives ours a priority no other rule has', () => {
+    const merged = mergeRule('uploads', { Role: ROLE, Rules: [FOREIGN] }, ROLE, OURS);
+    expect(merged.Rules).toEqual([FOREIGN, { ...OURS, Priority: 4 }]);
+  });
+  it('replaces an older version of our own rule (same ID) and nothing else', () => {
+    const old = { ...OURS, Destination: { Bucket: 'arn:aws:s3:::old' } };
+    expect(mergeRule('uploads', { Role: ROLE, Rules: [old] }, ROLE, OURS)).toEqual({ Role: ROLE, Rules: [OURS] });
+  });
+  it('refuses a bucket that replicates with another role, naming the rules and the fix', () => {
+    expect(() => mergeRule('uploads', { Role: 'arn:aws:iam::123456789012:role/theirs', Rules: [FOREIGN] }, ROLE, OURS)).toThrow(
+      /bucket "uploads" already replicates \(rules: analytics-copy\) with role arn:aws:iam::123456789012:role\/theirs.*delete-bucket-replication --bucket uploads/,
+    );
+  });
+  it('refuses V1 rules (no Filter), which cannot be mixed with our V2 rule', () => {
+    const v1: ReplicationRule = { ID: 'legacy', Prefix: '', Status: 'Enabled', Destination: { Bucket: 'arn:aws:s3:::x' } };
+    expect(() => mergeRule('uploads', { Role: ROLE, Rules: [v1] }, ROLE, OURS)).toThrow(ForeignReplicationError);
+  });
+  it('removeRule drops only ours, and leaves nothing when ours was the last', () => {
+    expect(removeRule({ Role: ROLE, Rules: [FOREIGN, OURS] }, OURS.ID!)).toEqual({ Role: ROLE, Rules: [FOREIGN] });
+    expect(removeRule({ Role: ROLE, Rules: [OURS] }, OURS.ID!)).toBeUndefined();
+  });
+});
+
+describe('Custom::ExistingBucketReplication handler (mocked S3)', () => {
+  beforeEach(() => {
+    s3.on(GetObjectLockConfigurationCommand).rejects(s3Error('ObjectLockConfigurationNotFoundError'));
+  });
+  it('create on a bucket without replication (ReplicationConfigurationNotFoundError): versioning, then our rule', async () => {
+    s3.on(GetBucketReplicationCommand).rejects(s3Error('ReplicationConfigurationNotFoundError'));
+    expect(await apply(client, event('Create'))).toBe('uploads-replication');
+    expect(s3.commandCalls(PutBucketVersioningCommand)[0].args[0].input).toEqual({ Bucket: 'uploads', VersioningConfiguration: { Status: 'Enabled' } });
+    expect(putConfig()).toEqual([{ Role: ROLE, Rules: [OURS] }]);
+  });
+  it('create on a bucket with other rules of the same role: merges, keeping them', async () => {
+    s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [FOREIGN] } });
+    await apply(client, event('Create'));
+    expect(putConfig()[0]?.Rules?.map((r) => r.ID)).toEqual(['analytics-copy', OURS.ID]);
+  });
+  it('create on a bucket replicating with another role: fails and puts nothing', async () => {
+    s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/theirs', Rules: [FOREIGN] } });
+    await expect(apply(client, event('Create'))).rejects.toThrow(/already replicates/);
+    expect(putConfig()).toEqual([]);
+  });
+  it('refuses a source with Object Lock that the config calls unlocked (locked objects need a locked replica)', async () => {
+    s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
+    await expect(apply(client, event('Create'))).rejects.toThrow(/has S3 Object Lock.*"objectLock": true/);
+    expect(putConfig()).toEqual([]);
+  });
+  it('accepts a locked source declared with objectLock: true', async () => {
+    s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
+    s3.on(GetBucketReplicationCommand).rejects(s3Error('ReplicationConfigurationNotFoundError'));
+    await apply(client, event('Create', true));
+    expect(putConfig()).toHaveLength(1);
+  });
+  it('delete removes only our rule and puts the others back', async () => {
+    s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [FOREIGN, OURS] } });
+    await apply(client, event('Delete'));
+    expect(putConfig()).toEqual([{ Role: ROLE, Rules: [FOREIGN] }]);
+    expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(0);
+  });
+  it('delete with our rule alone deletes the configuration', async () => {
+    s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [OURS] } });
+    await apply(client, event('Delete'));
+    expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(1);
+    expect(putConfig()).toEqual([]);
+  });
+  it('delete leaves a configuration without our rule untouched', async () => {
+    s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/theirs', Rules: [FOREIGN] } });
+    await apply(client, event('Delete'));
+    expect(putConfig()).toEqual([]);
+    expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(0);
+  });
+});
