@@ -241,7 +241,8 @@ export const drConfigSchema = z
     }
     c.dataBuckets.forEach((b, i) => {
       const keyProblem = b.kmsKeyArn === undefined ? undefined : kmsKeyArnProblem(b.kmsKeyArn, c.primary.region);
-      if (keyProblem) ctx.addIssue({ code: 'custom', path: ['dataBuckets', i, 'kmsKeyArn'], message: `dataBuckets[${i}].kmsKeyArn (bucket "${b.name}") ${keyProblem}` });
+      if (keyProblem)
+        ctx.addIssue({ code: 'custom', path: ['dataBuckets', i, 'kmsKeyArn'], message: `dataBuckets[${i}].kmsKeyArn (bucket "${b.name}") ${keyProblem}` });
       const replica = dataReplicaBucketName(c, b.name);
       if (replica.length > 63) {
         ctx.addIssue({

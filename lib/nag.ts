@@ -45,19 +45,23 @@ const REASONS = {
  * wildcard in a statement without an entry here stays an unacknowledged finding.
  */
 export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
-  ReadBackupObjects: 'dr list/validate/restore read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the backup and replica buckets.',
+  ReadBackupObjects:
+    'dr list/validate/restore read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the backup and replica buckets.',
   WriteBackupSets: 'dr backup writes sets whose keys are created at run time, exactly as the backup Lambda does; limited to backups/ of the backup bucket.',
-  DecryptBackupSets: 'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
+  DecryptBackupSets:
+    'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
   EncryptBackupSets: 'The backup key is named by alias; key/* is limited to the key carrying that alias by a kms:ResourceAliases condition.',
   RestoreTargets:
     'Restores create <table><suffix> tables whose suffix is chosen at restore time (-restored, -clean, or none), in either region; limited to the configured table names (and <name>-*), and to the two regions by aws:RequestedRegion.',
   FollowOperations:
     'DynamoDB assigns export, import and bulk-operation ids when they start; the statement only describes them (status), in the two regions (aws:RequestedRegion).',
-  ListImports: 'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), so it takes "*"; limited to the two regions by aws:RequestedRegion.',
+  ListImports:
+    'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), so it takes "*"; limited to the two regions by aws:RequestedRegion.',
   ImportLogs: 'ImportTable writes its error log to CloudWatch Logs groups under /aws-dynamodb/ as the caller; limited to that prefix and the two regions.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
   DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
-  DoctorMetrics: 'cloudwatch:GetMetricData, GetMetricStatistics and ListMetrics have no resource type, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
+  DoctorMetrics:
+    'cloudwatch:GetMetricData, GetMetricStatistics and ListMetrics have no resource type, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
 };
 
 function ack(scope: IConstruct, finding: string, reason: string): void {

@@ -1,14 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import {
-  backupBucketName,
-  dataReplicaBucketName,
-  replicaBucketName,
-  replicaKeyAlias,
-  stackNames,
-  type DrConfig,
-} from '../config';
+import { backupBucketName, dataReplicaBucketName, replicaBucketName, replicaKeyAlias, stackNames, type DrConfig } from '../config';
 
 /** Props of {@link DrOperatorPolicy}. */
 export interface DrOperatorPolicyProps {

@@ -67,7 +67,11 @@ export class RecoveryStack extends Stack {
       });
     }
 
-    new backup.BackupVault(this, 'Vault', { backupVaultName: recoveryVaultName(c), encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    new backup.BackupVault(this, 'Vault', {
+      backupVaultName: recoveryVaultName(c),
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
 
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
       appName: app,

@@ -83,17 +83,20 @@ describe('issue 13 #1: existing data buckets replicate SSE-KMS objects, from a l
 
 describe('issue 13 #2: named stateful resources are kept, except when their own create rolls back', () => {
   const STATEFUL = ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::Backup::BackupVault', 'AWS::KMS::Key'];
-  it.each(['production', 'recovery', 'production (full config)', 'recovery (full config)'])('%s: no bucket, table, vault or key keeps itself after a failed create', (name) => {
-    const t = templates().find(([n]) => n === name)![1];
-    const stateful = resources(t).filter(([, r]) => STATEFUL.includes(r.Type));
-    expect(stateful.length).toBeGreaterThan(3);
-    for (const [id, r] of stateful) {
-      // DeletionPolicy Retain is also applied when the stack's CREATE rolls back: the named
-      // resource stays and the retry fails with "already exists". RetainExceptOnCreate does not.
-      expect([id, r.DeletionPolicy]).toEqual([id, 'RetainExceptOnCreate']);
-      expect([id, r.UpdateReplacePolicy]).toEqual([id, 'Retain']);
-    }
-  });
+  it.each(['production', 'recovery', 'production (full config)', 'recovery (full config)'])(
+    '%s: no bucket, table, vault or key keeps itself after a failed create',
+    (name) => {
+      const t = templates().find(([n]) => n === name)![1];
+      const stateful = resources(t).filter(([, r]) => STATEFUL.includes(r.Type));
+      expect(stateful.length).toBeGreaterThan(3);
+      for (const [id, r] of stateful) {
+        // DeletionPolicy Retain is also applied when the stack's CREATE rolls back: the named
+        // resource stays and the retry fails with "already exists". RetainExceptOnCreate does not.
+        expect([id, r.DeletionPolicy]).toEqual([id, 'RetainExceptOnCreate']);
+        expect([id, r.UpdateReplacePolicy]).toEqual([id, 'Retain']);
+      }
+    },
+  );
 });
 
 describe('issue 13 #3: no reserved concurrency (rejected on accounts with the default quota of 10)', () => {
@@ -201,7 +204,9 @@ describe('issue 13 #7: no unused grants, and a log group with retention for the 
   });
   it('the replication role may not ReplicateDelete: delete markers are not replicated', () => {
     for (const t of [built.production, full.production]) {
-      const replicationPolicy = JSON.stringify(Object.values(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('ReplicationRole') }] } })));
+      const replicationPolicy = JSON.stringify(
+        Object.values(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('ReplicationRole') }] } })),
+      );
       expect(replicationPolicy).toContain('s3:ReplicateObject');
       expect(replicationPolicy).not.toContain('s3:ReplicateDelete');
     }
@@ -210,7 +215,9 @@ describe('issue 13 #7: no unused grants, and a log group with retention for the 
     }
   });
   it('every custom-resource Lambda logs to a log group with retention', () => {
-    const fns = resources(full.production).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && /AWS679f53fac002430cb0da5b7982bd2287|ExistingBucketHandler/.test(id));
+    const fns = resources(full.production).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && /AWS679f53fac002430cb0da5b7982bd2287|ExistingBucketHandler/.test(id),
+    );
     expect(fns).toHaveLength(2);
     for (const [, fn] of fns) {
       const logGroupId = (fn.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;

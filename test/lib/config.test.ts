@@ -162,6 +162,26 @@ describe('dr.config.json', () => {
   });
 });
 
+describe('issue 13 #1: dataBuckets[].kmsKeyArn and objectLock', () => {
+  const bucket = (extra: Record<string, unknown>) => withFields({ dataBuckets: [{ name: 'shop-uploads-example', ...extra }] });
+  it('accepts a key ARN of the primary region and Object Lock, defaulting objectLock to false', () => {
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(parseConfig(bucket({ kmsKeyArn: key, objectLock: true })).dataBuckets[0]).toMatchObject({ kmsKeyArn: key, objectLock: true });
+    expect(parseConfig(bucket({})).dataBuckets[0].objectLock).toBe(false);
+  });
+  it('refuses a data bucket key in another region than primary.region, naming the setting, the value and the fix', () => {
+    expect(problemsOf(bucket({ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }))).toMatch(
+      /dataBuckets\[0\]\.kmsKeyArn: dataBuckets\[0\]\.kmsKeyArn \(bucket "shop-uploads-example"\) is in us-east-1 but the bucket is in primary\.region \(eu-west-1\).*get-bucket-encryption.*\(got "arn:aws:kms:us-east-1:/,
+    );
+  });
+  it('refuses an alias or a key id instead of a key ARN', () => {
+    expect(problemsOf(bucket({ kmsKeyArn: 'alias/aws/s3' }))).toMatch(
+      /kmsKeyArn \(bucket "shop-uploads-example"\) must be a KMS key ARN such as "arn:aws:kms:eu-west-1:/,
+    );
+    expect(problemsOf(bucket({ kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/media' }))).toMatch(/must be a KMS key ARN/);
+  });
+});
+
 describe('the CDK app (bin/app.ts) with a bad config', () => {
   it('fails before synthesising, exit 1, with the message naming the setting, the value and the fix', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drcfg-'));
