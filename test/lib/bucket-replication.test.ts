@@ -14,7 +14,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { apply, type CustomResourceEvent } from '../../lib/custom-resources/bucket-replication/handler';
+import { apply, handler, type CustomResourceEvent } from '../../lib/custom-resources/bucket-replication/handler';
 import { ForeignReplicationError, mergeRule, ourRuleId, removeRule, renderExistingBucketRule } from '../../lib/custom-resources/bucket-replication/rules';
 
 const ROLE = 'arn:aws:iam::123456789012:role/Shop-Production-ReplicationRole';
@@ -123,5 +123,27 @@ describe('Custom::ExistingBucketReplication handler (mocked S3)', () => {
     await apply(client, event('Delete'));
     expect(putConfig()).toEqual([]);
     expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(0);
+  });
+});
+
+describe('Custom::ExistingBucketReplication response to CloudFormation (mocked S3, fetch stubbed)', () => {
+  it('answers FAILED with the reason when the bucket replicates with another role, so the stack rolls back with that message', async () => {
+    s3.on(GetObjectLockConfigurationCommand).rejects(s3Error('ObjectLockConfigurationNotFoundError'));
+    s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/theirs', Rules: [FOREIGN] } });
+    const fetchMock = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await handler(event('Create'));
+      expect(fetchMock).toHaveBeenCalledTimes(1);
+      const [url, init] = fetchMock.mock.calls[0];
+      expect(url).toBe('https://example.invalid/response');
+      expect(init?.method).toBe('PUT');
+      const body = JSON.parse(String(init?.body));
+      expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'uploads-replication', RequestId: 'req', LogicalResourceId: 'UploadsReplication' });
+      expect(body.Reason).toMatch(/already replicates \(rules: analytics-copy\)/);
+    } finally {
+      fetchMock.mockRestore();
+      errors.mockRestore();
+    }
   });
 });
