@@ -364,6 +364,14 @@ export function recoveryVaultName(config: Pick<DrConfig, 'appName'>): string {
   return `${config.appName}-dr-recovery`;
 }
 
+/**
+ * Name of the operator managed policy the production stack creates: `<app>-dr-operator`
+ * (`dr doctor` and the permissions proof find it by this name).
+ */
+export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator`;
+}
+
 /** Stack names, shared by the app, the README and the CLI. */
 export function stackNames(config: DrConfig): { production: string; recovery: string } {
   return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };

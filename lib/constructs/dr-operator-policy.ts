@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { backupBucketName, dataReplicaBucketName, replicaBucketName, replicaKeyAlias, stackNames, type DrConfig } from '../config';
+import { backupBucketName, dataReplicaBucketName, operatorPolicyName, replicaBucketName, replicaKeyAlias, stackNames, type DrConfig } from '../config';
+import { pageTestAlarmName } from './alarm-naming';
 
 /** Props of {@link DrOperatorPolicy}. */
 export interface DrOperatorPolicyProps {
@@ -11,15 +12,8 @@ export interface DrOperatorPolicyProps {
   readonly backupKeyAlias?: string;
 }
 
-/** Name of the operator managed policy: `<app>-dr-operator` (`dr doctor` and the permissions proof find it by this name). */
-export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
-  return `${config.appName}-dr-operator`;
-}
-
-/** Name of the alarm `dr doctor --page-test` sets to ALARM and back (created in both regions). */
-export function pageTestAlarmName(appName: string): string {
-  return `${appName}-doctor-page-test-Critical`;
-}
+/** `<app>-dr-operator`, from lib/config.ts (the CLI reads it there without loading aws-cdk-lib). */
+export { operatorPolicyName };
 
 /**
  * The least-privilege managed policy `<app>-dr-operator` for the people who run the `dr` CLI.
