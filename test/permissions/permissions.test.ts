@@ -85,8 +85,14 @@ const denied = (v: Verdict[]) => [...new Set(v.filter((x) => !x.allowed).map((x)
 const printed: Verdict[] = [];
 afterAll(() => {
   if (!printed.length) return;
-  const reasons = denied(printed).map((r) => `DENIED ${r}`);
-  process.stdout.write(`permissions proof, requests evaluated per principal:\n${formatTally(tally(printed))}\n${reasons.join('\n')}\n`);
+  // Denials grouped by principal, action and resource (many alarms share one topic).
+  const groups = new Map<string, { reason: string; n: number }>();
+  for (const v of printed.filter((x) => !x.allowed)) {
+    const k = `${v.who.label} ${v.request.action} ${v.request.resource}`;
+    groups.set(k, { reason: groups.get(k)?.reason ?? v.reason, n: (groups.get(k)?.n ?? 0) + 1 });
+  }
+  const lines = [...groups.values()].map((g) => `DENIED x${g.n}: ${g.reason}`);
+  process.stdout.write(`permissions proof, requests evaluated per principal:\n${formatTally(tally(printed))}\n${lines.join('\n')}\n`);
 });
 
 /** Evaluates `who`'s recorded requests: at least its floor, none denied. */
