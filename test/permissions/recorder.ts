@@ -6,7 +6,7 @@
  * Installed from the test side only: `Client.prototype.send` of `@smithy/core/client` (the base
  * class of every SDK v3 client in this SDK version) is wrapped so each client gets one
  * `initialize`-step middleware the first time it sends. The middleware records and passes the
- * request on unchanged; production code (lambda/core/clients.ts) is not touched.
+ * request on unchanged; production code (lambda/shared/clients.ts) is not touched.
  * aws-sdk-client-mock replaces `send` on the client class, so mocked calls never reach the
  * middleware: {@link Recorder.recordMocked} reads them from the mock instead.
  *
