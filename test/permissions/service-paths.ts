@@ -59,11 +59,16 @@ export function cloudWatchCases(model: PolicyModel): Case[] {
   return cases;
 }
 
-/** Replication rules: bucket ReplicationConfiguration properties and PutBucketReplication custom resources. */
-function replicationConfigs(s: StackTemplate): { bucket: string; config: Json }[] {
-  const out: { bucket: string; config: Json }[] = [];
+/**
+ * Replication rules: bucket ReplicationConfiguration properties, Custom::ExistingBucketReplication
+ * (our rule merged into an existing bucket) and Custom::AWS PutBucketReplication calls.
+ */
+function replicationConfigs(s: StackTemplate): { bucket: string; config: Json; objectLock?: boolean }[] {
+  const out: { bucket: string; config: Json; objectLock?: boolean }[] = [];
   for (const b of resources(s, 'AWS::S3::Bucket'))
     if (b.p.ReplicationConfiguration) out.push({ bucket: b.p.BucketName ?? b.id.toLowerCase(), config: b.p.ReplicationConfiguration });
+  for (const c of resources(s, 'Custom::ExistingBucketReplication'))
+    out.push({ bucket: c.p.BucketName, config: { Role: c.p.Role, Rules: [JSON.parse(c.p.Rule)] }, objectLock: c.p.ObjectLock === 'true' });
   for (const c of resources(s, 'Custom::AWS')) {
     for (const phase of ['Create', 'Update']) {
       const call = typeof c.p[phase] === 'string' ? JSON.parse(c.p[phase]) : undefined;
@@ -78,9 +83,9 @@ function replicationConfigs(s: StackTemplate): { bucket: string; config: Json }[
 export function replicationCases(model: PolicyModel): Case[] {
   const cases: Case[] = [];
   for (const s of model.stacks) {
-    for (const { bucket, config } of replicationConfigs(s)) {
+    for (const { bucket, config, objectLock } of replicationConfigs(s)) {
       const who: Principal = { kind: 'role', arn: config.Role, label: `S3 replication role (${config.Role.split('/').pop()})` };
-      const lock = resources(s, 'AWS::S3::Bucket').some((b) => (b.p.BucketName ?? b.id.toLowerCase()) === bucket && b.p.ObjectLockEnabled);
+      const lock = objectLock ?? resources(s, 'AWS::S3::Bucket').some((b) => (b.p.BucketName ?? b.id.toLowerCase()) === bucket && b.p.ObjectLockEnabled);
       for (const rule of config.Rules ?? []) {
         const src = `replication of s3://${bucket} rule ${rule.ID ?? rule.Id}`;
         cases.push({ who, request: r('s3:GetReplicationConfiguration', `arn:aws:s3:::${bucket}`, src) });
@@ -93,6 +98,7 @@ export function replicationCases(model: PolicyModel): Case[] {
           ...(lock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : []),
         ])
           cases.push({ who, request: r(a, obj, src) });
+        // An existing bucket's key is not in our templates (its key policy is the owner's): only our buckets' keys are checked.
         const sourceKey = model.bucketKeys.get(bucket);
         if (rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled' && sourceKey)
           cases.push({
