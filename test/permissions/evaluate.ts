@@ -61,6 +61,23 @@ function identityOf(model: PolicyModel, who: Principal): { principal: string; po
 
 const accountOf = (model: PolicyModel, resource: string) => resource.split(':')[4] || model.account;
 
+/**
+ * Condition keys AWS sets from the request itself: `aws:RequestedRegion` (the request's region,
+ * else the resource's), and for KMS `kms:ResourceAliases` (the key's aliases,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases);
+ * the request's own keys win.
+ */
+function requestContext(model: PolicyModel, request: IamRequest): Record<string, string | string[]> {
+  const region = request.region ?? request.resource.split(':')[3];
+  const key = request.action.startsWith('kms:') ? (model.aliasTargets.get(request.resource) ?? request.resource) : undefined;
+  const aliases = key ? model.keyAliases.get(key) : undefined;
+  return {
+    ...(region ? { 'aws:RequestedRegion': region } : {}),
+    ...(aliases?.length ? { 'kms:ResourceAliases': aliases } : {}),
+    ...request.context,
+  };
+}
+
 /** Evaluates one case. */
 export async function evaluate(model: PolicyModel, who: Principal, request: IamRequest): Promise<Verdict> {
   const identity = identityOf(model, who);
@@ -71,7 +88,7 @@ export async function evaluate(model: PolicyModel, who: Principal, request: IamR
     ...(who.kind === 'service'
       ? { 'aws:SourceAccount': model.account, 'aws:SourceArn': who.sourceArn, 'aws:PrincipalServiceName': who.service }
       : { 'aws:PrincipalArn': identity.principal }),
-    ...request.context,
+    ...requestContext(model, request),
   };
   const result = await runSimulation(
     {
@@ -131,6 +148,6 @@ export function tally(verdicts: readonly Verdict[]): Map<string, { evaluated: nu
 
 /** A fixed-width table of {@link tally}. */
 export function formatTally(t: ReturnType<typeof tally>): string {
-  const rows = [...t.entries()].map(([who, r]) => `${who.padEnd(60)} ${String(r.evaluated).padStart(6)} ${String(r.denied).padStart(6)}`);
-  return [`${'PRINCIPAL'.padEnd(60)} ${'EVALD'.padStart(6)} ${'DENIED'.padStart(6)}`, ...rows].join('\n');
+  const rows = [...t.entries()].map(([who, r]) => `${who.padEnd(75)} ${String(r.evaluated).padStart(6)} ${String(r.denied).padStart(6)}`);
+  return [`${'PRINCIPAL'.padEnd(75)} ${'EVALD'.padStart(6)} ${'DENIED'.padStart(6)}`, ...rows].join('\n');
 }

@@ -126,6 +126,8 @@ export interface IamRequest {
   readonly context?: Record<string, string | string[]>;
   /** Where it came from, for messages: the SDK call, and why an implied request is needed. */
   readonly because: string;
+  /** The region the request is sent to (`aws:RequestedRegion`). @default - the resource's region */
+  readonly region?: string;
 }
 
 /** What the mapping needs to know about the deployment. */
@@ -146,6 +148,7 @@ const req = (call: SdkCall, action: string, resource: string, context?: IamReque
   resource,
   ...(context ? { context } : {}),
   because: `${call.service} ${call.operation}${why ? `: ${why}` : ''}`,
+  region: call.region,
 });
 
 /**
