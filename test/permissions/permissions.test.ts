@@ -153,9 +153,10 @@ describe('recorded requests of the operator CLI against the operator managed pol
     for (const op of ['ListObjectsV2', 'GetObject', 'CreateTable', 'BatchWriteItem', 'RestoreTableToPointInTime']) expect(ops).toContain(op);
     expect(recordedCases(model, 'cli').length).toBeGreaterThanOrEqual(FLOORS.cli);
   });
-  (hasOperatorPolicy ? test : test.skip)(`every CLI request allowed by ${OPERATOR_POLICY} (skipped while the stacks have no such policy)`, () =>
-    allowed(() => recorded('cli')),
-  );
+  // The operator policy comes with issue 13's infrastructure work; until it is in the stacks this
+  // part is skipped (the requests are still recorded and mapped, above).
+  if (hasOperatorPolicy) test(`every CLI request allowed by ${OPERATOR_POLICY}`, () => allowed(() => recorded('cli')));
+  else test.skip(`every CLI request allowed by ${OPERATOR_POLICY} (skipped: no ${OPERATOR_POLICY} in the stacks yet)`, () => undefined);
 });
 
 describe('service-principal paths no code of ours sends', () => {
