@@ -210,6 +210,17 @@ describe('the proof can fail', () => {
     );
   });
 
+  const operatorEdit = model.managedPolicies.has(OPERATOR_POLICY) ? test : test.skip;
+  operatorEdit(`without ${OPERATOR_POLICY}'s s3:GetObject, the CLI's reads of backup sets are denied, naming the policy and object`, async () => {
+    const m = editedModel('production', 'AWS::IAM::ManagedPolicy', (p) => withoutAction(p.PolicyDocument, 's3:GetObject'));
+    const reasons = denied(await evaluateAll(m, recordedCases(m, 'cli')));
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons.every((r) => r.includes(' may not s3:GetObject on '))).toBe(true);
+    expect(reasons[0]).toMatch(
+      new RegExp(`^operator \\(${OPERATOR_POLICY}\\) may not s3:GetObject on arn:aws:s3:::shop-(backups|replica)-123456789012-.*/backups/`),
+    );
+  });
+
   test('without a topic policy statement that allows cloudwatch.amazonaws.com, alarm notifications are denied, naming the topic', async () => {
     const m = editedModel('production', 'AWS::SNS::TopicPolicy', (p) => {
       p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter(
