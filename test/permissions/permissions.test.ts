@@ -29,6 +29,8 @@
  * target; KMS requires the key policy to allow (identity grants work only through a key policy
  * that delegates to the account root).
  */
+import { operatorPolicyName } from '../../lib/config';
+import { exampleConfig } from '../lib/app-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 import { evaluateAll, formatTally, mappingContext, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { startRecorder, toIamRequests, type Recorder } from './recorder';
@@ -40,8 +42,7 @@ jest.setTimeout(600_000);
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const APP = 'shop';
-const OPERATOR_POLICY = `${APP}-dr-operator`;
+const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
 const templates = builtTemplates();
 const model = synthesizePolicyModel(templates);
 
@@ -112,7 +113,7 @@ const recorded = (who: string) => verdictsOf(who, () => recordedCases(model, who
 /**
  * Two tests per principal: the count reaches the measured floor (so a scenario or mapping that
  * silently stops producing requests fails), and nothing is denied. They are apart so a known
- * defect marked `test.failing` can only be failing for its denials.
+ * defect marked `test.failing` (as items 4 and 5 of issue 13 were) can only fail for its denials.
  */
 function provesCount(name: string, verdicts: () => Promise<Verdict[]>, floor: number): void {
   test(`${name}: at least ${floor} requests evaluated`, async () => expect((await verdicts()).length).toBeGreaterThanOrEqual(floor));
@@ -138,10 +139,9 @@ describe('recorded requests of the deployed functions', () => {
   test('ExportFinalizerFunction: every request allowed (mocked DescribeExport recorded from the mock)', () =>
     allowed(() => recorded('ExportFinalizerFunction')));
   test('ReplicaMonitorFunction: every request allowed', () => allowed(() => recorded('ReplicaMonitorFunction')));
-  // Issue 13 item 5: the restore-test role may CreateTable *-drtest-* but not UpdateTimeToLive (wishlists has TTL).
-  test.failing('RestoreTestFunction: every request allowed (fails today: UpdateTimeToLive on wishlists-drtest-*, issue 13 item 5)', () =>
-    allowed(() => recorded('RestoreTestFunction')),
-  );
+  // Issue 13 item 5: before the fix the role could CreateTable *-drtest-* but not UpdateTimeToLive (wishlists has TTL).
+  test('RestoreTestFunction: every request allowed, UpdateTimeToLive on *-drtest-* included (issue 13 item 5)', () =>
+    allowed(() => recorded('RestoreTestFunction')));
 });
 
 describe('recorded requests of the operator CLI against the operator managed policy', () => {
@@ -153,8 +153,7 @@ describe('recorded requests of the operator CLI against the operator managed pol
     for (const op of ['ListObjectsV2', 'GetObject', 'CreateTable', 'BatchWriteItem', 'RestoreTableToPointInTime']) expect(ops).toContain(op);
     expect(recordedCases(model, 'cli').length).toBeGreaterThanOrEqual(FLOORS.cli);
   });
-  // The operator policy comes with issue 13's infrastructure work; until it is in the stacks this
-  // part is skipped (the requests are still recorded and mapped, above).
+  // Skipped only for a config or branch whose stacks have no operator policy (the requests are still recorded and mapped, above).
   if (hasOperatorPolicy) test(`every CLI request allowed by ${OPERATOR_POLICY}`, () => allowed(() => recorded('cli')));
   else test.skip(`every CLI request allowed by ${OPERATOR_POLICY} (skipped: no ${OPERATOR_POLICY} in the stacks yet)`, () => undefined);
 });
@@ -168,8 +167,8 @@ describe('service-principal paths no code of ours sends', () => {
   provesCount('S3 replication', replication, 19);
   provesCount('AWS Backup', awsBackup, 8);
   provesCount('EventBridge', eventBridge, 16);
-  // Issue 13 item 4: enforceSSL leaves the topic policies with only a Deny, so nothing lets CloudWatch publish.
-  test.failing('CloudWatch -> every alarm action topic: sns:Publish and the topic key (fails today: issue 13 item 4)', () => allowed(cloudWatch));
+  // Issue 13 item 4: before the fix enforceSSL left the topic policies with only a Deny, so nothing let CloudWatch publish.
+  test('CloudWatch -> every alarm action topic: sns:Publish and the topic key (issue 13 item 4)', () => allowed(cloudWatch));
   test('S3 replication role -> source read, source key, replica write, replica key', () => allowed(replication));
   test('AWS Backup -> the vault keys of the plan and of its copy destination', () => allowed(awsBackup));
   test('EventBridge -> target functions and DLQs; functions -> their async DLQs', () => allowed(eventBridge));
