@@ -23,10 +23,12 @@
  */
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  waitUntilTableExists,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 
@@ -364,4 +366,20 @@ function toRecord(item: Record<string, AttributeValue>): SlotRecord {
     ...(item.reason?.S ? { reason: item.reason.S } : {}),
     detail: Object.fromEntries(Object.entries(item.detail?.M ?? {}).map(([k, v]) => [k, v.S ?? ''])),
   };
+}
+
+/**
+ * Creates a state table where no stack does (the drill, local tests): the key of
+ * lib/constructs/slot-table.ts, on demand. Lambda code never calls it.
+ */
+export async function createSlotTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 120, minDelay: 1 }, { TableName: tableName });
 }

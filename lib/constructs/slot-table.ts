@@ -17,7 +17,7 @@ export interface SlotTableProps {
 /**
  * The state table of the backup slots (lambda/backup/slot.ts): one small item per slot (a tier's
  * scheduled set; later each incremental window), claimed by a conditional PutItem before any
- * work. On-demand, PITR, encrypted; items expire by TTL (`expiresAt`).
+ * work. On-demand, PITR, encrypted, deletion protection; items expire by TTL (`expiresAt`).
  */
 export class SlotTable extends Construct {
   /** The table. */
@@ -32,6 +32,7 @@ export class SlotTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'expiresAt',
+      deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
   }

@@ -18,7 +18,7 @@ beforeAll(() => {
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
 describe('backup slots: state table', () => {
-  it('is <app>-dr-state, on-demand, PITR, encrypted, TTL on expiresAt, kept on update or delete', () => {
+  it('is <app>-dr-state, on-demand, PITR, encrypted, deletion-protected, TTL on expiresAt, kept on update or delete', () => {
     const tables = t.findResources('AWS::DynamoDB::Table', { Properties: { TableName: 'shop-dr-state' } });
     expect(Object.keys(tables)).toHaveLength(1);
     const [table] = Object.values(tables);
@@ -33,6 +33,7 @@ describe('backup slots: state table', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
       },
     });
     expect(table.Properties.ProvisionedThroughput).toBeUndefined();
