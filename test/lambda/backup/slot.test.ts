@@ -100,13 +100,14 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
   });
 
   it('renews the lease by heartbeat while the owner works, so a duplicate cannot take the slot over', async () => {
-    const store = new SlotStore({ dynamodb, tableName, leaseMs: 400 });
+    const store = new SlotStore({ dynamodb, tableName, leaseMs: 1_500 });
     const slot = freshSlot();
     const first = await store.claim(slot, 'owner');
     if (first.outcome !== 'claimed') throw new Error('first claim failed');
     first.lease.startHeartbeat();
     try {
-      await new Promise((r) => setTimeout(r, 1_000));
+      // Twice the lease: without renewals it would have expired.
+      await new Promise((r) => setTimeout(r, 3_000));
       expect((await store.claim(slot, 'duplicate')).outcome).toBe('busy');
     } finally {
       first.lease.stop();
