@@ -95,7 +95,8 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
   const engine = (process.env.ENGINE || 'auto') as EngineChoice;
   if (!['auto', 'scan', 'export'].includes(engine)) throw new Error(`environment variable ENGINE must be auto, scan or export (got "${engine}")`);
 
-  const owner = context?.awsRequestId ?? `local-${randomUUID()}`;
+  // Lambda's retries of an asynchronous event keep its request id: the suffix tells two attempts apart, so the fence does too.
+  const owner = `${context?.awsRequestId ?? 'local'}/${randomUUID().slice(0, 8)}`;
   const waitUntil = Date.now() + (context ? context.getRemainingTimeInMillis() - WAIT_MARGIN_MS : DEFAULT_WAIT_MS);
   const claim = await slots.claim({ kind: 'backup', scope: tier, time: started }, owner, { waitUntil, detail: { backupId } });
   if (claim.outcome !== 'claimed') {
