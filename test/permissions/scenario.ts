@@ -17,10 +17,16 @@ import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ExportTableToPointInTimeCommand,
+  GetItemCommand,
+  GetItemCommandInput,
+  PutItemCommand,
+  PutItemCommandInput,
   ResourceNotFoundException,
   RestoreTableToPointInTimeCommand,
   TableDescription,
   UpdateContinuousBackupsCommand,
+  UpdateItemCommand,
+  UpdateItemCommandInput,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -32,6 +38,7 @@ import { registerPitrRestoreCommand } from '../../cli/pitr-restore';
 import { registerRestoreCommand } from '../../cli/restore';
 import { registerValidateCommand } from '../../cli/validate';
 import { PENDING_FILE, type PendingBackup } from '../../lambda/backup/export-engine';
+import { createSlotTable } from '../../lambda/backup/slot';
 import { backupSetPrefix } from '../../lambda/format/backup-set';
 import { getJson } from '../../lambda/store/s3-io';
 import type { TableConfig } from '../../lib/config';
@@ -116,6 +123,7 @@ export async function runScenario(model: PolicyModel, local: LocalServerContext,
 
   // Set-up (not recorded: outside recorder.as): the deployed buckets and tables, with data.
   for (const b of [backupBucket, replicaBucket]) await local.s3.send(new CreateBucketCommand({ Bucket: b }));
+  await createSlotTable(local.dynamodb, fns.BackupFunction.env.STATE_TABLE);
   for (const t of config.tables) {
     await createConfigTable(local.dynamodb, t, t.name);
     await batchWriteAll(local.dynamodb, t.name, itemsFor(t, t.name === 'orders' ? BIG_TABLE_ITEMS : 40, t.name === 'orders'));
@@ -135,6 +143,12 @@ export async function runScenario(model: PolicyModel, local: LocalServerContext,
   try {
     ddb.on(DescribeTableCommand).callsFake((i: { TableName: string }) => ({ Table: described.get(i.TableName)!.table }));
     ddb.on(DescribeTimeToLiveCommand).callsFake((i: { TableName: string }) => ({ TimeToLiveDescription: described.get(i.TableName)!.ttl }));
+    // The slot claims go on to DynamoDB Local (the mock stands in for the export API only): the
+    // smithy Client's send, beneath the mocked DynamoDBClient.prototype.send, still records them.
+    const realSend = Object.getPrototypeOf(DynamoDBClient.prototype).send as (this: DynamoDBClient, command: unknown) => Promise<never>;
+    ddb.on(PutItemCommand).callsFake((i: PutItemCommandInput) => realSend.call(local.dynamodb, new PutItemCommand(i)));
+    ddb.on(GetItemCommand).callsFake((i: GetItemCommandInput) => realSend.call(local.dynamodb, new GetItemCommand(i)));
+    ddb.on(UpdateItemCommand).callsFake((i: UpdateItemCommandInput) => realSend.call(local.dynamodb, new UpdateItemCommand(i)));
     ddb.on(DescribeContinuousBackupsCommand).resolves({ ContinuousBackupsDescription: { ContinuousBackupsStatus: 'ENABLED' } });
     ddb.on(ExportTableToPointInTimeCommand).callsFake((i: { TableArn: string }) => ({
       ExportDescription: { ExportArn: `${i.TableArn}/export/01700000000000-${randomBytes(4).toString('hex')}`, ExportStatus: 'IN_PROGRESS' },
