@@ -163,7 +163,6 @@ describe('production stack: cross-region replication', () => {
     expect(JSON.parse(resource.Properties.Rule)).toEqual({
       ID: 'dr-stack-to-eu-central-1',
       Priority: 1,
-      Status: 'Enabled',
       Filter: { Prefix: '' },
       ...replicationRule('shop-uploads-example-dr-eu-central-1'),
     });
