@@ -136,24 +136,24 @@ describe('production stack: backup bucket', () => {
 });
 
 describe('production stack: cross-region replication', () => {
+  /** What each of our replication rules must say: enabled, no delete markers, SSE-KMS objects, the replica key, RTC and metrics at 15 minutes. */
+  const replicationRule = (destinationBucket: string) => ({
+    Status: 'Enabled',
+    DeleteMarkerReplication: { Status: 'Disabled' },
+    SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+    Destination: {
+      Bucket: `arn:aws:s3:::${destinationBucket}`,
+      EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
+      ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+      Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+    },
+  });
   it('replicates the backup bucket to the replica bucket with RTC, metrics, the replica key and no delete markers', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'shop-backups-123456789012-eu-west-1',
       ReplicationConfiguration: {
         Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReplicationRole'), 'Arn'] },
-        Rules: [
-          Match.objectLike({
-            Status: 'Enabled',
-            DeleteMarkerReplication: { Status: 'Disabled' },
-            SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
-            Destination: {
-              Bucket: 'arn:aws:s3:::shop-replica-123456789012-eu-central-1',
-              EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
-              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
-              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
-            },
-          }),
-        ],
+        Rules: [Match.objectLike(replicationRule('shop-replica-123456789012-eu-central-1'))],
       },
     });
   });
@@ -163,16 +163,8 @@ describe('production stack: cross-region replication', () => {
     expect(JSON.parse(resource.Properties.Rule)).toEqual({
       ID: 'dr-stack-to-eu-central-1',
       Priority: 1,
-      Status: 'Enabled',
       Filter: { Prefix: '' },
-      DeleteMarkerReplication: { Status: 'Disabled' },
-      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
-      Destination: {
-        Bucket: 'arn:aws:s3:::shop-uploads-example-dr-eu-central-1',
-        EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
-        ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
-        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
-      },
+      ...replicationRule('shop-uploads-example-dr-eu-central-1'),
     });
   });
   it('no longer puts the replication of an existing bucket through the blind PutBucketReplication of Custom::AWS', () => {
