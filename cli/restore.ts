@@ -1,7 +1,7 @@
 /**
  * `dr restore`: restores a backup set into DynamoDB.
  *
- *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--parallel-tables N] [--json]
+ *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--resume] [--parallel-tables N] [--json]
  *   dr restore --from-export s3://bucket/prefix --target <table> --confirm
  *
  * Validates first and refuses an invalid or incomplete set. By default new tables
@@ -9,11 +9,21 @@
  * writes into the original tables, which must exist and be EMPTY. --from-export loads a bare
  * AWS native export folder (no metadata.json, no saved schema) into an existing empty table.
  * Tables restore --parallel-tables at a time (default 3), the largest first.
+ * A target is "unfinished" (restores/<target>.json in the bucket, a tag where AWS has tags) until
+ * it is verified; --resume continues an unfinished restore of the same set (a killed restore).
  * Without --confirm the plan is printed, nothing is written, and the exit code is 2.
  */
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { DEFAULT_PARALLEL_TABLES, DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/restore/restore';
+import {
+  DEFAULT_PARALLEL_TABLES,
+  DEFAULT_RESTORE_SUFFIX,
+  planRestore,
+  RestorePlanTable,
+  restoreBackupSet,
+  restoreFromExport,
+  RestoreProgress,
+} from '../lambda/restore/restore';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, CommandContext, contextFrom, UserError } from './context';
 import { renderTable } from './list';
@@ -32,6 +42,7 @@ interface RestoreCommandOptions {
   readonly target?: string;
   readonly concurrency?: string;
   readonly parallelTables?: string;
+  readonly resume?: boolean;
 }
 
 /** What {@link restoreProgress} returns. */
@@ -83,6 +94,7 @@ function lineProgress(ctx: CommandContext): ProgressSink {
     onProgress: (p) => {
       if (p.phase === 'create') return ctx.info(`${p.target}: started (${p.total} items)`);
       if (p.phase === 'done') return ctx.info(`${p.target}: restored, ${p.items} items verified`);
+      // Until 'done' the target is unfinished (its journal says so); the lines never call it restored.
       const r = rate(p);
       const now = Date.now();
       if (now - (last.get(p.target) ?? 0) < 5000 && p.items < p.total) return;
@@ -146,6 +158,14 @@ export function parseParallelTables(value: string | undefined): number | undefin
   return n;
 }
 
+/** The plan's ACTION column: `create`, `into-existing`, or what --resume continues. */
+function planAction(t: RestorePlanTable): string {
+  if (!t.resume) return t.action;
+  return t.resume.parts
+    ? `resume unfinished (${t.resume.partsDone}/${t.resume.parts} files, ${t.resume.itemsDone} items done)`
+    : 'resume unfinished (rewrite all)';
+}
+
 function notConfirmed(ctx: CommandContext): void {
   ctx.info('nothing written: add --confirm to run this restore');
   process.exitCode = EXIT_NOT_CONFIRMED;
@@ -155,12 +175,15 @@ function notConfirmed(ctx: CommandContext): void {
 export function registerRestoreCommand(program: Command): void {
   program
     .command('restore')
-    .description('restore a backup set into DynamoDB (validates first; new tables <table><suffix> unless --into-existing)')
+    .description(
+      'restore a backup set into DynamoDB (cheap checks first, each data file checked as it is written; a target is unfinished until verified; new tables <table><suffix> unless --into-existing)',
+    )
     .argument('[backupId]', 'backup id (see "dr list"), <tier>/<backupId>, "latest" or <tier>/latest (the newest complete set holding the --tables)')
     .option('--confirm', 'really write (without it: print the plan, exit 2)')
     .option('--tables <names>', 'only these tables (comma-separated)')
     .option('--suffix <suffix>', `suffix of the new tables (default: ${DEFAULT_RESTORE_SUFFIX})`)
     .option('--into-existing', 'write into the original tables, which must exist and be empty')
+    .option('--resume', 'continue an unfinished restore of this set (killed or stopped): skip the data files done, write the rest, verify')
     .option('--from-export <s3url>', 'load a bare AWS native export folder (no metadata.json) instead of a backup set')
     .option('--target <table>', 'with --from-export: the existing, empty table to load')
     .option('--concurrency <n>', 'BatchWriteItem calls in flight per table (default 16)')
@@ -186,6 +209,7 @@ export function registerRestoreCommand(program: Command): void {
           intoExisting: opts.intoExisting,
           concurrency: concurrency(opts),
           parallelTables: parseParallelTables(opts.parallelTables),
+          resume: Boolean(opts.resume),
         };
         const plan = await asUserError(async () => {
           await assertBackupBucket(ctx.s3, bucket);
@@ -198,14 +222,17 @@ export function registerRestoreCommand(program: Command): void {
             process.stdout.write(
               `${renderTable(
                 ['SOURCE', 'TARGET', 'ITEMS', 'ACTION'],
-                plan.tables.map((t) => [t.source, t.target, String(t.items), t.action]),
+                plan.tables.map((t) => [t.source, t.target, String(t.items), planAction(t)]),
               )}\n`,
             );
           }
           return notConfirmed(ctx);
         }
         const parallel = Math.min(base.parallelTables ?? DEFAULT_PARALLEL_TABLES, plan.tables.length);
-        if (!ctx.json) ctx.info(`validating backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time`);
+        if (!ctx.json)
+          ctx.info(
+            `checking backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time (each data file checked as it is written)`,
+          );
         const progress = restoreProgress(ctx);
         const report = await asUserError(() => restoreBackupSet({ ...base, onProgress: progress.onProgress })).finally(() => progress.stop());
         if (ctx.json) return ctx.printJson({ confirmed: true, ...report });

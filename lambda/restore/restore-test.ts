@@ -102,7 +102,15 @@ export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreT
   let report: RestoreReport | undefined;
   const tables: RestoreTestResult['tables'][number][] = [];
   try {
-    report = await restoreBackupSet({ dynamodb: opts.dynamodb, s3: opts.s3, bucket: opts.bucket, ref: `${set.tier}/${set.backupId}`, suffix, protect: false });
+    report = await restoreBackupSet({
+      dynamodb: opts.dynamodb,
+      s3: opts.s3,
+      bucket: opts.bucket,
+      ref: `${set.tier}/${set.backupId}`,
+      suffix,
+      protect: false,
+      journal: false,
+    });
     for (const t of report.tables) {
       const td = md.tableDetails[t.source];
       const keys = td.schema.keySchema.map((k) => k.AttributeName);

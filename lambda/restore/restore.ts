@@ -2,10 +2,12 @@
  * Folder lambda/restore/: getting data back (planning, table creation from the saved schema,
  * writing, verification, PITR, the restore test). May import validate/, store/, format/ and shared/.
  *
- * Restore of a backup set into DynamoDB: validate first, refuse an invalid or incomplete set,
- * check every target before writing anything, create the tables from the saved schema, stream
- * the items in with parallel BatchWriteItem, turn protection on, verify the counts. Up to
- * `parallelTables` tables restore at once (see parallel.ts).
+ * Restore of a backup set into DynamoDB: the cheap checks first (metadata, manifests, file lists
+ * and sizes, schema: a set that fails them writes nothing), check every target, create the tables
+ * from the saved schema, stream the items in with parallel BatchWriteItem while each data file is
+ * checked (every line, md5, sha256, count), turn protection on, verify the counts. A target is
+ * "unfinished" in its journal (journal.ts) until all of that passed; `resume` continues one.
+ * Up to `parallelTables` tables restore at once (see parallel.ts).
  *
  * Memory is bounded: items stream from S3 a gunzipped chunk (tens of lines) at a time and at
  * most `concurrency` batches of 25 are in flight per table (`parallelTables` x `concurrency`
@@ -14,12 +16,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata, TableBackupRecord } from '../format/backup-set';
+import { waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { resolveBackupSet } from '../store/catalog';
 import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate/validate';
 import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
-import { writeItemBatches } from './write-items';
+import { CorruptDataFileError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
+import { decideTarget, readJournal, readRestoreTag, RestoreJournal, TargetDecision, unfinishedTags } from './journal';
 import {
   DEFAULT_RESTORE_SUFFIX,
   RestoreOptions,
@@ -29,13 +33,14 @@ import {
   RestoredTable,
   RestoreRefusedError,
   RestoreReport,
+  TargetUnfinishedError,
 } from './types';
 
 export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './parallel';
 // The write loop lives in write-items.ts; restore stays its public home for callers.
 export { writeItemBatches, writeItems } from './write-items';
 export type { WriteItemsOptions } from './write-items';
-export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError } from './types';
+export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError, TargetUnfinishedError } from './types';
 export type { RestoreOptions, RestorePlan, RestorePlanTable, RestoreProgress, RestoredTable, RestoreReport } from './types';
 
 /** Target name of a table. */
@@ -86,28 +91,38 @@ export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Pro
     action: opts.intoExisting ? 'into-existing' : 'create',
   }));
   const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
-  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
-  return plan;
+  const decisions = await checkTargets(opts, plan);
+  return { ...plan, tables: tables.map((t, i) => withResume(t, decisions[i])) };
 }
 
-/** Refuses targets that exist (new tables) or are missing / not empty (--into-existing). */
-async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExisting: boolean): Promise<void> {
+/** The plan row of a target `--resume` continues. */
+function withResume(t: RestorePlanTable, d: TargetDecision): RestorePlanTable {
+  if (d.mode !== 'resume') return t;
+  const done = d.journal?.parts.filter((p) => p.done) ?? [];
+  return { ...t, resume: { partsDone: done.length, parts: d.journal?.parts.length ?? 0, itemsDone: d.journal?.doneItems ?? 0 } };
+}
+
+/**
+ * Decides each target from what exists and what its journal and tag say (journal.ts): refuses
+ * targets that exist (new tables) or are missing / not empty (--into-existing), unless --resume
+ * continues an unfinished restore of this set. Returns the decisions in plan order.
+ */
+async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<TargetDecision[]> {
+  const intoExisting = Boolean(opts.intoExisting);
+  const journal = opts.journal !== false;
+  const out: TargetDecision[] = [];
   for (const t of plan.tables) {
-    const exists = await tableExists(dynamodb, t.target);
-    if (intoExisting) {
-      if (!exists)
-        throw new RestoreRefusedError(
-          `table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`,
-        );
-      if (await tableHasItems(dynamodb, t.target)) {
-        throw new RestoreRefusedError(
-          `table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`,
-        );
-      }
-    } else if (exists) {
-      throw new RestoreRefusedError(`table "${t.target}" already exists: nothing was written; choose another --suffix, or delete it first`);
-    }
+    const exists = await tableExists(opts.dynamodb, t.target);
+    const facts = {
+      exists,
+      hasItems: exists && intoExisting ? await tableHasItems(opts.dynamodb, t.target) : undefined,
+      journal: journal && exists ? await readJournal(opts.s3, opts.bucket, t.target) : undefined,
+      tag: journal && exists ? await readRestoreTag(opts.dynamodb, t.target) : undefined,
+    };
+    const req = { target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, intoExisting, resume: Boolean(opts.resume) };
+    out.push(decideTarget(req, facts));
   }
+  return out;
 }
 
 /**
@@ -120,21 +135,27 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   const parallel = parallelTables(opts.parallelTables);
   const plan = await planRestore(opts);
   const validateStart = Date.now();
+  // The cheap checks only (metadata, manifests, file lists and sizes, schema): each data file's
+  // lines and checksums are checked as it is written, and the target stays unfinished until then.
   const report = await validateBackupSet({
     s3: opts.s3,
     bucket: opts.bucket,
     ref: `${plan.tier}/${plan.backupId}`,
     tables: plan.tables.map((t) => t.source),
     compareWithPrevious: false,
+    readData: false,
   });
   if (!report.valid)
     throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
   const validateMs = Date.now() - validateStart;
-  // Again after validation, which can take minutes on a big set: a target may have appeared since the plan.
-  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
+  // Again after validation: a target may have appeared (or a journal changed) since the plan.
+  const decisions = await checkTargets(opts, plan);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;
-  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) => restoreTable(opts, t, md.tableDetails[t.source]));
+  const byTarget = new Map(plan.tables.map((t, i) => [t.target, decisions[i]]));
+  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) =>
+    restoreTable(opts, md, t, md.tableDetails[t.source], byTarget.get(t.target)!),
+  );
   const done = run.results.filter((r): r is TableOutcome => r !== undefined);
   if (run.failures.length) {
     throw new RestoreIncompleteError(
@@ -166,44 +187,101 @@ interface TableOutcome {
   readonly warnings: string[];
 }
 
-/** One table of a validated set: create, write, protect, verify, each phase timed. */
-async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: TableBackupRecord): Promise<TableOutcome> {
+/**
+ * One table of a checked set: journal, create, write (each data file checked as it streams in),
+ * protect, verify, each phase timed. The journal says `verified` only after all of it; a failure
+ * leaves the target unfinished (journal `failed`) and the error says what to do with it.
+ */
+async function restoreTable(
+  opts: RestoreOptions,
+  md: BackupMetadata,
+  t: RestorePlanTable,
+  td: TableBackupRecord,
+  decision: TargetDecision,
+): Promise<TableOutcome> {
   const started = Date.now();
   const warnings: string[] = [];
   const progress = (phase: RestoreProgress['phase'], items: number) => opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase });
   progress('create', 0);
-  if (!opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
-  const writeStart = Date.now();
-  const written = await writeItemBatches(opts.dynamodb, t.target, readExportBatches({ s3: opts.s3, bucket: opts.bucket, exportFolder: td.exportFolder }), {
-    concurrency: opts.concurrency,
-    onItems: (items) => progress('write', items),
-  });
-  const verifyStart = Date.now();
-  // Protection and the count are independent once the data is in: run them side by side.
-  const protect = !opts.intoExisting && opts.protect !== false;
-  const [protectWarnings, verifiedItems] = await Promise.all([
-    protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
-    countItems(opts.dynamodb, t.target),
-  ]);
-  warnings.push(...protectWarnings);
-  if (verifiedItems !== t.items || written !== t.items) {
-    throw new Error(
-      `restore of "${t.source}" into "${t.target}" is incomplete: ${verifiedItems} items in the table, ${written} written, ${t.items} in the backup`,
-    );
+  const manifest = await readManifest(opts.s3, opts.bucket, td.exportFolder);
+  const records = new Map(td.files.map((f) => [f.key, f]));
+  const parts: RestorePart[] = manifest.entries.map((entry) => ({ entry, record: records.get(entry.dataFileS3Key) }));
+  const resume = decision.mode === 'resume';
+  const journal =
+    opts.journal === false
+      ? undefined
+      : await RestoreJournal.start({
+          s3: opts.s3,
+          bucket: opts.bucket,
+          dynamodb: opts.dynamodb,
+          target: t.target,
+          source: t.source,
+          backupId: md.backupId,
+          tier: md.tier,
+          engine: 'write',
+          intoExisting: Boolean(opts.intoExisting),
+          parts: parts.map((p) => ({ id: p.entry.dataFileS3Key, items: p.entry.itemCount })),
+          resumeFrom: resume ? decision.journal : undefined,
+          tagNow: Boolean(opts.intoExisting) || resume,
+        });
+  try {
+    if (resume) await waitUntilTableExists({ client: opts.dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: t.target });
+    else if (!opts.intoExisting)
+      warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema, journal ? unfinishedTags(md.backupId) : undefined)));
+    const writeStart = Date.now();
+    const done = journal?.doneParts() ?? new Set<string>();
+    const todo = parts.filter((p) => !done.has(p.entry.dataFileS3Key));
+    const skipped = parts.filter((p) => done.has(p.entry.dataFileS3Key)).reduce((n, p) => n + p.entry.itemCount, 0);
+    const chunks = readCheckedParts(opts.s3, opts.bucket, todo, (p) => journal?.markPartDone(p.entry.dataFileS3Key));
+    const written = await writeItemBatches(opts.dynamodb, t.target, chunks, {
+      concurrency: opts.concurrency,
+      onItems: (items) => progress('write', skipped + items),
+    });
+    await journal?.flush();
+    const verifyStart = Date.now();
+    // Protection and the count are independent once the data is in: run them side by side.
+    const protect = !opts.intoExisting && opts.protect !== false;
+    const [protectWarnings, verifiedItems] = await Promise.all([
+      protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
+      countItems(opts.dynamodb, t.target),
+    ]);
+    warnings.push(...protectWarnings);
+    if (verifiedItems !== t.items || skipped + written !== t.items) {
+      const before = skipped ? ` (${skipped} by an earlier run)` : '';
+      throw new Error(`${verifiedItems} items in the table, ${skipped + written} written${before}, ${t.items} in the backup`);
+    }
+    await journal?.verified(verifiedItems);
+    warnings.push(...(journal?.warnings ?? []));
+    const finished = Date.now();
+    progress('done', verifiedItems);
+    const table: RestoredTable = {
+      ...t,
+      verifiedItems,
+      createMs: writeStart - started,
+      writeMs: verifyStart - writeStart,
+      verifyMs: finished - verifyStart,
+      durationMs: finished - started,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+    };
+    return { table, warnings };
+  } catch (e) {
+    const problem = (e as Error).message;
+    await journal?.failed(problem);
+    throw new TargetUnfinishedError(unfinishedMessage(t, Boolean(opts.intoExisting), e, journal), !(e instanceof CorruptDataFileError));
   }
-  const done = Date.now();
-  progress('done', verifiedItems);
-  const table: RestoredTable = {
-    ...t,
-    verifiedItems,
-    createMs: writeStart - started,
-    writeMs: verifyStart - writeStart,
-    verifyMs: done - verifyStart,
-    durationMs: done - started,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(done).toISOString(),
-  };
-  return { table, warnings };
+}
+
+/** Why a target is unfinished and what to do with it: resume, or (a corrupt set) remove it. */
+function unfinishedMessage(t: RestorePlanTable, intoExisting: boolean, e: unknown, journal: RestoreJournal | undefined): string {
+  const j = journal?.record;
+  const progress = j ? ` (${j.parts.filter((p) => p.done).length} of ${j.parts.length} data files written and checked)` : '';
+  const state = `"${t.target}" is unfinished${progress}, never verified: it is not a restored table`;
+  const remove = intoExisting ? `empty "${t.target}"` : `delete it (aws dynamodb delete-table --table-name ${t.target})`;
+  if (e instanceof CorruptDataFileError)
+    return `stopped: a data file of the backup set failed its checks: ${e.message}. ${state}; ${remove}, then restore a set that "dr validate" passes`;
+  const fix = journal ? `rerun the same command with --resume to continue it, or ${remove}` : remove;
+  return `${(e as Error).message}. ${state}; ${fix}`;
 }
 
 /** Options of {@link restoreFromExport}. */

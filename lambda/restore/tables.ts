@@ -13,6 +13,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
+  type Tag,
 } from '@aws-sdk/client-dynamodb';
 import type { TableSchema } from '../format/backup-set';
 
@@ -91,9 +92,12 @@ export function createTableInput(table: string, schema: TableSchema): CreateTabl
   };
 }
 
-/** Creates a table from the saved schema, waits for ACTIVE, and turns TTL on. Returns warnings. */
-export async function createTableFromSchema(dynamodb: DynamoDBClient, table: string, schema: TableSchema): Promise<string[]> {
-  await dynamodb.send(new CreateTableCommand(createTableInput(table, schema)));
+/**
+ * Creates a table from the saved schema, waits for ACTIVE, and turns TTL on. Returns warnings.
+ * `tags` go with CreateTable (the restore journal's mark, there from the table's first second).
+ */
+export async function createTableFromSchema(dynamodb: DynamoDBClient, table: string, schema: TableSchema, tags?: Tag[]): Promise<string[]> {
+  await dynamodb.send(new CreateTableCommand({ ...createTableInput(table, schema), Tags: tags?.length ? tags : undefined }));
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: table });
   const warnings: string[] = [];
   if (schema.ttlAttribute) {

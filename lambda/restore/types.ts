@@ -21,6 +21,21 @@ export class RestoreRefusedError extends Error {
   }
 }
 
+/**
+ * A restore target left unfinished (written in part, never verified): the message says its state
+ * and the fix. `resumable` is false when the backup set itself failed its checks (a rerun with
+ * --resume would stop at the same data file).
+ */
+export class TargetUnfinishedError extends Error {
+  constructor(
+    message: string,
+    readonly resumable: boolean,
+  ) {
+    super(message);
+    this.name = 'TargetUnfinishedError';
+  }
+}
+
 /** Progress of one table's load. */
 export interface RestoreProgress {
   readonly table: string;
@@ -54,6 +69,20 @@ export interface RestoreOptions {
    * @default 3 (DEFAULT_PARALLEL_TABLES) - three tables at a time; 1 restores one after another
    */
   readonly parallelTables?: number;
+  /**
+   * Continue unfinished restores (`--resume`): a target whose journal (or tag) says it is an
+   * unfinished restore of this set is written again from its first data file not done, then
+   * verified. Without it such a target is refused as unfinished.
+   * @default false
+   */
+  readonly resume?: boolean;
+  /**
+   * Keep the restore journal (`restores/<target>.json` in the bucket, a tag on the target where
+   * DynamoDB has tags). The weekly restore test turns it off: it reads a replica bucket it may
+   * not write, into scratch tables it deletes.
+   * @default true
+   */
+  readonly journal?: boolean;
   /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
   readonly protect?: boolean;
   readonly onProgress?: (p: RestoreProgress) => void;
@@ -65,6 +94,13 @@ export interface RestorePlanTable {
   readonly target: string;
   readonly items: number;
   readonly action: 'create' | 'into-existing';
+  /** Set when the target is an unfinished restore of this set that `--resume` continues. */
+  readonly resume?: {
+    /** Data files already written and checked (skipped). */
+    readonly partsDone: number;
+    readonly parts: number;
+    readonly itemsDone: number;
+  };
 }
 
 /** What a restore would do. */
