@@ -372,6 +372,11 @@ export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
   return `${config.appName}-dr-operator`;
 }
 
+/** `<app>-dr-operator-restore`: the operators' second managed policy (restore targets), attached with {@link operatorPolicyName}. */
+export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator-restore`;
+}
+
 /** Stack names, shared by the app, the README and the CLI. */
 export function stackNames(config: DrConfig): { production: string; recovery: string } {
   return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };
