@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, DrConfig, loadConfig } from '../lib/config';
 import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
+import { describeError } from '../lambda/shared/errors';
 
 /** Global options of the `dr` program. */
 export interface GlobalOptions {
@@ -85,7 +86,7 @@ export function contextFrom(command: Command): CommandContext {
  * the variable, and at 3 a.m. that is the one thing the operator needs.
  */
 export function errorMessage(e: unknown): string {
-  const message = (e as Error)?.message ?? String(e);
+  const message = describeError(e);
   if (message === 'Region is missing')
     return 'no AWS region: pass --region <region> or set AWS_REGION (the region the tables live in, "primary.region" in dr.config.json; the recovery region when working from the replica bucket)';
   return message;

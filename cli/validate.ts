@@ -8,7 +8,7 @@
  */
 import { Command } from 'commander';
 import { assertBackupBucket, validateBackupSet, ValidationReport } from '../lambda/validate/validate';
-import { action, contextFrom, UserError } from './context';
+import { action, contextFrom, errorMessage, UserError } from './context';
 
 /** The human rendering of a report. */
 export function renderValidation(r: ValidationReport): string {
@@ -26,7 +26,7 @@ export async function asUserError<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message ?? String(e));
+    throw new UserError(errorMessage(e));
   }
 }
 

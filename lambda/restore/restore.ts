@@ -177,6 +177,7 @@ async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: Table
   const written = await writeItemBatches(opts.dynamodb, t.target, readExportBatches({ s3: opts.s3, bucket: opts.bucket, exportFolder: td.exportFolder }), {
     concurrency: opts.concurrency,
     onItems: (items) => progress('write', items),
+    keyAttributes: td.schema.keySchema.map((k) => k.AttributeName),
   });
   const verifyStart = Date.now();
   // Protection and the count are independent once the data is in: run them side by side.

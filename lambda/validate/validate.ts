@@ -10,7 +10,8 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
 import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
-import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
+import { checkExportLine, openDataFile, parseExportLine, readManifest } from '../store/export-reader';
+import { MAX_ITEM_BYTES, oversizeItemProblem } from '../format/item-size';
 import { isNotFound } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
@@ -204,6 +205,10 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
         items++;
         try {
           checkExportLine(line);
+          // A line is at least as long as its item's stored size: only long lines can hold an item
+          // over DynamoDB's 400 KB limit, which no restore could write (refused here, before any write).
+          const oversize = line.length > MAX_ITEM_BYTES / 4 ? oversizeItemProblem(parseExportLine(line)) : undefined;
+          if (oversize) problems.push({ object, message: `line ${items}: ${oversize}` });
         } catch (e) {
           badLines++;
           firstBad ||= `line ${items}: ${(e as Error).message}`;
