@@ -49,6 +49,23 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * `--tables a,b`: the names split and trimmed, each once. A name given twice is kept once, with a
+ * note on stderr (restoring or backing up a table twice in one run would race with itself).
+ * `undefined` when the option was not given.
+ */
+export function parseTablesOption(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const unique = [...new Set(names)];
+  const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  if (repeated.length) process.stderr.write(`note: --tables lists ${repeated.map((n) => `"${n}"`).join(', ')} more than once; each table is used once\n`);
+  return unique;
+}
+
 /** Builds the context from the program's global options. */
 export function contextFrom(command: Command): CommandContext {
   const options = command.optsWithGlobals() as GlobalOptions;

@@ -15,7 +15,7 @@ import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { DEFAULT_PARALLEL_TABLES, DEFAULT_RESTORE_SUFFIX, planRestore, restoreBackupSet, restoreFromExport, RestoreProgress } from '../lambda/restore/restore';
 import { assertBackupBucket } from '../lambda/validate/validate';
-import { action, CommandContext, contextFrom, UserError } from './context';
+import { action, CommandContext, contextFrom, parseTablesOption, UserError } from './context';
 import { renderTable } from './list';
 import { asUserError } from './validate';
 
@@ -172,10 +172,7 @@ export function registerRestoreCommand(program: Command): void {
         if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --from-export s3://bucket/prefix)');
         if (opts.intoExisting && opts.suffix !== undefined) throw new UserError('--suffix and --into-existing exclude each other: choose one');
         const bucket = ctx.bucket();
-        const tables = opts.tables
-          ?.split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
+        const tables = parseTablesOption(opts.tables);
         const base = {
           dynamodb: ctx.dynamodb,
           s3: ctx.s3,

@@ -48,7 +48,8 @@ function targetName(table: string, opts: Pick<RestoreOptions, 'suffix' | 'intoEx
 
 /** The tables of a restore, checked against the set. */
 function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
-  const chosen = tables?.length ? tables : metadata.tables;
+  // Each table once: a name given twice would restore into the same target twice at once.
+  const chosen = [...new Set(tables?.length ? tables : metadata.tables)];
   const unknown = chosen.filter((t) => !metadata.tables.includes(t));
   if (unknown.length)
     throw new RestoreRefusedError(`table(s) ${unknown.join(', ')} are not in backup set ${metadata.backupId} (it holds ${metadata.tables.join(', ')})`);

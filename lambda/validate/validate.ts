@@ -12,6 +12,7 @@ import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_
 import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
 import { checkExportLine, openDataFile, parseExportLine, readManifest } from '../store/export-reader';
 import { MAX_ITEM_BYTES, oversizeItemProblem } from '../format/item-size';
+import { describeError } from '../shared/errors';
 import { isNotFound } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
@@ -197,7 +198,7 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   try {
     file = await openDataFile(s3, bucket, entry.dataFileS3Key);
   } catch (e) {
-    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${(e as Error).message}` }] };
+    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${describeError(e)}` }] };
   }
   try {
     for await (const lines of file.chunks) {
