@@ -24,13 +24,19 @@ export const SILENT_LOGGER = { trace: () => undefined, debug: () => undefined, w
   DynamoDBClientConfig['logger']
 >;
 
+/** AWS_MAX_ATTEMPTS when it is a whole number of 1 or more (the SDK's own variable), else 10. */
+function defaultMaxAttempts(): number {
+  const n = Number(process.env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(n) && n >= 1 ? n : 10;
+}
+
 /** Options shared by the client factories. */
 export interface ClientOptions {
   /** @default - the SDK's region chain (AWS_REGION, profile) */
   readonly region?: string;
   /** @default - the SDK's credential chain */
   readonly profile?: string;
-  /** @default 10 - SDK standard retries with backoff, throttling included */
+  /** @default - AWS_MAX_ATTEMPTS (the SDK's standard variable) when set, else 10: SDK retries with backoff, throttling included */
   readonly maxAttempts?: number;
 }
 
@@ -59,7 +65,7 @@ export function createDynamoDbClient(opts: ClientOptions = {}): DynamoDBClient {
     new DynamoDBClient({
       region: opts.region,
       profile: opts.profile,
-      maxAttempts: opts.maxAttempts ?? 10,
+      maxAttempts: opts.maxAttempts ?? defaultMaxAttempts(),
       retryMode: 'adaptive',
       logger: SILENT_LOGGER,
     }),
@@ -74,7 +80,7 @@ export function createS3Client(opts: ClientOptions = {}): S3Client {
     new S3Client({
       region: opts.region,
       profile: opts.profile,
-      maxAttempts: opts.maxAttempts ?? 10,
+      maxAttempts: opts.maxAttempts ?? defaultMaxAttempts(),
       forcePathStyle: override ? true : undefined,
       logger: SILENT_LOGGER,
     }),

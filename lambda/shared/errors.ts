@@ -54,11 +54,20 @@ function serviceAt(host: string | undefined, port: number | undefined, env: Node
  */
 export function explainConnectionError(e: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const err = e as NodeNetworkError | undefined;
-  if (!err || typeof err !== 'object' || !NETWORK_CODES.has(err.code ?? '')) return undefined;
-  const host = err.address ?? err.hostname;
-  const where = host ? `${host}${err.port ? `:${err.port}` : ''}` : 'its endpoint';
-  const service = serviceAt(host, err.port, env) ?? err[SERVICE_OF_ERROR];
-  const what = err.code === 'ECONNREFUSED' ? 'refused the connection' : `could not be reached (${err.code})`;
+  if (!err || typeof err !== 'object') return undefined;
+  // The SDK's retry step re-wraps an error it does not recognise as an Error (one from another
+  // realm, as in test sandboxes) into a message only: the code and address are read back from it.
+  const fromText =
+    /^(?:AWS SDK error wrapper for )?(?:\w*Error: )?(?:connect|read|write|getaddrinfo) (ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT)\b(?:\s+([\w.:-]+?):(\d+))?/.exec(
+      err.message ?? '',
+    );
+  const code = err.code && NETWORK_CODES.has(err.code) ? err.code : fromText?.[1];
+  if (!code) return undefined;
+  const host = err.address ?? err.hostname ?? fromText?.[2];
+  const port = err.port ?? (fromText?.[3] ? Number(fromText[3]) : undefined);
+  const service = serviceAt(host, port, env) ?? err[SERVICE_OF_ERROR];
+  const where = host ? `${host}${port ? `:${port}` : ''}` : ((service && env[ENDPOINT_VARIABLE[service]]) ?? 'its endpoint');
+  const what = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'dropped the connection' : `could not be reached (${code})`;
   if (!service) {
     return `${err.message}: a server at ${where} ${what}; neither AWS_ENDPOINT_URL_S3 nor AWS_ENDPOINT_URL_DYNAMODB points there: check the endpoint variables and your network`;
   }
@@ -67,7 +76,7 @@ export function explainConnectionError(e: unknown, env: NodeJS.ProcessEnv = proc
   const fix = configured
     ? `start the local ${service === 'S3' ? 'S3 server (s3rver)' : 'DynamoDB Local'} at ${configured}, or correct ${variable} (unset it to use AWS)`
     : `check your network and the region's ${service} endpoint (or set ${variable} for a local server)`;
-  return `${service} is unreachable: ${where} ${what} (${err.code}): ${fix}`;
+  return `${service} is unreachable: ${where} ${what} (${code}): ${fix}`;
 }
 
 /** The message of any error, with network errors explained. */
