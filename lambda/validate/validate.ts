@@ -120,6 +120,12 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
       });
       continue;
     }
+    // The counts a restore is verified against must agree with the table's own record.
+    if (metadata.recordCounts?.[t] !== td.itemCount)
+      problems.push({
+        object: s3url(opts.bucket, `${set.prefix}${METADATA_FILE}`),
+        message: `table "${t}": recordCounts says ${metadata.recordCounts?.[t]} items, tableDetails ${td.itemCount}: metadata.json was edited or damaged; restore from another set`,
+      });
     tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems));
   }
   const previous = opts.compareWithPrevious === false ? undefined : await previousComplete(opts.s3, opts.bucket, set);
