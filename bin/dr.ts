@@ -12,7 +12,7 @@ import { registerPitrRestoreCommand } from '../cli/pitr-restore';
 import { registerDrillCommand } from '../cli/drill';
 import { registerPlanCommand } from '../cli/plan';
 import { registerDoctorCommand } from '../cli/doctor';
-import { settleSdkNodeWarning } from '../cli/support/sdk-warning';
+import { settleSdkNodeWarningBeforeActions } from '../cli/support/sdk-warning';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -26,10 +26,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerDoctorCommand(program);
   // Before any SDK client exists: the SDK's Node warning once, up front, never mid-progress.
-  program.hook('preAction', (_root, command) => {
-    settleSdkNodeWarning({ quiet: command.name() === 'drill' && Boolean(command.opts().local) });
-  });
-  return program;
+  return settleSdkNodeWarningBeforeActions(program);
 }
 
 if (require.main === module) {

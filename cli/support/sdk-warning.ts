@@ -8,6 +8,8 @@
  * nothing for `dr drill --local` (a local rehearsal, where the notice is noise).
  */
 
+import type { Command } from 'commander';
+
 /** The SDK's own switch for its Node version warning. */
 export const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 /** The Node major version later SDK releases need. */
@@ -40,4 +42,11 @@ export function settleSdkNodeWarning(opts: SdkNodeWarningOptions): boolean {
     `note: Node ${version}: AWS SDK releases after early January 2027 need Node ${SDK_NODE_MAJOR} or later; upgrade Node to keep getting SDK fixes (${SDK_NODE_WARNING_SWITCH}=true hides this note)\n`,
   );
   return true;
+}
+
+/** Settles the warning in a preAction hook of `program`: before any command creates a client. */
+export function settleSdkNodeWarningBeforeActions(program: Command): Command {
+  return program.hook('preAction', (_root, command) => {
+    settleSdkNodeWarning({ quiet: command.name() === 'drill' && Boolean(command.opts().local) });
+  });
 }
