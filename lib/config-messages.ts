@@ -1,13 +1,11 @@
 /**
  * The strictness of config loading and its messages: strict objects whose unknown keys name the
- * closest known key, regions checked against aws-cdk-lib's region-info (a small module, not the
- * CDK constructs), and the line and column of a JSON syntax error.
+ * closest known key, regions checked against the list of aws-cdk-lib's region-info (regions.ts,
+ * kept equal by a test, so the CLI never loads aws-cdk-lib), and the line and column of a JSON
+ * syntax error.
  */
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
-
-/** The regions aws-cdk-lib knows (its region-info facts): a made-up "eu-west-9" is refused. */
-export const KNOWN_REGIONS: readonly string[] = RegionInfo.regions.map((r) => r.name).sort();
+import { KNOWN_REGIONS } from './regions';
 
 /**
  * `z.strictObject` whose unknown keys are reported with their JSON path and the closest known

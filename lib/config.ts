@@ -9,8 +9,7 @@
  * key (`tables[3].sortkey: unknown setting; did you mean "sortKey"?`), because a dropped typo
  * deploys a different table than the one intended. JSON syntax errors give line and column.
  *
- * This module imports zod and aws-cdk-lib's region-info only (through config-messages.ts; a
- * small module, not the CDK constructs), so the CLI can use it without loading CDK.
+ * This module imports zod only (no aws-cdk-lib), so the CLI can use it without loading CDK.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
