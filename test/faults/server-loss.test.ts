@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchWriteItemCommand, DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
+import { createSlotTable } from '../../lambda/backup/slot';
 import { BackupFailure } from '../../lambda/format/backup-set';
 import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
 import { getJson, getJsonIfExists } from '../../lambda/store/s3-io';
@@ -116,10 +117,14 @@ describe('server loss mid-backup', () => {
     let stdout = '';
     const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
     try {
-      await withEnv({ APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'vanishing', ENGINE: 'scan', SCAN_SEGMENTS: '1' }, async () => {
-        const { handler } = await import('../../lambda/handlers/backup');
-        await expect(handler({ tier: 'daily', time: '2026-12-01T02:00:00Z' })).rejects.toThrow(/non-existent table|not found|ResourceNotFound/i);
-      });
+      await createSlotTable(local.dynamodb, 'faults-dr-state');
+      await withEnv(
+        { APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'vanishing', ENGINE: 'scan', SCAN_SEGMENTS: '1', STATE_TABLE: 'faults-dr-state' },
+        async () => {
+          const { handler } = await import('../../lambda/handlers/backup');
+          await expect(handler({ tier: 'daily', time: '2026-12-01T02:00:00Z' })).rejects.toThrow(/non-existent table|not found|ResourceNotFound/i);
+        },
+      );
     } finally {
       spy.mockRestore();
       out.mockRestore();
@@ -135,10 +140,10 @@ describe('server loss mid-backup', () => {
   }, 120_000);
 
   it('a bad event.time (Lambda handler) names the field, the value and the format', async () => {
-    await withEnv({ APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'x' }, async () => {
+    await withEnv({ APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'x', STATE_TABLE: 'faults-dr-state' }, async () => {
       const { handler } = await import('../../lambda/handlers/backup');
       await expect(handler({ tier: 'daily', time: 'tomorrow 2am' })).rejects.toThrow(
-        'event.time must be an ISO 8601 UTC time such as "2026-11-23T02:00:00Z" (EventBridge sets it on scheduled events; leave it out for now) (got "tomorrow 2am")',
+        'event.time must be an ISO 8601 UTC time like 2026-11-23T02:00:00Z (what EventBridge sends as <aws.events.event.time>); got "tomorrow 2am"',
       );
     });
   });
