@@ -12,7 +12,7 @@ import { TIERS, Tier } from '../lambda/format/backup-set';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { journalProgress, listJournals } from '../lambda/restore/journal';
 import { assertBackupBucket } from '../lambda/validate/validate';
-import { action, contextFrom, UserError } from './context';
+import { action, contextFrom, errorMessage, UserError } from './context';
 
 /** One row of `dr list` (also the --json shape). */
 export interface ListRow {
@@ -97,7 +97,7 @@ export function registerListCommand(program: Command): void {
         const before = opts.before ? parseTime('--before', opts.before) : undefined;
         const bucket = ctx.bucket();
         await assertBackupBucket(ctx.s3, bucket).catch((e) => {
-          throw new UserError((e as Error).message);
+          throw new UserError(errorMessage(e));
         });
         const rows = (await listBackupSets({ s3: ctx.s3, bucket, tier: opts.tier, before })).map(listRow);
         if (ctx.json) return ctx.printJson(rows);

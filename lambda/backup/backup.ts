@@ -33,6 +33,7 @@ import { autoSegments, scanTableToS3 } from './scan-engine';
 import { describeTable, DescribedTable } from './schema';
 import { getJsonIfExists, listKeys, putJson, putText } from '../store/s3-io';
 import { SlotLostError } from './slot';
+import { describeError } from '../shared/errors';
 
 /** Engine choice of a run; `auto` picks per table. */
 export type EngineChoice = 'auto' | EngineName;
@@ -189,7 +190,7 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
       ))
     )
       throw e;
-    await writeFailure(opts.s3, opts.bucket, { tier: opts.tier, backupId, started, reason: (e as Error).message ?? String(e), table: currentTable });
+    await writeFailure(opts.s3, opts.bucket, { tier: opts.tier, backupId, started, reason: describeError(e), table: currentTable });
     throw e;
   }
 }

@@ -53,7 +53,8 @@ function targetName(table: string, opts: Pick<RestoreOptions, 'suffix' | 'intoEx
 
 /** The tables of a restore, checked against the set. */
 function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
-  const chosen = tables?.length ? tables : metadata.tables;
+  // Each table once: a name given twice would restore into the same target twice at once.
+  const chosen = [...new Set(tables?.length ? tables : metadata.tables)];
   const unknown = chosen.filter((t) => !metadata.tables.includes(t));
   if (unknown.length)
     throw new RestoreRefusedError(`table(s) ${unknown.join(', ')} are not in backup set ${metadata.backupId} (it holds ${metadata.tables.join(', ')})`);
@@ -236,6 +237,7 @@ async function restoreTable(
     const written = await writeItemBatches(opts.dynamodb, t.target, chunks, {
       concurrency: opts.concurrency,
       onItems: (items) => progress('write', skipped + items),
+      keyAttributes: td.schema.keySchema.map((k) => k.AttributeName),
     });
     await journal?.flush();
     const verifyStart = Date.now();

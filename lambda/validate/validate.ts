@@ -10,7 +10,9 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
 import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
-import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
+import { checkExportLine, openDataFile, parseExportLine, readManifest } from '../store/export-reader';
+import { MAX_ITEM_BYTES, oversizeItemProblem } from '../format/item-size';
+import { describeError } from '../shared/errors';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
@@ -125,6 +127,12 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
       });
       continue;
     }
+    // The counts a restore is verified against must agree with the table's own record.
+    if (metadata.recordCounts?.[t] !== td.itemCount)
+      problems.push({
+        object: s3url(opts.bucket, `${set.prefix}${METADATA_FILE}`),
+        message: `table "${t}": recordCounts says ${metadata.recordCounts?.[t]} items, tableDetails ${td.itemCount}: metadata.json was edited or damaged; restore from another set`,
+      });
     tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems, opts.readData !== false));
   }
   const previous = opts.compareWithPrevious === false ? undefined : await previousComplete(opts.s3, opts.bucket, set);
@@ -261,7 +269,7 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   try {
     file = await openDataFile(s3, bucket, entry.dataFileS3Key);
   } catch (e) {
-    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${(e as Error).message}` }] };
+    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${describeError(e)}` }] };
   }
   try {
     for await (const lines of file.chunks) {
@@ -269,6 +277,10 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
         items++;
         try {
           checkExportLine(line);
+          // A line is at least as long as its item's stored size: only long lines can hold an item
+          // over DynamoDB's 400 KB limit, which no restore could write (refused here, before any write).
+          const oversize = line.length > MAX_ITEM_BYTES / 4 ? oversizeItemProblem(parseExportLine(line)) : undefined;
+          if (oversize) problems.push({ object, message: `line ${items}: ${oversize}` });
         } catch (e) {
           badLines++;
           firstBad ||= `line ${items}: ${(e as Error).message}`;
