@@ -39,7 +39,7 @@ export { operatorPolicyName, operatorRestorePolicyName };
  * `aws:RequestedRegion`, which keeps the policy under the 6,144-character managed policy quota.
  *
  * Which command needs which statement (Sid):
- * - `dr list`, `dr validate`: ReadBackupSets, DecryptBackupSets.
+ * - `dr list`, `dr validate`: ReadBackupSets, ReadBackupObjects, DecryptBackupSets.
  * - `dr restore` (scan/write engine): ReadBackupSets, DecryptBackupSets, RestoreTargets
  *   (CreateTable, DescribeTable, UpdateTimeToLive, DescribeTimeToLive, UpdateContinuousBackups,
  *   UpdateTable for deletion protection, BatchWriteItem, Scan incl. Select COUNT, tagging).
@@ -53,8 +53,11 @@ export { operatorPolicyName, operatorRestorePolicyName };
  *   PitrTargetData (the data-plane actions DynamoDB requires on the target), RestoreTargets.
  * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
  *   backup Lambda).
- * - `dr doctor`: DoctorStacks, DoctorTables, DoctorBuckets, DoctorTopics, DoctorAlarms,
- *   DoctorMetrics; `dr doctor --page-test`: PageTestAlarm. sts:GetCallerIdentity is always allowed.
+ * - `dr doctor`: DoctorStacks, SourceTables (DescribeContinuousBackups), DoctorBuckets,
+ *   DoctorTopics, DoctorMetrics, and for the newest set ReadBackupSets, ReadBackupObjects and
+ *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
+ *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
+ *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
  * - `dr drill` without --local runs on scratch buckets and tables, not covered here.
  */
 export class DrOperatorPolicy extends Construct {
