@@ -9,7 +9,7 @@
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
-import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
+import { BackupSet, BackupSetSummary, damagedSetFix, latestCompleteSet, resolveBackupSet } from '../store/catalog';
 import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
 
@@ -103,11 +103,15 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   const warnings: string[] = [];
   const tables: TableValidation[] = [];
   const base = { backupId: set.backupId, tier: set.tier, status: set.status };
+  if (set.status === 'damaged' && set.damage) {
+    problems.push({ object: set.damage.object, message: `set ${set.tier}/${set.backupId} is DAMAGED: ${set.damage.reason}. Fix: ${damagedSetFix(set, opts.bucket)}` });
+    return { ...base, valid: false, problems, warnings, tables, durationMs: Date.now() - t0 };
+  }
   if (set.status !== 'complete' || !set.metadata) {
     const why =
       set.status === 'failed'
         ? `the backup run failed: ${set.failure?.reason ?? 'see failure.json'}`
-        : 'metadata.json is missing: the run did not finish (or is still running)';
+        : (set.note ?? 'metadata.json is missing: the run did not finish (or is still running)');
     problems.push({
       object: s3url(opts.bucket, `${set.prefix}${set.status === 'failed' ? FAILURE_FILE : METADATA_FILE}`),
       message: `set ${set.tier}/${set.backupId} is ${set.status}: ${why}`,
@@ -285,9 +289,9 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   return { items, bytes: d.bytes, problems };
 }
 
-async function previousComplete(s3: S3Client, bucket: string, set: BackupSetSummary): Promise<BackupSetSummary | undefined> {
-  const older = await listBackupSets({ s3, bucket, before: set.startedAt });
-  return older.find((s) => s.status === 'complete' && s.backupId !== set.backupId);
+/** The newest complete, sound set started before `set` (damaged ones skipped), read without listing every set. */
+async function previousComplete(s3: S3Client, bucket: string, set: BackupSetSummary): Promise<BackupSet | undefined> {
+  return latestCompleteSet({ s3, bucket, before: set.startedAt });
 }
 
 /** Percent change, or undefined when the previous value is 0. */

@@ -220,7 +220,7 @@ describe('backup engine faults', () => {
     await putJson(s3, bucket, `${prefix}${FAILURE_FILE}`, { backupId: '2026-11-26T00-00-00-000Z', tier: 'daily', success: false, reason: 'injected' });
     const set = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((s) => s.backupId === '2026-11-26T00-00-00-000Z');
     expect(set?.status).toBe('failed');
-    expect(set?.metadata).toBeUndefined();
+    expect(set?.summary).toBeUndefined();
     // "latest" is the newest COMPLETE set, never this newer failed one.
     const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
     expect(latest.status).toBe('complete');
