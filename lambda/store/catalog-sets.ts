@@ -180,7 +180,12 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
   const problem = parsed.error ?? entryShapeProblem(parsed.value, c.tier, c.backupId);
   const kind = (parsed.value as { kind?: unknown } | undefined)?.kind;
   if (!parsed.error && kind !== undefined && kind !== 'full') return undefined;
-  const damaged = (key: string, reason: string): BackupSet => ({ ...base, foundBy: 'catalog', status: 'damaged', damage: { object: s3url(bucket, key), reason } });
+  const damaged = (key: string, reason: string): BackupSet => ({
+    ...base,
+    foundBy: 'catalog',
+    status: 'damaged',
+    damage: { object: s3url(bucket, key), reason },
+  });
   if (problem) return damaged(entryKey, `catalog entry: ${problem}`);
   const entry = parsed.value as CatalogEntry;
   const found = { ...base, foundBy: 'catalog' as const };
@@ -201,9 +206,11 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
       if (isNotFound(e)) return missing;
       throw e;
     }
-    if (size !== entry.metadataBytes)
-      return damaged(metadataKey, `metadata.json is ${size} bytes, but was ${entry.metadataBytes} bytes when the set was committed: it was changed since`);
-    return { ...found, status: 'complete', summary: entry.summary };
+    if (size === entry.metadataBytes) return { ...found, status: 'complete', summary: entry.summary };
+    // Damaged: one more read, for this set only, to say exactly what is wrong.
+    const body = await textIfExists(s3, bucket, metadataKey);
+    const why = body === undefined ? undefined : readMetadata(body, c.tier, c.backupId).error;
+    return damaged(metadataKey, why ?? `metadata.json is ${size} bytes, but was ${entry.metadataBytes} bytes when the set was committed: it was changed since`);
   }
   const body = await textIfExists(s3, bucket, metadataKey);
   if (body === undefined) return missing;

@@ -154,7 +154,9 @@ export async function resolveBackupSet(opts: ResolveBackupSetOptions): Promise<B
     const where = `${tier ? `tier "${tier}" of ` : ''}s3://${opts.bucket}/${BACKUPS_PREFIX}`;
     const skipped = found.damaged.length ? ` (${found.damaged.length} damaged set(s) skipped: see "dr list")` : '';
     if (wanted.length && found.completeWithoutTables)
-      throw new Error(`no complete backup set in ${where} holds table(s) ${wanted.join(', ')}${skipped}: check the table names, or pass a backup id from "dr list"`);
+      throw new Error(
+        `no complete backup set in ${where} holds table(s) ${wanted.join(', ')}${skipped}: check the table names, or pass a backup id from "dr list"`,
+      );
     throw new Error(`no complete backup set in ${where}${skipped}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
   }
   const [tierPart, idPart] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];

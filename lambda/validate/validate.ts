@@ -10,7 +10,8 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
 import { BackupSet, BackupSetSummary, damagedSetFix, latestCompleteSet, resolveBackupSet } from '../store/catalog';
-import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
+import { openDataFileBytes, readManifest } from '../store/export-reader';
+import { LineCheck } from './line-check';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
@@ -104,7 +105,10 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   const tables: TableValidation[] = [];
   const base = { backupId: set.backupId, tier: set.tier, status: set.status };
   if (set.status === 'damaged' && set.damage) {
-    problems.push({ object: set.damage.object, message: `set ${set.tier}/${set.backupId} is DAMAGED: ${set.damage.reason}. Fix: ${damagedSetFix(set, opts.bucket)}` });
+    problems.push({
+      object: set.damage.object,
+      message: `set ${set.tier}/${set.backupId} is DAMAGED: ${set.damage.reason}. Fix: ${damagedSetFix(set, opts.bucket)}`,
+    });
     return { ...base, valid: false, problems, warnings, tables, durationMs: Date.now() - t0 };
   }
   if (set.status !== 'complete' || !set.metadata) {
@@ -250,39 +254,29 @@ export interface DataFileCheck {
 }
 
 /**
- * Reads one data file back: gunzip, check every line (JSON.parse and the DynamoDB JSON shape,
- * without building the item), count, and compare md5 with the manifest
- * entry and sha256/size/count with metadata.json's record (when there is one: a bare native
- * export has none).
+ * Reads one data file back: gunzip, check every line (the DynamoDB JSON shape: on the bytes by
+ * format/line-scan.ts, and by `checkExportLine` for a line the scanner refuses, which decides and
+ * says why), count, and compare md5 with the manifest entry and sha256/size/count with
+ * metadata.json's record (when there is one: a bare native export has none).
  */
 export async function checkDataFile(s3: S3Client, bucket: string, entry: ManifestFileEntry, record?: DataFileRecord): Promise<DataFileCheck> {
   const object = s3url(bucket, entry.dataFileS3Key);
   const problems: ValidationProblem[] = [];
-  let items = 0;
-  let badLines = 0;
-  let firstBad = '';
+  const lines = new LineCheck();
   let file;
   try {
-    file = await openDataFile(s3, bucket, entry.dataFileS3Key);
+    file = await openDataFileBytes(s3, bucket, entry.dataFileS3Key);
   } catch (e) {
     return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${(e as Error).message}` }] };
   }
   try {
-    for await (const lines of file.chunks) {
-      for (const line of lines) {
-        items++;
-        try {
-          checkExportLine(line);
-        } catch (e) {
-          badLines++;
-          firstBad ||= `line ${items}: ${(e as Error).message}`;
-        }
-      }
-    }
+    for await (const chunk of file.chunks) lines.push(chunk);
+    lines.end();
   } catch (e) {
     // A truncated or corrupted gzip stream: the checksums below say the same, this says why.
     problems.push({ object, message: `data file cannot be read to the end (truncated or corrupt): ${(e as Error).message.replace(/^s3:\/\/\S+: /, '')}` });
   }
+  const { items, badLines, firstBad } = lines;
   if (badLines) problems.push({ object, message: `${badLines} line(s) are not DynamoDB JSON (first: ${firstBad})` });
   const d = file.digest();
   problems.push(...dataFileProblems(bucket, entry, record, d, items));
