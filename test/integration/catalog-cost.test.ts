@@ -52,8 +52,9 @@ test('dr list finds every set, complete', () => {
 
 test('dr list sends the same S3 requests for 1 and for 300 files per set', () => {
   expect(perShape[300].list).toEqual(perShape[1].list);
-  // One small GET and one HEAD per set, a bucket check, and per tier: the entries and two bounded scans.
-  expect(perShape[1].list).toEqual({ ListObjectsV2Command: 1 + 4 * 3, GetObjectCommand: SETS, HeadObjectCommand: SETS });
+  // One small GET and one HEAD per set; a bucket check; the tier with sets: its entries and two
+  // bounded scans; each of the three empty tiers: its (empty) entries and one scan.
+  expect(perShape[1].list).toEqual({ ListObjectsV2Command: 1 + 3 + 3 * 2, GetObjectCommand: SETS, HeadObjectCommand: SETS });
 });
 
 test('latest reads one set, not every set, whatever the files per set', () => {
