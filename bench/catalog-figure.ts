@@ -3,6 +3,9 @@
  * sets holding few or many files. Sets are synthetic (small objects written straight to the
  * bucket through the catalog's own commit), so the figure measures finding sets, not backing up.
  */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BackupMetadata, FORMAT_VERSION, Tier, backupIdFor, backupSetPrefix } from '../lambda/format/backup-set';
 import { commitBackupSet } from '../lambda/store/catalog-write';
@@ -21,6 +24,28 @@ export interface SyntheticSetsOptions {
   readonly start?: Date;
   /** PUTs at once. @default 16 */
   readonly concurrency?: number;
+  /**
+   * Writes one tiny data file. @default - PutObject. The bench passes {@link s3rverFileWriter}:
+   * 80,000 PUTs through s3rver's HTTP take longer than the figure is worth, and data files are
+   * only listed here, never read.
+   */
+  readonly writeDataFile?: (key: string) => Promise<unknown>;
+}
+
+/**
+ * Writes a tiny object straight into a stopped-or-running s3rver's directory, in its own file
+ * layout (`<key>._S3rver_object` + `.md5` + `._S3rver_metadata.json`), as PutObject would.
+ * For the bench only: it leans on s3rver's internals.
+ */
+export function s3rverFileWriter(directory: string, bucket: string): (key: string) => Promise<void> {
+  const md5 = createHash('md5').update('x').digest('hex');
+  return async (key) => {
+    const base = path.join(directory, bucket, ...key.split('/'));
+    await fs.mkdir(path.dirname(base), { recursive: true });
+    await fs.writeFile(`${base}._S3rver_object`, 'x');
+    await fs.writeFile(`${base}._S3rver_object.md5`, md5);
+    await fs.writeFile(`${base}._S3rver_metadata.json`, '{"content-type":"application/octet-stream"}');
+  };
 }
 
 /** Writes `sets` complete sets of one table with `filesPerSet` tiny data files each, committed as the backup does. */
@@ -38,7 +63,8 @@ export async function writeSyntheticSets(s3: S3Client, bucket: string, o: Synthe
       bytes: 1,
       sha256: '0'.repeat(64),
     }));
-    for (const f of files) puts.push(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: 'x' })));
+    const write = o.writeDataFile ?? ((key: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' })));
+    for (const f of files) puts.push(() => write(f.key));
     const md: BackupMetadata = {
       formatVersion: FORMAT_VERSION,
       backupId,
@@ -139,14 +165,19 @@ async function measure(rounds: number, fn: (c: S3Client) => Promise<unknown>) {
   return { requests, total: Object.values(requests).reduce((a, b) => a + b, 0), ms: median(times) };
 }
 
-/** The catalog figure: `shapes` buckets of synthetic sets, each measured `rounds` times. */
-export async function measureCatalog(s3: S3Client, shapes: { sets: number; filesPerSet: number }[], rounds: number): Promise<CatalogShape[]> {
+/** The catalog figure: `shapes` buckets of synthetic sets, each measured `rounds` times; data files written by `writer(bucket)` when given. */
+export async function measureCatalog(
+  s3: S3Client,
+  shapes: { sets: number; filesPerSet: number }[],
+  rounds: number,
+  writer?: (bucket: string) => (key: string) => Promise<unknown>,
+): Promise<CatalogShape[]> {
   const out: CatalogShape[] = [];
   for (const shape of shapes) {
     const bucket = `dr-bench-catalog-${shape.sets}x${shape.filesPerSet}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     log(`  writing ${shape.sets} sets x ${shape.filesPerSet} files to ${bucket}`);
-    await writeSyntheticSets(s3, bucket, shape);
+    await writeSyntheticSets(s3, bucket, { ...shape, writeDataFile: writer?.(bucket) });
     const list = await measure(rounds, async (c) => {
       await assertBackupBucket(c, bucket);
       return listCatalog({ s3: c, bucket });

@@ -24,7 +24,7 @@ import { measureGzipLevels } from './gzip-levels';
 import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate } from './figures';
 import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, median, parallelBatchWrite, runChild } from './harness';
 import { summarizeProfile } from './profile';
-import { measureCatalog } from './catalog-figure';
+import { measureCatalog, s3rverFileWriter } from './catalog-figure';
 import { BenchResults, MemoryFigure, renderReport } from './report';
 
 /** Results are filled in figure by figure. */
@@ -90,13 +90,14 @@ export function catalogShapes(quick: boolean): { sets: number; filesPerSet: numb
 
 /** One figure alone (`--only`), on its own servers; results to bench/only-<figure>.json. */
 async function onlyFigure(args: Args): Promise<void> {
-  const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: '2g' });
+  const s3Directory = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-bench-s3-'));
+  const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: '2g', s3Directory });
   const started = new Date().toISOString();
   const out: Record<string, unknown> = { figure: args.only, command: process.argv.slice(2).join(' '), startedAt: started, facts: machineFacts() };
   try {
     const dynamodb = createDynamoDbClient();
     const s3 = createS3Client();
-    if (args.only === 'catalog') out.catalog = await measureCatalog(s3, catalogShapes(args.quick), args.rounds);
+    if (args.only === 'catalog') out.catalog = await measureCatalog(s3, catalogShapes(args.quick), args.rounds, (b) => s3rverFileWriter(s3Directory, b));
     else {
       const bucket = 'dr-bench-backups';
       const table = 'bench-orders';
@@ -118,6 +119,7 @@ async function onlyFigure(args: Args): Promise<void> {
     }
   } finally {
     await servers.stop();
+    fs.rmSync(s3Directory, { recursive: true, force: true });
   }
   out.finishedAt = new Date().toISOString();
   const file = path.join(__dirname, `only-${args.only}.json`);
