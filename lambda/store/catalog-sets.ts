@@ -174,6 +174,10 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
   const base = { backupId: c.backupId, tier: c.tier, prefix, startedAt: c.startedAt };
   if (!c.entry) return inspectScanned(s3, bucket, c, base, accept);
   const entryKey = catalogEntryKey(c.tier, c.backupId);
+  const metadataKey = `${prefix}${METADATA_FILE}`;
+  // With depth 'read' and no filter, metadata.json is fetched alongside the entry (one round trip).
+  const early = depth === 'read' && !accept ? textIfExists(s3, bucket, metadataKey) : undefined;
+  early?.catch(() => undefined);
   const text = await textIfExists(s3, bucket, entryKey);
   if (text === undefined) return undefined;
   const parsed = parseJson(text);
@@ -191,7 +195,6 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
   const found = { ...base, foundBy: 'catalog' as const };
   if (entry.status === 'failed') return { ...found, status: 'failed', failure: entry.failure };
   if (entry.status === 'pending') return { ...found, status: 'incomplete', note: 'native exports pending: the export-finalizer completes the set' };
-  const metadataKey = `${prefix}${METADATA_FILE}`;
   const missing: BackupSet = {
     ...found,
     status: 'incomplete',
@@ -212,7 +215,7 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
     const why = body === undefined ? undefined : readMetadata(body, c.tier, c.backupId).error;
     return damaged(metadataKey, why ?? `metadata.json is ${size} bytes, but was ${entry.metadataBytes} bytes when the set was committed: it was changed since`);
   }
-  const body = await textIfExists(s3, bucket, metadataKey);
+  const body = await (early ?? textIfExists(s3, bucket, metadataKey));
   if (body === undefined) return missing;
   const md = readMetadata(body, c.tier, c.backupId);
   if (md.error) return damaged(metadataKey, md.error);
@@ -265,14 +268,17 @@ async function inspectScanned(
 /** The candidate for one tier and id: its entry if it has one, else what its folder holds; undefined when nothing is stored. */
 export async function candidateFor(s3: S3Client, bucket: string, tier: Tier, backupId: string): Promise<Candidate | undefined> {
   const startedAt = parseBackupId(backupId);
-  const entry = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: catalogEntryKey(tier, backupId), MaxKeys: 1 }));
-  if (entry.Contents?.length) return { tier, backupId, startedAt, entry: true };
   const prefix = backupSetPrefix(tier, backupId);
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
-  if (!page.Contents?.length) return undefined;
-  const exists = async (file: string) =>
-    (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${file}`, MaxKeys: 1 }))).Contents?.some((o) => o.Key === `${prefix}${file}`) ??
-    false;
-  const [hasMetadata, hasFailure] = await Promise.all([exists(METADATA_FILE), exists(FAILURE_FILE)]);
+  const has = async (key: string) =>
+    (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }))).Contents?.some((o) => key === prefix || o.Key === key) ?? false;
+  // One round trip: the entry, the folder and its two state files are asked side by side.
+  const [entry, any, hasMetadata, hasFailure] = await Promise.all([
+    has(catalogEntryKey(tier, backupId)),
+    has(prefix),
+    has(`${prefix}${METADATA_FILE}`),
+    has(`${prefix}${FAILURE_FILE}`),
+  ]);
+  if (entry) return { tier, backupId, startedAt, entry: true };
+  if (!any) return undefined;
   return { tier, backupId, startedAt, entry: false, hasMetadata, hasFailure };
 }

@@ -124,6 +124,10 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   }
   const metadata = set.metadata;
   const wanted = opts.tables ?? metadata.tables;
+  // The previous set is looked up while the files are read: it is independent of them, and its
+  // listing round trips would otherwise add to every validation.
+  const previousLookup = opts.compareWithPrevious === false ? Promise.resolve(undefined) : previousComplete(opts.s3, opts.bucket, set);
+  previousLookup.catch(() => undefined);
   for (const t of wanted) {
     const td = metadata.tableDetails?.[t];
     if (!td) {
@@ -135,7 +139,7 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
     }
     tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems, opts.readData !== false));
   }
-  const previous = opts.compareWithPrevious === false ? undefined : await previousComplete(opts.s3, opts.bucket, set);
+  const previous = await previousLookup;
   if (previous?.metadata) warnings.push(...driftWarnings(metadata, previous.metadata));
   return { ...base, valid: problems.length === 0, problems, warnings, tables, previousBackupId: previous?.backupId, durationMs: Date.now() - t0 };
 }
