@@ -103,12 +103,14 @@ async function tierCandidates(opts: FindCandidatesOptions, tier: Tier): Promise<
   // set in the catalog, one listing call each.
   const sorted = [...ids].sort();
   const scanned = new Map<string, { hasMetadata: boolean; hasFailure: boolean }>();
+  // `backups/<tier>/`
   const tierPrefix = backupSetPrefix(tier, '').slice(0, -1);
   const catalogStart = catalogPrefix(tier);
   const scan = async (startAfter: string | undefined, stopAt: string) => {
     for await (const o of listObjects(opts.s3, opts.bucket, tierPrefix, startAfter)) {
       const key = o.Key ?? '';
       if (key >= stopAt) break;
+      if (!key.startsWith(tierPrefix)) continue;
       const [backupId, ...rest] = key.slice(tierPrefix.length).split('/');
       if (ids.has(backupId) || rest.length === 0 || !isBackupId(backupId)) continue;
       const s = scanned.get(backupId) ?? { hasMetadata: false, hasFailure: false };
