@@ -96,7 +96,7 @@ export interface FinalizeOptions {
 
 /** One pass over every incomplete set that holds pending.json. */
 export async function finalizePendingBackups(opts: FinalizeOptions): Promise<FinalizeOutcome[]> {
-  const sets = (await listBackupSets({ s3: opts.s3, bucket: opts.bucket })).filter((s) => s.status === 'incomplete');
+  const sets = (await listBackupSets({ s3: opts.s3, bucket: opts.bucket, checkCommit: false })).filter((s) => s.status === 'incomplete');
   const outcomes: FinalizeOutcome[] = [];
   for (const set of sets) {
     const pending = await getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${set.prefix}${PENDING_FILE}`);

@@ -140,6 +140,8 @@ function isBackupId(s: string): boolean {
 
 /** How deep {@link inspect} looks at a complete set. */
 export type Depth =
+  /** The entry only: a `complete` entry is taken at its word (the export finalizer, which looks for pending sets). */
+  | 'entry'
   /** The entry, and metadata.json's size by HEAD (list: one small GET and one HEAD per set). */
   | 'head'
   /** The entry and the whole metadata.json, checked against the entry's sha256 (resolve, latest). */
@@ -203,6 +205,7 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
     note: `metadata.json is missing although the catalog entry says complete (deleted, or expired by the lifecycle rule): the set cannot be restored`,
   };
   if (accept && !accept(entry.summary)) return { ...found, status: 'complete', summary: entry.summary };
+  if (depth === 'entry') return { ...found, status: 'complete', summary: entry.summary };
   if (depth === 'head') {
     let size: number | undefined;
     try {

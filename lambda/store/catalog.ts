@@ -40,6 +40,11 @@ export interface ListBackupSetsOptions {
   readonly before?: Date;
   /** Also find sets that have no catalog entry by listing every file (slow: grows with files). @default false */
   readonly fullScan?: boolean;
+  /**
+   * Check each complete set's metadata.json is still there as committed (one HEAD per set). Off
+   * for callers that only look for pending sets (the export finalizer). @default true
+   */
+  readonly checkCommit?: boolean;
 }
 
 /** The sets, and how many of them were found by scanning files rather than through the catalog. */
@@ -56,7 +61,7 @@ export async function listCatalog(opts: ListBackupSetsOptions): Promise<CatalogL
   const worker = async () => {
     while (next < candidates.length) {
       const i = next++;
-      out[i] = await inspect(opts.s3, opts.bucket, candidates[i], 'head');
+      out[i] = await inspect(opts.s3, opts.bucket, candidates[i], opts.checkCommit === false ? 'entry' : 'head');
     }
   };
   await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, candidates.length) }, worker));
