@@ -82,7 +82,7 @@ export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Pro
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
   if (set.status !== 'complete' || !set.metadata)
     throw new RestoreRefusedError(
-      `backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`,
+      `backup set ${set.tier}/${set.backupId} is ${set.status} (${set.damage?.reason ?? 'no metadata.json'}): restore refused; pick a complete set from "dr list"`,
     );
   const md = set.metadata;
   const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => ({
