@@ -141,8 +141,16 @@ type Mapper = (call: SdkCall, ctx: MappingContext) => IamRequest[];
 
 const bucketArn = (b: unknown) => `arn:aws:s3:::${String(b)}`;
 const objectArn = (b: unknown, k: unknown) => `arn:aws:s3:::${String(b)}/${String(k)}`;
-const tableArn = (call: SdkCall, ctx: MappingContext, name: unknown) =>
-  String(name).startsWith('arn:') ? String(name) : `arn:aws:dynamodb:${call.region}:${ctx.account}:table/${String(name)}`;
+/**
+ * A table's ARN in the deployed account and the client's region. An ARN that DynamoDB Local
+ * handed out (`arn:aws:dynamodb:ddblocal:000000000000:table/x`, e.g. from DescribeTable, which
+ * the restore journal tags with) names the table that AWS would name in the deployed account.
+ */
+const tableArn = (call: SdkCall, ctx: MappingContext, name: unknown) => {
+  const local = /^arn:aws:dynamodb:ddblocal:\d+:table\/(.+)$/.exec(String(name));
+  if (local) return `arn:aws:dynamodb:${call.region}:${ctx.account}:table/${local[1]}`;
+  return String(name).startsWith('arn:') ? String(name) : `arn:aws:dynamodb:${call.region}:${ctx.account}:table/${String(name)}`;
+};
 const req = (call: SdkCall, action: string, resource: string, context?: IamRequest['context'], why = ''): IamRequest => ({
   action,
   resource,
