@@ -13,11 +13,17 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BackupMetadata, TableBackupRecord } from '../format/backup-set';
+import type { BackupMetadata } from '../format/backup-set';
 import { resolveBackupSet } from '../store/catalog';
 import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate/validate';
 import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
+import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
+import { engineRequest, loadTable } from './engines/run-engine';
+import { reapplySettings } from './engines/reapply';
+import { verifySample } from './engines/verify';
+import { estimateDuration, DryRunTable } from './engines/dry-run';
+import type { EngineProgress } from './engines/engine-types';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { writeItemBatches } from './write-items';
 import {
@@ -36,6 +42,10 @@ export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './parallel';
 export { writeItemBatches, writeItems } from './write-items';
 export type { WriteItemsOptions } from './write-items';
 export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError } from './types';
+export { EngineOperationError, ENGINE_CHOICES } from './engines/engine-types';
+export type { EngineSettings, RestoreEngineChoice, RestoreEngineName } from './engines/engine-types';
+export { renderDryRun } from './engines/dry-run';
+export type { DryRunTable } from './engines/dry-run';
 export type { RestoreOptions, RestorePlan, RestorePlanTable, RestoreProgress, RestoredTable, RestoreReport } from './types';
 
 /** Target name of a table. */
@@ -71,6 +81,11 @@ function parallelTables(value: number | undefined): number {
  * --into-existing one that is missing or not empty), so the plan printed is one that can run.
  */
 export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
+  return (await planWithMetadata(opts)).plan;
+}
+
+/** {@link planRestore} and the set's metadata. */
+async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; md: BackupMetadata }> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
   parallelTables(opts.parallelTables);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
@@ -79,32 +94,80 @@ export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Pro
       `backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`,
     );
   const md = set.metadata;
-  const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => ({
-    source: t,
-    target: targetName(t, opts),
-    items: md.recordCounts[t] ?? md.tableDetails[t].itemCount,
-    action: opts.intoExisting ? 'into-existing' : 'create',
-  }));
+  const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => {
+    const td = md.tableDetails[t];
+    const bytes = md.bytes?.[t] ?? td.bytes;
+    const intoExisting = Boolean(opts.intoExisting);
+    const d = decideEngine({ bytes, intoExisting, localSecondaryIndexes: td.schema.localSecondaryIndexes.length }, opts.engines ?? {});
+    return {
+      source: t,
+      target: targetName(t, opts),
+      items: md.recordCounts[t] ?? td.itemCount,
+      action: intoExisting ? 'into-existing' : 'create',
+      engine: d.engine,
+      engineReason: d.reason,
+      bytes,
+    };
+  });
   const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
-  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
-  return plan;
+  // The data files must be what ImportTable / bulk put are told they are (reads S3 only).
+  for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
+  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting), Boolean(opts.resume));
+  return { plan, md };
 }
 
-/** Refuses targets that exist (new tables) or are missing / not empty (--into-existing). */
-async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExisting: boolean): Promise<void> {
+/**
+ * `--dry-run`: the plan, and per table the engine, the S3 prefix, the exact request it would send
+ * and a duration estimate. Refuses what the restore would refuse (validation aside); sends nothing
+ * that writes.
+ */
+export async function dryRunRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; tables: DryRunTable[] }> {
+  const { plan, md } = await planWithMetadata(opts);
+  const tables = plan.tables.map<DryRunTable>((t) => {
+    const td = md.tableDetails[t.source];
+    const request = engineRequest(
+      t.engine,
+      { backupId: md.backupId, source: t.source, target: t.target, record: td },
+      opts.bucket,
+      opts.engines ?? {},
+      Boolean(opts.intoExisting),
+    );
+    return {
+      source: t.source,
+      target: t.target,
+      engine: t.engine,
+      reason: t.engineReason,
+      items: t.items,
+      bytes: t.bytes,
+      s3Prefix: `s3://${opts.bucket}/${td.exportFolder}data/`,
+      request,
+      estimate: estimateDuration(request, td),
+    };
+  });
+  return { plan, tables };
+}
+
+/**
+ * Refuses targets that exist (new tables) or are missing / not empty (--into-existing), and an
+ * engine that cannot load its target. With `resume`, an import's target may exist and a bulk
+ * put's may hold items: the rerun sends the same ClientToken and follows the operation.
+ */
+async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExisting: boolean, resume: boolean): Promise<void> {
   for (const t of plan.tables) {
     const exists = await tableExists(dynamodb, t.target);
+    const resumable = resume && t.engine !== 'write';
+    if (!(resumable && exists)) checkEngineTarget(t.engine, t.target, exists);
     if (intoExisting) {
       if (!exists)
         throw new RestoreRefusedError(
           `table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`,
         );
-      if (await tableHasItems(dynamodb, t.target)) {
+      if (!resumable && (await tableHasItems(dynamodb, t.target))) {
         throw new RestoreRefusedError(
           `table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`,
         );
       }
-    } else if (exists) {
+    } else if (exists && !resumable) {
       throw new RestoreRefusedError(`table "${t.target}" already exists: nothing was written; choose another --suffix, or delete it first`);
     }
   }
@@ -131,10 +194,10 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
     throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
   const validateMs = Date.now() - validateStart;
   // Again after validation, which can take minutes on a big set: a target may have appeared since the plan.
-  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting));
+  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting), Boolean(opts.resume));
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;
-  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) => restoreTable(opts, t, md.tableDetails[t.source]));
+  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) => restoreTable(opts, t, md));
   const done = run.results.filter((r): r is TableOutcome => r !== undefined);
   if (run.failures.length) {
     throw new RestoreIncompleteError(
@@ -166,29 +229,73 @@ interface TableOutcome {
   readonly warnings: string[];
 }
 
-/** One table of a validated set: create, write, protect, verify, each phase timed. */
-async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: TableBackupRecord): Promise<TableOutcome> {
+/**
+ * One table of a validated set with its engine, each phase timed: create (write engine), load,
+ * then re-apply what the engine does not carry and verify (count; after an import or bulk put
+ * also a sample by key and content). The table is only reported restored once verified.
+ */
+async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, md: BackupMetadata): Promise<TableOutcome> {
+  const td = md.tableDetails[t.source];
   const started = Date.now();
   const warnings: string[] = [];
-  const progress = (phase: RestoreProgress['phase'], items: number) => opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase });
+  let operation: EngineProgress | undefined;
+  const progress = (phase: RestoreProgress['phase'], items: number) =>
+    opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase, engine: t.engine, operation });
   progress('create', 0);
-  if (!opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
+  if (t.engine === 'write' && !opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
   const writeStart = Date.now();
-  const written = await writeItemBatches(opts.dynamodb, t.target, readExportBatches({ s3: opts.s3, bucket: opts.bucket, exportFolder: td.exportFolder }), {
+  const settings = opts.engines ?? {};
+  const request = engineRequest(
+    t.engine,
+    { backupId: md.backupId, source: t.source, target: t.target, record: td },
+    opts.bucket,
+    settings,
+    Boolean(opts.intoExisting),
+  );
+  const loaded = await loadTable({
+    dynamodb: opts.dynamodb,
+    s3: opts.s3,
+    bucket: opts.bucket,
+    request,
+    exportFolder: td.exportFolder,
+    settings,
     concurrency: opts.concurrency,
+    onEngineProgress: (p) => (operation = p),
     onItems: (items) => progress('write', items),
   });
   const verifyStart = Date.now();
-  // Protection and the count are independent once the data is in: run them side by side.
   const protect = !opts.intoExisting && opts.protect !== false;
-  const [protectWarnings, verifiedItems] = await Promise.all([
-    protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
-    countItems(opts.dynamodb, t.target),
-  ]);
-  warnings.push(...protectWarnings);
-  if (verifiedItems !== t.items || written !== t.items) {
+  let reapplied: string[] = [];
+  let verifiedItems: number;
+  let sampled = 0;
+  if (t.engine === 'write') {
+    // Protection and the count are independent once the data is in: run them side by side.
+    const [protectWarnings, counted] = await Promise.all([
+      protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
+      countItems(opts.dynamodb, t.target),
+    ]);
+    warnings.push(...protectWarnings);
+    verifiedItems = counted;
+  } else {
+    const extraTags = [{ Key: 'dr:restored-from', Value: `${md.tier}/${md.backupId}` }];
+    const r = await reapplySettings(opts.dynamodb, t.target, td.schema, { engine: t.engine, protect, extraTags });
+    warnings.push(...r.warnings);
+    reapplied = r.applied;
+    verifiedItems = await countItems(opts.dynamodb, t.target);
+    if (verifiedItems === t.items)
+      sampled = await verifySample({
+        dynamodb: opts.dynamodb,
+        s3: opts.s3,
+        bucket: opts.bucket,
+        source: t.source,
+        target: t.target,
+        record: td,
+        size: opts.sampleSize,
+      });
+  }
+  if (verifiedItems !== t.items || loaded.items !== t.items) {
     throw new Error(
-      `restore of "${t.source}" into "${t.target}" is incomplete: ${verifiedItems} items in the table, ${written} written, ${t.items} in the backup`,
+      `restore of "${t.source}" into "${t.target}" (${t.engine}) is incomplete: ${verifiedItems} items in the table, ${loaded.items} ${t.engine === 'write' ? 'written' : 'loaded'}, ${t.items} in the backup`,
     );
   }
   const done = Date.now();
@@ -196,6 +303,9 @@ async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, td: Table
   const table: RestoredTable = {
     ...t,
     verifiedItems,
+    operation: loaded.operation,
+    reapplied,
+    sampled,
     createMs: writeStart - started,
     writeMs: verifyStart - writeStart,
     verifyMs: done - verifyStart,

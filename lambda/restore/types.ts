@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ValidationProblem } from '../validate/validate';
+import type { EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName } from './engines/engine-types';
 
 /** Suffix of restored tables unless told otherwise. */
 export const DEFAULT_RESTORE_SUFFIX = '-restored';
@@ -30,6 +31,10 @@ export interface RestoreProgress {
   readonly total: number;
   /** `create`: the table started (0 items); `write`: after each batch; `done`: restored and verified. */
   readonly phase: 'create' | 'write' | 'done';
+  /** The engine loading the table. @default 'write' */
+  readonly engine?: RestoreEngineName;
+  /** Import / bulk put: the last DescribeImport / DescribeBulkOperation (status, bytes, errors). */
+  readonly operation?: EngineProgress;
 }
 
 /** Options of {@link restoreBackupSet}. */
@@ -56,6 +61,17 @@ export interface RestoreOptions {
   readonly parallelTables?: number;
   /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
   readonly protect?: boolean;
+  /** Which engine loads each table, and its settings (see engines/engine-types.ts). @default - auto with the defaults */
+  readonly engines?: EngineSettings;
+  /**
+   * A rerun of a restore whose import / bulk put was interrupted: a target that exists (import)
+   * or is not empty (bulk) is not refused; the same ClientToken is sent again, so DynamoDB hands
+   * back the operation already running (within its 8-hour window) instead of starting another.
+   * @default false
+   */
+  readonly resume?: boolean;
+  /** Items per table compared by key and content after an import or bulk put. @default 100 */
+  readonly sampleSize?: number;
   readonly onProgress?: (p: RestoreProgress) => void;
 }
 
@@ -65,6 +81,11 @@ export interface RestorePlanTable {
   readonly target: string;
   readonly items: number;
   readonly action: 'create' | 'into-existing';
+  /** The engine that loads it, and why. */
+  readonly engine: RestoreEngineName;
+  readonly engineReason: string;
+  /** Uncompressed bytes in the set (what the import threshold compares). */
+  readonly bytes: number;
 }
 
 /** What a restore would do. */
@@ -78,6 +99,12 @@ export interface RestorePlan {
 /** One restored table, with the time of each phase. */
 export interface RestoredTable extends RestorePlanTable {
   readonly verifiedItems: number;
+  /** Import / bulk put: the operation (ARN, ClientToken, counts). */
+  readonly operation?: EngineOperationResult;
+  /** Settings set after the load because the engine does not carry them. */
+  readonly reapplied: string[];
+  /** Items of the set read back by key and compared by content (import / bulk put). */
+  readonly sampled: number;
   /** Creating the table from the saved schema and waiting for ACTIVE (0 with intoExisting). */
   readonly createMs: number;
   /** Streaming the items in with BatchWriteItem, and nothing else. */

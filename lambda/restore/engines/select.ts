@@ -60,21 +60,46 @@ export interface EngineChoiceInput {
   readonly bytes: number;
   /** The target exists (--into-existing). */
   readonly intoExisting: boolean;
+  /** Local secondary indexes in the saved schema: ImportTable cannot create them. */
+  readonly localSecondaryIndexes?: number;
+}
+
+/** An engine and why it was chosen (shown by --dry-run and the plan). */
+export interface EngineDecision {
+  readonly engine: RestoreEngineName;
+  readonly reason: string;
 }
 
 /**
  * The engine for one table. `auto`: `write` below the threshold and wherever the endpoint is
  * local (no emulator has import or bulk put, unless the drill's stand-ins answer them); above it
- * `import` for a new table and `bulk` for an existing one. An explicit engine is returned as is
- * (checkEngineTarget refuses a wrong one).
+ * `import` for a new table (`write` if it has LSIs, which ImportTable cannot create) and `bulk`
+ * for an existing one. An explicit engine is returned as asked (checkEngineTarget refuses a
+ * wrong one).
  */
-export function chooseEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): RestoreEngineName {
+export function decideEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): EngineDecision {
   const choice = settings.engine ?? 'auto';
   const threshold = importThreshold(settings);
-  if (choice !== 'auto') return choice;
-  if (isLocalDynamoDbEndpoint(env) && !settings.standIns) return 'write';
-  if (t.bytes <= threshold) return 'write';
-  return t.intoExisting ? 'bulk' : 'import';
+  if (choice !== 'auto') {
+    if (choice === 'import' && (t.localSecondaryIndexes ?? 0) > 0)
+      throw new RestoreRefusedError(
+        '--engine import cannot restore a table with local secondary indexes: ImportTable has no way to create them (TableCreationParameters holds GSIs only); use --engine write or auto',
+      );
+    return { engine: choice, reason: `--engine ${choice}` };
+  }
+  if (isLocalDynamoDbEndpoint(env) && !settings.standIns)
+    return { engine: 'write', reason: 'auto: the DynamoDB endpoint is local (no emulator has import or bulk put)' };
+  const size = `${t.bytes} bytes ${t.bytes > threshold ? '>' : '<='} restore.importThresholdBytes ${threshold}`;
+  if (t.bytes <= threshold) return { engine: 'write', reason: `auto: ${size}` };
+  if (t.intoExisting) return { engine: 'bulk', reason: `auto: ${size}, existing table` };
+  if ((t.localSecondaryIndexes ?? 0) > 0)
+    return { engine: 'write', reason: `auto: ${size}, but the table has local secondary indexes, which ImportTable cannot create` };
+  return { engine: 'import', reason: `auto: ${size}, new table` };
+}
+
+/** {@link decideEngine}'s engine alone. */
+export function chooseEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): RestoreEngineName {
+  return decideEngine(t, settings, env).engine;
 }
 
 /** Refuses an engine that cannot load this target (before any request). */
