@@ -1,0 +1,226 @@
+/**
+ * The contract of the restore journal (lambda/restore/journal.ts): what makes a target
+ * "unfinished", what a rerun may do with it, and how the journal object and the tag change during
+ * a restore. Other tests use the journal; this file states it.
+ *
+ * The journal object is written to s3rver and the tag read from DynamoDB Local (which has no
+ * tagging: the tag is absent there). The tagging calls AWS has are tested "(mocked tagging)".
+ */
+import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  decideTarget,
+  journalKey,
+  listJournals,
+  parseRestoreTag,
+  readJournal,
+  readRestoreTag,
+  RestoreJournal,
+  RestoreJournalRecord,
+  stableClientToken,
+  TargetRequest,
+  unfinishedTags,
+  writeRestoreTag,
+} from '../../../lambda/restore/journal';
+import { RestoreRefusedError } from '../../../lambda/restore/types';
+import { createTestTable } from '../../support/ddb-compare';
+import { useLocalServers } from '../../support/use-local-servers';
+
+jest.setTimeout(120_000);
+
+const BACKUP = '2026-11-23T02-00-00-000Z';
+const OTHER = '2026-11-22T02-00-00-000Z';
+const req = (over: Partial<TargetRequest> = {}): TargetRequest => ({
+  target: 'orders-restored',
+  source: 'orders',
+  backupId: BACKUP,
+  tier: 'daily',
+  intoExisting: false,
+  resume: false,
+  ...over,
+});
+const journal = (over: Partial<RestoreJournalRecord> = {}): RestoreJournalRecord => ({
+  version: 1,
+  target: 'orders-restored',
+  source: 'orders',
+  backupId: BACKUP,
+  tier: 'daily',
+  engine: 'write',
+  intoExisting: false,
+  state: 'unfinished',
+  startedAt: '2026-11-23T03:00:00.000Z',
+  updatedAt: '2026-11-23T03:01:00.000Z',
+  runs: 1,
+  parts: [
+    { id: 'a.json.gz', items: 10, done: true },
+    { id: 'b.json.gz', items: 5, done: false },
+  ],
+  expectedItems: 15,
+  doneItems: 10,
+  ...over,
+});
+
+describe('decideTarget (which targets may be written, and how)', () => {
+  test('a missing target starts fresh; with --into-existing it is refused', () => {
+    expect(decideTarget(req(), { exists: false })).toEqual({ mode: 'fresh' });
+    expect(() => decideTarget(req({ intoExisting: true }), { exists: false })).toThrow(/"orders-restored" does not exist: --into-existing/);
+  });
+
+  test('an existing table with no unfinished restore is refused, --resume or not', () => {
+    expect(() => decideTarget(req(), { exists: true })).toThrow(/"orders-restored" already exists: nothing was written/);
+    expect(() => decideTarget(req({ resume: true }), { exists: true })).toThrow(/already exists \(--resume: no unfinished restore is recorded for it\)/);
+    expect(() => decideTarget(req(), { exists: true, journal: journal({ state: 'verified' }) })).toThrow(/already exists/);
+  });
+
+  test('an unfinished target without --resume is refused, saying it is unfinished and how to go on', () => {
+    const refuse = () => decideTarget(req(), { exists: true, journal: journal() });
+    expect(refuse).toThrow(RestoreRefusedError);
+    expect(refuse).toThrow(
+      /"orders-restored" is an unfinished restore of backup set 2026-11-23T02-00-00-000Z \(1 of 2 parts done, 10 of 15 items, unfinished\)/,
+    );
+    expect(refuse).toThrow(/rerun with --resume to continue it, or delete it \(aws dynamodb delete-table --table-name orders-restored\)/);
+  });
+
+  test('an unfinished (or failed) target of the same set resumes with --resume, carrying the journal', () => {
+    const j = journal();
+    expect(decideTarget(req({ resume: true }), { exists: true, journal: j })).toEqual({ mode: 'resume', journal: j });
+    const f = journal({ state: 'failed', problem: 'server gone' });
+    expect(decideTarget(req({ resume: true }), { exists: true, journal: f })).toEqual({ mode: 'resume', journal: f });
+  });
+
+  test('--into-existing: an unfinished journal lets a non-empty target pass with --resume only', () => {
+    const j = journal({ target: 'orders', intoExisting: true });
+    const r = req({ target: 'orders', intoExisting: true });
+    expect(() => decideTarget(r, { exists: true, hasItems: true })).toThrow(/"orders" is not empty/);
+    expect(() => decideTarget(r, { exists: true, hasItems: true, journal: j })).toThrow(/unfinished restore .*rerun with --resume to continue it, or empty it/);
+    expect(decideTarget({ ...r, resume: true }, { exists: true, hasItems: true, journal: j })).toEqual({ mode: 'resume', journal: j });
+    expect(decideTarget(r, { exists: true, hasItems: false })).toEqual({ mode: 'fresh' });
+  });
+
+  test('an unfinished restore of another backup set (or another source table) is refused with the fix, even with --resume', () => {
+    const other = journal({ backupId: OTHER });
+    expect(() => decideTarget(req({ resume: true }), { exists: true, journal: other })).toThrow(
+      /holds an unfinished restore of backup set 2026-11-22T02-00-00-000Z \(table "orders"\), not of 2026-11-23T02-00-00-000Z .*"dr restore 2026-11-22T02-00-00-000Z --resume"/,
+    );
+    expect(() => decideTarget(req({ resume: true }), { exists: true, journal: journal({ source: 'customers' }) })).toThrow(/\(table "customers"\)/);
+  });
+
+  test('without a journal the tag alone marks a target unfinished (a restore started from another bucket)', () => {
+    const tag = { state: 'unfinished' as const, backupId: BACKUP };
+    expect(() => decideTarget(req(), { exists: true, tag })).toThrow(/is an unfinished restore of backup set/);
+    expect(decideTarget(req({ resume: true }), { exists: true, tag })).toEqual({ mode: 'resume', journal: undefined });
+    expect(() => decideTarget(req(), { exists: true, tag: { state: 'verified', backupId: BACKUP } })).toThrow(/already exists/);
+  });
+});
+
+describe('tags', () => {
+  test('values are <state>:<backupId>; anything else is not ours', () => {
+    expect(unfinishedTags(BACKUP)).toEqual([{ Key: 'dr-stack:restore', Value: `unfinished:${BACKUP}` }]);
+    expect(parseRestoreTag(`verified:${BACKUP}`)).toEqual({ state: 'verified', backupId: BACKUP });
+    expect(parseRestoreTag('done:x')).toBeUndefined();
+    expect(parseRestoreTag(undefined)).toBeUndefined();
+  });
+
+  test('stable client tokens: same inputs, same token; 64 characters (ImportTable ClientToken maximum)', () => {
+    expect(stableClientToken('orders', BACKUP, 'import')).toBe(stableClientToken('orders', BACKUP, 'import'));
+    expect(stableClientToken('orders', BACKUP, 'import')).not.toBe(stableClientToken('orders', OTHER, 'import'));
+    expect(stableClientToken('x')).toHaveLength(64);
+  });
+
+  test('reads and writes the tag where DynamoDB has tagging (mocked tagging)', async () => {
+    const client = new DynamoDBClient({ region: 'eu-west-1' });
+    const ddb = mockClient(client);
+    const arn = 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders-restored';
+    ddb.on(DescribeTableCommand).resolves({ Table: { TableArn: arn } });
+    ddb.on(ListTagsOfResourceCommand).resolves({ Tags: [{ Key: 'dr-stack:restore', Value: `unfinished:${BACKUP}` }] });
+    ddb.on(TagResourceCommand).resolves({});
+    expect(await readRestoreTag(client, 'orders-restored')).toEqual({ state: 'unfinished', backupId: BACKUP });
+    expect(await writeRestoreTag(client, 'orders-restored', 'verified', BACKUP)).toBeUndefined();
+    expect(ddb.commandCalls(TagResourceCommand)[0].args[0].input).toEqual({
+      ResourceArn: arn,
+      Tags: [{ Key: 'dr-stack:restore', Value: `verified:${BACKUP}` }],
+    });
+    ddb.on(TagResourceCommand).rejects(Object.assign(new Error('not authorized to perform dynamodb:TagResource'), { name: 'AccessDeniedException' }));
+    expect(await writeRestoreTag(client, 'orders-restored', 'verified', BACKUP)).toMatch(/not set .*allow dynamodb:TagResource/);
+    client.destroy();
+  });
+});
+
+describe('the journal object and the tag during a restore (s3rver, DynamoDB Local)', () => {
+  const bucket = 'journal-contract';
+  const local = useLocalServers({ buckets: [bucket] });
+  const base = () => ({
+    s3: local.s3,
+    bucket,
+    dynamodb: local.dynamodb,
+    source: 'orders',
+    backupId: BACKUP,
+    tier: 'daily',
+    engine: 'write',
+    intoExisting: false,
+    parts: [
+      { id: 'data/a.json.gz', items: 10 },
+      { id: 'data/b.json.gz', items: 5 },
+      { id: 'data/c.json.gz', items: 1 },
+    ],
+  });
+
+  test('DynamoDB Local has no tagging: the tag reads as absent and writing it is not an error', async () => {
+    await createTestTable(local.dynamodb, 'journal-tagless');
+    expect(await readRestoreTag(local.dynamodb, 'journal-tagless')).toBeUndefined();
+    expect(await writeRestoreTag(local.dynamodb, 'journal-tagless', 'unfinished', BACKUP)).toBeUndefined();
+  });
+
+  test('start writes "unfinished" before anything else; parts done are written; verified ends it', async () => {
+    await createTestTable(local.dynamodb, 't-life');
+    const j = await RestoreJournal.start({ ...base(), target: 't-life' });
+    const first = await readJournal(local.s3, bucket, 't-life');
+    expect(first).toMatchObject({ state: 'unfinished', runs: 1, expectedItems: 16, doneItems: 0, backupId: BACKUP, source: 'orders', engine: 'write' });
+    expect(first!.parts.map((p) => p.done)).toEqual([false, false, false]);
+    j.markPartDone('data/a.json.gz');
+    j.markPartDone('data/b.json.gz');
+    await j.flush();
+    const mid = await readJournal(local.s3, bucket, 't-life');
+    expect(mid).toMatchObject({ state: 'unfinished', doneItems: 15 });
+    expect(mid!.parts.map((p) => p.done)).toEqual([true, true, false]);
+    expect(() => j.markPartDone('data/zzz.json.gz')).toThrow(/no part "data\/zzz.json.gz"/);
+    await j.verified(16);
+    expect(await readJournal(local.s3, bucket, 't-life')).toMatchObject({ state: 'verified', verifiedItems: 16 });
+  });
+
+  test('parts done are written at most once each, with one write in flight (bounded frequency)', async () => {
+    const j = await RestoreJournal.start({ ...base(), target: 't-coalesce' });
+    const spy = jest.spyOn(local.s3, 'send');
+    for (const p of base().parts) j.markPartDone(p.id);
+    await j.flush();
+    const puts = spy.mock.calls.filter(([c]) => c instanceof PutObjectCommand).length;
+    spy.mockRestore();
+    expect(puts).toBeGreaterThanOrEqual(1);
+    expect(puts).toBeLessThanOrEqual(2);
+    expect((await readJournal(local.s3, bucket, 't-coalesce'))!.doneItems).toBe(16);
+  });
+
+  test('a resumed journal keeps the parts done, the first start and the operation, and counts the run', async () => {
+    const j1 = await RestoreJournal.start({ ...base(), target: 't-resume' });
+    j1.markPartDone('data/b.json.gz');
+    await j1.setOperation({ engine: 'import', clientToken: stableClientToken('t-resume', BACKUP), startedAt: '2026-11-23T03:00:00.000Z' });
+    // setOperation is on S3 when it returns: the request may be sent now.
+    expect((await readJournal(local.s3, bucket, 't-resume'))!.operation?.clientToken).toHaveLength(64);
+    const killed = (await readJournal(local.s3, bucket, 't-resume'))!;
+    const j2 = await RestoreJournal.start({ ...base(), target: 't-resume', resumeFrom: killed });
+    expect([...j2.doneParts()]).toEqual(['data/b.json.gz']);
+    expect(j2.record).toMatchObject({ runs: 2, startedAt: killed.startedAt, doneItems: 5, state: 'unfinished', operation: killed.operation });
+  });
+
+  test('failed records the problem and never throws; listJournals finds every journal', async () => {
+    const j = await RestoreJournal.start({ ...base(), target: 't-failed' });
+    await j.failed('data/b.json.gz: md5 differs from the manifest');
+    expect(await readJournal(local.s3, bucket, 't-failed')).toMatchObject({ state: 'failed', problem: 'data/b.json.gz: md5 differs from the manifest' });
+    const all = await listJournals(local.s3, bucket);
+    expect(all.map((x) => x.target)).toEqual(expect.arrayContaining(['t-failed', 't-life', 't-resume']));
+    expect(journalKey('t-failed')).toBe('restores/t-failed.json');
+    const raw = await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'restores/t-failed.json' }));
+    expect(JSON.parse(await raw.Body!.transformToString())).toMatchObject({ version: 1, target: 't-failed' });
+  });
+});
