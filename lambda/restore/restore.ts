@@ -19,9 +19,8 @@ import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate
 import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
 import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
-import { engineRequest, loadTable } from './engines/run-engine';
-import { reapplySettings } from './engines/reapply';
-import { verifySample } from './engines/verify';
+import { engineRequest, loadTable, loadVerifiedWithEngine } from './engines/run-engine';
+import { checkResumableTarget } from './engines/engine-journal';
 import { estimateDuration, DryRunTable } from './engines/dry-run';
 import type { EngineProgress } from './engines/engine-types';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
@@ -112,7 +111,7 @@ async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>): Promi
   const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
   // The data files must be what ImportTable / bulk put are told they are (reads S3 only).
   for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
-  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting), Boolean(opts.resume));
+  await checkTargets(opts, plan);
   return { plan, md };
 }
 
@@ -152,22 +151,39 @@ export async function dryRunRestore(opts: Omit<RestoreOptions, 'onProgress'>): P
  * engine that cannot load its target. With `resume`, an import's target may exist and a bulk
  * put's may hold items: the rerun sends the same ClientToken and follows the operation.
  */
-async function checkTargets(dynamodb: DynamoDBClient, plan: RestorePlan, intoExisting: boolean, resume: boolean): Promise<void> {
+async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<void> {
+  const { dynamodb } = opts;
+  const intoExisting = Boolean(opts.intoExisting);
   for (const t of plan.tables) {
     const exists = await tableExists(dynamodb, t.target);
-    const resumable = resume && t.engine !== 'write';
-    if (!(resumable && exists)) checkEngineTarget(t.engine, t.target, exists);
+    const resumable = Boolean(opts.resume) && t.engine !== 'write';
+    if (resumable && exists) {
+      // Only an unfinished restore of this set and table, as the journal (or tag) records it.
+      await checkResumableTarget({
+        ...opts,
+        bucket: opts.bucket,
+        target: t.target,
+        source: t.source,
+        backupId: plan.backupId,
+        tier: plan.tier,
+        engine: t.engine,
+        intoExisting,
+        items: t.items,
+      });
+      continue;
+    }
+    checkEngineTarget(t.engine, t.target, exists);
     if (intoExisting) {
       if (!exists)
         throw new RestoreRefusedError(
           `table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`,
         );
-      if (!resumable && (await tableHasItems(dynamodb, t.target))) {
+      if (await tableHasItems(dynamodb, t.target)) {
         throw new RestoreRefusedError(
           `table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`,
         );
       }
-    } else if (exists && !resumable) {
+    } else if (exists) {
       throw new RestoreRefusedError(`table "${t.target}" already exists: nothing was written; choose another --suffix, or delete it first`);
     }
   }
@@ -194,7 +210,7 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
     throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
   const validateMs = Date.now() - validateStart;
   // Again after validation, which can take minutes on a big set: a target may have appeared since the plan.
-  await checkTargets(opts.dynamodb, plan, Boolean(opts.intoExisting), Boolean(opts.resume));
+  await checkTargets(opts, plan);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;
   const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) => restoreTable(opts, t, md));
@@ -245,67 +261,60 @@ async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, md: Backu
   if (t.engine === 'write' && !opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
   const writeStart = Date.now();
   const settings = opts.engines ?? {};
-  const request = engineRequest(
-    t.engine,
-    { backupId: md.backupId, source: t.source, target: t.target, record: td },
-    opts.bucket,
-    settings,
-    Boolean(opts.intoExisting),
-  );
-  const loaded = await loadTable({
-    dynamodb: opts.dynamodb,
-    s3: opts.s3,
-    bucket: opts.bucket,
-    request,
-    exportFolder: td.exportFolder,
-    settings,
-    concurrency: opts.concurrency,
-    onEngineProgress: (p) => (operation = p),
-    onItems: (items) => progress('write', items),
-  });
-  const verifyStart = Date.now();
+  const table = { backupId: md.backupId, source: t.source, target: t.target, record: td };
+  const onEngineProgress = (p: EngineProgress) => (operation = p);
+  const onItems = (items: number) => progress('write', items);
   const protect = !opts.intoExisting && opts.protect !== false;
-  let reapplied: string[] = [];
-  let verifiedItems: number;
-  let sampled = 0;
+  let verifyStart: number;
+  let result: { items: number; verifiedItems: number; sampled: number; reapplied: string[]; operation?: RestoredTable['operation'] };
   if (t.engine === 'write') {
+    const request = engineRequest('write', table, opts.bucket, settings, Boolean(opts.intoExisting));
+    const loaded = await loadTable({ ...opts, request, exportFolder: td.exportFolder, settings, onItems });
+    verifyStart = Date.now();
     // Protection and the count are independent once the data is in: run them side by side.
-    const [protectWarnings, counted] = await Promise.all([
+    const [protectWarnings, verifiedItems] = await Promise.all([
       protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
       countItems(opts.dynamodb, t.target),
     ]);
     warnings.push(...protectWarnings);
-    verifiedItems = counted;
+    result = { items: loaded.items, verifiedItems, sampled: 0, reapplied: [] };
   } else {
-    const extraTags = [{ Key: 'dr:restored-from', Value: `${md.tier}/${md.backupId}` }];
-    const r = await reapplySettings(opts.dynamodb, t.target, td.schema, { engine: t.engine, protect, extraTags });
+    // Import / bulk put: journal, load, re-apply, count, sample; verifyMs then covers re-apply and checks.
+    let loadedAt = 0;
+    const r = await loadVerifiedWithEngine({
+      ...opts,
+      table,
+      tier: md.tier,
+      engine: t.engine,
+      intoExisting: Boolean(opts.intoExisting),
+      expectedItems: t.items,
+      protect,
+      resume: Boolean(opts.resume),
+      settings,
+      onEngineProgress,
+      onItems: (n) => {
+        loadedAt = Date.now();
+        onItems(n);
+      },
+    });
+    verifyStart = Math.max(loadedAt, writeStart);
     warnings.push(...r.warnings);
-    reapplied = r.applied;
-    verifiedItems = await countItems(opts.dynamodb, t.target);
-    if (verifiedItems === t.items)
-      sampled = await verifySample({
-        dynamodb: opts.dynamodb,
-        s3: opts.s3,
-        bucket: opts.bucket,
-        source: t.source,
-        target: t.target,
-        record: td,
-        size: opts.sampleSize,
-      });
+    result = r;
   }
-  if (verifiedItems !== t.items || loaded.items !== t.items) {
+  const verifiedItems = result.verifiedItems;
+  if (verifiedItems !== t.items || result.items !== t.items) {
     throw new Error(
-      `restore of "${t.source}" into "${t.target}" (${t.engine}) is incomplete: ${verifiedItems} items in the table, ${loaded.items} ${t.engine === 'write' ? 'written' : 'loaded'}, ${t.items} in the backup`,
+      `restore of "${t.source}" into "${t.target}" (${t.engine}) is incomplete: ${verifiedItems} items in the table, ${result.items} ${t.engine === 'write' ? 'written' : 'loaded'}, ${t.items} in the backup`,
     );
   }
   const done = Date.now();
   progress('done', verifiedItems);
-  const table: RestoredTable = {
+  const restored: RestoredTable = {
     ...t,
     verifiedItems,
-    operation: loaded.operation,
-    reapplied,
-    sampled,
+    operation: result.operation,
+    reapplied: result.reapplied,
+    sampled: result.sampled,
     createMs: writeStart - started,
     writeMs: verifyStart - writeStart,
     verifyMs: done - verifyStart,
@@ -313,7 +322,7 @@ async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, md: Backu
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(done).toISOString(),
   };
-  return { table, warnings };
+  return { table: restored, warnings };
 }
 
 /** Options of {@link restoreFromExport}. */

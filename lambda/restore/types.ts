@@ -70,6 +70,12 @@ export interface RestoreOptions {
    * @default false
    */
   readonly resume?: boolean;
+  /**
+   * Keep the restore journal (`restores/<target>.json` in `bucket`) for import / bulk put targets.
+   * The restore test passes false: its scratch tables are deleted and it may not write the replica bucket.
+   * @default true
+   */
+  readonly journal?: boolean;
   /** Items per table compared by key and content after an import or bulk put. @default 100 */
   readonly sampleSize?: number;
   readonly onProgress?: (p: RestoreProgress) => void;

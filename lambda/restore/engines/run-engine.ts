@@ -7,11 +7,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TableBackupRecord } from '../../format/backup-set';
 import { readExportBatches } from '../../store/export-reader';
-import { createTableInput } from '../tables';
+import { countItems, createTableInput } from '../tables';
 import { writeItemBatches } from '../write-items';
 import { EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName, engineClientToken } from './engine-types';
 import { bulkPutInput, importTableInput, runBulkPut, runImport } from './operations';
 import { bulkWriteUnits } from './select';
+import { reapplySettings } from './reapply';
+import { verifySample } from './verify';
+import { operationPartId, recordedClientToken, startEngineJournal } from './engine-journal';
 
 /** Where the bulk put's error reports go unless told otherwise. */
 export const DEFAULT_REPORT_PREFIX = 'restore-reports/';
@@ -37,7 +40,15 @@ export type EngineRequest =
     };
 
 /** The request `engine` sends for `t`, with everything filled in (ClientToken included). */
-export function engineRequest(engine: RestoreEngineName, t: EngineTable, bucket: string, settings: EngineSettings, intoExisting: boolean): EngineRequest {
+export function engineRequest(
+  engine: RestoreEngineName,
+  t: EngineTable,
+  bucket: string,
+  settings: EngineSettings,
+  intoExisting: boolean,
+  /** A ClientToken the journal recorded (resume). @default - engineClientToken(...) */
+  clientToken?: string,
+): EngineRequest {
   const source = { bucket, exportFolder: t.record.exportFolder };
   if (engine === 'import')
     return {
@@ -58,7 +69,7 @@ export function engineRequest(engine: RestoreEngineName, t: EngineTable, bucket:
       input: bulkPutInput({
         source,
         target: t.target,
-        clientToken: engineClientToken('bulk', t.backupId, t.source, t.target),
+        clientToken: clientToken ?? engineClientToken('bulk', t.backupId, t.source, t.target),
         maxWriteRequestUnits: bulkWriteUnits(settings),
         performanceTier: settings.performanceTier ?? 'STANDARD',
         report: { bucket, prefix: `${settings.reportPrefix ?? DEFAULT_REPORT_PREFIX}${t.backupId}/${t.target}/` },
@@ -94,6 +105,8 @@ export interface LoadTableOptions {
   /** Items so far (write: after each batch; import / bulk: processed items per Describe). */
   readonly onItems?: (items: number) => void;
   readonly onEngineProgress?: (p: EngineProgress) => void;
+  /** Called with the ClientToken before an import / bulk put request is sent (the journal records it). */
+  readonly beforeStart?: (clientToken: string) => Promise<void>;
 }
 
 /** Loads one table with its request. The table exists for `write` and `bulk`; `import` creates it. */
@@ -103,6 +116,7 @@ export async function loadTable(opts: LoadTableOptions): Promise<LoadResult> {
     opts.onEngineProgress?.(p);
     opts.onItems?.(p.importedItems ?? p.processedItems);
   };
+  if (r.engine !== 'write') await opts.beforeStart?.(r.input.ClientToken!);
   if (r.engine === 'import') {
     const op = await runImport(opts.dynamodb, r.input, opts.settings, progress);
     return { items: op.processedItems - op.errorCount, operation: op };
@@ -117,4 +131,79 @@ export async function loadTable(opts: LoadTableOptions): Promise<LoadResult> {
     onItems: opts.onItems,
   });
   return { items };
+}
+
+/** Options of {@link loadVerifiedWithEngine}. */
+export interface EngineRestoreOptions extends Omit<LoadTableOptions, 'request' | 'exportFolder' | 'beforeStart'> {
+  readonly table: EngineTable;
+  readonly tier: string;
+  readonly engine: 'import' | 'bulk';
+  readonly intoExisting: boolean;
+  /** Items the set's metadata says the table holds. */
+  readonly expectedItems: number;
+  /** PITR and deletion protection afterwards. */
+  readonly protect: boolean;
+  /** Rerun of an interrupted operation: the journal's ClientToken is sent again. */
+  readonly resume: boolean;
+  /** Keep a journal (`restores/<target>.json` in the bucket). @default true */
+  readonly journal?: boolean;
+  /** Items compared by key and content. @default 100 */
+  readonly sampleSize?: number;
+}
+
+/** What an import / bulk put restore did once verified. */
+export interface EngineRestoreResult extends LoadResult {
+  readonly verifiedItems: number;
+  readonly sampled: number;
+  readonly reapplied: string[];
+  readonly warnings: string[];
+}
+
+/**
+ * An import or bulk put from start to verified: journal `unfinished` (ClientToken recorded before
+ * the request), load, re-apply what the engine does not carry, count against the metadata,
+ * compare a sample by key and content, journal `verified`. Anything short of that throws, the
+ * journal says `failed`, and the target is not restored.
+ */
+export async function loadVerifiedWithEngine(opts: EngineRestoreOptions): Promise<EngineRestoreResult> {
+  const t = opts.table;
+  const journal =
+    opts.journal === false
+      ? undefined
+      : await startEngineJournal(
+          { ...opts, target: t.target, source: t.source, backupId: t.backupId, tier: opts.tier, engine: opts.engine, items: opts.expectedItems },
+          opts.resume,
+        );
+  try {
+    const token = journal ? recordedClientToken(journal, opts.engine) : undefined;
+    const request = engineRequest(opts.engine, t, opts.bucket, opts.settings, opts.intoExisting, token);
+    const loaded = await loadTable({
+      ...opts,
+      request,
+      exportFolder: t.record.exportFolder,
+      beforeStart: journal ? (clientToken) => journal.setOperation({ engine: opts.engine, clientToken, startedAt: new Date().toISOString() }) : undefined,
+    });
+    const extraTags = [{ Key: 'dr:restored-from', Value: `${opts.tier}/${t.backupId}` }];
+    const r = await reapplySettings(opts.dynamodb, t.target, t.record.schema, { engine: opts.engine, protect: opts.protect, extraTags });
+    const verifiedItems = await countItems(opts.dynamodb, t.target);
+    if (verifiedItems !== opts.expectedItems || loaded.items !== opts.expectedItems)
+      throw new Error(
+        `restore of "${t.source}" into "${t.target}" (${opts.engine}) is incomplete: ${verifiedItems} items in the table, ${loaded.items} loaded, ${opts.expectedItems} in the backup: NOT restored`,
+      );
+    const sampled = await verifySample({
+      dynamodb: opts.dynamodb,
+      s3: opts.s3,
+      bucket: opts.bucket,
+      source: t.source,
+      target: t.target,
+      record: t.record,
+      size: opts.sampleSize,
+    });
+    journal?.markPartDone(operationPartId(opts.engine));
+    await journal?.verified(verifiedItems);
+    return { ...loaded, verifiedItems, sampled, reapplied: r.applied, warnings: [...r.warnings, ...(journal?.warnings ?? [])] };
+  } catch (e) {
+    await journal?.failed((e as Error).message ?? String(e));
+    throw e;
+  }
 }
