@@ -22,16 +22,15 @@ import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import {
   DEFAULT_PARALLEL_TABLES,
   DEFAULT_RESTORE_SUFFIX,
-  dryRunRestore,
   ENGINE_CHOICES,
   EngineSettings,
   planRestore,
-  renderDryRun,
   restoreBackupSet,
   restoreFromExport,
   RestoreProgress,
 } from '../lambda/restore/restore';
 import { parseEngineChoice } from '../lambda/restore/engines/select';
+import { dryRunRestore, renderDryRun } from '../lambda/restore/engines/dry-run';
 import { ConfigError, DrConfig, replicaKeyAlias } from '../lib/config';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, CommandContext, contextFrom, UserError } from './context';

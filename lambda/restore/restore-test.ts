@@ -8,6 +8,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveBackupSet } from '../store/catalog';
 import { restoreBackupSet, RestoreReport } from './restore';
+import type { EngineSettings } from './engines/engine-types';
 import { isTableMissing } from './tables';
 import { verifySample } from './engines/verify';
 
@@ -29,12 +30,14 @@ export interface RestoreTestOptions {
   readonly tables?: readonly string[];
   /** @default - now */
   readonly now?: Date;
+  /** Engine and threshold (restore.engine, restore.importThresholdBytes of the config). @default - auto with the defaults */
+  readonly engines?: EngineSettings;
 }
 
 /** The result of a passed restore test. */
 export interface RestoreTestResult {
   readonly backupId: string;
-  readonly tables: { readonly source: string; readonly target: string; readonly items: number; readonly sampled: number }[];
+  readonly tables: { readonly source: string; readonly target: string; readonly engine: string; readonly items: number; readonly sampled: number }[];
   /** Start to verified tables: the measured RTO. */
   readonly durationSeconds: number;
   /** now - the set's exportTime: the measured RPO. */
@@ -69,7 +72,18 @@ export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreT
   let report: RestoreReport | undefined;
   const tables: RestoreTestResult['tables'][number][] = [];
   try {
-    report = await restoreBackupSet({ dynamodb: opts.dynamodb, s3: opts.s3, bucket: opts.bucket, ref: `${set.tier}/${set.backupId}`, suffix, protect: false });
+    // No journal: the scratch tables are deleted below, and the role may not write the replica bucket.
+    report = await restoreBackupSet({
+      dynamodb: opts.dynamodb,
+      s3: opts.s3,
+      bucket: opts.bucket,
+      ref: `${set.tier}/${set.backupId}`,
+      suffix,
+      protect: false,
+      engines: opts.engines,
+      journal: false,
+      sampleSize: opts.sampleSize,
+    });
     for (const t of report.tables) {
       const sampled = await verifySample({
         dynamodb: opts.dynamodb,
@@ -82,7 +96,7 @@ export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreT
       }).catch((e: Error) => {
         throw new Error(`restore test: ${e.message}`);
       });
-      tables.push({ source: t.source, target: t.target, items: t.verifiedItems, sampled });
+      tables.push({ source: t.source, target: t.target, engine: t.engine, items: t.verifiedItems, sampled });
     }
   } catch (e) {
     failure = e;

@@ -21,7 +21,6 @@ import { countItems, createTableFromSchema, protectTable, tableExists, tableHasI
 import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
 import { engineRequest, loadTable, loadVerifiedWithEngine } from './engines/run-engine';
 import { checkResumableTarget } from './engines/engine-journal';
-import { estimateDuration, DryRunTable } from './engines/dry-run';
 import type { EngineProgress } from './engines/engine-types';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { writeItemBatches } from './write-items';
@@ -43,8 +42,6 @@ export type { WriteItemsOptions } from './write-items';
 export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError } from './types';
 export { EngineOperationError, ENGINE_CHOICES } from './engines/engine-types';
 export type { EngineSettings, RestoreEngineChoice, RestoreEngineName } from './engines/engine-types';
-export { renderDryRun } from './engines/dry-run';
-export type { DryRunTable } from './engines/dry-run';
 export type { RestoreOptions, RestorePlan, RestorePlanTable, RestoreProgress, RestoredTable, RestoreReport } from './types';
 
 /** Target name of a table. */
@@ -83,8 +80,8 @@ export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Pro
   return (await planWithMetadata(opts)).plan;
 }
 
-/** {@link planRestore} and the set's metadata. */
-async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; md: BackupMetadata }> {
+/** {@link planRestore} and the set's metadata (also for `--dry-run`, engines/dry-run.ts). */
+export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; md: BackupMetadata }> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
   parallelTables(opts.parallelTables);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
@@ -113,37 +110,6 @@ async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>): Promi
   for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
   await checkTargets(opts, plan);
   return { plan, md };
-}
-
-/**
- * `--dry-run`: the plan, and per table the engine, the S3 prefix, the exact request it would send
- * and a duration estimate. Refuses what the restore would refuse (validation aside); sends nothing
- * that writes.
- */
-export async function dryRunRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; tables: DryRunTable[] }> {
-  const { plan, md } = await planWithMetadata(opts);
-  const tables = plan.tables.map<DryRunTable>((t) => {
-    const td = md.tableDetails[t.source];
-    const request = engineRequest(
-      t.engine,
-      { backupId: md.backupId, source: t.source, target: t.target, record: td },
-      opts.bucket,
-      opts.engines ?? {},
-      Boolean(opts.intoExisting),
-    );
-    return {
-      source: t.source,
-      target: t.target,
-      engine: t.engine,
-      reason: t.engineReason,
-      items: t.items,
-      bytes: t.bytes,
-      s3Prefix: `s3://${opts.bucket}/${td.exportFolder}data/`,
-      request,
-      estimate: estimateDuration(request, td),
-    };
-  });
-  return { plan, tables };
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * `dr restore --dry-run`: per table the engine, items, bytes, S3 prefix, the exact request it
  * would send and a duration estimate with the assumptions it rests on. Pure: the plan and the
- * set's metadata in, text out.
+ * set's metadata in, text out; {@link dryRunRestore} reads the plan (S3 and DescribeTable only).
  */
 import type { TableBackupRecord } from '../../format/backup-set';
-import type { EngineRequest } from './run-engine';
+import { planWithMetadata } from '../restore';
+import type { RestoreOptions, RestorePlan } from '../types';
+import { engineRequest, EngineRequest } from './run-engine';
 
 /** Write request units a table of `items` items and `bytes` uncompressed bytes costs: one per started KB of each item. */
 export function writeUnits(items: number, bytes: number): number {
@@ -110,4 +112,30 @@ function formatSeconds(s: number): string {
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
   return `${(s / 3600).toFixed(1)} h`;
+}
+
+/**
+ * `--dry-run`: the plan, and per table the engine, the S3 prefix, the exact request it would send
+ * and a duration estimate. Refuses what the restore would refuse (validation aside); sends nothing
+ * that writes.
+ */
+export async function dryRunRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; tables: DryRunTable[] }> {
+  const { plan, md } = await planWithMetadata(opts);
+  const tables = plan.tables.map<DryRunTable>((t) => {
+    const td = md.tableDetails[t.source];
+    const table = { backupId: md.backupId, source: t.source, target: t.target, record: td };
+    const request = engineRequest(t.engine, table, opts.bucket, opts.engines ?? {}, Boolean(opts.intoExisting));
+    return {
+      source: t.source,
+      target: t.target,
+      engine: t.engine,
+      reason: t.engineReason,
+      items: t.items,
+      bytes: t.bytes,
+      s3Prefix: `s3://${opts.bucket}/${td.exportFolder}data/`,
+      request,
+      estimate: estimateDuration(request, td),
+    };
+  });
+  return { plan, tables };
 }
