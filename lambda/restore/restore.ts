@@ -20,7 +20,7 @@ import { findExportFolder, readExportBatches, readManifest } from '../store/expo
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
 import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
 import { engineRequest, loadTable, loadVerifiedWithEngine } from './engines/run-engine';
-import { checkResumableTarget } from './engines/engine-journal';
+import { resumesUnfinishedTarget } from './engines/engine-journal';
 import type { EngineProgress } from './engines/engine-types';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { writeItemBatches } from './write-items';
@@ -114,30 +114,17 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
 
 /**
  * Refuses targets that exist (new tables) or are missing / not empty (--into-existing), and an
- * engine that cannot load its target. With `resume`, an import's target may exist and a bulk
- * put's may hold items: the rerun sends the same ClientToken and follows the operation.
+ * engine that cannot load its target. With `resume`, an import / bulk put target the journal
+ * records as unfinished (same set and table) is accepted: the rerun sends the same ClientToken.
  */
 async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<void> {
   const { dynamodb } = opts;
   const intoExisting = Boolean(opts.intoExisting);
   for (const t of plan.tables) {
     const exists = await tableExists(dynamodb, t.target);
-    const resumable = Boolean(opts.resume) && t.engine !== 'write';
-    if (resumable && exists) {
-      // Only an unfinished restore of this set and table, as the journal (or tag) records it.
-      await checkResumableTarget({
-        ...opts,
-        bucket: opts.bucket,
-        target: t.target,
-        source: t.source,
-        backupId: plan.backupId,
-        tier: plan.tier,
-        engine: t.engine,
-        intoExisting,
-        items: t.items,
-      });
-      continue;
-    }
+    // An import / bulk put target the journal records as unfinished: resumed with --resume (same set and table), else refused with the fix.
+    const target = { ...opts, target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, engine: t.engine, intoExisting, items: t.items };
+    if (exists && t.engine !== 'write' && (await resumesUnfinishedTarget(target, Boolean(opts.resume)))) continue;
     checkEngineTarget(t.engine, t.target, exists);
     if (intoExisting) {
       if (!exists)

@@ -9,7 +9,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { decideTarget, readJournal, readRestoreTag, RestoreJournal, RestoreJournalRecord } from '../journal';
+import { decideTarget, readJournal, readRestoreTag, RestoreJournal, unfinishedRestore } from '../journal';
 import type { RestoreEngineName } from './engine-types';
 
 /** The journal part of an engine operation. */
@@ -32,17 +32,17 @@ export interface EngineJournalTarget {
 }
 
 /**
- * Checks a resumed engine target that exists against its journal (or tag): only an unfinished
- * restore of the same set and table may be resumed (decideTarget refuses anything else, with the
- * fix). Returns the journal to resume from.
+ * An existing engine target that the journal (or its tag) records as an unfinished restore:
+ * with `resume` and the same set and table it is resumed (true); without `resume`, or of another
+ * set, decideTarget refuses with the fix ("rerun with --resume, or delete it"). A target with no
+ * such record returns false: the ordinary target checks apply.
  */
-export async function checkResumableTarget(t: EngineJournalTarget): Promise<RestoreJournalRecord | undefined> {
+export async function resumesUnfinishedTarget(t: EngineJournalTarget, resume: boolean): Promise<boolean> {
   const [journal, tag] = await Promise.all([readJournal(t.s3, t.bucket, t.target), readRestoreTag(t.dynamodb, t.target)]);
-  const decision = decideTarget(
-    { target: t.target, source: t.source, backupId: t.backupId, tier: t.tier, intoExisting: t.intoExisting, resume: true },
-    { exists: true, hasItems: true, journal, tag },
-  );
-  return decision.mode === 'resume' ? decision.journal : undefined;
+  const facts = { exists: true, hasItems: true, journal, tag };
+  if (!unfinishedRestore(facts)) return false;
+  const decision = decideTarget({ target: t.target, source: t.source, backupId: t.backupId, tier: t.tier, intoExisting: t.intoExisting, resume }, facts);
+  return decision.mode === 'resume';
 }
 
 /** Opens (or resumes) the journal of an engine target before its request is sent. */

@@ -247,11 +247,9 @@ describe('bulk put life cycle (mocked DynamoDB import API)', () => {
 
   test('COMPLETED_WITH_ERRORS: failed item count and the S3 error report location; not restored', async () => {
     ddb.on(StartBulkPutItemsCommand).resolves({ BulkOperationDescription: running });
-    ddb
-      .on(DescribeBulkOperationCommand)
-      .resolves({
-        BulkOperationDescription: { BulkOperationArn: bulkArn, BulkOperationStatus: 'COMPLETED_WITH_ERRORS', ProcessedItemCount: 1000, FailedItemCount: 7 },
-      });
+    ddb.on(DescribeBulkOperationCommand).resolves({
+      BulkOperationDescription: { BulkOperationArn: bulkArn, BulkOperationStatus: 'COMPLETED_WITH_ERRORS', ProcessedItemCount: 1000, FailedItemCount: 7 },
+    });
     await expect(runBulkPut(client, bulkInput(), fast)).rejects.toThrow(
       new RegExp(
         `ended COMPLETED_WITH_ERRORS: 1000 items processed, 7 failed; see the error report under s3://${source.bucket}/restore-reports/x/orders/; "orders" holds part of the data: NOT restored`,
@@ -261,11 +259,9 @@ describe('bulk put life cycle (mocked DynamoDB import API)', () => {
 
   test('FAILED: the failure code and message', async () => {
     ddb.on(StartBulkPutItemsCommand).resolves({ BulkOperationDescription: running });
-    ddb
-      .on(DescribeBulkOperationCommand)
-      .resolves({
-        BulkOperationDescription: { BulkOperationArn: bulkArn, BulkOperationStatus: 'FAILED', FailureCode: 'S3AccessDenied', FailureMessage: 'no GetObject' },
-      });
+    ddb.on(DescribeBulkOperationCommand).resolves({
+      BulkOperationDescription: { BulkOperationArn: bulkArn, BulkOperationStatus: 'FAILED', FailureCode: 'S3AccessDenied', FailureMessage: 'no GetObject' },
+    });
     await expect(runBulkPut(client, bulkInput(), fast)).rejects.toThrow(/ended FAILED \(S3AccessDenied: no GetObject\)/);
   });
 
