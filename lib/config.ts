@@ -90,6 +90,9 @@ const schedule = z.string().refine((s) => CRON.test(s) || RATE.test(s), {
   message: 'must be an EventBridge expression such as "cron(0 2 * * ? *)" (six fields) or "rate(1 day)"',
 });
 
+const THRESHOLD_MESSAGE =
+  'restore.importThresholdBytes must be a whole number of bytes, 0 or more: the table size above which "auto" restores use DynamoDB import / bulk put; use 0 to always use them, or leave it out for 1073741824 (1 GiB)';
+const RESTORE_ENGINE_MESSAGE = `restore.engine (the weekly restore test's engine) must be "auto", "import" or "write": the test restores into new scratch tables, which bulk put cannot create`;
 const retentionDays = z.number().int().min(1, { message: 'retention must be at least 1 day' }).max(36500);
 
 /** The zod schema of `dr.config.json`. Defaults here are the documented defaults. */
@@ -181,28 +184,15 @@ export const drConfigSchema = z
         sampleSize: z.number().int().min(1).default(100),
       })
       .default({ enabled: true, schedule: 'cron(0 5 ? * MON *)', sampleSize: 100 }),
+    // `auto` restores: import / bulk put above importThresholdBytes, BatchWriteItem below; `engine`: the restore test's.
     restore: z
       .object({
-        /**
-         * `dr restore --engine auto` (and the restore test) use DynamoDB's ImportTable (new table)
-         * or bulk put (existing table) above this many uncompressed bytes of a table, BatchWriteItem
-         * below it. 0: always import / bulk put.
-         */
         importThresholdBytes: z
-          .number({ message: 'restore.importThresholdBytes must be a number of bytes' })
-          .int({ message: 'restore.importThresholdBytes must be a whole number of bytes' })
-          .min(0, {
-            message:
-              'restore.importThresholdBytes must be 0 or more: it is the table size in bytes above which "auto" restores use DynamoDB import / bulk put; use 0 to always use them, or leave it out for 1073741824 (1 GiB)',
-          })
+          .number()
+          .int(THRESHOLD_MESSAGE)
+          .min(0, THRESHOLD_MESSAGE)
           .default(1024 * 1024 * 1024),
-        /** Engine of the weekly restore test (new scratch tables, so never bulk put). */
-        engine: z
-          .enum(['auto', 'import', 'write'], {
-            message:
-              'restore.engine (the weekly restore test\'s engine) must be "auto", "import" or "write": the test restores into new scratch tables, which bulk put cannot create',
-          })
-          .default('auto'),
+        engine: z.enum(['auto', 'import', 'write'], { message: RESTORE_ENGINE_MESSAGE }).default('auto'),
       })
       .default({ importThresholdBytes: 1024 * 1024 * 1024, engine: 'auto' }),
     /** Change of size or record count against the previous backup that raises an alarm. */

@@ -87,7 +87,9 @@ describe('restore.importThresholdBytes in dr.config.json', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.join('\n')).toMatch(/restore\.importThresholdBytes: restore\.importThresholdBytes must be 0 or more.*\(got -5\)/);
+    expect((err as ConfigError).problems.join('\n')).toMatch(
+      /restore\.importThresholdBytes: restore\.importThresholdBytes must be a whole number of bytes, 0 or more.*use 0 to always use them.*\(got -5\)/,
+    );
   });
   test('the restore test cannot be set to bulk put (its tables are new)', () => {
     expect(() => parseConfig({ ...example, restore: { engine: 'bulk' } })).toThrow(/restore.engine .* must be "auto", "import" or "write"/);
