@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--rounds N] [--sizes 100000,1000000] [--main 50000] [--budget-min 20] [--no-build] [--no-profile] [--out FILE]`
+ * `npm run bench -- --only restore [--main 50000] [--rounds 3]`: seeds, backs up once in-process and
+ * measures figure 4 alone; prints the rounds and ratios, writes nothing (for work on the restore).
  * `npm run bench -- --build-only`: measures figures 6 and 7 again, keeps figures 1-5 of
  * bench/last-run.json, and rewrites BENCHMARKS.md. `--render-only` rewrites it from
  * bench/last-run.json and bench/analysis.md without measuring.
@@ -36,6 +38,8 @@ interface Args {
   renderOnly: boolean;
   profile: boolean;
   out: string;
+  /** `--only restore`: figure 4 alone, nothing written. */
+  only?: 'restore';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -48,6 +52,8 @@ function parseArgs(argv: string[]): Args {
   if (sizes.length !== 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0) || sizes[0] >= sizes[1]) {
     throw new Error(`--sizes takes two increasing item counts, e.g. --sizes 100000,1000000 (got "${value('--sizes')}")`);
   }
+  const only = value('--only');
+  if (only !== undefined && only !== 'restore') throw new Error(`--only takes "restore" (figure 4 alone; got "${only}")`);
   const main = Number(value('--main') ?? Math.min(sizes[0], quick ? 20000 : 50000));
   if (!Number.isInteger(main) || main <= 0 || main > sizes[0])
     throw new Error(`--main takes an item count up to the smaller --sizes value (got "${value('--main')}")`);
@@ -62,6 +68,7 @@ function parseArgs(argv: string[]): Args {
     renderOnly: argv.includes('--render-only'),
     profile: !argv.includes('--no-profile'),
     out: path.resolve(value('--out') ?? path.join(__dirname, '..', 'BENCHMARKS.md')),
+    only: only as Args['only'],
   };
 }
 
@@ -102,8 +109,35 @@ async function buildOnly(args: Args): Promise<void> {
   log(`wrote ${args.out}`);
 }
 
+/** Figure 4 alone: seed, one in-process backup, the restore rounds; prints, writes nothing. */
+async function restoreOnly(args: Args): Promise<void> {
+  const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: '2g' });
+  try {
+    const dynamodb = createDynamoDbClient();
+    const s3 = createS3Client();
+    const bucket = 'dr-bench-backups';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const ctx: BenchContext = { dynamodb, s3, bucket, env: servers.env, segments: 8, concurrency: 16, rounds: args.rounds };
+    const table = 'bench-orders';
+    await createBenchTable(dynamodb, table);
+    await parallelBatchWrite(dynamodb, table, args.main, benchItem, 16);
+    const { runBackup } = await import('../lambda/backup/backup');
+    const md = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'adhoc', engine: 'scan', segments: ctx.segments });
+    const rounds = await measureRestore(ctx, table, md.backupId);
+    const ratios = rounds.map((r) => ({
+      endToEnd: r.ceilingMs / r.restoreMs,
+      writePhase: r.writeMs ? r.ceilingMs / r.writeMs : undefined,
+    }));
+    console.log(JSON.stringify({ items: args.main, files: md.tableDetails[table].files.length, rounds, ratios }, null, 2));
+    log(`median end to end ${median(ratios.map((r) => r.endToEnd)).toFixed(2)}x, write phase ${median(ratios.map((r) => r.writePhase ?? NaN)).toFixed(2)}x`);
+  } finally {
+    await servers.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.only === 'restore') return restoreOnly(args);
   if (args.buildOnly) return buildOnly(args);
   if (args.renderOnly) {
     // After editing bench/analysis.md: the same numbers, rendered again.

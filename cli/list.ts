@@ -9,6 +9,8 @@
 import { Command, Option } from 'commander';
 import { listBackupSets, BackupSetSummary } from '../lambda/store/catalog';
 import { TIERS, Tier } from '../lambda/format/backup-set';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { journalProgress, listJournals } from '../lambda/restore/journal';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, contextFrom, UserError } from './context';
 
@@ -70,6 +72,18 @@ export function renderTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * Restore targets whose journal is not `verified` (killed, stopped or failed restores): listed
+ * apart, never as restored, with the command that continues them.
+ */
+async function printUnfinishedRestores(s3: S3Client, bucket: string): Promise<void> {
+  const open = (await listJournals(s3, bucket)).filter((j) => j.state !== 'verified');
+  if (!open.length) return;
+  process.stdout.write(`\nunfinished restores (never verified, not restored tables; continue with "dr restore <backup id> --resume", or delete the target):\n`);
+  const body = open.map((j) => [j.target, j.source, `${j.tier}/${j.backupId}`, j.state, journalProgress(j)]);
+  process.stdout.write(`${renderTable(['TARGET', 'SOURCE', 'BACKUP', 'STATE', 'PROGRESS'], body)}\n`);
+}
+
 /** Registers `dr list`. */
 export function registerListCommand(program: Command): void {
   program
@@ -103,6 +117,7 @@ export function registerListCommand(program: Command): void {
           formatBytes(r.bytes),
         ]);
         process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'TIME', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
+        await printUnfinishedRestores(ctx.s3, bucket);
         if (before) {
           const good = rows.find((r) => r.status === 'complete');
           process.stdout.write(

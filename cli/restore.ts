@@ -1,8 +1,8 @@
 /**
  * `dr restore`: restores a backup set into DynamoDB.
  *
- *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--parallel-tables N]
- *              [--engine auto|import|bulk|write] [--dry-run] [--resume] [--kms-key K] [--json]
+ *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--resume] [--parallel-tables N]
+ *              [--engine auto|import|bulk|write] [--dry-run] [--kms-key K] [--json]
  *   dr restore --from-export s3://bucket/prefix --target <table> --confirm
  *
  * Validates first and refuses an invalid or incomplete set. By default new tables
@@ -10,12 +10,15 @@
  * writes into the original tables, which must exist and be EMPTY. --from-export loads a bare
  * AWS native export folder (no metadata.json, no saved schema) into an existing empty table.
  * Tables restore --parallel-tables at a time (default 3), the largest first.
+ * A target is "unfinished" (restores/<target>.json in the bucket, a tag where AWS has tags) until
+ * it is verified; --resume continues an unfinished restore of the same set (a killed restore).
  * Without --confirm the plan is printed, nothing is written, and the exit code is 2.
  * --engine picks how each table is loaded (auto: DynamoDB import / bulk put above
  * restore.importThresholdBytes, BatchWriteItem below it and on a local endpoint); --dry-run
  * prints each table's engine, S3 prefix, exact request and estimated duration. Ctrl-C during an
  * import / bulk put asks DynamoDB to cancel (bulk put) or stops following (import: no API
- * cancels it) and says what state the target is in; --resume reruns with the same ClientTokens.
+ * cancels it) and says what state the target is in; --resume follows the same operation (same
+ * ClientToken recorded in the journal) or, for the write engine, writes the data files not done.
  */
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
@@ -25,6 +28,7 @@ import {
   ENGINE_CHOICES,
   EngineSettings,
   planRestore,
+  RestorePlanTable,
   restoreBackupSet,
   restoreFromExport,
   RestoreProgress,
@@ -114,6 +118,7 @@ function lineProgress(ctx: CommandContext): ProgressSink {
     onProgress: (p) => {
       if (p.phase === 'create') return ctx.info(`${p.target}: started (${p.total} items)`);
       if (p.phase === 'done') return ctx.info(`${p.target}: restored, ${p.items} items verified`);
+      // Until 'done' the target is unfinished (its journal says so); the lines never call it restored.
       const r = rate(p);
       const now = Date.now();
       if (now - (last.get(p.target) ?? 0) < 5000 && p.items < p.total) return;
@@ -236,6 +241,15 @@ function cancelOnCtrlC(ctx: CommandContext): { signal: AbortSignal; dispose: () 
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/** The plan's ACTION column: `create`, `into-existing`, or what --resume continues. */
+function planAction(t: RestorePlanTable): string {
+  if (!t.resume) return t.action;
+  if (t.engine !== 'write') return `resume unfinished (same ${t.engine} operation)`;
+  return t.resume.parts
+    ? `resume unfinished (${t.resume.partsDone}/${t.resume.parts} files, ${t.resume.itemsDone} items done)`
+    : 'resume unfinished (rewrite all)';
+}
+
 function notConfirmed(ctx: CommandContext): void {
   ctx.info('nothing written: add --confirm to run this restore');
   process.exitCode = EXIT_NOT_CONFIRMED;
@@ -245,12 +259,18 @@ function notConfirmed(ctx: CommandContext): void {
 export function registerRestoreCommand(program: Command): void {
   program
     .command('restore')
-    .description('restore a backup set into DynamoDB (validates first; new tables <table><suffix> unless --into-existing)')
+    .description(
+      'restore a backup set into DynamoDB (cheap checks first, each data file checked as it is written; a target is unfinished until verified; new tables <table><suffix> unless --into-existing)',
+    )
     .argument('[backupId]', 'backup id (see "dr list"), <tier>/<backupId>, "latest" or <tier>/latest (the newest complete set holding the --tables)')
     .option('--confirm', 'really write (without it: print the plan, exit 2)')
     .option('--tables <names>', 'only these tables (comma-separated)')
     .option('--suffix <suffix>', `suffix of the new tables (default: ${DEFAULT_RESTORE_SUFFIX})`)
     .option('--into-existing', 'write into the original tables, which must exist and be empty')
+    .option(
+      '--resume',
+      'continue an unfinished restore of this set (killed or stopped): write: skip the data files done, write the rest; import / bulk: the same ClientToken finds the operation again; then verify',
+    )
     .option('--from-export <s3url>', 'load a bare AWS native export folder (no metadata.json) instead of a backup set')
     .option('--target <table>', 'with --from-export: the existing, empty table to load')
     .option('--concurrency <n>', 'BatchWriteItem calls in flight per table (default 16)')
@@ -260,7 +280,6 @@ export function registerRestoreCommand(program: Command): void {
       `how each table is loaded: ${ENGINE_CHOICES.join(' | ')}. import = DynamoDB ImportTable (new table, no write capacity used); bulk = DynamoDB StartBulkPutItems (existing table, with --into-existing); write = BatchWriteItem from here; auto (default) = import / bulk above restore.importThresholdBytes (default 1 GiB), write below it and on a local endpoint`,
     )
     .option('--dry-run', 'print per table the engine, items, bytes, S3 prefix, the exact request and a duration estimate; send nothing that writes')
-    .option('--resume', 'rerun an interrupted import / bulk put: its target may exist; the same ClientToken finds the running operation again')
     .option('--kms-key <key>', 'KMS key for tables created by import (and the bulk put error report); default: the recovery key in the recovery region')
     .option('--max-write-units <n>', 'bulk put rate cap, write request units per second (at least 1024; default 1024)')
     .option('--performance-tier <tier>', 'bulk put tier: STANDARD (default) or ACCELERATED')
@@ -286,7 +305,7 @@ export function registerRestoreCommand(program: Command): void {
           concurrency: concurrency(opts),
           parallelTables: parseParallelTables(opts.parallelTables),
           engines: engineSettings(ctx, opts),
-          resume: opts.resume,
+          resume: Boolean(opts.resume),
         };
         if (opts.dryRun) {
           const dry = await asUserError(async () => {
@@ -311,14 +330,17 @@ export function registerRestoreCommand(program: Command): void {
             process.stdout.write(
               `${renderTable(
                 ['SOURCE', 'TARGET', 'ITEMS', 'ACTION', 'ENGINE'],
-                plan.tables.map((t) => [t.source, t.target, String(t.items), t.action, `${t.engine} (${t.engineReason})`]),
+                plan.tables.map((t) => [t.source, t.target, String(t.items), planAction(t), `${t.engine} (${t.engineReason})`]),
               )}\n`,
             );
           }
           return notConfirmed(ctx);
         }
         const parallel = Math.min(base.parallelTables ?? DEFAULT_PARALLEL_TABLES, plan.tables.length);
-        if (!ctx.json) ctx.info(`validating backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time`);
+        if (!ctx.json)
+          ctx.info(
+            `checking backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time (each data file checked as it is written)`,
+          );
         const progress = restoreProgress(ctx);
         const ctrlC = plan.tables.some((t) => t.engine !== 'write') ? cancelOnCtrlC(ctx) : undefined;
         const engines = { ...base.engines, signal: ctrlC?.signal };

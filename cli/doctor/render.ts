@@ -2,9 +2,8 @@
  * How `dr doctor` prints: one line per check (status, what, what was found), the fix under each
  * WARN and FAIL, a count at the end; and the one message for missing credentials.
  */
-import type { DrConfig } from '../../lib/config';
+import { operatorPolicyName, type DrConfig } from '../../lib/config';
 import type { CheckResult } from './result';
-import { operatorPolicyName } from './target';
 
 /** The text report. */
 export function renderReport(results: readonly CheckResult[], heading: string): string {

@@ -2,7 +2,7 @@
  * Runs every `dr doctor` check against the account the credentials belong to, in report order.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { DrConfig } from '../../lib/config';
+import { operatorPolicyName, type DrConfig } from '../../lib/config';
 import {
   describeStack,
   objectLockCheck,
@@ -16,7 +16,7 @@ import {
 } from './checks';
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
 import { CheckResult, fail, guard, pass } from './result';
-import { doctorTarget, operatorPolicyName, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
+import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
 /** Who is asking (STS GetCallerIdentity). */
 export interface Caller {

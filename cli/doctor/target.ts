@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { backupBucketName, replicaBucketName, stackNames, type DrConfig } from '../../lib/config';
+import { backupBucketName, operatorPolicyName, replicaBucketName, stackNames, type DrConfig } from '../../lib/config';
 import { pageTestAlarmName } from '../../lib/constructs/alarm-naming';
 
 /** The clients of one region. */
@@ -59,11 +59,6 @@ export interface DoctorTarget {
 export interface StackOutputs {
   readonly BackupBucketName?: string;
   readonly ReplicaBucketName?: string;
-}
-
-/** Name of the operator managed policy the stacks create. */
-export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
-  return `${config.appName}-dr-operator`;
 }
 
 /** Partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`); `aws` when it cannot be read. */

@@ -41,7 +41,7 @@ export interface DrillEnvironment {
   readonly engines: EngineSettings;
   /** One line for the report: what answered import / bulk put. */
   readonly engineNote: string;
-  /** Environment of the backup handler (endpoints, region) besides APP_NAME/BACKUP_BUCKET/TABLES. */
+  /** Environment of the backup handler (endpoints, region, STATE_TABLE: its slot table, created by runDrill) besides APP_NAME/BACKUP_BUCKET/TABLES. */
   readonly handlerEnv: Record<string, string>;
   /** The recovery region's DynamoDB (started on first use locally; later calls return the same). */
   recovery(): Promise<RecoveryTarget>;
@@ -81,7 +81,7 @@ export async function localEnvironment(opts: LocalEnvironmentOptions = {}): Prom
     bucket,
     replicaBucket,
     tablePrefix: opts.tablePrefix ?? '',
-    handlerEnv: { ...servers.env, ENGINE: 'scan', SCAN_SEGMENTS: '8' },
+    handlerEnv: { ...servers.env, ENGINE: 'scan', SCAN_SEGMENTS: '8', STATE_TABLE: `${opts.tablePrefix ?? ''}dr-state` },
     engines: { standIns: true, pollSeconds: 0.1 },
     engineNote:
       'import and bulk put were answered by the LOCAL STAND-IN (cli/drill/standins/engine-standins.ts: DynamoDB Local + s3rver playing the DescribeImport / DescribeBulkOperation life cycle), not by DynamoDB',
@@ -144,7 +144,14 @@ export function awsEnvironment(opts: AwsEnvironmentOptions): DrillEnvironment {
     bucket: opts.bucket,
     replicaBucket: opts.replicaBucket,
     tablePrefix,
-    handlerEnv: { AWS_REGION: region, ENGINE: 'scan', SCAN_SEGMENTS: '8', ...(opts.profile ? { AWS_PROFILE: opts.profile } : {}) },
+    // The slot table is a scratch table too (runDrill creates it; cleanup deletes it with the prefix).
+    handlerEnv: {
+      AWS_REGION: region,
+      ENGINE: 'scan',
+      SCAN_SEGMENTS: '8',
+      STATE_TABLE: `${tablePrefix}dr-state`,
+      ...(opts.profile ? { AWS_PROFILE: opts.profile } : {}),
+    },
     // One region only: the "recovery region" copies get their own suffix next to the scratch tables.
     recovery: async () => ({ dynamodb, suffix: '-dr' }),
     engines: {},

@@ -14,6 +14,7 @@ import { SHOP_TABLES, ShopTable, countShop, generateShop } from './dataset';
 import { DrillReport, SCENARIO_IDS, ScenarioId, ScenarioResult, writeDrillReport } from './report';
 import { DrillFaults, DrillTable, SCENARIOS, ScenarioContext } from './scenarios';
 import { TableSnapshot, hashItem, itemKey } from './verify';
+import { createSlotTable } from '../../lambda/backup/slot';
 
 /** Default dataset size: about this many items over all tables (the drill takes about a minute here). */
 export const DEFAULT_DRILL_ITEMS = 20000;
@@ -101,6 +102,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         config.tables.find((c) => c.name === t.source)!,
         t.name,
       );
+    // The backup handler claims each backup's slot in this table first, as on AWS.
+    await createSlotTable(env.dynamodb, env.handlerEnv.STATE_TABLE);
     const scenarios = opts.scenarios ?? SCENARIO_IDS;
     // The recovery region's DynamoDB starts while the primary is seeded; its errors surface in the scenario.
     if (scenarios.includes('region-lost')) env.recovery().catch(() => undefined);

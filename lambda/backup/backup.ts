@@ -7,7 +7,10 @@
  * Order matters: table exports first, `metadata.json` last (the commit marker). A failure
  * writes `failure.json` and rethrows. A run for a slot (tier + backupId) that already has
  * `metadata.json` returns it; a slot holding a partial run (killed half-way, or failed) is
- * cleared and written again, so two runs for the same slot leave one set.
+ * written again: its markers are removed, and each scanned table's folder is cleared before
+ * it is scanned (a native export's folder is DynamoDB's, left to the export of the same
+ * ClientToken). Runs of one slot never overlap: the scheduled handler claims the slot first
+ * (slot.ts) and passes `attempt` and `fence`.
  */
 import { DescribeContinuousBackupsCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -29,6 +32,7 @@ import { exportIdFor, writeManifests } from '../store/manifest-writer';
 import { autoSegments, scanTableToS3 } from './scan-engine';
 import { describeTable, DescribedTable } from './schema';
 import { getJsonIfExists, listKeys, putJson, putText } from '../store/s3-io';
+import { SlotLostError } from './slot';
 
 /** Engine choice of a run; `auto` picks per table. */
 export type EngineChoice = 'auto' | EngineName;
@@ -59,6 +63,20 @@ export interface BackupOptions {
   readonly onProgress?: (p: { table: string; items: number; bytes: number }) => void;
   /** First backoff of the scan engine's own throttling retries, ms. @default 100 */
   readonly retryBaseMs?: number;
+  /**
+   * The slot attempt this run is (slot.ts). Attempts after the first write their data files
+   * into a folder of their own, so a run that lost its slot never overwrites its successor's.
+   * @default 1
+   */
+  readonly attempt?: number;
+  /**
+   * Called before each marker (pending.json, metadata.json, failure.json) is written; throws
+   * SlotLostError when this run no longer holds its slot, and then the run writes nothing more.
+   * @default - no check (runs without a slot: ad-hoc `dr backup`, benchmarks)
+   */
+  readonly fence?: () => Promise<void>;
+  /** KMS key (ARN) DynamoDB's native exports encrypt the set with (S3SseAlgorithm KMS). @default - the bucket's default encryption */
+  readonly exportKmsKeyArn?: string;
 }
 
 /** What a run produced: a complete set, or a set waiting on native exports. */
@@ -100,7 +118,8 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
   // Exports already started for this slot are not started again, unless the set has failed since.
   const pending = failed ? undefined : pendingFile;
   if (pending) return { status: 'pending', pending };
-  await clearPrefix(opts.s3, opts.bucket, prefix);
+  await clearSetMarkers(opts.s3, opts.bucket, prefix);
+  const fence = opts.fence ?? (async () => undefined);
 
   let currentTable: string | undefined;
   try {
@@ -123,6 +142,7 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
           table,
           tableArn,
           exportTime: started,
+          kmsKeyArn: opts.exportKmsKeyArn,
         });
         exports.push({ table, exportArn, s3Prefix: tableExportPrefix(opts.tier, backupId, table), schema: described.schema });
       }
@@ -141,6 +161,7 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
         scanned,
         source,
       };
+      await fence();
       await putJson(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`, p);
       return { status: 'pending', pending: p };
     }
@@ -154,18 +175,31 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
       source,
       completed: new Date(),
     });
-    // The commit marker, strictly last.
+    // The commit marker, strictly last, and only while this run holds the slot.
+    await fence();
     await putJson(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`, metadata);
     return { status: 'complete', metadata, reused: false };
   } catch (e) {
+    // A run that lost its slot leaves the set to the run that holds it.
+    if (e instanceof SlotLostError) throw e;
+    if (
+      !(await fence().then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw e;
     await writeFailure(opts.s3, opts.bucket, { tier: opts.tier, backupId, started, reason: (e as Error).message ?? String(e), table: currentTable });
     throw e;
   }
 }
 
 async function scanTable(opts: BackupOptions, described: DescribedTable, table: string, backupId: string, exportTime: Date): Promise<TableBackupRecord> {
-  const exportId = exportIdFor(exportTime, backupId, table);
+  const attempt = opts.attempt ?? 1;
+  const exportId = exportIdFor(exportTime, attempt > 1 ? `${backupId}/attempt-${attempt}` : backupId, table);
   const s3Prefix = tableExportPrefix(opts.tier, backupId, table);
+  // What an earlier run of the slot left of this table (killed half-way, or failed).
+  await clearPrefix(opts.s3, opts.bucket, `${s3Prefix}/`);
   const exportFolder = `${s3Prefix}/AWSDynamoDB/${exportId}/`;
   const startTime = new Date();
   // Like DynamoDB's own export: an empty `_started` first, proving the bucket writable before any scanning.
@@ -290,9 +324,19 @@ export async function writeFailure(
   }
 }
 
-/** Deletes what a killed or failed run left in a slot (8 deletes at a time). */
+/** Deletes the set-level files (markers, checkpoints) an earlier run of the slot left; table folders are cleared table by table. */
+async function clearSetMarkers(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+  const keys = (await listKeys(s3, bucket, prefix)).filter((k) => !k.slice(prefix.length).includes('/'));
+  await deleteKeys(s3, bucket, keys);
+}
+
+/** Deletes every object under a prefix. */
 async function clearPrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
-  const keys = await listKeys(s3, bucket, prefix);
+  await deleteKeys(s3, bucket, await listKeys(s3, bucket, prefix));
+}
+
+/** Deletes keys, 8 at a time. */
+async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 8) {
     await Promise.all(keys.slice(i, i + 8).map((Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }))));
   }

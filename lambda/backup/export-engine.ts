@@ -7,7 +7,14 @@
  * Lambda waits on an export.
  */
 import { createHash } from 'node:crypto';
-import { DescribeExportCommand, DynamoDBClient, ExportDescription, ExportTableToPointInTimeCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeExportCommand,
+  DynamoDBClient,
+  ExportDescription,
+  ExportTableToPointInTimeCommand,
+  type ExportTableToPointInTimeCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,9 +56,53 @@ export interface PendingBackup {
   readonly source: { readonly region: string; readonly bucket: string };
 }
 
-/** ClientToken for a table's export in a run: the same inputs always give the same token (32 hex chars; the API allows 36). */
-export function clientTokenFor(backupId: string, table: string): string {
-  return createHash('sha256').update(`dr-stack/${backupId}/${table}`).digest('hex').slice(0, 32);
+/**
+ * ClientToken of a table's export in a slot (tier + backupId, the slot's scheduled time): every
+ * run of the slot sends the same token, so a retried or taken-over run gets the export already
+ * started instead of a second one. The tier is part of it: two tiers scheduled at the same minute
+ * export to different prefixes, and one token with other parameters is refused
+ * (ImportConflictException). 32 hex characters: matches the documented pattern `^[^$]+$`.
+ */
+export function clientTokenFor(tier: Tier, backupId: string, table: string): string {
+  return createHash('sha256').update(`dr-stack/${tier}/${backupId}/${table}`).digest('hex').slice(0, 32);
+}
+
+/** The PITR window of a table, when known (DescribeContinuousBackups). */
+export interface PitrWindow {
+  readonly earliest?: Date;
+}
+
+/**
+ * What is wrong with an ExportTableToPointInTime request, by the documented rules no emulator
+ * checks (API reference, ExportTableToPointInTime, Request Parameters): S3Bucket at most 255
+ * characters matching `^[a-z0-9A-Z]+[.\-\w]*[a-z0-9A-Z]+$`; TableArn 1 to 1024 characters;
+ * ClientToken matching `^[^$]+$` (we keep it at most 36, the length other DynamoDB client
+ * tokens allow); S3Prefix at most 1024 characters; ExportFormat DYNAMODB_JSON | ION (the set
+ * format is DYNAMODB_JSON); S3SseAlgorithm AES256 | KMS, S3SseKmsKeyId 1 to 2048 characters and
+ * only with KMS; S3BucketOwner a 12-digit account id; ExportTime "in the past", within the PITR
+ * window ("you can export data from any time within the point in time recovery window").
+ * Empty when the request is fine.
+ */
+export function exportRequestProblems(r: ExportTableToPointInTimeCommandInput, now: Date, pitr: PitrWindow = {}): string[] {
+  const p: string[] = [];
+  if (!(r.S3Bucket && r.S3Bucket.length <= 255 && /^[a-z0-9A-Z]+[.\-\w]*[a-z0-9A-Z]+$/.test(r.S3Bucket)))
+    p.push(`S3Bucket "${r.S3Bucket}" is not a valid bucket name (at most 255 characters)`);
+  if (!r.TableArn || r.TableArn.length > 1024) p.push(`TableArn must be 1 to 1024 characters (got ${r.TableArn?.length ?? 0})`);
+  if (r.ClientToken !== undefined && !(r.ClientToken.length >= 1 && r.ClientToken.length <= 36 && /^[^$]+$/.test(r.ClientToken)))
+    p.push(`ClientToken "${r.ClientToken}" must be 1 to 36 characters without "$"`);
+  if (r.S3Prefix !== undefined && (r.S3Prefix.length > 1024 || r.S3Prefix.startsWith('/') || r.S3Prefix.endsWith('/')))
+    p.push(`S3Prefix "${r.S3Prefix}" must be at most 1024 characters, without a leading or trailing "/" (DynamoDB adds /AWSDynamoDB/<id>/)`);
+  if (r.ExportFormat !== 'DYNAMODB_JSON') p.push(`ExportFormat must be DYNAMODB_JSON, the backup set's format (got ${r.ExportFormat})`);
+  if (r.S3SseAlgorithm !== undefined && !['AES256', 'KMS'].includes(r.S3SseAlgorithm)) p.push(`S3SseAlgorithm must be AES256 or KMS (got ${r.S3SseAlgorithm})`);
+  if (r.S3SseKmsKeyId !== undefined && (r.S3SseAlgorithm !== 'KMS' || r.S3SseKmsKeyId.length < 1 || r.S3SseKmsKeyId.length > 2048))
+    p.push('S3SseKmsKeyId (1 to 2048 characters) goes with S3SseAlgorithm KMS only');
+  if (r.S3BucketOwner !== undefined && !/^[0-9]{12}$/.test(r.S3BucketOwner)) p.push(`S3BucketOwner must be a 12-digit account id (got "${r.S3BucketOwner}")`);
+  const t = r.ExportTime instanceof Date ? r.ExportTime : undefined;
+  if (!t || Number.isNaN(t.getTime())) p.push('ExportTime must be set: every export of a set shares the slot time');
+  else if (t.getTime() > now.getTime()) p.push(`ExportTime ${t.toISOString()} is in the future (now ${now.toISOString()}): an export is of a time in the past`);
+  else if (pitr.earliest && t.getTime() < pitr.earliest.getTime())
+    p.push(`ExportTime ${t.toISOString()} is before the PITR window (earliest restorable ${pitr.earliest.toISOString()})`);
+  return p;
 }
 
 /** Options of {@link startTableExport}. */
@@ -65,22 +116,35 @@ export interface StartTableExportOptions {
   readonly exportTime: Date;
   /** @default - the bucket's own account */
   readonly bucketOwner?: string;
+  /** The backup key: the export encrypts its objects with it (SSE-KMS), like every other object of the set. @default - the bucket's default encryption */
+  readonly kmsKeyArn?: string;
+  /** @default - now */
+  readonly now?: Date;
 }
 
 /** Starts one table's native export into the set; returns its ARN. */
 export async function startTableExport(o: StartTableExportOptions): Promise<PendingExport['exportArn']> {
-  const res = await o.dynamodb.send(
-    new ExportTableToPointInTimeCommand({
-      TableArn: o.tableArn,
-      ExportTime: o.exportTime,
-      ClientToken: clientTokenFor(o.backupId, o.table),
-      S3Bucket: o.bucket,
-      S3BucketOwner: o.bucketOwner,
-      S3Prefix: tableExportPrefix(o.tier, o.backupId, o.table),
-      ExportFormat: 'DYNAMODB_JSON',
-      ExportType: 'FULL_EXPORT',
-    }),
-  );
+  const input: ExportTableToPointInTimeCommandInput = {
+    TableArn: o.tableArn,
+    ExportTime: o.exportTime,
+    ClientToken: clientTokenFor(o.tier, o.backupId, o.table),
+    S3Bucket: o.bucket,
+    S3BucketOwner: o.bucketOwner,
+    S3Prefix: tableExportPrefix(o.tier, o.backupId, o.table),
+    ...(o.kmsKeyArn ? { S3SseAlgorithm: 'KMS' as const, S3SseKmsKeyId: o.kmsKeyArn } : {}),
+    ExportFormat: 'DYNAMODB_JSON',
+    ExportType: 'FULL_EXPORT',
+  };
+  let earliest: Date | undefined;
+  try {
+    const window = await o.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: o.tableArn }));
+    earliest = window?.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.EarliestRestorableDateTime;
+  } catch {
+    // The window is a check of ours; DynamoDB itself refuses an ExportTime outside it (InvalidExportTimeException).
+  }
+  const problems = exportRequestProblems(input, o.now ?? new Date(), { earliest });
+  if (problems.length > 0) throw new Error(`native export of "${o.table}" not started: ${problems.join('; ')}`);
+  const res = await o.dynamodb.send(new ExportTableToPointInTimeCommand(input));
   const arn = res.ExportDescription?.ExportArn;
   if (!arn) throw new Error(`ExportTableToPointInTime for "${o.table}" returned no ExportArn`);
   return arn;

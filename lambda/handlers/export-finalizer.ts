@@ -1,7 +1,9 @@
 /**
  * Scheduled every 5 minutes: completes backup sets whose native exports have finished
- * (pending.json -> metadata.json) or failed (failure.json). Env: APP_NAME, BACKUP_BUCKET.
- * Emits the backup metrics for the sets it completes or fails; throws when a set failed, so
+ * (pending.json -> metadata.json) or failed (failure.json). Env: APP_NAME, BACKUP_BUCKET,
+ * STATE_TABLE. Settles each set's slot (lambda/backup/slot.ts) and emits the backup metrics only
+ * when this run made that change, so finalizers that overlap (no reserved concurrency) report a
+ * set once. Throws when a set failed, so
  * the failure reaches Lambda errors and alarms. Reading an export's data files stops
  * {@link SAFETY_MARGIN_MS} before the function's timeout; the next run continues from the checkpoint.
  */
@@ -11,6 +13,7 @@ import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { finalizePendingBackups, FinalizeOutcome, HashingProgress } from '../backup/export-finalize';
 import { failureMetrics, successMetrics } from '../backup/backup-metrics';
 import { parseBackupId, Tier } from '../format/backup-set';
+import { SlotStore } from '../backup/slot';
 import { toEmfLines } from '../shared/metrics';
 
 /** Left of the run when hashing stops: for the checkpoint, metadata.json and the metrics. */
@@ -32,6 +35,8 @@ export async function handler(
 ): Promise<{ outcomes: { backupId: string; tier: string; status: string; progress?: HashingProgress }[] }> {
   const appName = env('APP_NAME');
   const bucket = env('BACKUP_BUCKET');
+  const slots = new SlotStore({ dynamodb, tableName: env('STATE_TABLE') });
+  const slotOf = (o: FinalizeOutcome) => ({ kind: 'backup', scope: o.tier, time: parseBackupId(o.backupId) });
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
   const outcomes: FinalizeOutcome[] = await finalizePendingBackups({ dynamodb, s3, bucket, deadline });
   for (const o of outcomes) {
@@ -39,11 +44,13 @@ export async function handler(
       const p = o.progress;
       console.log(`${o.tier}/${o.backupId}: ${p.filesHashed} of ${p.filesTotal} data files hashed (${p.bytesHashed} bytes); the next run continues`);
     } else if (o.status === 'complete') {
+      if (!(await slots.settle(slotOf(o), 'committed'))) continue;
       const previous = (await listBackupSets({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) })).find(
         (s) => s.status === 'complete',
       );
       for (const line of toEmfLines(successMetrics(appName, o.metadata, previous?.metadata))) process.stdout.write(`${line}\n`);
     } else if (o.status === 'failed') {
+      if (!(await slots.settle(slotOf(o), 'failed', o.reason))) continue;
       const latestGood = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete')?.startedAt;
       for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, Date.now() - parseBackupId(o.backupId).getTime(), latestGood)))
         process.stdout.write(`${line}\n`);

@@ -97,10 +97,14 @@ function incompleteMessage(set: string, failed: FailedTable[], restored: Restore
   ];
   const failedTargets = failed.map((f) => `"${f.table.target}"`).join(', ');
   const it = failed.length > 1 ? 'them' : 'it';
+  // A set that failed its checks mid-way, or an operation DynamoDB ended (TargetUnfinishedError.resumable false), is not resumed.
+  const resumable = failed.every((f) => (f.error as { resumable?: boolean }).resumable !== false);
+  const are = failed.length > 1 ? 'are' : 'is';
+  const remove = intoExisting ? `empty ${it}` : `delete ${it}`;
   lines.push(
-    intoExisting
-      ? `${failedTargets} may hold part of the data: empty ${it} before restoring again.`
-      : `${failedTargets} may exist with part of the data: delete ${it} before restoring again.`,
+    resumable
+      ? `${failedTargets} ${are} unfinished (part of the data, never verified, not restored): resume with --resume, or ${remove} before restoring again.`
+      : `${failedTargets} ${are} unfinished (part of the data, never verified, not restored): ${remove}; resuming would end the same way (a data file failed its checks, or DynamoDB ended the import / bulk put).`,
   );
   if (restored.length)
     lines.push(
@@ -109,6 +113,6 @@ function incompleteMessage(set: string, failed: FailedTable[], restored: Restore
         : 'The restored tables are complete new tables: keep them (restore only the rest), or delete them and restore the whole set again.',
     );
   const retry = [...failed.map((f) => f.table.source), ...notStarted.map((t) => t.source)];
-  lines.push(`To finish, restore the rest from the same set: --tables ${retry.join(',')}`);
+  lines.push(`To finish, restore the rest from the same set: ${resumable ? '--resume ' : ''}--tables ${retry.join(',')}`);
   return lines.join('\n');
 }

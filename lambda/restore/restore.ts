@@ -2,10 +2,15 @@
  * Folder lambda/restore/: getting data back (planning, table creation from the saved schema,
  * writing, verification, PITR, the restore test). May import validate/, store/, format/ and shared/.
  *
- * Restore of a backup set into DynamoDB: validate first, refuse an invalid or incomplete set,
- * check every target before writing anything, create the tables from the saved schema, stream
- * the items in with parallel BatchWriteItem, turn protection on, verify the counts. Up to
- * `parallelTables` tables restore at once (see parallel.ts).
+ * Restore of a backup set into DynamoDB: the cheap checks first (metadata, manifests, file lists
+ * and sizes, schema: a set that fails them writes nothing), check every target and its engine,
+ * then per table one of three engines (engines/): `write` creates the table from the saved schema
+ * and streams the items in with parallel BatchWriteItem while each data file is checked (every
+ * line, md5, sha256, count), turns protection on and verifies the counts; `import` / `bulk` hand
+ * the data files to DynamoDB (ImportTable / StartBulkPutItems), then re-apply settings, count and
+ * sample. A target is "unfinished" in its journal (journal.ts) until all of that passed; `resume`
+ * continues one (write: the data files not done; import / bulk: the same ClientToken).
+ * Up to `parallelTables` tables restore at once (see parallel.ts).
  *
  * Memory is bounded: items stream from S3 a gunzipped chunk (tens of lines) at a time and at
  * most `concurrency` batches of 25 are in flight per table (`parallelTables` x `concurrency`
@@ -13,17 +18,17 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BackupMetadata } from '../format/backup-set';
+import type { BackupMetadata, TableBackupRecord } from '../format/backup-set';
+import { waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { resolveBackupSet } from '../store/catalog';
 import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate/validate';
 import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
-import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
-import { engineRequest, loadTable, loadVerifiedWithEngine } from './engines/run-engine';
-import { resumesUnfinishedTarget } from './engines/engine-journal';
-import type { EngineProgress } from './engines/engine-types';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
-import { writeItemBatches } from './write-items';
+import { CorruptDataFileError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
+import { decideTarget, readJournal, readRestoreTag, RestoreJournal, TargetDecision, unfinishedRestore, unfinishedTags } from './journal';
+import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
+import { restoreWithEngine } from './engines/run-engine';
 import {
   DEFAULT_RESTORE_SUFFIX,
   RestoreOptions,
@@ -33,13 +38,15 @@ import {
   RestoredTable,
   RestoreRefusedError,
   RestoreReport,
+  TableOutcome,
+  TargetUnfinishedError,
 } from './types';
 
 export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './parallel';
 // The write loop lives in write-items.ts; restore stays its public home for callers.
 export { writeItemBatches, writeItems } from './write-items';
 export type { WriteItemsOptions } from './write-items';
-export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError } from './types';
+export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError, TargetUnfinishedError } from './types';
 export { EngineOperationError, ENGINE_CHOICES } from './engines/engine-types';
 export type { EngineSettings, RestoreEngineChoice, RestoreEngineName } from './engines/engine-types';
 export type { RestoreOptions, RestorePlan, RestorePlanTable, RestoreProgress, RestoredTable, RestoreReport } from './types';
@@ -108,38 +115,47 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
   const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
   // The data files must be what ImportTable / bulk put are told they are (reads S3 only).
   for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
-  await checkTargets(opts, plan);
-  return { plan, md };
+  const decisions = await checkTargets(opts, plan);
+  return { plan: { ...plan, tables: tables.map((t, i) => withResume(t, decisions[i])) }, md };
+}
+
+/** The plan row of a target `--resume` continues. */
+function withResume(t: RestorePlanTable, d: TargetDecision): RestorePlanTable {
+  if (d.mode !== 'resume') return t;
+  const done = d.journal?.parts.filter((p) => p.done) ?? [];
+  return { ...t, resume: { partsDone: done.length, parts: d.journal?.parts.length ?? 0, itemsDone: d.journal?.doneItems ?? 0 } };
 }
 
 /**
- * Refuses targets that exist (new tables) or are missing / not empty (--into-existing), and an
- * engine that cannot load its target. With `resume`, an import / bulk put target the journal
- * records as unfinished (same set and table) is accepted: the rerun sends the same ClientToken.
+ * Decides each target from what exists and what its journal and tag say (journal.ts): refuses
+ * targets that exist (new tables) or are missing / not empty (--into-existing), and an engine that
+ * cannot load its target (import into an existing table, bulk into a missing one), unless --resume
+ * continues an unfinished restore of this set with the same engine. Returns the decisions in plan order.
  */
-async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<void> {
-  const { dynamodb } = opts;
+async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<TargetDecision[]> {
   const intoExisting = Boolean(opts.intoExisting);
+  const journal = opts.journal !== false;
+  const out: TargetDecision[] = [];
   for (const t of plan.tables) {
-    const exists = await tableExists(dynamodb, t.target);
-    // An import / bulk put target the journal records as unfinished: resumed with --resume (same set and table), else refused with the fix.
-    const target = { ...opts, target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, engine: t.engine, intoExisting, items: t.items };
-    if (exists && t.engine !== 'write' && (await resumesUnfinishedTarget(target, Boolean(opts.resume)))) continue;
-    checkEngineTarget(t.engine, t.target, exists);
-    if (intoExisting) {
-      if (!exists)
-        throw new RestoreRefusedError(
-          `table "${t.target}" does not exist: --into-existing writes only into an existing empty table; drop --into-existing to create "${t.source}${DEFAULT_RESTORE_SUFFIX}" from the saved schema`,
-        );
-      if (await tableHasItems(dynamodb, t.target)) {
-        throw new RestoreRefusedError(
-          `table "${t.target}" is not empty: --into-existing only writes into an empty table (nothing was written); restore into a new table with --suffix instead`,
-        );
-      }
-    } else if (exists) {
-      throw new RestoreRefusedError(`table "${t.target}" already exists: nothing was written; choose another --suffix, or delete it first`);
-    }
+    const exists = await tableExists(opts.dynamodb, t.target);
+    const facts = {
+      exists,
+      hasItems: exists && intoExisting ? await tableHasItems(opts.dynamodb, t.target) : undefined,
+      journal: journal && exists ? await readJournal(opts.s3, opts.bucket, t.target) : undefined,
+      tag: journal && exists ? await readRestoreTag(opts.dynamodb, t.target) : undefined,
+    };
+    const req = { target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, intoExisting, resume: Boolean(opts.resume) };
+    // An unfinished restore is decided by its journal (resume or refuse with the fix); otherwise the engine must fit the target.
+    if (!(exists && unfinishedRestore(facts))) checkEngineTarget(t.engine, t.target, exists);
+    const decision = decideTarget(req, facts);
+    const started = decision.mode === 'resume' ? decision.journal?.engine : undefined;
+    if (started && started !== t.engine)
+      throw new RestoreRefusedError(
+        `table "${t.target}" is an unfinished restore by the ${started} engine, and this run would use ${t.engine} (${t.engineReason}): nothing was written; resume it with --engine ${started} --resume`,
+      );
+    out.push(decision);
   }
+  return out;
 }
 
 /**
@@ -152,21 +168,29 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   const parallel = parallelTables(opts.parallelTables);
   const plan = await planRestore(opts);
   const validateStart = Date.now();
+  // The cheap checks only (metadata, manifests, file lists and sizes, schema): each data file's
+  // lines and checksums are checked as it is written, and the target stays unfinished until then.
   const report = await validateBackupSet({
     s3: opts.s3,
     bucket: opts.bucket,
     ref: `${plan.tier}/${plan.backupId}`,
     tables: plan.tables.map((t) => t.source),
     compareWithPrevious: false,
+    readData: false,
   });
   if (!report.valid)
     throw new RestoreRefusedError(`backup set ${plan.tier}/${plan.backupId} failed validation: restore refused, nothing written`, report.problems);
   const validateMs = Date.now() - validateStart;
-  // Again after validation, which can take minutes on a big set: a target may have appeared since the plan.
-  await checkTargets(opts, plan);
+  // Again after validation: a target may have appeared (or a journal changed) since the plan.
+  const decisions = await checkTargets(opts, plan);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: `${plan.tier}/${plan.backupId}` });
   const md = set.metadata!;
-  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) => restoreTable(opts, t, md));
+  const byTarget = new Map(plan.tables.map((t, i) => [t.target, decisions[i]]));
+  const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) =>
+    t.engine === 'write'
+      ? restoreTable(opts, md, t, md.tableDetails[t.source], byTarget.get(t.target)!)
+      : restoreWithEngine(opts, md, t, byTarget.get(t.target)!),
+  );
   const done = run.results.filter((r): r is TableOutcome => r !== undefined);
   if (run.failures.length) {
     throw new RestoreIncompleteError(
@@ -192,90 +216,105 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   };
 }
 
-/** A restored table and its warnings (kept apart so warnings come out in plan order). */
-interface TableOutcome {
-  readonly table: RestoredTable;
-  readonly warnings: string[];
-}
-
 /**
- * One table of a validated set with its engine, each phase timed: create (write engine), load,
- * then re-apply what the engine does not carry and verify (count; after an import or bulk put
- * also a sample by key and content). The table is only reported restored once verified.
+ * One table of a checked set with the write engine (import / bulk: engines/run-engine.ts,
+ * restoreWithEngine): journal, create, write (each data file checked as it streams in),
+ * protect, verify, each phase timed. The journal says `verified` only after all of it; a failure
+ * leaves the target unfinished (journal `failed`) and the error says what to do with it.
  */
-async function restoreTable(opts: RestoreOptions, t: RestorePlanTable, md: BackupMetadata): Promise<TableOutcome> {
-  const td = md.tableDetails[t.source];
+async function restoreTable(
+  opts: RestoreOptions,
+  md: BackupMetadata,
+  t: RestorePlanTable,
+  td: TableBackupRecord,
+  decision: TargetDecision,
+): Promise<TableOutcome> {
   const started = Date.now();
   const warnings: string[] = [];
-  let operation: EngineProgress | undefined;
   const progress = (phase: RestoreProgress['phase'], items: number) =>
-    opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase, engine: t.engine, operation });
+    opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase, engine: 'write' });
   progress('create', 0);
-  if (t.engine === 'write' && !opts.intoExisting) warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema)));
-  const writeStart = Date.now();
-  const settings = opts.engines ?? {};
-  const table = { backupId: md.backupId, source: t.source, target: t.target, record: td };
-  const onEngineProgress = (p: EngineProgress) => (operation = p);
-  const onItems = (items: number) => progress('write', items);
-  const protect = !opts.intoExisting && opts.protect !== false;
-  let verifyStart: number;
-  let result: { items: number; verifiedItems: number; sampled: number; reapplied: string[]; operation?: RestoredTable['operation'] };
-  if (t.engine === 'write') {
-    const request = engineRequest('write', table, opts.bucket, settings, Boolean(opts.intoExisting));
-    const loaded = await loadTable({ ...opts, request, exportFolder: td.exportFolder, settings, onItems });
-    verifyStart = Date.now();
+  const manifest = await readManifest(opts.s3, opts.bucket, td.exportFolder);
+  const records = new Map(td.files.map((f) => [f.key, f]));
+  const parts: RestorePart[] = manifest.entries.map((entry) => ({ entry, record: records.get(entry.dataFileS3Key) }));
+  const resume = decision.mode === 'resume';
+  const journal =
+    opts.journal === false
+      ? undefined
+      : await RestoreJournal.start({
+          s3: opts.s3,
+          bucket: opts.bucket,
+          dynamodb: opts.dynamodb,
+          target: t.target,
+          source: t.source,
+          backupId: md.backupId,
+          tier: md.tier,
+          engine: 'write',
+          intoExisting: Boolean(opts.intoExisting),
+          parts: parts.map((p) => ({ id: p.entry.dataFileS3Key, items: p.entry.itemCount })),
+          resumeFrom: resume ? decision.journal : undefined,
+          tagNow: Boolean(opts.intoExisting) || resume,
+        });
+  try {
+    if (resume) await waitUntilTableExists({ client: opts.dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: t.target });
+    else if (!opts.intoExisting)
+      warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema, journal ? unfinishedTags(md.backupId) : undefined)));
+    const writeStart = Date.now();
+    const done = journal?.doneParts() ?? new Set<string>();
+    const todo = parts.filter((p) => !done.has(p.entry.dataFileS3Key));
+    const skipped = parts.filter((p) => done.has(p.entry.dataFileS3Key)).reduce((n, p) => n + p.entry.itemCount, 0);
+    const chunks = readCheckedParts(opts.s3, opts.bucket, todo, (p) => journal?.markPartDone(p.entry.dataFileS3Key));
+    const written = await writeItemBatches(opts.dynamodb, t.target, chunks, {
+      concurrency: opts.concurrency,
+      onItems: (items) => progress('write', skipped + items),
+    });
+    await journal?.flush();
+    const verifyStart = Date.now();
     // Protection and the count are independent once the data is in: run them side by side.
+    const protect = !opts.intoExisting && opts.protect !== false;
     const [protectWarnings, verifiedItems] = await Promise.all([
       protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
       countItems(opts.dynamodb, t.target),
     ]);
     warnings.push(...protectWarnings);
-    result = { items: loaded.items, verifiedItems, sampled: 0, reapplied: [] };
-  } else {
-    // Import / bulk put: journal, load, re-apply, count, sample; verifyMs then covers re-apply and checks.
-    let loadedAt = 0;
-    const r = await loadVerifiedWithEngine({
-      ...opts,
-      table,
-      tier: md.tier,
-      engine: t.engine,
-      intoExisting: Boolean(opts.intoExisting),
-      expectedItems: t.items,
-      protect,
-      resume: Boolean(opts.resume),
-      settings,
-      onEngineProgress,
-      onItems: (n) => {
-        loadedAt = Date.now();
-        onItems(n);
-      },
-    });
-    verifyStart = Math.max(loadedAt, writeStart);
-    warnings.push(...r.warnings);
-    result = r;
+    if (verifiedItems !== t.items || skipped + written !== t.items) {
+      const before = skipped ? ` (${skipped} by an earlier run)` : '';
+      throw new Error(`${verifiedItems} items in the table, ${skipped + written} written${before}, ${t.items} in the backup`);
+    }
+    await journal?.verified(verifiedItems);
+    warnings.push(...(journal?.warnings ?? []));
+    const finished = Date.now();
+    progress('done', verifiedItems);
+    const table: RestoredTable = {
+      ...t,
+      verifiedItems,
+      reapplied: [],
+      sampled: 0,
+      createMs: writeStart - started,
+      writeMs: verifyStart - writeStart,
+      verifyMs: finished - verifyStart,
+      durationMs: finished - started,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+    };
+    return { table, warnings };
+  } catch (e) {
+    const problem = (e as Error).message;
+    await journal?.failed(problem);
+    throw new TargetUnfinishedError(unfinishedMessage(t, Boolean(opts.intoExisting), e, journal), !(e instanceof CorruptDataFileError));
   }
-  const verifiedItems = result.verifiedItems;
-  if (verifiedItems !== t.items || result.items !== t.items) {
-    throw new Error(
-      `restore of "${t.source}" into "${t.target}" (${t.engine}) is incomplete: ${verifiedItems} items in the table, ${result.items} ${t.engine === 'write' ? 'written' : 'loaded'}, ${t.items} in the backup`,
-    );
-  }
-  const done = Date.now();
-  progress('done', verifiedItems);
-  const restored: RestoredTable = {
-    ...t,
-    verifiedItems,
-    operation: result.operation,
-    reapplied: result.reapplied,
-    sampled: result.sampled,
-    createMs: writeStart - started,
-    writeMs: verifyStart - writeStart,
-    verifyMs: done - verifyStart,
-    durationMs: done - started,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(done).toISOString(),
-  };
-  return { table: restored, warnings };
+}
+
+/** Why a target is unfinished and what to do with it: resume, or (a corrupt set) remove it. */
+function unfinishedMessage(t: RestorePlanTable, intoExisting: boolean, e: unknown, journal: RestoreJournal | undefined): string {
+  const j = journal?.record;
+  const progress = j ? ` (${j.parts.filter((p) => p.done).length} of ${j.parts.length} data files written and checked)` : '';
+  const state = `"${t.target}" is unfinished${progress}, never verified: it is not a restored table`;
+  const remove = intoExisting ? `empty "${t.target}"` : `delete it (aws dynamodb delete-table --table-name ${t.target})`;
+  if (e instanceof CorruptDataFileError)
+    return `stopped: a data file of the backup set failed its checks: ${e.message}. ${state}; ${remove}, then restore a set that "dr validate" passes`;
+  const fix = journal ? `rerun the same command with --resume to continue it, or ${remove}` : remove;
+  return `${(e as Error).message}. ${state}; ${fix}`;
 }
 
 /** Options of {@link restoreFromExport}. */

@@ -13,6 +13,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
+  type Tag,
 } from '@aws-sdk/client-dynamodb';
 import type { TableSchema } from '../format/backup-set';
 
@@ -50,14 +51,31 @@ export async function tableHasItems(dynamodb: DynamoDBClient, table: string): Pr
   return true;
 }
 
-/** CreateTable input from a saved schema (pure, for tests). PITR, TTL and protection come later. */
+/**
+ * CreateTable input from a saved schema (pure, for tests). PITR, TTL and protection come later.
+ * AttributeDefinitions are exactly the key attributes of the table and its indexes: DynamoDB
+ * refuses a definition no key uses ("Some AttributeDefinitions are not used"), and a key
+ * attribute without one.
+ */
 export function createTableInput(table: string, schema: TableSchema): CreateTableCommandInput {
   const provisioned = schema.billingMode === 'PROVISIONED';
   const throughput = provisioned ? (schema.provisionedThroughput ?? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 }) : undefined;
+  const keyNames = new Set(
+    [schema.keySchema, ...schema.globalSecondaryIndexes.map((g) => g.KeySchema), ...schema.localSecondaryIndexes.map((l) => l.KeySchema)]
+      .flatMap((k) => k ?? [])
+      .map((k) => k.AttributeName!),
+  );
+  const definitions = schema.attributeDefinitions.filter((d) => keyNames.has(d.AttributeName!));
+  const undefinedKeys = [...keyNames].filter((n) => !definitions.some((d) => d.AttributeName === n));
+  if (undefinedKeys.length > 0) {
+    throw new Error(
+      `the saved schema of "${table}" has no attribute definition for key attribute(s) ${undefinedKeys.join(', ')}: the backup's metadata.json is damaged`,
+    );
+  }
   return {
     TableName: table,
     KeySchema: schema.keySchema,
-    AttributeDefinitions: schema.attributeDefinitions,
+    AttributeDefinitions: definitions,
     BillingMode: schema.billingMode,
     ProvisionedThroughput: throughput,
     GlobalSecondaryIndexes: schema.globalSecondaryIndexes.length
@@ -74,9 +92,12 @@ export function createTableInput(table: string, schema: TableSchema): CreateTabl
   };
 }
 
-/** Creates a table from the saved schema, waits for ACTIVE, and turns TTL on. Returns warnings. */
-export async function createTableFromSchema(dynamodb: DynamoDBClient, table: string, schema: TableSchema): Promise<string[]> {
-  await dynamodb.send(new CreateTableCommand(createTableInput(table, schema)));
+/**
+ * Creates a table from the saved schema, waits for ACTIVE, and turns TTL on. Returns warnings.
+ * `tags` go with CreateTable (the restore journal's mark, there from the table's first second).
+ */
+export async function createTableFromSchema(dynamodb: DynamoDBClient, table: string, schema: TableSchema, tags?: Tag[]): Promise<string[]> {
+  await dynamodb.send(new CreateTableCommand({ ...createTableInput(table, schema), Tags: tags?.length ? tags : undefined }));
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: table });
   const warnings: string[] = [];
   if (schema.ttlAttribute) {

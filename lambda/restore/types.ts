@@ -22,6 +22,21 @@ export class RestoreRefusedError extends Error {
   }
 }
 
+/**
+ * A restore target left unfinished (written in part, never verified): the message says its state
+ * and the fix. `resumable` is false when the backup set itself failed its checks (a rerun with
+ * --resume would stop at the same data file).
+ */
+export class TargetUnfinishedError extends Error {
+  constructor(
+    message: string,
+    readonly resumable: boolean,
+  ) {
+    super(message);
+    this.name = 'TargetUnfinishedError';
+  }
+}
+
 /** Progress of one table's load. */
 export interface RestoreProgress {
   readonly table: string;
@@ -59,23 +74,26 @@ export interface RestoreOptions {
    * @default 3 (DEFAULT_PARALLEL_TABLES) - three tables at a time; 1 restores one after another
    */
   readonly parallelTables?: number;
-  /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
-  readonly protect?: boolean;
-  /** Which engine loads each table, and its settings (see engines/engine-types.ts). @default - auto with the defaults */
-  readonly engines?: EngineSettings;
   /**
-   * A rerun of a restore whose import / bulk put was interrupted: a target that exists (import)
-   * or is not empty (bulk) is not refused; the same ClientToken is sent again, so DynamoDB hands
-   * back the operation already running (within its 8-hour window) instead of starting another.
+   * Continue unfinished restores (`--resume`): a target whose journal (or tag) says it is an
+   * unfinished restore of this set is written again from its first data file not done (write), or
+   * its import / bulk put is sent again with the ClientToken the journal recorded, so DynamoDB
+   * hands back the operation already running (8-hour window); then verified. Without it such a
+   * target is refused as unfinished.
    * @default false
    */
   readonly resume?: boolean;
   /**
-   * Keep the restore journal (`restores/<target>.json` in `bucket`) for import / bulk put targets.
-   * The restore test passes false: its scratch tables are deleted and it may not write the replica bucket.
+   * Keep the restore journal (`restores/<target>.json` in the bucket, a tag on the target where
+   * DynamoDB has tags). The weekly restore test turns it off: it reads a replica bucket it may
+   * not write, into scratch tables it deletes.
    * @default true
    */
   readonly journal?: boolean;
+  /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
+  readonly protect?: boolean;
+  /** Which engine loads each table, and its settings (see engines/engine-types.ts). @default - auto with the defaults */
+  readonly engines?: EngineSettings;
   /** Items per table compared by key and content after an import or bulk put. @default 100 */
   readonly sampleSize?: number;
   readonly onProgress?: (p: RestoreProgress) => void;
@@ -92,6 +110,13 @@ export interface RestorePlanTable {
   readonly engineReason: string;
   /** Uncompressed bytes in the set (what the import threshold compares). */
   readonly bytes: number;
+  /** Set when the target is an unfinished restore of this set that `--resume` continues. */
+  readonly resume?: {
+    /** Data files already written and checked (skipped). */
+    readonly partsDone: number;
+    readonly parts: number;
+    readonly itemsDone: number;
+  };
 }
 
 /** What a restore would do. */
@@ -122,6 +147,12 @@ export interface RestoredTable extends RestorePlanTable {
   /** When this table's restore started and finished (ISO): tables restored at once overlap. */
   readonly startedAt: string;
   readonly finishedAt: string;
+}
+
+/** A restored table and its warnings (kept apart so warnings come out in plan order). */
+export interface TableOutcome {
+  readonly table: RestoredTable;
+  readonly warnings: string[];
 }
 
 /** The result of {@link restoreBackupSet}. */

@@ -222,7 +222,8 @@ export async function openDataFile(s3: S3Client, bucket: string, key: string): P
   const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   const out = new PassThrough({ readableHighWaterMark: GUNZIP_CHUNK_BYTES });
   // Errors (a truncated gzip stream, a broken connection) must reach the reader of the lines.
-  const fail = (e: Error) => out.destroy(new Error(`s3://${bucket}/${key}: ${e.message}`));
+  // The code stays (zlib's Z_DATA_ERROR / Z_BUF_ERROR say the bytes are bad, not the connection).
+  const fail = (e: Error) => out.destroy(Object.assign(new Error(`s3://${bucket}/${key}: ${e.message}`), { code: (e as { code?: string }).code }));
   body.on('error', fail);
   hasher.on('error', fail);
   gunzip.on('error', fail);

@@ -11,7 +11,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
 import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
 import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
-import { isNotFound } from '../store/s3-io';
+import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
 export const DRIFT_WARNING_PERCENT = 25;
@@ -61,6 +61,13 @@ export interface ValidateOptions {
    * @default true
    */
   readonly compareWithPrevious?: boolean;
+  /**
+   * Read every data file back (gunzip, every line, md5, sha256, counts). Without it only the cheap
+   * checks run: metadata, manifests, file lists, schema, and each data file's presence and size
+   * from one listing; restore then checks each file as it streams it into the table.
+   * @default true
+   */
+  readonly readData?: boolean;
 }
 
 /**
@@ -118,7 +125,7 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
       });
       continue;
     }
-    tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems));
+    tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems, opts.readData !== false));
   }
   const previous = opts.compareWithPrevious === false ? undefined : await previousComplete(opts.s3, opts.bucket, set);
   if (previous?.metadata) warnings.push(...driftWarnings(metadata, previous.metadata));
@@ -131,6 +138,7 @@ async function validateTable(
   metadata: BackupMetadata,
   td: TableBackupRecord,
   problems: ValidationProblem[],
+  readData: boolean,
 ): Promise<TableValidation> {
   const result = { table: td.table, items: 0, files: 0, storedBytes: 0 };
   if (!td.schema?.keySchema?.length || !td.schema.attributeDefinitions?.length) {
@@ -160,6 +168,7 @@ async function validateTable(
   const manifestKeys = new Set(entries.map((e) => e.dataFileS3Key));
   for (const f of td.files)
     if (!manifestKeys.has(f.key)) problems.push({ object: s3url(bucket, f.key), message: 'data file is in metadata.json but not in the manifest' });
+  if (!readData) return checkDataFileSizes(s3, bucket, td, entries, problems);
   for (let i = 0; i < entries.length; i += FILE_CONCURRENCY) {
     const checks = await Promise.all(entries.slice(i, i + FILE_CONCURRENCY).map((e) => checkDataFile(s3, bucket, e, byKey.get(e.dataFileS3Key))));
     for (const c of checks) {
@@ -171,6 +180,62 @@ async function validateTable(
   }
   if (result.items !== td.itemCount) problems.push({ message: `table "${td.table}": read back ${result.items} items, metadata.json says ${td.itemCount}` });
   return result;
+}
+
+/**
+ * The cheap check of a table's data files: one listing of the export folder, each file present
+ * and of the size metadata.json records (a deleted or truncated part is found before any write).
+ */
+async function checkDataFileSizes(
+  s3: S3Client,
+  bucket: string,
+  td: TableBackupRecord,
+  entries: ManifestFileEntry[],
+  problems: ValidationProblem[],
+): Promise<TableValidation> {
+  const sizes = new Map<string, number>();
+  for await (const o of listObjects(s3, bucket, td.exportFolder)) if (o.Key) sizes.set(o.Key, o.Size ?? 0);
+  const byKey = new Map(td.files.map((f) => [f.key, f]));
+  let storedBytes = 0;
+  for (const e of entries) {
+    const size = sizes.get(e.dataFileS3Key);
+    const recorded = byKey.get(e.dataFileS3Key)?.bytes;
+    if (size === undefined) problems.push({ object: s3url(bucket, e.dataFileS3Key), message: 'data file is missing' });
+    else if (recorded !== undefined && size !== recorded)
+      problems.push({ object: s3url(bucket, e.dataFileS3Key), message: `data file is ${size} bytes, metadata.json says ${recorded} (truncated or replaced)` });
+    storedBytes += size ?? 0;
+  }
+  const items = entries.reduce((n, e) => n + e.itemCount, 0);
+  if (items !== td.itemCount)
+    problems.push({
+      object: s3url(bucket, td.exportFolder),
+      message: `table "${td.table}": manifest-files.json lists ${items} items, metadata.json says ${td.itemCount}`,
+    });
+  return { table: td.table, items, files: entries.length, storedBytes };
+}
+
+/**
+ * What is wrong with a data file once it was read to the end: its digests and line count against
+ * the manifest entry and metadata.json's record. Shared by validation and by the restore, which
+ * checks each file as it writes it.
+ */
+export function dataFileProblems(
+  bucket: string,
+  entry: ManifestFileEntry,
+  record: DataFileRecord | undefined,
+  d: StreamDigest,
+  items: number,
+): ValidationProblem[] {
+  const object = s3url(bucket, entry.dataFileS3Key);
+  const problems: ValidationProblem[] = [];
+  if (entry.md5Checksum && d.md5Base64 !== entry.md5Checksum)
+    problems.push({ object, message: `md5 ${d.md5Base64} differs from the manifest's ${entry.md5Checksum}` });
+  if (record && d.sha256Hex !== record.sha256)
+    problems.push({ object, message: `sha256 differs from metadata.json (${d.bytes} bytes read, ${record.bytes} recorded)` });
+  if (items !== entry.itemCount) problems.push({ object, message: `${items} items read, manifest says ${entry.itemCount}` });
+  if (record && record.itemCount !== entry.itemCount)
+    problems.push({ object, message: `metadata.json says ${record.itemCount} items, manifest ${entry.itemCount}` });
+  return problems;
 }
 
 /** What reading one data file back found. */
@@ -216,13 +281,7 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   }
   if (badLines) problems.push({ object, message: `${badLines} line(s) are not DynamoDB JSON (first: ${firstBad})` });
   const d = file.digest();
-  if (entry.md5Checksum && d.md5Base64 !== entry.md5Checksum)
-    problems.push({ object, message: `md5 ${d.md5Base64} differs from the manifest's ${entry.md5Checksum}` });
-  if (record && d.sha256Hex !== record.sha256)
-    problems.push({ object, message: `sha256 differs from metadata.json (${d.bytes} bytes read, ${record.bytes} recorded)` });
-  if (items !== entry.itemCount) problems.push({ object, message: `${items} items read, manifest says ${entry.itemCount}` });
-  if (record && record.itemCount !== entry.itemCount)
-    problems.push({ object, message: `metadata.json says ${record.itemCount} items, manifest ${entry.itemCount}` });
+  problems.push(...dataFileProblems(bucket, entry, record, d, items));
   return { items, bytes: d.bytes, problems };
 }
 

@@ -21,12 +21,12 @@ export interface DataBucketProps {
 }
 
 /**
- * A media/data bucket the stacks create (a shop's `dataBuckets`, and their replicas in the
- * recovery region): SSE-KMS, versioned (replication needs it), private, TLS only, access-logged,
- * retained when the stack is deleted.
+ * The settings every bucket holding shop data or backups shares (data buckets, their replicas,
+ * the backup and replica buckets): SSE-KMS with an S3 Bucket Key, versioned, all public access
+ * blocked, TLS only, access logs under `<bucketName>/` in `logBucket`.
  */
-export function dataBucket(scope: Construct, id: string, props: DataBucketProps): s3.Bucket {
-  return new s3.Bucket(scope, id, {
+export function secureKmsBucketProps(props: Pick<DataBucketProps, 'bucketName' | 'encryptionKey' | 'logBucket'>): s3.BucketProps {
+  return {
     bucketName: props.bucketName,
     encryption: s3.BucketEncryption.KMS,
     encryptionKey: props.encryptionKey,
@@ -36,6 +36,17 @@ export function dataBucket(scope: Construct, id: string, props: DataBucketProps)
     enforceSSL: true,
     serverAccessLogsBucket: props.logBucket,
     serverAccessLogsPrefix: `${props.bucketName}/`,
+  };
+}
+
+/**
+ * A media/data bucket the stacks create (a shop's `dataBuckets`, and their replicas in the
+ * recovery region): SSE-KMS, versioned (replication needs it), private, TLS only, access-logged,
+ * retained when the stack is deleted.
+ */
+export function dataBucket(scope: Construct, id: string, props: DataBucketProps): s3.Bucket {
+  return new s3.Bucket(scope, id, {
+    ...secureKmsBucketProps(props),
     lifecycleRules: props.lifecycleRules,
     objectLockEnabled: props.objectLock ? true : undefined,
     // Kept on delete and replacement; a create that rolls back removes it, so the retry can create it again.

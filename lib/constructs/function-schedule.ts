@@ -11,7 +11,11 @@ export interface ScheduledInvocation {
   readonly name: string;
   /** EventBridge `cron(...)` or `rate(...)` expression. */
   readonly schedule: string;
-  /** Event handed to the function. @default - the EventBridge scheduled event */
+  /**
+   * Event handed to the function; values may be `events.EventField` paths of the scheduled event
+   * (`events.EventField.time` sends its time, which fixes a backup's slot).
+   * @default - the EventBridge scheduled event
+   */
   readonly input?: Readonly<Record<string, unknown>>;
 }
 

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { secureKmsBucketProps } from './data-bucket';
 
 /** Retention in days per scheduled tier. */
 export interface TierRetention {
@@ -96,16 +97,8 @@ export class TieredBackupBucket extends Construct {
 
     const mode = props.objectLockMode ?? 'GOVERNANCE';
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
+      ...secureKmsBucketProps({ bucketName: props.bucketName, encryptionKey: props.encryptionKey, logBucket: this.logBucket }),
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.logBucket,
-      serverAccessLogsPrefix: `${props.bucketName}/`,
       objectLockEnabled: true,
       objectLockDefaultRetention:
         mode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(Duration.days(lockDays)) : s3.ObjectLockRetention.governance(Duration.days(lockDays)),

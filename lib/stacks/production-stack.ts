@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -16,6 +17,7 @@ import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
 import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
+import { SlotTable } from '../constructs/slot-table';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { tightestRpo } from './targets';
 
@@ -47,6 +49,8 @@ export class ProductionStack extends Stack {
   public readonly tableNames: readonly string[];
   /** The operator managed policy `<app>-dr-operator` (one per account: IAM is global). */
   public readonly operatorPolicy: DrOperatorPolicy;
+  /** The backup slots' state table (`<app>-dr-state`). */
+  public readonly slotTable: SlotTable;
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -108,12 +112,15 @@ export class ProductionStack extends Stack {
       });
     }
 
+    const slots = (this.slotTable = new SlotTable(this, 'BackupSlots', { tableName: `${app}-dr-state` }));
     const backupFn = new DrFunction(this, 'BackupFunction', {
       entry: 'lambda/handlers/backup.ts',
       description: `${app}: backs the configured DynamoDB tables up into the backup bucket`,
       environment: {
         APP_NAME: app,
         BACKUP_BUCKET: store.bucket.bucketName,
+        STATE_TABLE: slots.table.tableName,
+        EXPORT_KMS_KEY_ARN: key.keyArn,
         TABLES: tableNames.join(','),
         ENGINE: c.backup.engine,
         EXPORT_THRESHOLD_BYTES: String(c.backup.exportThresholdBytes),
@@ -144,17 +151,19 @@ export class ProductionStack extends Stack {
     // default key needs kms:GenerateDataKey (and kms:Decrypt to complete multipart parts) from the
     // caller; both are in 'read-write'.
     backupFn.grantKeyUse(key, 'read-write');
+    slots.grantSlots(backupFn.role);
     new FunctionSchedule(this, 'BackupSchedule', {
       function: backupFn.function,
       deadLetterQueue: backupFn.deadLetterQueue,
-      invocations: SCHEDULED_TIERS.map((tier) => ({ name: pascal(tier), schedule: c.schedules[tier], input: { tier } })),
+      // The event's own time fixes the slot: a redelivery or retry of the event finds the same slot.
+      invocations: SCHEDULED_TIERS.map((tier) => ({ name: pascal(tier), schedule: c.schedules[tier], input: { tier, time: events.EventField.time } })),
     });
 
     const finalizer = (this.exportFinalizer = new DrFunction(this, 'ExportFinalizer', {
       entry: 'lambda/handlers/export-finalizer.ts',
       description: `${app}: completes native-export backup sets`,
       timeout: Duration.minutes(5),
-      environment: { APP_NAME: app, BACKUP_BUCKET: store.bucket.bucketName },
+      environment: { APP_NAME: app, BACKUP_BUCKET: store.bucket.bucketName, STATE_TABLE: slots.table.tableName },
     }));
     finalizer.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'FollowExports', actions: ['dynamodb:DescribeExport'], resources: tableArns.map((a) => `${a}/export/*`) }),
@@ -163,6 +172,7 @@ export class ProductionStack extends Stack {
     // GetObject, ListObjectsV2, DeleteObject (the checkpoint); no multipart, no ACLs.
     grantBackupWrite(finalizer.role, store.bucket, { multipart: false, nativeExport: false });
     finalizer.grantKeyUse(key, 'read-write');
+    slots.grantSlots(finalizer.role);
     new FunctionSchedule(this, 'FinalizerSchedule', {
       function: finalizer.function,
       deadLetterQueue: finalizer.deadLetterQueue,

@@ -7,7 +7,8 @@ import { canonicalValue, hashItem, itemKey } from '../../cli/drill/verify';
 import { awsEnvironment, deleteTablesWithPrefix, schemaFromConfig } from '../../cli/drill/environment';
 import { createTableInput } from '../../lambda/restore/tables';
 import { parseItems, summaryLines } from '../../cli/drill';
-import { DrillReport, renderDrillMarkdown } from '../../cli/drill/report';
+import { renderDrillMarkdown } from '../../cli/drill/report';
+import { drillReport } from '../support/drill-report';
 import { drillTables } from '../../cli/drill/run';
 import { Command } from 'commander';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -152,13 +153,7 @@ describe('dr drill arguments', () => {
 });
 
 describe('drill report', () => {
-  const report: DrillReport = {
-    formatVersion: 1,
-    mode: 'local',
-    appName: 'shop',
-    startedAt: '2026-11-23T17:00:00.000Z',
-    finishedAt: '2026-11-23T17:01:00.000Z',
-    durationMs: 60000,
+  const report = drillReport({
     passed: false,
     dataset: { seed: 1, requestedItems: 200, totalItems: 187, perTable: { orders: 25 } },
     backup: { backupId: 'daily/2026-11-23T17-00-01-000Z', durationMs: 2000, items: 187, metrics: ['BackupSuccess'] },
@@ -180,7 +175,7 @@ describe('drill report', () => {
       },
     ],
     targets: { orders: { rpoMinutes: 1440, rtoMinutes: 60 } },
-  };
+  });
 
   it('renders the failure, the figures and the mismatching key', () => {
     const md = renderDrillMarkdown(report);

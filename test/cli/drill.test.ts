@@ -8,12 +8,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { runLocalDrill } from '../../cli/drill/run';
-import { readDrillReport } from '../../cli/drill/report';
+import { readDrillReport, type ScenarioId } from '../../cli/drill/report';
 import { useLocalServers } from '../support/use-local-servers';
+import type { DrillFaults } from '../../cli/drill/scenarios';
 
 const config = loadConfig(path.join(__dirname, '../../dr.config.json'));
 const quiet = () => undefined;
 const local = useLocalServers();
+/** A drill at --items 200 (tables `<name>-*`, bucket `drill-<name>`) of one scenario, with the given faults injected. */
+const faultDrill = (name: string, scenario: ScenarioId, faults: DrillFaults) =>
+  runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: `${name}-`, bucket: `drill-${name}`, scenarios: [scenario], faults, log: quiet });
 
 describe('dr drill --local (DynamoDB Local + s3rver)', () => {
   it('passes every scenario at --items 200 and writes drill-report.json/.md', async () => {
@@ -49,16 +53,7 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
   });
 
   it('fails when one restored item is corrupted on purpose (fault injection)', async () => {
-    const report = await runLocalDrill({
-      config,
-      servers: local.servers,
-      items: 200,
-      tablePrefix: 'bad-',
-      bucket: 'drill-bad',
-      scenarios: ['table-deleted'],
-      faults: { corruptRestoredItem: 'table-deleted' },
-      log: quiet,
-    });
+    const report = await faultDrill('bad', 'table-deleted', { corruptRestoredItem: 'table-deleted' });
     expect(report.passed).toBe(false);
     const v = report.scenarios[0].verification[0];
     expect(v.ok).toBe(false);
@@ -66,16 +61,7 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
   });
 
   it('fails when a data file of the set is deleted before the restore (restore refused)', async () => {
-    const report = await runLocalDrill({
-      config,
-      servers: local.servers,
-      items: 200,
-      tablePrefix: 'gone-',
-      bucket: 'drill-gone',
-      scenarios: ['bad-deploy'],
-      faults: { deleteDataFile: 'bad-deploy' },
-      log: quiet,
-    });
+    const report = await faultDrill('gone', 'bad-deploy', { deleteDataFile: 'bad-deploy' });
     expect(report.passed).toBe(false);
     expect(report.scenarios[0].error).toMatch(/failed validation|refused/);
   });

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { loadConfig, parseConfig } from '../../lib/config';
 import { PLAN_SCENARIOS, renderPlan } from '../../cli/plan/render';
 import { registerPlanCommand } from '../../cli/plan';
-import type { DrillReport } from '../../cli/drill/report';
+import { drillReport } from '../support/drill-report';
 
 const configFile = path.join(__dirname, '../../dr.config.json');
 const config = loadConfig(configFile);
@@ -20,13 +20,7 @@ function section(md: string, title: string): string {
   return md.slice(start, end < 0 ? md.indexOf('\n## ', start) : end);
 }
 
-const report: DrillReport = {
-  formatVersion: 1,
-  mode: 'local',
-  appName: 'shop',
-  startedAt: '2026-11-23T17:00:00.000Z',
-  finishedAt: '2026-11-23T17:01:00.000Z',
-  durationMs: 60000,
+const report = drillReport({
   passed: true,
   dataset: { seed: 1, requestedItems: 20000, totalItems: 18370, perTable: {} },
   backup: { backupId: 'daily/x', durationMs: 1, items: 1, metrics: [] },
@@ -57,7 +51,7 @@ const report: DrillReport = {
     },
   ],
   targets: {},
-};
+});
 
 describe('renderPlan', () => {
   const md = renderPlan(config);

@@ -9,6 +9,7 @@ import { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
 import { BackupMetadata } from '../../lambda/format/backup-set';
+import { readJournal } from '../../lambda/restore/journal';
 import { countItems, createTableFromSchema, tableExists } from '../../lambda/restore/tables';
 import { registerListCommand } from '../../cli/list';
 import { registerValidateCommand } from '../../cli/validate';
@@ -120,11 +121,33 @@ test("dr restore --confirm: prints the validation time and each table's phases",
   expect(r.stdout).toMatch(new RegExp(`${table} +${table}-text +write +200 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+`));
 });
 
-test('dr restore of a damaged set: refused, exit 1, no table created', async () => {
+test('dr restore of a set with a flipped byte (size intact): stops at that file, exit 1, the target unfinished, never restored, how to remove it', async () => {
   const r = await dr('restore', bad.backupId, '--confirm', '--bucket', bucket, '--suffix', '-bad');
   expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/failed validation: restore refused, nothing written/);
-  expect(await tableExists(dynamodb, `${table}-bad`)).toBe(false);
+  expect(r.stderr).toMatch(/a data file of the backup set failed its checks: s3:\/\/\S+\.json\.gz: /);
+  expect(r.stderr).toMatch(
+    new RegExp(
+      `"${table}-bad" is unfinished \\(\\d+ of \\d+ data files written and checked\\), never verified: it is not a restored table; delete it \\(aws dynamodb delete-table --table-name ${table}-bad\\)`,
+    ),
+  );
+  expect(r.stdout).not.toMatch(/restored backup set/);
+  expect(await readJournal(s3, bucket, `${table}-bad`)).toMatchObject({ state: 'failed', backupId: bad.backupId });
+});
+
+test('dr restore of a set with a truncated data file: refused by the cheap checks, exit 1, no table created', async () => {
+  const key = bad.tableDetails[table].files.find((f) => f.itemCount > 0)!.key;
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const body = Buffer.from(await res.Body!.transformToByteArray());
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body.subarray(0, body.length - 7) }));
+  try {
+    const r = await dr('restore', bad.backupId, '--confirm', '--bucket', bucket, '--suffix', '-cut');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/failed validation: restore refused, nothing written/);
+    expect(r.stderr).toMatch(/data file is \d+ bytes, metadata.json says \d+ \(truncated or replaced\)/);
+    expect(await tableExists(dynamodb, `${table}-cut`)).toBe(false);
+  } finally {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
 });
 
 test('dr restore --into-existing into a non-empty table: refused, exit 1, nothing written', async () => {

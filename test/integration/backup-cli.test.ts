@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { registerBackupCommand } from '../../cli/backup';
 import { listBackupSets } from '../../lambda/store/catalog';
+import { createSlotTable } from '../../lambda/backup/slot';
 import { BackupMetadata } from '../../lambda/format/backup-set';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { runCli, testProgram } from '../support/run-cli';
@@ -75,7 +76,7 @@ describe('backup Lambda handler', () => {
   const lines: string[] = [];
   let handler: typeof import('../../lambda/handlers/backup').handler;
 
-  const ENV_KEYS = ['APP_NAME', 'BACKUP_BUCKET', 'TABLES', 'ENGINE', 'SCAN_SEGMENTS', 'MAX_FILE_BYTES'];
+  const ENV_KEYS = ['APP_NAME', 'BACKUP_BUCKET', 'TABLES', 'ENGINE', 'SCAN_SEGMENTS', 'MAX_FILE_BYTES', 'STATE_TABLE'];
   afterAll(() => ENV_KEYS.forEach((k) => delete process.env[k]));
 
   beforeAll(async () => {
@@ -86,7 +87,9 @@ describe('backup Lambda handler', () => {
       ENGINE: 'scan',
       SCAN_SEGMENTS: '0',
       MAX_FILE_BYTES: '',
+      STATE_TABLE: 'cli-dr-state',
     });
+    await createSlotTable(dynamodb, 'cli-dr-state');
     handler = (await import('../../lambda/handlers/backup')).handler;
   });
 

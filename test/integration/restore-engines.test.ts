@@ -117,12 +117,18 @@ test('Ctrl-C during an import leaves it running and the target unfinished; --res
   const ctrlC = new AbortController();
   ctrlC.abort();
   const target = `${table}-res`;
-  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix: '-res', engines: { ...standIns, signal: ctrlC.signal } })).rejects.toThrow(
-    /no API to cancel an import/,
+  const stopped = await restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix: '-res', engines: { ...standIns, signal: ctrlC.signal } }).catch(
+    (e: Error) => e,
   );
+  expect((stopped as Error).message).toMatch(/no API to cancel an import/);
+  expect((stopped as Error).message).toMatch(/"eng-src-res" is unfinished, never verified.*rerun the same command with --resume to follow the same operation/);
   expect((await readJournal(s3, bucket, target))?.state).toBe('failed');
   // Without --resume the half-made target is refused as it was.
   await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix: '-res', engines: standIns })).rejects.toThrow(/already exists|unfinished/);
+  // --resume with another engine than the one that started it: refused, naming the engine to resume with.
+  await expect(
+    restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix: '-res', engines: { ...standIns, engine: 'write' }, resume: true }),
+  ).rejects.toThrow(/unfinished restore by the import engine, and this run would use write.*--engine import --resume/);
   const report = await restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix: '-res', engines: standIns, resume: true, protect: false });
   expect(report.tables[0]).toMatchObject({ engine: 'import', verifiedItems: 300 });
   const tokens = standIn.calls

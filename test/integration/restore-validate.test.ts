@@ -9,6 +9,7 @@ import { AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
 import { BackupMetadata, METADATA_FILE, backupSetPrefix } from '../../lambda/format/backup-set';
+import { readJournal } from '../../lambda/restore/journal';
 import { restoreBackupSet } from '../../lambda/restore/restore';
 import { createTableFromSchema, tableExists } from '../../lambda/restore/tables';
 import { validateBackupSet } from '../../lambda/validate/validate';
@@ -63,15 +64,38 @@ function dataKey(md: BackupMetadata): string {
   return [...md.tableDetails[table].files].sort((a, b) => b.bytes - a.bytes)[0].key;
 }
 
-async function expectDetectedAndRefused(md: BackupMetadata, object: string, message: RegExp): Promise<void> {
+/**
+ * Validate names the object; the restore refuses the set before any write (`before`: the cheap
+ * checks find it), or (`during`: only reading the file finds it, and the restore checks each file
+ * as it writes it) stops at that file, leaving the target unfinished (journal `failed`), never
+ * restored, with the command that removes it.
+ */
+async function expectDetectedAndRefused(md: BackupMetadata, object: string, message: RegExp, when: 'before' | 'during' = 'before'): Promise<void> {
   const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
   expect(report.valid).toBe(false);
   expect(report.problems).toEqual(
     expect.arrayContaining([expect.objectContaining({ object: `s3://${bucket}/${object}`, message: expect.stringMatching(message) })]),
   );
   const suffix = `-r${hour}`;
-  await expect(restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix })).rejects.toThrow(/restore refused/);
-  expect(await tableExists(dynamodb, `${table}${suffix}`)).toBe(false);
+  const target = `${table}${suffix}`;
+  const run = restoreBackupSet({ dynamodb, s3, bucket, ref: md.backupId, suffix, protect: false });
+  if (when === 'before') {
+    await expect(run).rejects.toThrow(/restore refused/);
+    expect(await tableExists(dynamodb, target)).toBe(false);
+    return;
+  }
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  expect(err?.message).toMatch(/a data file of the backup set failed its checks/);
+  expect(err?.message).toContain(`s3://${bucket}/${object}`);
+  expect(err?.message).toMatch(message);
+  expect(err?.message).toMatch(
+    new RegExp(`"${target}" is unfinished .*never verified: it is not a restored table; delete it \\(aws dynamodb delete-table --table-name ${target}\\)`),
+  );
+  expect(err?.message).not.toMatch(/--resume/);
+  expect(await readJournal(s3, bucket, target)).toMatchObject({ state: 'failed', backupId: md.backupId, problem: expect.stringMatching(message) });
 }
 
 test('an intact set validates', async () => {
@@ -83,13 +107,13 @@ test('an intact set validates', async () => {
   expect(report.tables[0].files).toBeGreaterThan(1);
 });
 
-test('a flipped byte is detected (checksums) and the restore refused', async () => {
+test('a flipped byte is detected (checksums); the restore stops at that file, its target unfinished, never restored', async () => {
   const md = await freshSet();
   const key = dataKey(md);
   const bytes = await getBytes(key);
   bytes[Math.floor(bytes.length / 2)] ^= 0x01;
   await putBytes(key, bytes);
-  await expectDetectedAndRefused(md, key, /sha256 differs|md5/);
+  await expectDetectedAndRefused(md, key, /sha256 differs|md5|line \d+|cannot be read/, 'during');
 });
 
 test('a truncated file is detected and the restore refused', async () => {
@@ -108,6 +132,7 @@ test('a data file swapped for another well-formed one, its manifest md5 rewritte
     .split('\n');
   const edited = lines[0].replace(/dmg/g, 'XXX');
   expect(edited).not.toBe(lines[0]);
+  const original = await getBytes(key);
   const forged = gzipSync([edited, ...lines.slice(1)].join('\n'));
   await putBytes(key, forged);
   // The export's own manifest now agrees with the forged file (what an attacker with write access could do).
@@ -125,7 +150,14 @@ test('a data file swapped for another well-formed one, its manifest md5 rewritte
   await putBytes(`${folder}manifest-files.checksum`, Buffer.from(createHash('md5').update(body).digest('hex')));
   const report = await validateBackupSet({ s3, bucket, ref: md.backupId });
   expect(report.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^sha256 differs from metadata\.json/)]);
-  await expectDetectedAndRefused(md, key, /sha256 differs from metadata\.json/);
+  // A forged file of another size is refused by the cheap checks; one of the same size while it is written.
+  const when = forged.length === original.length ? 'during' : 'before';
+  await expectDetectedAndRefused(
+    md,
+    key,
+    when === 'during' ? /sha256 differs from metadata\.json/ : /sha256 differs from metadata\.json|bytes, metadata.json says/,
+    when,
+  );
 });
 
 test('a missing data file is detected and the restore refused', async () => {

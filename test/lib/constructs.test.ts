@@ -13,13 +13,18 @@ import { DrFunction } from '../../lib/constructs/dr-function';
 import { EncryptionKey } from '../../lib/constructs/encryption-key';
 import { FunctionSchedule } from '../../lib/constructs/function-schedule';
 import { constructId } from '../../lib/constructs/protected-tables';
-import { renderTierLifecycle, TieredBackupBucket } from '../../lib/constructs/tiered-backup-bucket';
+import { renderTierLifecycle, TieredBackupBucket, type TieredBackupBucketProps } from '../../lib/constructs/tiered-backup-bucket';
 import { testApp } from './app-fixture';
 
 const env = { account: '123456789012', region: 'eu-west-1' };
 let n = 0;
 /** A fresh stack per test: construct validation fails in the constructor. */
 const newStack = () => new Stack(testApp(), `Test${n++}`, { env });
+/** A TieredBackupBucket `b-123` in a new stack with its own key and the given settings. */
+const tieredBucket = (props: Pick<TieredBackupBucketProps, 'retention' | 'objectLockDays'>) => {
+  const stack = newStack();
+  return new TieredBackupBucket(stack, 'B', { bucketName: 'b-123', encryptionKey: new kms.Key(stack, 'K'), ...props });
+};
 
 describe('alarmName', () => {
   it('builds <app>-<what>-<Severity>', () => {
@@ -65,27 +70,14 @@ describe('construct validation names the setting and the fix', () => {
     );
   });
   it('TieredBackupBucket refuses an Object Lock longer than the daily retention', () => {
-    const stack = newStack();
-    expect(
-      () =>
-        new TieredBackupBucket(stack, 'B', {
-          bucketName: 'b-123',
-          encryptionKey: new kms.Key(stack, 'K'),
-          retention: { dailyDays: 5, weeklyDays: 90, monthlyDays: 365 },
-          objectLockDays: 7,
-        }),
-    ).toThrow(/objectLockDays \(7\) must not exceed retention\.dailyDays \(5\)/);
+    expect(() => tieredBucket({ retention: { dailyDays: 5, weeklyDays: 90, monthlyDays: 365 }, objectLockDays: 7 })).toThrow(
+      /objectLockDays \(7\) must not exceed retention\.dailyDays \(5\)/,
+    );
   });
   it('TieredBackupBucket refuses a retention below one day', () => {
-    const stack = newStack();
-    expect(
-      () =>
-        new TieredBackupBucket(stack, 'B', {
-          bucketName: 'b-123',
-          encryptionKey: new kms.Key(stack, 'K'),
-          retention: { dailyDays: 0, weeklyDays: 90, monthlyDays: 365 },
-        }),
-    ).toThrow(/retention\.dailyDays must be a whole number of days >= 1 \(got 0\)/);
+    expect(() => tieredBucket({ retention: { dailyDays: 0, weeklyDays: 90, monthlyDays: 365 } })).toThrow(
+      /retention\.dailyDays must be a whole number of days >= 1 \(got 0\)/,
+    );
   });
   it('CrossRegionReplication refuses the stack region as destination', () => {
     expect(() => new CrossRegionReplication(newStack(), 'R', { destinationRegion: 'eu-west-1', replicaKeyAlias: 'alias/x' })).toThrow(

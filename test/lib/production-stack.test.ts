@@ -12,6 +12,9 @@ beforeAll(() => {
   t = built.production;
 });
 
+/** The configured (protected) tables: every table but the backup slots' state table. */
+const protectedTables = () =>
+  Object.fromEntries(Object.entries(t.findResources('AWS::DynamoDB::Table')).filter(([, r]) => r.Properties.TableName !== 'shop-dr-state'));
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 const alarm = (name: string) => Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }))[0];
 /** Logical id of the one KMS key whose description matches (fails when there is not exactly one). */
@@ -133,24 +136,24 @@ describe('production stack: backup bucket', () => {
 });
 
 describe('production stack: cross-region replication', () => {
+  /** What each of our replication rules must say: enabled, no delete markers, SSE-KMS objects, the replica key, RTC and metrics at 15 minutes. */
+  const replicationRule = (destinationBucket: string) => ({
+    Status: 'Enabled',
+    DeleteMarkerReplication: { Status: 'Disabled' },
+    SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+    Destination: {
+      Bucket: `arn:aws:s3:::${destinationBucket}`,
+      EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
+      ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+      Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+    },
+  });
   it('replicates the backup bucket to the replica bucket with RTC, metrics, the replica key and no delete markers', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'shop-backups-123456789012-eu-west-1',
       ReplicationConfiguration: {
         Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReplicationRole'), 'Arn'] },
-        Rules: [
-          Match.objectLike({
-            Status: 'Enabled',
-            DeleteMarkerReplication: { Status: 'Disabled' },
-            SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
-            Destination: {
-              Bucket: 'arn:aws:s3:::shop-replica-123456789012-eu-central-1',
-              EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
-              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
-              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
-            },
-          }),
-        ],
+        Rules: [Match.objectLike(replicationRule('shop-replica-123456789012-eu-central-1'))],
       },
     });
   });
@@ -160,16 +163,8 @@ describe('production stack: cross-region replication', () => {
     expect(JSON.parse(resource.Properties.Rule)).toEqual({
       ID: 'dr-stack-to-eu-central-1',
       Priority: 1,
-      Status: 'Enabled',
       Filter: { Prefix: '' },
-      DeleteMarkerReplication: { Status: 'Disabled' },
-      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
-      Destination: {
-        Bucket: 'arn:aws:s3:::shop-uploads-example-dr-eu-central-1',
-        EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica' },
-        ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
-        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
-      },
+      ...replicationRule('shop-uploads-example-dr-eu-central-1'),
     });
   });
   it('no longer puts the replication of an existing bucket through the blind PutBucketReplication of Custom::AWS', () => {
@@ -196,10 +191,10 @@ describe('production stack: cross-region replication', () => {
 
 describe('production stack: DynamoDB tables', () => {
   it('creates every configured table', () => {
-    expect(Object.keys(t.findResources('AWS::DynamoDB::Table'))).toHaveLength(9);
+    expect(Object.keys(protectedTables())).toHaveLength(9);
   });
   it('gives every table PITR and deletion protection and keeps it on stack deletion', () => {
-    const tables = Object.values(t.findResources('AWS::DynamoDB::Table'));
+    const tables = Object.values(protectedTables());
     expect(tables).toHaveLength(9);
     for (const table of tables) {
       expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
@@ -243,7 +238,7 @@ describe('production stack: AWS Backup plan', () => {
   });
   it('selects the protected tables', () => {
     const [selection] = Object.values(t.findResources('AWS::Backup::BackupSelection'));
-    const tableIds = Object.keys(t.findResources('AWS::DynamoDB::Table'));
+    const tableIds = Object.keys(protectedTables());
     expect(selection.Properties.BackupSelection.Resources).toEqual(tableIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
   });
 });
@@ -278,7 +273,7 @@ describe('production stack: backup function and schedules', () => {
       BACKUP_BUCKET: { Ref: logicalId(stack.backupBucket) },
     });
   });
-  it('is invoked per tier with {tier}, retries and a dead-letter queue', () => {
+  it('is invoked per tier with {tier, time}, retries and a dead-letter queue', () => {
     for (const [tier, cron] of [
       ['daily', 'cron(0 2 * * ? *)'],
       ['weekly', 'cron(0 3 ? * SUN *)'],
@@ -287,7 +282,12 @@ describe('production stack: backup function and schedules', () => {
       t.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: cron,
         Targets: [
-          Match.objectLike({ Input: JSON.stringify({ tier }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 3 }), DeadLetterConfig: Match.anyValue() }),
+          Match.objectLike({
+            // The event time fixes the slot (test/lib/backup-slots.test.ts).
+            InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: `{"tier":"${tier}","time":<time>}` },
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 3 }),
+            DeadLetterConfig: Match.anyValue(),
+          }),
         ],
       });
     }

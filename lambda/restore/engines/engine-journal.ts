@@ -9,7 +9,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { decideTarget, readJournal, readRestoreTag, RestoreJournal, unfinishedRestore } from '../journal';
+import { RestoreJournal, RestoreJournalRecord } from '../journal';
 import type { RestoreEngineName } from './engine-types';
 
 /** The journal part of an engine operation. */
@@ -31,24 +31,8 @@ export interface EngineJournalTarget {
   readonly items: number;
 }
 
-/**
- * An existing engine target that the journal (or its tag) records as an unfinished restore:
- * with `resume` and the same set and table it is resumed (true); without `resume`, or of another
- * set, decideTarget refuses with the fix ("rerun with --resume, or delete it"). A target with no
- * such record returns false: the ordinary target checks apply.
- */
-export async function resumesUnfinishedTarget(t: EngineJournalTarget, resume: boolean): Promise<boolean> {
-  const [journal, tag] = await Promise.all([readJournal(t.s3, t.bucket, t.target), readRestoreTag(t.dynamodb, t.target)]);
-  const facts = { exists: true, hasItems: true, journal, tag };
-  if (!unfinishedRestore(facts)) return false;
-  const decision = decideTarget({ target: t.target, source: t.source, backupId: t.backupId, tier: t.tier, intoExisting: t.intoExisting, resume }, facts);
-  return decision.mode === 'resume';
-}
-
-/** Opens (or resumes) the journal of an engine target before its request is sent. */
-export async function startEngineJournal(t: EngineJournalTarget, resume: boolean): Promise<RestoreJournal> {
-  const prev = resume ? await readJournal(t.s3, t.bucket, t.target) : undefined;
-  const resumeFrom = prev && prev.state !== 'verified' && prev.backupId === t.backupId && prev.source === t.source ? prev : undefined;
+/** Opens (or resumes: restore.ts decided it from the journal, decideTarget) the journal of an engine target before its request is sent. */
+export async function startEngineJournal(t: EngineJournalTarget, resumeFrom: RestoreJournalRecord | undefined): Promise<RestoreJournal> {
   return RestoreJournal.start({
     s3: t.s3,
     bucket: t.bucket,

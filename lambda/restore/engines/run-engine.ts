@@ -1,15 +1,16 @@
 /**
  * One interface over the three engines: `engineRequest` builds the exact request an engine sends
- * for a table (the restore and `--dry-run` share it), `loadTable` loads the table with it. The
- * caller (restore.ts) creates the table for `write`, then re-applies settings and verifies.
+ * for a table (the restore and `--dry-run` share it). `write` is run by restore.ts (each data file
+ * checked as it streams in, journal part per file); `restoreWithEngine` runs `import` / `bulk`:
+ * load, re-apply settings, verify, through the journal.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { TableBackupRecord } from '../../format/backup-set';
-import { readExportBatches } from '../../store/export-reader';
+import type { BackupMetadata, TableBackupRecord } from '../../format/backup-set';
 import { countItems, createTableInput } from '../tables';
-import { writeItemBatches } from '../write-items';
-import { EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName, engineClientToken } from './engine-types';
+import type { RestoreJournalRecord, TargetDecision } from '../journal';
+import { RestoreOptions, RestorePlanTable, RestoreProgress, TableOutcome, TargetUnfinishedError } from '../types';
+import { EngineOperationError, EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName, engineClientToken } from './engine-types';
 import { bulkPutInput, importTableInput, runBulkPut, runImport } from './operations';
 import { bulkWriteUnits } from './select';
 import { reapplySettings } from './reapply';
@@ -58,7 +59,7 @@ export function engineRequest(
         source,
         target: t.target,
         schema: t.record.schema,
-        clientToken: engineClientToken('import', t.backupId, t.source, t.target),
+        clientToken: clientToken ?? engineClientToken('import', t.backupId, t.source, t.target),
         kmsKeyId: settings.kmsKeyId,
       }),
     };
@@ -94,47 +95,34 @@ export interface LoadResult {
 /** Options of {@link loadTable}. */
 export interface LoadTableOptions {
   readonly dynamodb: DynamoDBClient;
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly request: EngineRequest;
-  /** The table's export folder (metadata `exportFolder`): what `write` reads. */
-  readonly exportFolder: string;
+  readonly request: Exclude<EngineRequest, { engine: 'write' }>;
   readonly settings: EngineSettings;
-  /** Batches in flight (write). */
-  readonly concurrency?: number;
-  /** Items so far (write: after each batch; import / bulk: processed items per Describe). */
+  /** Items so far (processed items per Describe). */
   readonly onItems?: (items: number) => void;
   readonly onEngineProgress?: (p: EngineProgress) => void;
   /** Called with the ClientToken before an import / bulk put request is sent (the journal records it). */
   readonly beforeStart?: (clientToken: string) => Promise<void>;
 }
 
-/** Loads one table with its request. The table exists for `write` and `bulk`; `import` creates it. */
+/** Loads one table with an import (creates it) or a bulk put (into the existing table). */
 export async function loadTable(opts: LoadTableOptions): Promise<LoadResult> {
   const r = opts.request;
   const progress = (p: EngineProgress) => {
     opts.onEngineProgress?.(p);
     opts.onItems?.(p.importedItems ?? p.processedItems);
   };
-  if (r.engine !== 'write') await opts.beforeStart?.(r.input.ClientToken!);
-  if (r.engine === 'import') {
-    const op = await runImport(opts.dynamodb, r.input, opts.settings, progress);
-    return { items: op.processedItems - op.errorCount, operation: op };
-  }
-  if (r.engine === 'bulk') {
-    const op = await runBulkPut(opts.dynamodb, r.input, opts.settings, progress);
-    return { items: op.processedItems - op.errorCount, operation: op };
-  }
-  const batches = readExportBatches({ s3: opts.s3, bucket: opts.bucket, exportFolder: opts.exportFolder });
-  const items = await writeItemBatches(opts.dynamodb, r.input.TableName, batches, {
-    concurrency: opts.concurrency,
-    onItems: opts.onItems,
-  });
-  return { items };
+  await opts.beforeStart?.(r.input.ClientToken!);
+  const op =
+    r.engine === 'import'
+      ? await runImport(opts.dynamodb, r.input, opts.settings, progress)
+      : await runBulkPut(opts.dynamodb, r.input, opts.settings, progress);
+  return { items: op.processedItems - op.errorCount, operation: op };
 }
 
 /** Options of {@link loadVerifiedWithEngine}. */
-export interface EngineRestoreOptions extends Omit<LoadTableOptions, 'request' | 'exportFolder' | 'beforeStart'> {
+export interface EngineRestoreOptions extends Omit<LoadTableOptions, 'request' | 'beforeStart'> {
+  readonly s3: S3Client;
+  readonly bucket: string;
   readonly table: EngineTable;
   readonly tier: string;
   readonly engine: 'import' | 'bulk';
@@ -143,8 +131,8 @@ export interface EngineRestoreOptions extends Omit<LoadTableOptions, 'request' |
   readonly expectedItems: number;
   /** PITR and deletion protection afterwards. */
   readonly protect: boolean;
-  /** Rerun of an interrupted operation: the journal's ClientToken is sent again. */
-  readonly resume: boolean;
+  /** The journal of the unfinished restore `--resume` continues: its ClientToken is sent again. @default - a fresh start */
+  readonly resumeFrom?: RestoreJournalRecord;
   /** Keep a journal (`restores/<target>.json` in the bucket). @default true */
   readonly journal?: boolean;
   /** Items compared by key and content. @default 100 */
@@ -172,15 +160,15 @@ export async function loadVerifiedWithEngine(opts: EngineRestoreOptions): Promis
       ? undefined
       : await startEngineJournal(
           { ...opts, target: t.target, source: t.source, backupId: t.backupId, tier: opts.tier, engine: opts.engine, items: opts.expectedItems },
-          opts.resume,
+          opts.resumeFrom,
         );
   try {
     const token = journal ? recordedClientToken(journal, opts.engine) : undefined;
     const request = engineRequest(opts.engine, t, opts.bucket, opts.settings, opts.intoExisting, token);
+    if (request.engine === 'write') throw new Error('loadVerifiedWithEngine runs import and bulk put only');
     const loaded = await loadTable({
       ...opts,
       request,
-      exportFolder: t.record.exportFolder,
       beforeStart: journal ? (clientToken) => journal.setOperation({ engine: opts.engine, clientToken, startedAt: new Date().toISOString() }) : undefined,
     });
     const extraTags = [{ Key: 'dr:restored-from', Value: `${opts.tier}/${t.backupId}` }];
@@ -205,5 +193,63 @@ export async function loadVerifiedWithEngine(opts: EngineRestoreOptions): Promis
   } catch (e) {
     await journal?.failed((e as Error).message ?? String(e));
     throw e;
+  }
+}
+
+/**
+ * One table of a checked set with import or bulk put, as restore.ts runs it ({@link
+ * loadVerifiedWithEngine}, timed, with progress). A failure leaves the target unfinished (journal
+ * `failed`) and throws TargetUnfinishedError saying whether `--resume` can continue it: an import
+ * stopped while DynamoDB still runs it can; an operation DynamoDB ended FAILED / CANCELLED / with
+ * errors cannot (the same ClientToken returns that operation again).
+ */
+export async function restoreWithEngine(opts: RestoreOptions, md: BackupMetadata, t: RestorePlanTable, decision: TargetDecision): Promise<TableOutcome> {
+  const engine = t.engine as 'import' | 'bulk';
+  const started = Date.now();
+  let operation: EngineProgress | undefined;
+  let loadedAt = started;
+  const progress = (phase: RestoreProgress['phase'], items: number) =>
+    opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase, engine, operation });
+  progress('create', 0);
+  try {
+    const r = await loadVerifiedWithEngine({
+      ...opts,
+      table: { backupId: md.backupId, source: t.source, target: t.target, record: md.tableDetails[t.source] },
+      tier: md.tier,
+      engine,
+      intoExisting: Boolean(opts.intoExisting),
+      expectedItems: t.items,
+      protect: !opts.intoExisting && opts.protect !== false,
+      resumeFrom: decision.mode === 'resume' ? decision.journal : undefined,
+      settings: opts.engines ?? {},
+      onEngineProgress: (p) => (operation = p),
+      onItems: (n) => {
+        loadedAt = Date.now();
+        progress('write', n);
+      },
+    });
+    const finished = Date.now();
+    progress('done', r.verifiedItems);
+    // Import / bulk put: DynamoDB creates / loads the table in one operation, so createMs is 0; verifyMs covers re-apply and checks.
+    const table = {
+      ...t,
+      verifiedItems: r.verifiedItems,
+      operation: r.operation,
+      reapplied: r.reapplied,
+      sampled: r.sampled,
+      createMs: 0,
+      writeMs: loadedAt - started,
+      verifyMs: finished - loadedAt,
+      durationMs: finished - started,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+    };
+    return { table, warnings: r.warnings };
+  } catch (e) {
+    const ended = e instanceof EngineOperationError && e.result.status !== 'IN_PROGRESS';
+    const state = `"${t.target}" is unfinished, never verified: it is not a restored table`;
+    const remove = opts.intoExisting ? `empty "${t.target}"` : `delete it (aws dynamodb delete-table --table-name ${t.target})`;
+    const fix = ended || opts.journal === false ? remove : `rerun the same command with --resume to follow the same operation (same ClientToken), or ${remove}`;
+    throw new TargetUnfinishedError(`${(e as Error).message}. ${state}; ${fix}`, !ended);
   }
 }

@@ -68,7 +68,7 @@ describe('export engine (aws-sdk-client-mock)', () => {
     const calls = ddbMock.commandCalls(ExportTableToPointInTimeCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(3);
     expect(new Set(calls.map((c) => c.ExportTime!.toISOString()))).toEqual(new Set([now.toISOString()]));
-    expect(calls.map((c) => c.ClientToken)).toEqual(['orders', 'inventory', 'payments'].map((t) => clientTokenFor(backupId, t)));
+    expect(calls.map((c) => c.ClientToken)).toEqual(['orders', 'inventory', 'payments'].map((t) => clientTokenFor('daily', backupId, t)));
     expect(new Set(calls.map((c) => c.ClientToken)).size).toBe(3);
     expect(calls.every((c) => c.ClientToken!.length <= 36)).toBe(true);
     expect(calls[0]).toMatchObject({
@@ -84,10 +84,13 @@ describe('export engine (aws-sdk-client-mock)', () => {
     expect(store.has(`backups/daily/${backupId}/metadata.json`)).toBe(false);
   });
 
-  it('derives the same ClientToken for the same backupId and table, and a different one otherwise', () => {
-    expect(clientTokenFor(backupId, 'orders')).toBe(clientTokenFor(backupId, 'orders'));
-    expect(clientTokenFor(backupId, 'orders')).not.toBe(clientTokenFor('2026-11-24T02-00-00-000Z', 'orders'));
-    expect(clientTokenFor(backupId, 'orders')).toMatch(/^[0-9a-f]{32}$/);
+  it('derives the same ClientToken for the same slot (tier + backupId) and table, and a different one for another slot, tier or table', () => {
+    expect(clientTokenFor('daily', backupId, 'orders')).toBe(clientTokenFor('daily', backupId, 'orders'));
+    expect(clientTokenFor('daily', backupId, 'orders')).not.toBe(clientTokenFor('daily', '2026-11-24T02-00-00-000Z', 'orders'));
+    // Two tiers scheduled at the same minute export to different prefixes: one token for both would be refused (ImportConflictException).
+    expect(clientTokenFor('daily', backupId, 'orders')).not.toBe(clientTokenFor('weekly', backupId, 'orders'));
+    expect(clientTokenFor('daily', backupId, 'orders')).not.toBe(clientTokenFor('daily', backupId, 'inventory'));
+    expect(clientTokenFor('daily', backupId, 'orders')).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('does not start exports again when the slot already has pending.json', async () => {

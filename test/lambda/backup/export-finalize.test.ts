@@ -207,6 +207,7 @@ describe('export-finalizer handler (aws-sdk-client-mock)', () => {
   beforeAll(async () => {
     process.env.APP_NAME = 'shop';
     process.env.BACKUP_BUCKET = bucket;
+    process.env.STATE_TABLE = 'shop-dr-state';
     process.env.AWS_REGION ??= 'eu-west-1';
     ({ handler } = await import('../../../lambda/handlers/export-finalizer'));
   });

@@ -1,0 +1,193 @@
+/**
+ * Fault: a `dr restore` killed mid-way (kill -9 of the CLI process), for a new table and for
+ * --into-existing, against DynamoDB Local and s3rver. The killed target is unfinished (its journal
+ * says so), a rerun without --resume is refused saying so (exit 1, nothing written), a resume for
+ * another backup set is refused with the fix, and `--resume` finishes it: the result is compared
+ * item by item with the source.
+ *
+ * The CLI runs as a child process (node --import tsx bin/dr.ts), so the kill is a real SIGKILL of
+ * a process in the middle of its writes, not an exception.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { AttributeValue, DeleteTableCommand, DynamoDBClient, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { runBackup } from '../../lambda/backup/backup';
+import type { BackupMetadata } from '../../lambda/format/backup-set';
+import { readJournal, RestoreJournalRecord } from '../../lambda/restore/journal';
+import { countItems, createTableFromSchema, tableExists } from '../../lambda/restore/tables';
+import { registerListCommand } from '../../cli/list';
+import { registerRestoreCommand } from '../../cli/restore';
+import { batchWriteAll, normalizeSets, scanAsJson } from '../support/ddb-compare';
+import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
+import { runCli, testProgram } from '../support/run-cli';
+import { useLocalServers } from '../support/use-local-servers';
+
+jest.setTimeout(300_000);
+
+const bucket = 'restore-resume-faults';
+const local = useLocalServers({ buckets: [bucket] });
+const ITEMS = 6000;
+const SOURCE = 'resume-src';
+const LIVE = 'resume-live';
+const ROOT = path.resolve(__dirname, '..', '..');
+const keyOf = (i: Record<string, unknown>) => JSON.stringify([i.pk, i.sk]);
+
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+let set: BackupMetadata;
+let other: BackupMetadata;
+/** The live table's items as backed up, as DynamoDB JSON, by key. */
+let liveItems: Map<string, Record<string, unknown>>;
+
+beforeAll(async () => {
+  ({ dynamodb, s3 } = local);
+  for (const [table, tag] of [
+    [SOURCE, 'src'],
+    [LIVE, 'live'],
+  ]) {
+    await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
+    await batchWriteAll(dynamodb, table, makeItems(ITEMS, tag) as Record<string, AttributeValue>[]);
+  }
+  // Small data files: the restore marks one done every few hundred items, so a kill lands between two.
+  const backup = (hour: number, tables: string[]) =>
+    runBackup({
+      dynamodb,
+      s3,
+      bucket,
+      tables,
+      tier: 'daily',
+      engine: 'scan',
+      now: new Date(Date.UTC(2026, 10, 20, hour)),
+      segments: 4,
+      maxFileBytes: 24 * 1024,
+    });
+  set = await backup(2, [SOURCE, LIVE]);
+  other = await backup(3, [LIVE]);
+  expect(set.tableDetails[SOURCE].files.length).toBeGreaterThanOrEqual(8);
+  liveItems = await scanAsJson(dynamodb, LIVE, keyOf);
+  // The live table is lost: an empty one with the same keys takes its place.
+  await dynamodb.send(new DeleteTableCommand({ TableName: LIVE }));
+  await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 60 }, { TableName: LIVE });
+  await createTableFromSchema(dynamodb, LIVE, FIXTURE_SCHEMA);
+});
+
+/** `dr restore` as a child process; resolves when it ends. */
+function spawnRestore(args: string[]): { child: ChildProcess; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'dr.ts'), 'restore', ...args, '--bucket', bucket], {
+    cwd: ROOT,
+    env: { ...process.env, ...local.env, NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.resume();
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, ended };
+}
+
+/**
+ * Starts the restore, waits until its journal shows at least two data files done (and not all),
+ * then SIGKILLs the process. Returns the journal as the killed process left it.
+ */
+async function killMidRestore(args: string[], target: string): Promise<RestoreJournalRecord> {
+  const { child, ended } = spawnRestore(args);
+  let exited = false;
+  void ended.then(() => (exited = true));
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    if (exited) throw new Error(`dr restore ended before it could be killed: ${(await ended).stderr}`);
+    if (Date.now() > deadline) throw new Error('no progress in the journal within 4 minutes');
+    const j = await readJournal(s3, bucket, target).catch(() => undefined);
+    const done = j?.parts.filter((p) => p.done).length ?? 0;
+    if (j && j.backupId === set.backupId && done >= 2 && done < j.parts.length - 2) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  const end = await ended;
+  expect(end.signal).toBe('SIGKILL');
+  return (await readJournal(s3, bucket, target))!;
+}
+
+/** Every item of `table` equals the expected items (DynamoDB JSON, sets in any order). */
+async function expectItemExact(table: string, expected: Map<string, Record<string, unknown>>): Promise<void> {
+  const actual = await scanAsJson(dynamodb, table, keyOf);
+  expect(actual.size).toBe(expected.size);
+  for (const [key, item] of expected) expect(normalizeSets(actual.get(key))).toEqual(normalizeSets(item));
+}
+
+const restoreCli = () => testProgram(registerRestoreCommand, registerListCommand);
+
+test('kill -9 mid-restore into a new table: unfinished, refused without --resume, finished item-exact with --resume', async () => {
+  const target = `${SOURCE}-k`;
+  const args = [set.backupId, '--tables', SOURCE, '--suffix', '-k', '--concurrency', '1'];
+  const killed = await killMidRestore([...args, '--confirm'], target);
+  expect(killed.state).toBe('unfinished');
+  const doneAtKill = killed.parts.filter((p) => p.done);
+  const partial = await countItems(dynamodb, target);
+  expect(partial).toBeGreaterThan(0);
+  expect(partial).toBeLessThan(ITEMS);
+
+  // Without --resume: refused as unfinished (not "already exists"), nothing written.
+  const refused = await runCli(restoreCli(), ['restore', ...args, '--confirm', '--bucket', bucket]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(
+    new RegExp(`table "${target}" is an unfinished restore of backup set ${set.backupId} \\(${doneAtKill.length} of ${killed.parts.length} parts done`),
+  );
+  expect(refused.stderr).toMatch(/it was never verified, so it is not a restored table; rerun with --resume to continue it, or delete it/);
+  expect(await countItems(dynamodb, target)).toBe(partial);
+
+  // dr list shows it as unfinished, never as restored.
+  const list = await runCli(restoreCli(), ['list', '--bucket', bucket]);
+  expect(list.stdout).toMatch(new RegExp(`unfinished restores[^\\n]*\\n[^]*${target}\\s+${SOURCE}\\s+daily/${set.backupId}\\s+unfinished`));
+
+  // The plan says what --resume will do.
+  const plan = await runCli(restoreCli(), ['restore', ...args, '--resume', '--bucket', bucket]);
+  expect(plan.stdout).toMatch(new RegExp(`${target}\\s+${ITEMS}\\s+resume unfinished \\(${doneAtKill.length}/${killed.parts.length} files`));
+
+  const resumed = await runCli(restoreCli(), ['restore', ...args, '--resume', '--confirm', '--bucket', bucket]);
+  expect({ code: resumed.code, stderr: resumed.code ? resumed.stderr : '' }).toEqual({ code: 0, stderr: '' });
+  expect(resumed.stdout).toMatch(new RegExp(`restored backup set daily/${set.backupId}`));
+  await expectItemExact(target, await scanAsJson(dynamodb, SOURCE, keyOf));
+  const after = (await readJournal(s3, bucket, target))!;
+  expect(after).toMatchObject({ state: 'verified', verifiedItems: ITEMS, runs: 2, startedAt: killed.startedAt });
+  // The files done before the kill were skipped, not written again: their journal entries are untouched.
+  for (const p of doneAtKill) expect(after.parts.find((q) => q.id === p.id)).toEqual(p);
+  expect(after.parts.every((p) => p.done)).toBe(true);
+});
+
+test('kill -9 mid-restore --into-existing: the non-empty target passes only with --resume for the same set, then item-exact', async () => {
+  const args = [set.backupId, '--tables', LIVE, '--into-existing', '--concurrency', '1'];
+  const killed = await killMidRestore([...args, '--confirm'], LIVE);
+  expect(killed).toMatchObject({ state: 'unfinished', intoExisting: true });
+  const partial = await countItems(dynamodb, LIVE);
+  expect(partial).toBeGreaterThan(0);
+  expect(partial).toBeLessThan(ITEMS);
+
+  const refused = await runCli(restoreCli(), ['restore', ...args, '--confirm', '--bucket', bucket]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(new RegExp(`table "${LIVE}" is an unfinished restore of backup set ${set.backupId}`));
+  expect(refused.stderr).toMatch(/rerun with --resume to continue it, or empty it/);
+
+  // Resuming with another backup set is refused with the fix, nothing written.
+  const wrongSet = await runCli(restoreCli(), ['restore', other.backupId, '--tables', LIVE, '--into-existing', '--resume', '--confirm', '--bucket', bucket]);
+  expect(wrongSet.code).toBe(1);
+  expect(wrongSet.stderr).toMatch(
+    new RegExp(
+      `"${LIVE}" holds an unfinished restore of backup set ${set.backupId} \\(table "${LIVE}"\\), not of ${other.backupId}.*"dr restore ${set.backupId} --resume --into-existing"`,
+    ),
+  );
+  expect(await countItems(dynamodb, LIVE)).toBe(partial);
+
+  const resumed = await runCli(restoreCli(), ['restore', ...args, '--resume', '--confirm', '--bucket', bucket]);
+  expect({ code: resumed.code, stderr: resumed.code ? resumed.stderr : '' }).toEqual({ code: 0, stderr: '' });
+  await expectItemExact(LIVE, liveItems);
+  expect(await readJournal(s3, bucket, LIVE)).toMatchObject({ state: 'verified', verifiedItems: ITEMS, runs: 2 });
+  // Verified: the same restore again is refused as "not empty" (nothing left to resume).
+  const again = await runCli(restoreCli(), ['restore', ...args, '--resume', '--confirm', '--bucket', bucket]);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toMatch(/"resume-live" is not empty \(--resume: no unfinished restore is recorded for it\)/);
+  expect(await tableExists(dynamodb, LIVE)).toBe(true);
+});

@@ -1,0 +1,152 @@
+/**
+ * The slot contract (lambda/backup/slot.ts), against DynamoDB Local's conditional writes: one
+ * owner per slot, what a second run gets in each state, takeover of an abandoned or failed slot,
+ * the fence, and settling by the export finalizer. Other tests use slots; this file states them.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createSlotTable, parseEventTime, Slot, SlotLostError, SlotStore, slotKey, truncateTime } from '../../../lambda/backup/slot';
+import { useLocalServers } from '../../support/use-local-servers';
+
+const local = useLocalServers();
+const tableName = 'contract-dr-state';
+let dynamodb: DynamoDBClient;
+let n = 0;
+/** A fresh slot per test. */
+const freshSlot = (): Slot => ({ kind: 'backup', scope: 'daily', time: new Date(Date.UTC(2026, 10, 1, 2, n++)) });
+
+beforeAll(async () => {
+  dynamodb = local.dynamodb;
+  await createSlotTable(dynamodb, tableName);
+});
+
+describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
+  it('gives a slot to exactly one of five runs claiming it at once; the others are told it is busy', async () => {
+    const store = new SlotStore({ dynamodb, tableName });
+    const slot = freshSlot();
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => store.claim(slot, owner)));
+    expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'busy')).toHaveLength(4);
+    const winner = results.find((r) => r.outcome === 'claimed');
+    expect(await store.get(slot)).toMatchObject({
+      key: slotKey(slot),
+      state: 'running',
+      attempt: 1,
+      owner: winner?.outcome === 'claimed' && winner.lease.owner,
+    });
+  });
+
+  it('tells a later run that the slot is committed (or handed to the finalizer), and gives it nothing to do', async () => {
+    const store = new SlotStore({ dynamodb, tableName });
+    const [done, exported] = [freshSlot(), freshSlot()];
+    for (const [slot, to] of [
+      [done, 'committed'],
+      [exported, 'exporting'],
+    ] as const) {
+      const first = await store.claim(slot, 'first');
+      expect(first.outcome).toBe('claimed');
+      if (first.outcome === 'claimed') expect(await first.lease.finish(to)).toBe(true);
+      expect((await store.claim(slot, 'second')).outcome).toBe(to);
+    }
+  });
+
+  it('lets a waiting run wait for the live owner and then exit when the owner commits', async () => {
+    const store = new SlotStore({ dynamodb, tableName });
+    const slot = freshSlot();
+    const first = await store.claim(slot, 'owner');
+    if (first.outcome !== 'claimed') throw new Error('first claim failed');
+    const waiting = store.claim(slot, 'duplicate', { waitUntil: Date.now() + 30_000, pollMs: 50 });
+    await new Promise((r) => setTimeout(r, 300));
+    await first.lease.finish('committed');
+    expect((await waiting).outcome).toBe('committed');
+  });
+
+  it('takes over a slot whose lease expired (the owner died) as attempt 2; of two runs taking it over at once exactly one wins', async () => {
+    const slot = freshSlot();
+    const dead = await new SlotStore({ dynamodb, tableName, leaseMs: 1 }).claim(slot, 'dead-run');
+    expect(dead.outcome).toBe('claimed');
+    await new Promise((r) => setTimeout(r, 20));
+    const store = new SlotStore({ dynamodb, tableName });
+    const results = await Promise.all([store.claim(slot, 'retry-1'), store.claim(slot, 'retry-2')]);
+    const winners = results.filter((r) => r.outcome === 'claimed');
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'busy')).toHaveLength(1);
+    const lease = winners[0].outcome === 'claimed' ? winners[0].lease : undefined;
+    expect(lease).toMatchObject({ attempt: 2, takenOverFrom: 'dead-run' });
+    expect(await store.get(slot)).toMatchObject({ state: 'running', attempt: 2, owner: lease?.owner });
+  });
+
+  it('takes over a failed slot (a retry after a failure tries again)', async () => {
+    const store = new SlotStore({ dynamodb, tableName });
+    const slot = freshSlot();
+    const first = await store.claim(slot, 'first');
+    if (first.outcome !== 'claimed') throw new Error('first claim failed');
+    await first.lease.finish('failed', 'table missing');
+    const retry = await store.claim(slot, 'retry');
+    expect(retry.outcome === 'claimed' && retry.lease.attempt).toBe(2);
+    expect((await store.get(slot))?.reason).toBeUndefined();
+  });
+
+  it('fences a run that lost its slot: fence() throws SlotLostError and its finish() changes nothing', async () => {
+    const slot = freshSlot();
+    const slow = await new SlotStore({ dynamodb, tableName, leaseMs: 1 }).claim(slot, 'paused-run');
+    if (slow.outcome !== 'claimed') throw new Error('first claim failed');
+    await new Promise((r) => setTimeout(r, 20));
+    const store = new SlotStore({ dynamodb, tableName });
+    const next = await store.claim(slot, 'successor');
+    expect(next.outcome).toBe('claimed');
+    await expect(slow.lease.fence()).rejects.toThrow(SlotLostError);
+    expect(await slow.lease.finish('committed')).toBe(false);
+    expect(await store.get(slot)).toMatchObject({ state: 'running', owner: 'successor' });
+  });
+
+  it('renews the lease by heartbeat while the owner works, so a duplicate cannot take the slot over', async () => {
+    const store = new SlotStore({ dynamodb, tableName, leaseMs: 1_500 });
+    const slot = freshSlot();
+    const first = await store.claim(slot, 'owner');
+    if (first.outcome !== 'claimed') throw new Error('first claim failed');
+    first.lease.startHeartbeat();
+    try {
+      // Twice the lease: without renewals it would have expired.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect((await store.claim(slot, 'duplicate')).outcome).toBe('busy');
+    } finally {
+      first.lease.stop();
+    }
+  });
+});
+
+describe('slot settling by the export finalizer', () => {
+  it('settles a handed-off slot once: the first settle reports the change, a second (an overlapping finalizer) does not', async () => {
+    const store = new SlotStore({ dynamodb, tableName });
+    const slot = freshSlot();
+    const run = await store.claim(slot, 'backup-run');
+    if (run.outcome !== 'claimed') throw new Error('claim failed');
+    await run.lease.finish('exporting');
+    const both = await Promise.all([store.settle(slot, 'committed'), store.settle(slot, 'committed')]);
+    expect(both.sort()).toEqual([false, true]);
+    expect((await store.get(slot))?.state).toBe('committed');
+  });
+
+  it('records a set that never claimed a slot (ad-hoc dr backup) as settled', async () => {
+    const store = new SlotStore({ dynamodb, tableName });
+    const slot = freshSlot();
+    expect(await store.settle(slot, 'failed', 'export FAILED')).toBe(true);
+    expect(await store.get(slot)).toMatchObject({ state: 'failed', reason: 'export FAILED' });
+    expect(await store.settle(slot, 'committed')).toBe(false);
+  });
+});
+
+describe('slot time', () => {
+  it('takes EventBridge times and truncates them to the minute', () => {
+    expect(truncateTime(parseEventTime('2026-11-23T02:00:41Z')).toISOString()).toBe('2026-11-23T02:00:00.000Z');
+    expect(truncateTime(parseEventTime('2026-11-23T02:00:00.999Z')).toISOString()).toBe('2026-11-23T02:00:00.000Z');
+  });
+  it.each([['yesterday'], ['2026-11-23 02:00:00'], ['2026-11-23T02:00:00+01:00'], ['2026-13-45T99:00:00Z'], [12345], [null]])(
+    'refuses %p, naming the field, the value and the expected form',
+    (value) => {
+      expect(() => parseEventTime(value, 'event.time')).toThrow(
+        new RegExp(`^event\\.time must be an ISO 8601 UTC time like 2026-11-23T02:00:00Z .*; got ${JSON.stringify(value).replace(/[.+]/g, '\\$&')}$`),
+      );
+    },
+  );
+});

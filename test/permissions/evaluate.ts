@@ -1,0 +1,153 @@
+/**
+ * Evaluates (who, request) pairs against the synthesized policies with @cloud-copilot/iam-simulate
+ * (test-only devDependency): the identity policies of the principal, the resource policy of the
+ * resource (bucket, topic, queue, function, and for KMS the key policy, which AWS requires: a key
+ * policy that allows `arn:aws:iam::<account>:root` is what lets identity policies grant the key,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam),
+ * same-account rules as the simulator implements them.
+ */
+import { getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
+import type { IamRequest, MappingContext } from './recorder';
+import type { NamedPolicy, PolicyModel } from './templates';
+
+/** Who sends a request. */
+export type Principal =
+  /** A role of the templates (by ARN); `standIns` are AWS-managed policies whose text the template does not hold. */
+  | { readonly kind: 'role'; readonly arn: string; readonly label: string; readonly standIns?: NamedPolicy[] }
+  /** A principal holding only the customer-managed policy `name` (the operator policy). */
+  | { readonly kind: 'managed-policy'; readonly name: string; readonly label: string }
+  /** An AWS service principal acting for a resource of ours (`sourceArn`). */
+  | { readonly kind: 'service'; readonly service: string; readonly sourceArn: string; readonly label: string };
+
+/** One row of the table the proof evaluates. */
+export interface Case {
+  readonly who: Principal;
+  readonly request: IamRequest;
+}
+
+/** The outcome of one case. */
+export interface Verdict extends Case {
+  readonly allowed: boolean;
+  /** Why not (empty when allowed): names the principal, action, resource and the deciding policy. */
+  readonly reason: string;
+}
+
+/** The mapping context of a model: account and bucket keys. */
+export function mappingContext(model: PolicyModel): MappingContext {
+  return { account: model.account, bucketKey: (b) => model.bucketKeys.get(b) };
+}
+
+/** The resource policy AWS consults for `resource`, and a name for it. */
+function resourcePolicyOf(model: PolicyModel, resource: string): { name: string; policy: unknown } | undefined {
+  const s3 = /^arn:aws:s3:::([^/]+)/.exec(resource);
+  const key = s3 ? `arn:aws:s3:::${s3[1]}` : (model.aliasTargets.get(resource) ?? resource);
+  const policy = model.resourcePolicies.get(key);
+  return policy ? { name: key, policy } : undefined;
+}
+
+function identityOf(model: PolicyModel, who: Principal): { principal: string; policies: NamedPolicy[] } {
+  switch (who.kind) {
+    case 'role': {
+      const role = model.roles.get(who.arn);
+      if (!role) throw new Error(`${who.label}: no role ${who.arn} in the templates (roles: ${[...model.roles.keys()].join(', ')})`);
+      return { principal: role.arn, policies: [...role.policies, ...(who.standIns ?? [])] };
+    }
+    case 'managed-policy':
+      return { principal: `arn:aws:iam::${model.account}:role/${who.name}-holder`, policies: model.managedPolicies.get(who.name) ?? [] };
+    case 'service':
+      return { principal: who.service, policies: [] };
+  }
+}
+
+const accountOf = (model: PolicyModel, resource: string) => resource.split(':')[4] || model.account;
+
+/**
+ * Condition keys AWS sets from the request itself: `aws:RequestedRegion` (the request's region,
+ * else the resource's), and for KMS `kms:ResourceAliases` (the key's aliases,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases);
+ * the request's own keys win.
+ */
+function requestContext(model: PolicyModel, request: IamRequest): Record<string, string | string[]> {
+  const region = request.region ?? request.resource.split(':')[3];
+  const key = request.action.startsWith('kms:') ? (model.aliasTargets.get(request.resource) ?? request.resource) : undefined;
+  const aliases = key ? model.keyAliases.get(key) : undefined;
+  return {
+    ...(region ? { 'aws:RequestedRegion': region } : {}),
+    ...(aliases?.length ? { 'kms:ResourceAliases': aliases } : {}),
+    ...request.context,
+  };
+}
+
+/** Evaluates one case. */
+export async function evaluate(model: PolicyModel, who: Principal, request: IamRequest): Promise<Verdict> {
+  const identity = identityOf(model, who);
+  const resourcePolicy = resourcePolicyOf(model, request.resource);
+  const context: Record<string, string | string[]> = {
+    'aws:SecureTransport': 'true',
+    'aws:PrincipalAccount': model.account,
+    ...(who.kind === 'service'
+      ? { 'aws:SourceAccount': model.account, 'aws:SourceArn': who.sourceArn, 'aws:PrincipalServiceName': who.service }
+      : { 'aws:PrincipalArn': identity.principal }),
+    ...requestContext(model, request),
+  };
+  const result = await runSimulation(
+    {
+      request: {
+        principal: identity.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: accountOf(model, request.resource) },
+        contextVariables: context,
+      },
+      identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy: resourcePolicy.policy } : {}),
+    },
+    {},
+  );
+  const base = { who, request };
+  const head = `${who.label} may not ${request.action} on ${request.resource} (${request.because})`;
+  if (result.resultType === 'error')
+    return { ...base, allowed: false, reason: `${head}: the simulator rejected the request: ${JSON.stringify(result.errors)}` };
+  if (result.overallResult === 'Allowed') return { ...base, allowed: true, reason: '' };
+  const analysis = result.resultType === 'single' ? result.result.analysis : undefined;
+  // A service principal has no identity policies; only its resource policy can allow it.
+  const denials = (analysis ? getDenialReasons(analysis) : []).filter((d) => who.kind !== 'service' || d.policyType !== 'identity');
+  const why = denials.map((d) => {
+    const where = d.policyType === 'resource' ? `the resource policy of ${resourcePolicy?.name ?? request.resource}` : `the ${d.policyType} policies`;
+    return d.denialType === 'Explicit' ? `explicitly denied by ${where} (statement ${d.statementId ?? `#${d.statementIndex}`})` : `no Allow in ${where}`;
+  });
+  if (request.action.startsWith('kms:') && !resourcePolicy) why.push(`the key is not in the templates, so no key policy allows it`);
+  if (who.kind !== 'service' && identity.policies.length === 0) why.push('the principal has no identity policies');
+  return { ...base, allowed: false, reason: `${head}: ${result.overallResult}; ${why.join('; ') || 'no statement allows it'}` };
+}
+
+/** Evaluates every case; identical (who, request) pairs are simulated once. */
+export async function evaluateAll(model: PolicyModel, cases: readonly Case[]): Promise<Verdict[]> {
+  const cache = new Map<string, Promise<Verdict>>();
+  return Promise.all(
+    cases.map((c) => {
+      const k = JSON.stringify([c.who, c.request.action, c.request.resource, c.request.context]);
+      if (!cache.has(k)) cache.set(k, evaluate(model, c.who, c.request));
+      return cache.get(k)!.then((v) => ({ ...v, request: c.request }));
+    }),
+  );
+}
+
+/** Requests and denials per principal label, for the printed table. */
+export function tally(verdicts: readonly Verdict[]): Map<string, { evaluated: number; denied: number }> {
+  const t = new Map<string, { evaluated: number; denied: number }>();
+  for (const v of verdicts) {
+    const row = t.get(v.who.label) ?? { evaluated: 0, denied: 0 };
+    row.evaluated++;
+    if (!v.allowed) row.denied++;
+    t.set(v.who.label, row);
+  }
+  return t;
+}
+
+/** A fixed-width table of {@link tally}. */
+export function formatTally(t: ReturnType<typeof tally>): string {
+  const rows = [...t.entries()].map(([who, r]) => `${who.padEnd(75)} ${String(r.evaluated).padStart(6)} ${String(r.denied).padStart(6)}`);
+  return [`${'PRINCIPAL'.padEnd(75)} ${'EVALD'.padStart(6)} ${'DENIED'.padStart(6)}`, ...rows].join('\n');
+}

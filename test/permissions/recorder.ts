@@ -1,0 +1,294 @@
+/**
+ * Records every AWS request the SDK v3 clients of this process send, and maps each to the IAM
+ * requests AWS authorizes for it (action, resource ARN, condition context), so the permissions
+ * proof can evaluate them against the synthesized policies.
+ *
+ * Installed from the test side only: `Client.prototype.send` of `@smithy/core/client` (the base
+ * class of every SDK v3 client in this SDK version) is wrapped so each client gets one
+ * `initialize`-step middleware the first time it sends. The middleware records and passes the
+ * request on unchanged; production code (lambda/shared/clients.ts) is not touched.
+ * aws-sdk-client-mock replaces `send` on the client class, so mocked calls never reach the
+ * middleware: {@link Recorder.recordMocked} reads them from the mock instead.
+ *
+ * Who sent a request is the `who` of the innermost {@link Recorder.as} around it (an
+ * AsyncLocalStorage, so it follows awaits); requests outside any `as` are set-up and are kept
+ * with `who: undefined`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Client } from '@smithy/core/client';
+
+/** One request an SDK client sent. */
+export interface SdkCall {
+  /** Label of the code that sent it (see {@link Recorder.as}); undefined for set-up. */
+  readonly who?: string;
+  /** IAM service prefix: `s3`, `dynamodb`, `cloudwatch`, ... */
+  readonly service: string;
+  /** SDK operation name without `Command`: `PutObject`, `BatchWriteItem`, ... */
+  readonly operation: string;
+  /** The command input (a Body is left out). */
+  readonly input: Record<string, unknown>;
+  /** The client's region. */
+  readonly region: string;
+}
+
+/** What {@link startRecorder} returns. */
+export interface Recorder {
+  readonly calls: SdkCall[];
+  /** Runs `fn` with every request it sends recorded as sent by `who`. */
+  as<T>(who: string, fn: () => Promise<T>): Promise<T>;
+  /** Records the calls an aws-sdk-client-mock stub received (mocked APIs never reach the middleware). */
+  recordMocked(mock: { calls(): { args: unknown[]; thisValue: unknown }[] }, who: string): Promise<void>;
+  /** Puts `send` back; recorded calls stay. */
+  stop(): void;
+}
+
+const SERVICE_OF_CLIENT: Record<string, string> = {
+  S3Client: 's3',
+  DynamoDBClient: 'dynamodb',
+  CloudWatchClient: 'cloudwatch',
+  CloudWatchLogsClient: 'logs',
+  SNSClient: 'sns',
+  STSClient: 'sts',
+  CloudFormationClient: 'cloudformation',
+};
+
+type AnyClient = { config: { region: () => Promise<string> }; middlewareStack: { add: (...a: unknown[]) => void }; constructor: { name: string } };
+type AnyCommand = { input: Record<string, unknown>; constructor: { name: string } };
+
+let active: { calls: SdkCall[]; who: AsyncLocalStorage<string> } | undefined;
+const withMiddleware = new WeakSet<object>();
+
+function snapshot(input: Record<string, unknown>): Record<string, unknown> {
+  const { Body: _body, ...rest } = input ?? {};
+  return rest;
+}
+
+/** Starts recording (one recorder at a time per process). */
+export function startRecorder(): Recorder {
+  if (active) throw new Error('a permissions recorder is already running in this process: stop() it first');
+  const state = { calls: [] as SdkCall[], who: new AsyncLocalStorage<string>() };
+  active = state;
+  const original = Client.prototype.send;
+  const patched = function (this: AnyClient, ...args: unknown[]) {
+    if (!withMiddleware.has(this)) {
+      withMiddleware.add(this);
+      const region = () => this.config.region();
+      this.middlewareStack.add(
+        (next: (a: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => async (a: { input: Record<string, unknown> }) => {
+          const rec = active;
+          if (rec) {
+            rec.calls.push({
+              who: rec.who.getStore(),
+              service: SERVICE_OF_CLIENT[context.clientName ?? ''] ?? String(context.clientName),
+              operation: String(context.commandName).replace(/Command$/, ''),
+              input: snapshot(a.input),
+              region: await region(),
+            });
+          }
+          return next(a);
+        },
+        { step: 'initialize', name: 'drPermissionsRecorder', priority: 'high' },
+      );
+    }
+    return (original as (...x: unknown[]) => unknown).apply(this, args);
+  };
+  Client.prototype.send = patched as typeof Client.prototype.send;
+  return {
+    calls: state.calls,
+    as: (who, fn) => state.who.run(who, fn),
+    async recordMocked(mock, who) {
+      for (const call of mock.calls()) {
+        const client = call.thisValue as AnyClient;
+        const command = call.args[0] as AnyCommand;
+        state.calls.push({
+          who,
+          service: SERVICE_OF_CLIENT[client.constructor.name] ?? client.constructor.name,
+          operation: command.constructor.name.replace(/Command$/, ''),
+          input: snapshot(command.input),
+          region: await client.config.region(),
+        });
+      }
+    },
+    stop() {
+      if (Client.prototype.send === patched) Client.prototype.send = original;
+      if (active === state) active = undefined;
+    },
+  };
+}
+
+/** One request as IAM authorizes it. */
+export interface IamRequest {
+  /** IAM action, e.g. `s3:GetObject`. */
+  readonly action: string;
+  /** The resource ARN (or `*`). */
+  readonly resource: string;
+  /** Condition keys AWS sets for this request (beyond the global ones the evaluator adds). */
+  readonly context?: Record<string, string | string[]>;
+  /** Where it came from, for messages: the SDK call, and why an implied request is needed. */
+  readonly because: string;
+  /** The region the request is sent to (`aws:RequestedRegion`). @default - the resource's region */
+  readonly region?: string;
+}
+
+/** What the mapping needs to know about the deployment. */
+export interface MappingContext {
+  readonly account: string;
+  /** The default SSE-KMS key ARN of a bucket, if it has one. */
+  bucketKey(bucket: string): string | undefined;
+}
+
+type Mapper = (call: SdkCall, ctx: MappingContext) => IamRequest[];
+
+const bucketArn = (b: unknown) => `arn:aws:s3:::${String(b)}`;
+const objectArn = (b: unknown, k: unknown) => `arn:aws:s3:::${String(b)}/${String(k)}`;
+const tableArn = (call: SdkCall, ctx: MappingContext, name: unknown) =>
+  String(name).startsWith('arn:') ? String(name) : `arn:aws:dynamodb:${call.region}:${ctx.account}:table/${String(name)}`;
+const req = (call: SdkCall, action: string, resource: string, context?: IamRequest['context'], why = ''): IamRequest => ({
+  action,
+  resource,
+  ...(context ? { context } : {}),
+  because: `${call.service} ${call.operation}${why ? `: ${why}` : ''}`,
+  region: call.region,
+});
+
+/**
+ * SSE-KMS: S3 calls KMS with the caller's credentials, so the caller needs the key
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms):
+ * writes `kms:GenerateDataKey`, reads `kms:Decrypt`, multipart uploads both
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+ * The key is the bucket's default (our writes send no SSEKMSKeyId), or the one the request names.
+ */
+function kms(call: SdkCall, ctx: MappingContext, bucket: unknown, actions: string[], explicitKey?: unknown): IamRequest[] {
+  const key = explicitKey ? String(explicitKey) : ctx.bucketKey(String(bucket));
+  if (!key) return [];
+  const region = key.split(':')[3] || call.region;
+  return actions.map((action) =>
+    req(call, action, key, { 'kms:ViaService': `s3.${region}.amazonaws.com`, 'kms:CallerAccount': ctx.account }, `SSE-KMS of s3://${String(bucket)}`),
+  );
+}
+
+const s3Object =
+  (action: string, kmsActions: string[] = []): Mapper =>
+  (call, ctx) => [
+    req(call, call.input.VersionId && action === 's3:GetObject' ? 's3:GetObjectVersion' : action, objectArn(call.input.Bucket, call.input.Key)),
+    ...kms(call, ctx, call.input.Bucket, kmsActions, call.input.SSEKMSKeyId),
+  ];
+const s3Bucket =
+  (action: string): Mapper =>
+  (call) => [req(call, action, bucketArn(call.input.Bucket), call.input.Prefix !== undefined ? { 's3:prefix': String(call.input.Prefix) } : undefined)];
+
+/** DynamoDB calls whose resource is the table named by `TableName` (an index ARN when `IndexName` is set). */
+const dynamoTable =
+  (action?: string): Mapper =>
+  (call, ctx) => {
+    const table = tableArn(call, ctx, call.input.TableName ?? call.input.TableArn ?? call.input.ResourceArn);
+    return [req(call, action ?? `dynamodb:${call.operation}`, call.input.IndexName ? `${table}/index/${String(call.input.IndexName)}` : table)];
+  };
+
+/** Read and write actions a point-in-time restore needs on its target table (see below). */
+const RESTORE_TARGET_ACTIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'Query', 'Scan', 'BatchWriteItem'];
+
+/**
+ * SDK operation -> IAM requests. An operation missing here fails the proof with a message naming
+ * it, so new code paths cannot slip through unevaluated.
+ */
+export const ACTIONS: Record<string, Record<string, Mapper>> = {
+  s3: {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html: "s3:ListBucket" on the bucket.
+    ListObjectsV2: s3Bucket('s3:ListBucket'),
+    ListObjects: s3Bucket('s3:ListBucket'),
+    ListObjectVersions: s3Bucket('s3:ListBucketVersions'),
+    HeadBucket: s3Bucket('s3:ListBucket'),
+    CreateBucket: s3Bucket('s3:CreateBucket'),
+    GetBucketReplication: s3Bucket('s3:GetReplicationConfiguration'),
+    PutBucketReplication: s3Bucket('s3:PutReplicationConfiguration'),
+    GetBucketVersioning: s3Bucket('s3:GetBucketVersioning'),
+    GetBucketEncryption: s3Bucket('s3:GetEncryptionConfiguration'),
+    GetObjectLockConfiguration: s3Bucket('s3:GetBucketObjectLockConfiguration'),
+    GetBucketPolicy: s3Bucket('s3:GetBucketPolicy'),
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html: HeadObject needs s3:GetObject; a Range is still s3:GetObject.
+    GetObject: s3Object('s3:GetObject', ['kms:Decrypt']),
+    HeadObject: s3Object('s3:GetObject', ['kms:Decrypt']),
+    PutObject: s3Object('s3:PutObject', ['kms:GenerateDataKey']),
+    // Multipart uploads are authorized as s3:PutObject, each part too.
+    CreateMultipartUpload: s3Object('s3:PutObject', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    UploadPart: s3Object('s3:PutObject', ['kms:GenerateDataKey']),
+    CompleteMultipartUpload: s3Object('s3:PutObject', ['kms:Decrypt']),
+    AbortMultipartUpload: s3Object('s3:AbortMultipartUpload'),
+    ListParts: s3Object('s3:ListMultipartUploadParts'),
+    DeleteObject: (call) => [req(call, call.input.VersionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', objectArn(call.input.Bucket, call.input.Key))],
+    // DeleteObjects is authorized per key as s3:DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+    DeleteObjects: (call) =>
+      ((call.input.Delete as { Objects?: { Key: string }[] })?.Objects ?? []).map((o) => req(call, 's3:DeleteObject', objectArn(call.input.Bucket, o.Key))),
+    CopyObject: (call, ctx) => {
+      const source = decodeURIComponent(String(call.input.CopySource)).replace(/^\//, '');
+      const [srcBucket, ...srcKey] = source.split('?')[0].split('/');
+      return [
+        req(call, 's3:GetObject', objectArn(srcBucket, srcKey.join('/')), undefined, 'copy source'),
+        ...kms(call, ctx, srcBucket, ['kms:Decrypt']),
+        ...s3Object('s3:PutObject', ['kms:GenerateDataKey'])(call, ctx),
+      ];
+    },
+  },
+  dynamodb: {
+    ...Object.fromEntries(
+      [
+        'DescribeTable',
+        'CreateTable',
+        'DeleteTable',
+        'UpdateTable',
+        'UpdateTimeToLive',
+        'DescribeTimeToLive',
+        'DescribeContinuousBackups',
+        'UpdateContinuousBackups',
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'DeleteItem',
+        'Scan',
+        'Query',
+        'TagResource',
+        'ListTagsOfResource',
+      ].map((op) => [op, dynamoTable()]),
+    ),
+    CreateTable: (call, ctx) => [
+      ...dynamoTable()(call, ctx),
+      // Tags on CreateTable are authorized as dynamodb:TagResource too.
+      ...(Array.isArray(call.input.Tags) && call.input.Tags.length ? dynamoTable('dynamodb:TagResource')(call, ctx) : []),
+    ],
+    ListTables: (call) => [req(call, 'dynamodb:ListTables', '*')],
+    ListExports: (call) => [req(call, 'dynamodb:ListExports', '*')],
+    DescribeExport: (call) => [req(call, 'dynamodb:DescribeExport', String(call.input.ExportArn))],
+    BatchWriteItem: (call, ctx) => Object.keys(call.input.RequestItems as object).map((t) => req(call, 'dynamodb:BatchWriteItem', tableArn(call, ctx, t))),
+    BatchGetItem: (call, ctx) => Object.keys(call.input.RequestItems as object).map((t) => req(call, 'dynamodb:BatchGetItem', tableArn(call, ctx, t))),
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport_Requesting.html:
+    // the export action on the table, and the export writes to the bucket as the caller
+    // (s3:PutObject, s3:AbortMultipartUpload; the documented s3:PutObjectAcl is moot with
+    // ObjectOwnership BucketOwnerEnforced, where ACLs are disabled), with the bucket's or the named key.
+    ExportTableToPointInTime: (call, ctx) => {
+      const prefix = call.input.S3Prefix ? `${String(call.input.S3Prefix)}/` : '';
+      const exported = objectArn(call.input.S3Bucket, `${prefix}AWSDynamoDB/export/data`);
+      return [
+        req(call, 'dynamodb:ExportTableToPointInTime', tableArn(call, ctx, call.input.TableArn)),
+        req(call, 's3:PutObject', exported, undefined, 'the export writes as the caller'),
+        req(call, 's3:AbortMultipartUpload', exported, undefined, 'the export writes as the caller'),
+        ...kms(call, ctx, call.input.S3Bucket, ['kms:GenerateDataKey'], call.input.S3SseKmsKeyId),
+      ];
+    },
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/backuprestore_IAM.html: "RestoreTableToPointInTime
+    // permissions are necessary on the source table, and DynamoDB read and write permissions on the target table".
+    RestoreTableToPointInTime: (call, ctx) => [
+      req(call, 'dynamodb:RestoreTableToPointInTime', tableArn(call, ctx, call.input.SourceTableArn ?? call.input.SourceTableName)),
+      ...RESTORE_TARGET_ACTIONS.map((a) => req(call, `dynamodb:${a}`, tableArn(call, ctx, call.input.TargetTableName), undefined, 'restore target')),
+    ],
+  },
+  cloudwatch: { PutMetricData: (call) => [req(call, 'cloudwatch:PutMetricData', '*')] },
+  sts: { GetCallerIdentity: () => [] /* needs no permission */ },
+};
+
+/** The IAM requests of one recorded call; throws for an operation {@link ACTIONS} does not map. */
+export function toIamRequests(call: SdkCall, ctx: MappingContext): IamRequest[] {
+  const mapper = ACTIONS[call.service]?.[call.operation];
+  if (!mapper) throw new Error(`no IAM mapping for ${call.service} ${call.operation} (sent by ${call.who}): add it to ACTIONS in test/permissions/recorder.ts`);
+  return mapper(call, ctx);
+}
