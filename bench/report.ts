@@ -10,6 +10,7 @@ import { ChildResult, fmt, median, mib } from './harness';
 import { ProfileSummary } from './profile';
 import { DEFAULT_GZIP_LEVEL } from '../lambda/backup/scan-engine';
 import type { GzipLevelRow } from './gzip-levels';
+import type { CatalogShape } from './catalog-figure';
 
 /** Everything one run measured (also written to bench/last-run.json). */
 export interface BenchResults {
@@ -38,6 +39,8 @@ export interface BenchResults {
   readonly profiles?: { backup?: ProfileSummary; restore?: ProfileSummary; validate?: ProfileSummary };
   readonly bundles?: { settings: BundleSettings; rows: BundleRow[] };
   readonly synth?: { ms: number[]; stacks: string[]; error?: string };
+  /** Figure 8: the catalog. */
+  readonly catalog?: CatalogShape[];
 }
 
 /** Figure 3 at one size. */
@@ -292,6 +295,21 @@ function validateSection(r: BenchResults): string {
   ].join('\n\n');
 }
 
+function catalogSection(r: BenchResults): string {
+  const c = r.catalog ?? [];
+  if (!c.length) return '';
+  const cell = (m: CatalogShape['list']) =>
+    `${m.total} (${Object.entries(m.requests)
+      .map(([k, n]) => `${n} ${k.replace(/Command$/, '')}`)
+      .join(', ')}), ${s(m.ms)}`;
+  const rows = c.map((x) => [`${fmt(x.sets)} x ${fmt(x.filesPerSet)}`, fmt(x.objects), cell(x.list), cell(x.latest), cell(x.scan)]);
+  return [
+    '## 8. Catalog: finding sets',
+    'Synthetic sets of one table (tiny data files, committed as the backup commits: metadata.json, then the catalog entry), the same number of sets holding 1 or 200 files each. `dr list` = the bucket check + listCatalog; `latest` = findLatestSet (restore latest, the replica monitor, the previous set of a scheduled backup); `--scan` also lists every file (what finding sets cost before the catalog). S3 requests by API, and the median time.',
+    table(['sets x files', 'objects', '`dr list`', '`latest`', '`dr list --scan`'], rows),
+  ].join('\n\n');
+}
+
 function bundlesSection(r: BenchResults): string {
   if (!r.bundles) return '## 6. Lambda bundles\n\nNot measured (see Errors, or run without --no-build).';
   const { settings, rows } = r.bundles;
@@ -363,6 +381,7 @@ export function renderReport(r: BenchResults): string {
     memorySection(r),
     restoreSection(r),
     validateSection(r),
+    catalogSection(r),
     bundlesSection(r),
     synthSection(r),
     profileSection(r),
@@ -375,6 +394,7 @@ export function renderReport(r: BenchResults): string {
       'npm run bench -- --main 20000 --sizes 50000,200000 --rounds 5 --no-build --no-profile',
       'npm run bench -- --build-only  # figures 6 and 7 again, merged into bench/last-run.json',
       'npm run bench -- --render-only # BENCHMARKS.md again from bench/last-run.json and bench/analysis.md',
+      'npm run bench -- --only catalog   # figure 8 alone (or --only validate [--main N]: figure 5 alone), to bench/only-<figure>.json',
       '```',
       '',
       'Profile a single run by hand: `node --cpu-prof --import tsx bench/child-backup.ts \'{"mode":"engine","table":"bench-orders","bucket":"dr-bench-backups","segments":8}\'` with the SDK endpoint variables of a running `startLocalServers()` pair.',

@@ -2,6 +2,9 @@
  * `npm run bench [-- --quick] [--rounds N] [--sizes 100000,1000000] [--main 50000] [--budget-min 20] [--no-build] [--no-profile] [--out FILE]`
  * `npm run bench -- --only restore [--main 50000] [--rounds 3]`: seeds, backs up once in-process and
  * measures figure 4 alone; prints the rounds and ratios, writes nothing (for work on the restore).
+ * `npm run bench -- --only catalog|validate [--main N] [--rounds N]`: that one figure alone, printed
+ * and written to bench/only-<figure>.json (BENCHMARKS.md and bench/last-run.json are left alone:
+ * their ratios come from one whole run).
  * `npm run bench -- --build-only`: measures figures 6 and 7 again, keeps figures 1-5 of
  * bench/last-run.json, and rewrites BENCHMARKS.md. `--render-only` rewrites it from
  * bench/last-run.json and bench/analysis.md without measuring.
@@ -21,6 +24,7 @@ import { measureGzipLevels } from './gzip-levels';
 import { BenchContext, measureBackup, measureMemory, measureRestore, measureValidate } from './figures';
 import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, median, parallelBatchWrite, runChild } from './harness';
 import { summarizeProfile } from './profile';
+import { measureCatalog, s3rverFileWriter } from './catalog-figure';
 import { BenchResults, MemoryFigure, renderReport } from './report';
 
 /** Results are filled in figure by figure. */
@@ -38,8 +42,8 @@ interface Args {
   renderOnly: boolean;
   profile: boolean;
   out: string;
-  /** `--only restore`: figure 4 alone, nothing written. */
-  only?: 'restore';
+  /** `--only`: one figure alone (restore: printed, nothing written; catalog, validate: bench/only-<figure>.json). */
+  only?: 'restore' | 'catalog' | 'validate';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -52,8 +56,6 @@ function parseArgs(argv: string[]): Args {
   if (sizes.length !== 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0) || sizes[0] >= sizes[1]) {
     throw new Error(`--sizes takes two increasing item counts, e.g. --sizes 100000,1000000 (got "${value('--sizes')}")`);
   }
-  const only = value('--only');
-  if (only !== undefined && only !== 'restore') throw new Error(`--only takes "restore" (figure 4 alone; got "${only}")`);
   const main = Number(value('--main') ?? Math.min(sizes[0], quick ? 20000 : 50000));
   if (!Number.isInteger(main) || main <= 0 || main > sizes[0])
     throw new Error(`--main takes an item count up to the smaller --sizes value (got "${value('--main')}")`);
@@ -68,8 +70,61 @@ function parseArgs(argv: string[]): Args {
     renderOnly: argv.includes('--render-only'),
     profile: !argv.includes('--no-profile'),
     out: path.resolve(value('--out') ?? path.join(__dirname, '..', 'BENCHMARKS.md')),
-    only: only as Args['only'],
+    only: onlyArg(value('--only')),
   };
+}
+
+function onlyArg(v: string | undefined): Args['only'] {
+  if (v === undefined || v === 'restore' || v === 'catalog' || v === 'validate') return v;
+  throw new Error(`--only takes restore, catalog or validate (got "${v}")`);
+}
+
+/** The catalog figure's shapes: 400 sets of 1 and of 200 files (--quick: 100 sets). */
+export function catalogShapes(quick: boolean): { sets: number; filesPerSet: number }[] {
+  const sets = quick ? 100 : 400;
+  return [
+    { sets, filesPerSet: 1 },
+    { sets, filesPerSet: 200 },
+  ];
+}
+
+/** One figure alone (`--only`), on its own servers; results to bench/only-<figure>.json. */
+async function onlyFigure(args: Args): Promise<void> {
+  const s3Directory = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-bench-s3-'));
+  const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: '2g', s3Directory });
+  const started = new Date().toISOString();
+  const out: Record<string, unknown> = { figure: args.only, command: process.argv.slice(2).join(' '), startedAt: started, facts: machineFacts() };
+  try {
+    const dynamodb = createDynamoDbClient();
+    const s3 = createS3Client();
+    if (args.only === 'catalog') out.catalog = await measureCatalog(s3, catalogShapes(args.quick), args.rounds, (b) => s3rverFileWriter(s3Directory, b));
+    else {
+      const bucket = 'dr-bench-backups';
+      const table = 'bench-orders';
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await createBenchTable(dynamodb, table);
+      log(`seeding ${args.main} items`);
+      await parallelBatchWrite(dynamodb, table, args.main, benchItem, 16);
+      const { runBackup } = await import('../lambda/backup/backup');
+      const md = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'adhoc', engine: 'scan', segments: 8 });
+      const ctx: BenchContext = { dynamodb, s3, bucket, env: servers.env, segments: 8, concurrency: 16, rounds: args.rounds };
+      out.validate = await measureValidate(ctx, md.backupId, 4);
+      if (args.profile) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-bench-prof-'));
+        const child = { mode: 'validate' as const, table, bucket, segments: 8, backupId: md.backupId, suffix: '-profiled', concurrency: 16 };
+        await runChild(child, servers.env, ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'validate')]);
+        out.profile = summarizeProfile(path.join(dir, 'validate'), 12);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await servers.stop();
+    fs.rmSync(s3Directory, { recursive: true, force: true });
+  }
+  out.finishedAt = new Date().toISOString();
+  const file = path.join(__dirname, `only-${args.only}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  log(`wrote ${file}`);
 }
 
 /** Runs `fn`, recording its error instead of losing the other figures. */
@@ -139,6 +194,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.only === 'restore') return restoreOnly(args);
   if (args.buildOnly) return buildOnly(args);
+  if (args.only) return onlyFigure(args);
   if (args.renderOnly) {
     // After editing bench/analysis.md: the same numbers, rendered again.
     fs.writeFileSync(args.out, renderReport(JSON.parse(fs.readFileSync(LAST_RUN, 'utf8')) as BenchResults));
@@ -195,6 +251,9 @@ async function main(): Promise<void> {
       results.restore = await figure('figure 4 (restore vs raw BatchWriteItem)', errors, () => measureRestore(ctx, table, backupId));
       results.validate = await figure('figure 5 (validate vs read+gunzip)', errors, () => measureValidate(ctx, backupId, 4));
     } else errors.push('figures 4-5: no engine backup succeeded, so there is nothing to restore or validate');
+    results.catalog = await figure('figure 8 (catalog: dr list for sets of 1 and of 200 files)', errors, () =>
+      measureCatalog(s3, catalogShapes(args.quick), args.rounds),
+    );
 
     // Figure 3. At the main size, figure 1's engine runs are whole-table backups in fresh child
     // processes, so they serve as the memory runs; otherwise the table is topped up first.

@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { EngineChoice, startBackup } from '../lambda/backup/backup';
 import { TIERS, Tier } from '../lambda/format/backup-set';
-import { action, CommandContext, contextFrom, UserError } from './context';
+import { action, CommandContext, contextFrom, parseTablesOption, UserError } from './context';
 
 /** Options of `dr backup`. */
 interface BackupCommandOptions {
@@ -78,12 +78,7 @@ export function registerBackupCommand(program: Command): void {
       action(async (opts: BackupCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
         const config = opts.tables ? undefined : ctx.config();
-        const tables = opts.tables
-          ? opts.tables
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean)
-          : config!.tables.map((t) => t.name);
+        const tables = parseTablesOption(opts.tables) ?? config!.tables.map((t) => t.name);
         if (tables.length === 0) throw new UserError('--tables is empty: give at least one table name, e.g. --tables orders,inventory');
         const engine = opts.engine ?? config?.backup.engine ?? 'auto';
         const segments = parseSegments(opts.segments) ?? (config?.backup.scanSegments || undefined);

@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, DrConfig, loadConfig } from '../lib/config';
 import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
+import { describeError } from '../lambda/shared/errors';
 
 /** Global options of the `dr` program. */
 export interface GlobalOptions {
@@ -48,6 +49,23 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * `--tables a,b`: the names split and trimmed, each once. A name given twice is kept once, with a
+ * note on stderr (restoring or backing up a table twice in one run would race with itself).
+ * `undefined` when the option was not given.
+ */
+export function parseTablesOption(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const unique = [...new Set(names)];
+  const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  if (repeated.length) process.stderr.write(`note: --tables lists ${repeated.map((n) => `"${n}"`).join(', ')} more than once; each table is used once\n`);
+  return unique;
+}
+
 /** Builds the context from the program's global options. */
 export function contextFrom(command: Command): CommandContext {
   const options = command.optsWithGlobals() as GlobalOptions;
@@ -85,7 +103,7 @@ export function contextFrom(command: Command): CommandContext {
  * the variable, and at 3 a.m. that is the one thing the operator needs.
  */
 export function errorMessage(e: unknown): string {
-  const message = (e as Error)?.message ?? String(e);
+  const message = describeError(e);
   if (message === 'Region is missing')
     return 'no AWS region: pass --region <region> or set AWS_REGION (the region the tables live in, "primary.region" in dr.config.json; the recovery region when working from the replica bucket)';
   return message;

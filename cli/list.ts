@@ -1,18 +1,22 @@
 /**
  * `dr list`: the backup sets in the backup bucket, newest first.
  *
- *   dr list [--tier daily|weekly|monthly|adhoc] [--before ISO] [--json]
+ *   dr list [--tier daily|weekly|monthly|adhoc] [--before ISO] [--scan] [--json]
+ *
+ * Sets are found through the catalog (one small entry per set; see lambda/store/catalog.ts), so
+ * the cost grows with sets, not files. A DAMAGED set (metadata.json or its catalog entry cannot
+ * be read, parsed or trusted) is listed with the reason and the fix, and never hides the others.
  *
  * `--before` answers "what was the last good backup before the breach?" (ransomware, a bad
  * deploy): only sets started strictly before that time are listed.
  */
 import { Command, Option } from 'commander';
-import { listBackupSets, BackupSetSummary } from '../lambda/store/catalog';
+import { BackupSetSummary, damagedSetFix, listCatalog } from '../lambda/store/catalog';
 import { TIERS, Tier } from '../lambda/format/backup-set';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { journalProgress, listJournals } from '../lambda/restore/journal';
 import { assertBackupBucket } from '../lambda/validate/validate';
-import { action, contextFrom, UserError } from './context';
+import { action, contextFrom, errorMessage, UserError } from './context';
 
 /** One row of `dr list` (also the --json shape). */
 export interface ListRow {
@@ -23,7 +27,12 @@ export interface ListRow {
   readonly tables: string[];
   readonly records: number | null;
   readonly bytes: number | null;
+  /** Why a set failed, is damaged or incomplete. */
   readonly reason?: string;
+  /** For a damaged set: the object that cannot be trusted. */
+  readonly object?: string;
+  /** `catalog` or `scan` (a set written before the catalog existed, or with no entry). */
+  readonly foundBy: BackupSetSummary['foundBy'];
 }
 
 /** The row of a set. */
@@ -33,10 +42,13 @@ export function listRow(s: BackupSetSummary): ListRow {
     tier: s.tier,
     time: s.startedAt.toISOString(),
     status: s.status,
-    tables: s.metadata?.tables ?? [],
-    records: s.metadata?.totalRecords ?? null,
-    bytes: s.metadata?.totalBytes ?? null,
+    tables: s.summary?.tables ?? [],
+    records: s.summary?.totalRecords ?? null,
+    bytes: s.summary?.totalBytes ?? null,
     ...(s.failure ? { reason: s.failure.reason } : {}),
+    ...(s.damage ? { reason: s.damage.reason, object: s.damage.object } : {}),
+    ...(s.note ? { reason: s.note } : {}),
+    foundBy: s.foundBy,
   };
 }
 
@@ -91,15 +103,17 @@ export function registerListCommand(program: Command): void {
     .description('list backup sets (tier, time, tables, records, size, status), newest first')
     .addOption(new Option('--tier <tier>', 'only this tier').choices([...TIERS]))
     .option('--before <iso>', 'only sets started before this time (the last good backup before a breach)')
+    .option('--scan', 'also list every file to find sets without a catalog entry (runs killed before they wrote one); slow: grows with files')
     .action(
-      action(async (opts: { tier?: Tier; before?: string }, command: Command) => {
+      action(async (opts: { tier?: Tier; before?: string; scan?: boolean }, command: Command) => {
         const ctx = contextFrom(command);
         const before = opts.before ? parseTime('--before', opts.before) : undefined;
         const bucket = ctx.bucket();
         await assertBackupBucket(ctx.s3, bucket).catch((e) => {
-          throw new UserError((e as Error).message);
+          throw new UserError(errorMessage(e));
         });
-        const rows = (await listBackupSets({ s3: ctx.s3, bucket, tier: opts.tier, before })).map(listRow);
+        const listing = await listCatalog({ s3: ctx.s3, bucket, tier: opts.tier, before, fullScan: opts.scan });
+        const rows = listing.sets.map(listRow);
         if (ctx.json) return ctx.printJson(rows);
         if (rows.length === 0) {
           process.stdout.write(
@@ -111,12 +125,13 @@ export function registerListCommand(program: Command): void {
           r.backupId,
           r.tier,
           r.time,
-          r.status,
+          r.status === 'damaged' ? 'DAMAGED' : r.status,
           String(r.tables.length),
           r.records === null ? '-' : String(r.records),
           formatBytes(r.bytes),
         ]);
         process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'TIME', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
+        process.stdout.write(notes(listing.sets, listing.scannedSets, bucket));
         await printUnfinishedRestores(ctx.s3, bucket);
         if (before) {
           const good = rows.find((r) => r.status === 'complete');
@@ -128,4 +143,19 @@ export function registerListCommand(program: Command): void {
         }
       }),
     );
+}
+
+/** Lines under the table: each damaged set with its reason and fix, and sets found by scanning files. */
+export function notes(sets: readonly BackupSetSummary[], scannedSets: number, bucket: string): string {
+  const out: string[] = [];
+  for (const s of sets.filter((x) => x.status === 'damaged'))
+    out.push(
+      `DAMAGED ${s.tier}/${s.backupId}: ${s.damage?.object ?? ''}: ${s.damage?.reason ?? 'unknown'}. Skipped by "latest". Fix: ${damagedSetFix(s, bucket)}.`,
+    );
+  if (scannedSets > 0)
+    out.push(
+      `${scannedSets} set(s) have no catalog entry (written before the catalog existed, or a run that did not finish) and were found by listing their files: ` +
+        'that costs one request per 1,000 files; they leave the scan as they expire.',
+    );
+  return out.length ? `\n${out.join('\n')}\n` : '';
 }

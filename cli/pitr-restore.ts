@@ -10,7 +10,7 @@
 import { Command } from 'commander';
 import { DEFAULT_RESTORE_SUFFIX } from '../lambda/restore/restore';
 import { pitrRestore, planPitrRestore } from '../lambda/restore/pitr';
-import { action, contextFrom, UserError } from './context';
+import { action, contextFrom, parseTablesOption, UserError } from './context';
 import { parseTime, renderTable } from './list';
 import { EXIT_NOT_CONFIRMED } from './restore';
 import { asUserError } from './validate';
@@ -28,12 +28,7 @@ export function registerPitrRestoreCommand(program: Command): void {
       action(async (opts: { time: string; confirm?: boolean; tables?: string; suffix?: string }, command: Command) => {
         const ctx = contextFrom(command);
         const time = parseTime('--time', opts.time);
-        const tables = opts.tables
-          ? opts.tables
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean)
-          : ctx.config().tables.map((t) => t.name);
+        const tables = parseTablesOption(opts.tables) ?? ctx.config().tables.map((t) => t.name);
         if (tables.length === 0) throw new UserError('--tables is empty: give at least one table name');
         const base = { dynamodb: ctx.dynamodb, tables, time, suffix: opts.suffix };
         if (!opts.confirm) {

@@ -28,7 +28,7 @@ export function registerPlanCommand(program: Command): void {
           throw new UserError((e as Error).message);
         }
         if (!report) ctx.info(`no drill report at ${opts.report}: measured columns say "not drilled" (run "npm run drill" first)`);
-        const text = renderPlan(config, report);
+        const text = renderPlan(config, report, ctx.options.config.replace(/^\.\//, ''));
         if (opts.out === '-') {
           process.stdout.write(text);
           return;

@@ -37,7 +37,7 @@ import { parseEngineChoice } from '../lambda/restore/engines/select';
 import { dryRunRestore, renderDryRun } from '../lambda/restore/engines/dry-run';
 import { ConfigError, DrConfig, replicaKeyAlias } from '../lib/config';
 import { assertBackupBucket } from '../lambda/validate/validate';
-import { action, CommandContext, contextFrom, UserError } from './context';
+import { action, CommandContext, contextFrom, parseTablesOption, UserError } from './context';
 import { renderTable } from './list';
 import { asUserError } from './validate';
 
@@ -290,10 +290,7 @@ export function registerRestoreCommand(program: Command): void {
         if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --from-export s3://bucket/prefix)');
         if (opts.intoExisting && opts.suffix !== undefined) throw new UserError('--suffix and --into-existing exclude each other: choose one');
         const bucket = ctx.bucket();
-        const tables = opts.tables
-          ?.split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
+        const tables = parseTablesOption(opts.tables);
         const base = {
           dynamodb: ctx.dynamodb,
           s3: ctx.s3,

@@ -8,7 +8,7 @@
  */
 import { Command } from 'commander';
 import { assertBackupBucket, validateBackupSet, ValidationReport } from '../lambda/validate/validate';
-import { action, contextFrom, UserError } from './context';
+import { action, contextFrom, errorMessage, parseTablesOption, UserError } from './context';
 
 /** The human rendering of a report. */
 export function renderValidation(r: ValidationReport): string {
@@ -26,7 +26,7 @@ export async function asUserError<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message ?? String(e));
+    throw new UserError(errorMessage(e));
   }
 }
 
@@ -41,10 +41,7 @@ export function registerValidateCommand(program: Command): void {
       action(async (ref: string, opts: { tables?: string }, command: Command) => {
         const ctx = contextFrom(command);
         const bucket = ctx.bucket();
-        const tables = opts.tables
-          ?.split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
+        const tables = parseTablesOption(opts.tables);
         const report = await asUserError(async () => {
           await assertBackupBucket(ctx.s3, bucket);
           return validateBackupSet({ s3: ctx.s3, bucket, ref, tables });

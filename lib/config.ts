@@ -5,18 +5,22 @@
  * problem is reported at once, each naming the field, the value and the fix, so a bad config
  * fails `cdk synth` before anything is deployed.
  *
+ * Strict: a key the schema does not know is an error naming its JSON path and the closest known
+ * key (`tables[3].sortkey: unknown setting; did you mean "sortKey"?`), because a dropped typo
+ * deploys a different table than the one intended. JSON syntax errors give line and column.
+ *
  * This module imports zod only (no aws-cdk-lib), so the CLI can use it without loading CDK.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { jsonSyntaxProblem, regionSchema, strict } from './config-messages';
 
 /** Backup tiers that run on a schedule. `adhoc` sets come from `dr backup`. */
 export const SCHEDULED_TIERS = ['daily', 'weekly', 'monthly'] as const;
 /** A tier that runs on a schedule. */
 export type ScheduledTier = (typeof SCHEDULED_TIERS)[number];
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ACCOUNT = /^\d{12}$/;
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -28,20 +32,20 @@ const CRON = /^cron\((\S+\s+){5}\S+\)$/;
 const RATE = /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/;
 
 const environment = (label: string) =>
-  z.object({
+  strict({
     account: z
       .string()
       .regex(ACCOUNT, { message: `${label}.account must be a 12-digit AWS account id (for example "123456789012"), or left out to use the CLI's account` })
       .optional(),
-    region: z.string().regex(REGION, { message: `${label}.region must be an AWS region code such as "eu-west-1"` }),
+    region: regionSchema(label),
   });
 
-const keyAttribute = z.object({
+const keyAttribute = strict({
   name: z.string().regex(ATTRIBUTE_NAME, { message: 'attribute name must be 1-255 characters' }),
   type: z.enum(['S', 'N', 'B'], { message: 'key attribute type must be "S", "N" or "B"' }),
 });
 
-const secondaryIndex = z.object({
+const secondaryIndex = strict({
   indexName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, { message: 'indexName must be 3-255 characters of a-z, A-Z, 0-9, _ . -' }),
   partitionKey: keyAttribute,
   sortKey: keyAttribute.optional(),
@@ -49,42 +53,38 @@ const secondaryIndex = z.object({
 
 const rpoMinutes = z.number().int().positive({ message: 'rpoMinutes must be a positive whole number of minutes' });
 const rtoMinutes = z.number().int().positive({ message: 'rtoMinutes must be a positive whole number of minutes' });
-const targets = z.object({ rpoMinutes, rtoMinutes });
+const targets = strict({ rpoMinutes, rtoMinutes });
 /** Default RPO (a day: the daily backup) and RTO (four hours). */
 const DEFAULT_TARGETS = { rpoMinutes: 1440, rtoMinutes: 240 };
 
-const table = z
-  .object({
-    name: z.string().regex(TABLE_NAME, { message: 'table name must be 3-255 characters of a-z, A-Z, 0-9, _ . -' }),
-    /** true: the table already exists and the stack only turns PITR on; false: the stack creates it. */
-    existing: z.boolean().default(false),
-    partitionKey: keyAttribute.optional(),
-    sortKey: keyAttribute.optional(),
-    globalSecondaryIndexes: z.array(secondaryIndex).default([]),
-    billingMode: z.enum(['PAY_PER_REQUEST', 'PROVISIONED']).default('PAY_PER_REQUEST'),
-    timeToLiveAttribute: z.string().optional(),
-    /** Data category for the DR plan (catalogue, orders, users, ...). */
-    category: z.string().min(1).default('general'),
-    /** Per-table RPO/RTO; the top-level `targets` apply where this is left out. */
-    targets: targets.partial().optional(),
-  })
-  .superRefine((t, ctx) => {
-    if (!t.existing && !t.partitionKey) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['partitionKey'],
-        message: `table "${t.name}" is created by the stack (existing: false) and needs a partitionKey such as {"name":"id","type":"S"}; or set "existing": true for a table that already exists`,
-      });
-    }
-  });
+const table = strict({
+  name: z.string().regex(TABLE_NAME, { message: 'table name must be 3-255 characters of a-z, A-Z, 0-9, _ . -' }),
+  /** true: the table already exists and the stack only turns PITR on; false: the stack creates it. */
+  existing: z.boolean().default(false),
+  partitionKey: keyAttribute.optional(),
+  sortKey: keyAttribute.optional(),
+  globalSecondaryIndexes: z.array(secondaryIndex).default([]),
+  billingMode: z.enum(['PAY_PER_REQUEST', 'PROVISIONED']).default('PAY_PER_REQUEST'),
+  timeToLiveAttribute: z.string().optional(),
+  /** Data category for the DR plan (catalogue, orders, users, ...). */
+  category: z.string().min(1).default('general'),
+  /** Per-table RPO/RTO; the top-level `targets` apply where this is left out. */
+  targets: targets.partial().optional(),
+}).superRefine((t, ctx) => {
+  if (!t.existing && !t.partitionKey) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['partitionKey'],
+      message: `table "${t.name}" is created by the stack (existing: false) and needs a partitionKey such as {"name":"id","type":"S"}; or set "existing": true for a table that already exists`,
+    });
+  }
+});
 
-const recipients = z
-  .object({
-    emails: z.array(z.string().regex(EMAIL, { message: 'must be an email address such as "oncall@example.com"' })).default([]),
-    sms: z.array(z.string().regex(E164, { message: 'must be a phone number in E.164 form such as "+447700900123"' })).default([]),
-    https: z.array(z.url({ protocol: /^https$/, message: 'must be an https:// URL (PagerDuty or Opsgenie integration endpoint)' })).default([]),
-  })
-  .default({ emails: [], sms: [], https: [] });
+const recipients = strict({
+  emails: z.array(z.string().regex(EMAIL, { message: 'must be an email address such as "oncall@example.com"' })).default([]),
+  sms: z.array(z.string().regex(E164, { message: 'must be a phone number in E.164 form such as "+447700900123"' })).default([]),
+  https: z.array(z.url({ protocol: /^https$/, message: 'must be an https:// URL (PagerDuty or Opsgenie integration endpoint)' })).default([]),
+}).default({ emails: [], sms: [], https: [] });
 
 const schedule = z.string().refine((s) => CRON.test(s) || RATE.test(s), {
   message: 'must be an EventBridge expression such as "cron(0 2 * * ? *)" (six fields) or "rate(1 day)"',
@@ -96,184 +96,164 @@ const RESTORE_ENGINE_MESSAGE = `restore.engine (the weekly restore test's engine
 const retentionDays = z.number().int().min(1, { message: 'retention must be at least 1 day' }).max(36500);
 
 /** The zod schema of `dr.config.json`. Defaults here are the documented defaults. */
-export const drConfigSchema = z
-  .object({
-    $schema: z.string().optional(),
-    appName: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/, {
-      message: 'appName must be 3-24 characters of lower-case letters, digits and hyphens, starting with a letter (it prefixes bucket, alarm and stack names)',
-    }),
-    primary: environment('primary'),
-    recovery: environment('recovery'),
-    tables: z.array(table).min(1, { message: 'tables must list at least one DynamoDB table to protect' }),
-    dataBuckets: z
-      .array(
-        z.object({
-          name: z.string().regex(BUCKET_NAME, { message: 'bucket name must be 3-63 characters of lower-case letters, digits, dots and hyphens' }),
-          /** Existing bucket (default) whose objects are replicated to the recovery region. */
-          existing: z.boolean().default(true),
-          /**
-           * ARN of the KMS key the existing bucket encrypts with (SSE-KMS), in primary.region. The
-           * replication role gets kms:Decrypt on it; without it only SSE-S3 and unencrypted objects
-           * can be read for replication. For `aws/s3`, give that AWS-managed key's ARN.
-           */
-          kmsKeyArn: z.string().optional(),
-          /**
-           * The bucket has S3 Object Lock. Its replica then gets Object Lock too: S3 replicates
-           * locked objects only into a bucket with Object Lock (and versioning).
-           */
-          objectLock: z.boolean().default(false),
-        }),
-      )
-      .default([]),
-    schedules: z
-      .object({
-        daily: schedule.default('cron(0 2 * * ? *)'),
-        weekly: schedule.default('cron(0 3 ? * SUN *)'),
-        monthly: schedule.default('cron(0 4 1 * ? *)'),
-      })
-      .default({ daily: 'cron(0 2 * * ? *)', weekly: 'cron(0 3 ? * SUN *)', monthly: 'cron(0 4 1 * ? *)' }),
-    retention: z
-      .object({
-        dailyDays: retentionDays.default(30),
-        weeklyDays: retentionDays.default(90),
-        monthlyDays: retentionDays.default(365),
-      })
-      .default({ dailyDays: 30, weeklyDays: 90, monthlyDays: 365 }),
-    // Each field has its own default: `"targets": { "rpoMinutes": 720 }` keeps the default RTO.
-    targets: z
-      .object({ rpoMinutes: rpoMinutes.default(DEFAULT_TARGETS.rpoMinutes), rtoMinutes: rtoMinutes.default(DEFAULT_TARGETS.rtoMinutes) })
-      .default(DEFAULT_TARGETS),
-    objectLock: z
-      .object({
-        mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'objectLock.mode must be "GOVERNANCE" or "COMPLIANCE"' }).default('GOVERNANCE'),
-        days: z.number().int().min(1, { message: 'objectLock.days must be at least 1' }).default(7),
-      })
-      .default({ mode: 'GOVERNANCE', days: 7 }),
-    onCall: z
-      .object({
-        critical: recipients,
-        warning: recipients,
-      })
-      .default({ critical: { emails: [], sms: [], https: [] }, warning: { emails: [], sms: [], https: [] } }),
-    backup: z
-      .object({
-        engine: z.enum(['auto', 'scan', 'export'], { message: 'backup.engine must be "auto", "scan" or "export"' }).default('auto'),
-        /** `auto` uses the native export above this table size. */
-        exportThresholdBytes: z
-          .number()
-          .int()
-          .positive()
-          .default(1024 * 1024 * 1024),
-        /** Parallel Scan segments; 0 picks from the table size. */
-        scanSegments: z.number().int().min(0).max(1000000).default(0),
-        /** Uncompressed bytes per data file before a new file starts. */
-        maxFileBytes: z
-          .number()
-          .int()
-          .min(1024 * 1024)
-          .default(256 * 1024 * 1024),
-        /** Alarm (warning) when a backup runs longer than this. */
-        durationWarningMinutes: z.number().int().positive().default(60),
-      })
-      .default({ engine: 'auto', exportThresholdBytes: 1024 * 1024 * 1024, scanSegments: 0, maxFileBytes: 256 * 1024 * 1024, durationWarningMinutes: 60 }),
-    restoreTest: z
-      .object({
-        enabled: z.boolean().default(true),
-        schedule: schedule.default('cron(0 5 ? * MON *)'),
-        /** Items per table whose hashes are compared with the backup. */
-        sampleSize: z.number().int().min(1).default(100),
-      })
-      .default({ enabled: true, schedule: 'cron(0 5 ? * MON *)', sampleSize: 100 }),
-    // `auto` restores: import / bulk put above importThresholdBytes, BatchWriteItem below; `engine`: the restore test's.
-    restore: z
-      .object({
-        importThresholdBytes: z
-          .number()
-          .int(THRESHOLD_MESSAGE)
-          .min(0, THRESHOLD_MESSAGE)
-          .default(1024 * 1024 * 1024),
-        engine: z.enum(['auto', 'import', 'write'], { message: RESTORE_ENGINE_MESSAGE }).default('auto'),
-      })
-      .default({ importThresholdBytes: 1024 * 1024 * 1024, engine: 'auto' }),
-    /** Change of size or record count against the previous backup that raises an alarm. */
-    changeThresholds: z
-      .object({
-        warningPercent: z.number().positive().default(25),
-        criticalPercent: z.number().positive().default(50),
-      })
-      .default({ warningPercent: 25, criticalPercent: 50 }),
-    awsBackup: z
-      .object({
-        enabled: z.boolean().default(true),
-      })
-      .default({ enabled: true }),
-  })
-  .superRefine((c, ctx) => {
-    if (c.primary.region === c.recovery.region) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['recovery', 'region'],
-        message: `recovery.region must differ from primary.region (both are ${c.primary.region}); pick a second region such as "${c.primary.region.startsWith('eu-') ? 'eu-central-1' : 'us-west-2'}"`,
-      });
-    }
-    const seen = new Set<string>();
-    c.tables.forEach((t, i) => {
-      if (seen.has(t.name)) {
-        ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
-      }
-      seen.add(t.name);
-      const rpo = t.targets?.rpoMinutes;
-      if (rpo !== undefined && rpo < 60) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['tables', i, 'targets', 'rpoMinutes'],
-          message: `tables[${i}] ("${t.name}") targets.rpoMinutes (${rpo}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
-        });
-      }
+export const drConfigSchema = strict({
+  $schema: z.string().optional(),
+  appName: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/, {
+    message: 'appName must be 3-24 characters of lower-case letters, digits and hyphens, starting with a letter (it prefixes bucket, alarm and stack names)',
+  }),
+  primary: environment('primary'),
+  recovery: environment('recovery'),
+  tables: z.array(table).min(1, { message: 'tables must list at least one DynamoDB table to protect' }),
+  dataBuckets: z
+    .array(
+      strict({
+        name: z.string().regex(BUCKET_NAME, { message: 'bucket name must be 3-63 characters of lower-case letters, digits, dots and hyphens' }),
+        /** Existing bucket (default) whose objects are replicated to the recovery region. */
+        existing: z.boolean().default(true),
+        /**
+         * ARN of the KMS key the existing bucket encrypts with (SSE-KMS), in primary.region. The
+         * replication role gets kms:Decrypt on it; without it only SSE-S3 and unencrypted objects
+         * can be read for replication. For `aws/s3`, give that AWS-managed key's ARN.
+         */
+        kmsKeyArn: z.string().optional(),
+        /**
+         * The bucket has S3 Object Lock. Its replica then gets Object Lock too: S3 replicates
+         * locked objects only into a bucket with Object Lock (and versioning).
+         */
+        objectLock: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+  schedules: strict({
+    daily: schedule.default('cron(0 2 * * ? *)'),
+    weekly: schedule.default('cron(0 3 ? * SUN *)'),
+    monthly: schedule.default('cron(0 4 1 * ? *)'),
+  }).default({ daily: 'cron(0 2 * * ? *)', weekly: 'cron(0 3 ? * SUN *)', monthly: 'cron(0 4 1 * ? *)' }),
+  retention: strict({
+    dailyDays: retentionDays.default(30),
+    weeklyDays: retentionDays.default(90),
+    monthlyDays: retentionDays.default(365),
+  }).default({ dailyDays: 30, weeklyDays: 90, monthlyDays: 365 }),
+  // Each field has its own default: `"targets": { "rpoMinutes": 720 }` keeps the default RTO.
+  targets: strict({ rpoMinutes: rpoMinutes.default(DEFAULT_TARGETS.rpoMinutes), rtoMinutes: rtoMinutes.default(DEFAULT_TARGETS.rtoMinutes) }).default(
+    DEFAULT_TARGETS,
+  ),
+  objectLock: strict({
+    mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'objectLock.mode must be "GOVERNANCE" or "COMPLIANCE"' }).default('GOVERNANCE'),
+    days: z.number().int().min(1, { message: 'objectLock.days must be at least 1' }).default(7),
+  }).default({ mode: 'GOVERNANCE', days: 7 }),
+  onCall: strict({
+    critical: recipients,
+    warning: recipients,
+  }).default({ critical: { emails: [], sms: [], https: [] }, warning: { emails: [], sms: [], https: [] } }),
+  backup: strict({
+    engine: z.enum(['auto', 'scan', 'export'], { message: 'backup.engine must be "auto", "scan" or "export"' }).default('auto'),
+    /** `auto` uses the native export above this table size. */
+    exportThresholdBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024 * 1024),
+    /** Parallel Scan segments; 0 picks from the table size. */
+    scanSegments: z.number().int().min(0).max(1000000).default(0),
+    /** Uncompressed bytes per data file before a new file starts. */
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(256 * 1024 * 1024),
+    /** Alarm (warning) when a backup runs longer than this. */
+    durationWarningMinutes: z.number().int().positive().default(60),
+  }).default({ engine: 'auto', exportThresholdBytes: 1024 * 1024 * 1024, scanSegments: 0, maxFileBytes: 256 * 1024 * 1024, durationWarningMinutes: 60 }),
+  restoreTest: strict({
+    enabled: z.boolean().default(true),
+    schedule: schedule.default('cron(0 5 ? * MON *)'),
+    /** Items per table whose hashes are compared with the backup. */
+    sampleSize: z.number().int().min(1).default(100),
+  }).default({ enabled: true, schedule: 'cron(0 5 ? * MON *)', sampleSize: 100 }),
+  // `auto` restores: import / bulk put above importThresholdBytes, BatchWriteItem below; `engine`: the restore test's.
+  restore: strict({
+    importThresholdBytes: z
+      .number()
+      .int(THRESHOLD_MESSAGE)
+      .min(0, THRESHOLD_MESSAGE)
+      .default(1024 * 1024 * 1024),
+    engine: z.enum(['auto', 'import', 'write'], { message: RESTORE_ENGINE_MESSAGE }).default('auto'),
+  }).default({ importThresholdBytes: 1024 * 1024 * 1024, engine: 'auto' }),
+  /** Change of size or record count against the previous backup that raises an alarm. */
+  changeThresholds: strict({
+    warningPercent: z.number().positive().default(25),
+    criticalPercent: z.number().positive().default(50),
+  }).default({ warningPercent: 25, criticalPercent: 50 }),
+  awsBackup: strict({
+    enabled: z.boolean().default(true),
+  }).default({ enabled: true }),
+}).superRefine((c, ctx) => {
+  if (c.primary.region === c.recovery.region) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['recovery', 'region'],
+      message: `recovery.region must differ from primary.region (both are ${c.primary.region}); pick a second region such as "${c.primary.region.startsWith('eu-') ? 'eu-central-1' : 'us-west-2'}"`,
     });
-    const r = c.retention;
-    if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['retention'],
-        message: `retention must grow with the tier: dailyDays (${r.dailyDays}) <= weeklyDays (${r.weeklyDays}) <= monthlyDays (${r.monthlyDays})`,
-      });
+  }
+  const seen = new Set<string>();
+  c.tables.forEach((t, i) => {
+    if (seen.has(t.name)) {
+      ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
     }
-    if (c.objectLock.days > r.dailyDays) {
+    seen.add(t.name);
+    const rpo = t.targets?.rpoMinutes;
+    if (rpo !== undefined && rpo < 60) {
       ctx.addIssue({
         code: 'custom',
-        path: ['objectLock', 'days'],
-        message: `objectLock.days (${c.objectLock.days}) must not exceed retention.dailyDays (${r.dailyDays}): locked daily backups could not expire; lower objectLock.days or raise retention.dailyDays`,
-      });
-    }
-    if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['changeThresholds'],
-        message: `changeThresholds.warningPercent (${c.changeThresholds.warningPercent}) must be below criticalPercent (${c.changeThresholds.criticalPercent})`,
-      });
-    }
-    c.dataBuckets.forEach((b, i) => {
-      const keyProblem = b.kmsKeyArn === undefined ? undefined : kmsKeyArnProblem(b.kmsKeyArn, c.primary.region);
-      if (keyProblem)
-        ctx.addIssue({ code: 'custom', path: ['dataBuckets', i, 'kmsKeyArn'], message: `dataBuckets[${i}].kmsKeyArn (bucket "${b.name}") ${keyProblem}` });
-      const replica = dataReplicaBucketName(c, b.name);
-      if (replica.length > 63) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['dataBuckets', i, 'name'],
-          message: `bucket "${b.name}" gets the replica "${replica}" in the recovery region, longer than the 63 characters S3 allows; use a bucket name of at most ${63 - (replica.length - b.name.length)} characters`,
-        });
-      }
-    });
-    if (c.targets.rpoMinutes < 60) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['targets', 'rpoMinutes'],
-        message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+        path: ['tables', i, 'targets', 'rpoMinutes'],
+        message: `tables[${i}] ("${t.name}") targets.rpoMinutes (${rpo}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
       });
     }
   });
+  const r = c.retention;
+  if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retention'],
+      message: `retention must grow with the tier: dailyDays (${r.dailyDays}) <= weeklyDays (${r.weeklyDays}) <= monthlyDays (${r.monthlyDays})`,
+    });
+  }
+  if (c.objectLock.days > r.dailyDays) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['objectLock', 'days'],
+      message: `objectLock.days (${c.objectLock.days}) must not exceed retention.dailyDays (${r.dailyDays}): locked daily backups could not expire; lower objectLock.days or raise retention.dailyDays`,
+    });
+  }
+  if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['changeThresholds'],
+      message: `changeThresholds.warningPercent (${c.changeThresholds.warningPercent}) must be below criticalPercent (${c.changeThresholds.criticalPercent})`,
+    });
+  }
+  c.dataBuckets.forEach((b, i) => {
+    const keyProblem = b.kmsKeyArn === undefined ? undefined : kmsKeyArnProblem(b.kmsKeyArn, c.primary.region);
+    if (keyProblem)
+      ctx.addIssue({ code: 'custom', path: ['dataBuckets', i, 'kmsKeyArn'], message: `dataBuckets[${i}].kmsKeyArn (bucket "${b.name}") ${keyProblem}` });
+    const replica = dataReplicaBucketName(c, b.name);
+    if (replica.length > 63) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataBuckets', i, 'name'],
+        message: `bucket "${b.name}" gets the replica "${replica}" in the recovery region, longer than the 63 characters S3 allows; use a bucket name of at most ${63 - (replica.length - b.name.length)} characters`,
+      });
+    }
+  });
+  if (c.targets.rpoMinutes < 60) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targets', 'rpoMinutes'],
+      message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+    });
+  }
+});
 
 const KMS_KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
 
@@ -310,6 +290,8 @@ export function parseConfig(raw: unknown, file = 'dr.config.json'): DrConfig {
   const result = drConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
+    // Its message names the JSON path of each unknown key already (see strict()).
+    if (issue.code === 'unrecognized_keys') return issue.message;
     const where = issue.path.length
       ? issue.path
           .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
@@ -330,10 +312,11 @@ export function loadConfig(file = 'dr.config.json'): DrConfig {
     throw new ConfigError(file, [`file not found at ${resolved}; copy dr.config.json from the repository root or pass --config <file>`]);
   }
   let raw: unknown;
+  const text = fs.readFileSync(resolved, 'utf8');
   try {
-    raw = JSON.parse(fs.readFileSync(resolved, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
+    throw new ConfigError(file, [jsonSyntaxProblem(text, e as Error)]);
   }
   return parseConfig(raw, file);
 }
@@ -384,6 +367,11 @@ export function recoveryVaultName(config: Pick<DrConfig, 'appName'>): string {
  */
 export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
   return `${config.appName}-dr-operator`;
+}
+
+/** `<app>-dr-operator-restore`: the operators' second managed policy (restore targets), attached with {@link operatorPolicyName}. */
+export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator-restore`;
 }
 
 /** Stack names, shared by the app, the README and the CLI. */

@@ -58,6 +58,13 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
   ListImports:
     'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), so it takes "*"; limited to the two regions by aws:RequestedRegion.',
   ImportLogs: 'ImportTable writes its error log to CloudWatch Logs groups under /aws-dynamodb/ as the caller; limited to that prefix and the two regions.',
+  RestoreJournal:
+    'The restore journal is one object per restore target (restores/<target>.json), named at restore time; limited to restores/ of the backup and replica buckets.',
+  BulkErrorReports: 'StartBulkPutItems writes its error report under a key it chooses; limited to restore-reports/ of the backup and replica buckets.',
+  JournalKeys:
+    'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
+  ImportWithCustomerKey:
+    'ImportTable with a customer managed key needs DescribeKey and CreateGrant on it; key/* is limited to the backup and replica keys by kms:ResourceAliases, and grants to AWS resources by kms:GrantIsForAWSResource.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
   DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
   DoctorMetrics:
@@ -105,6 +112,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
     }
   }
   acknowledgeOperatorPolicy(production.operatorPolicy.policy);
+  acknowledgeOperatorPolicy(production.operatorPolicy.restorePolicy);
   const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
   if (singleton) {
     ack(singleton, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.customResourceLogs);

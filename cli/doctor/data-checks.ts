@@ -38,7 +38,7 @@ export async function backupAgeCheck(clients: RegionClients, bucket: string, con
       `no complete backup set in s3://${bucket} (${sets.length} set(s) listed, none complete)`,
       `the first scheduled backup runs at schedules.daily (${config.schedules.daily}, UTC); take one now: dr --region ${clients.region} --bucket ${bucket} backup`,
     );
-  const point = new Date(newest.metadata?.exportTime ?? newest.startedAt);
+  const point = new Date(newest.summary?.exportTime ?? newest.startedAt);
   const age = minutes(now.getTime() - point.getTime());
   const detail = `${newest.tier}/${newest.backupId} is ${formatAge(age)} old (RPO ${formatAge(rpo)})`;
   if (age <= rpo) return pass(check, detail);

@@ -25,8 +25,15 @@ export interface LocalServers {
   readonly s3Endpoint: string;
   /** Environment that points the standard SDK variables at these servers. */
   readonly env: Record<string, string>;
+  /** Process ids of the two servers (fault tests stop them mid-run). */
+  readonly pids: { readonly dynamodb: number; readonly s3: number };
   /** Starts another DynamoDB Local (for example the drill's recovery region); stopped with the rest. */
   startExtraDynamoDb(): Promise<string>;
+  /**
+   * Starts another DynamoDB Local or s3rver, stopped with the rest; fault tests kill it by its
+   * pid mid-run and keep the main pair for checking what was left.
+   */
+  startExtraServer(kind: 'dynamodb' | 's3'): Promise<{ readonly endpoint: string; readonly pid: number }>;
   /** Stops every server started here. */
   stop(): Promise<void>;
 }
@@ -142,6 +149,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
   const heap = opts.javaHeap ?? '1g';
   const tmp = opts.s3Directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
   const children: ChildProcess[] = [];
+  const extraDirs: string[] = [];
   const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
   process.once('exit', kill);
   try {
@@ -161,8 +169,19 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
       dynamodbEndpoint: ddb.endpoint,
       s3Endpoint: s3.endpoint,
       env,
+      pids: { dynamodb: ddb.child.pid!, s3: s3.child.pid! },
       async startExtraDynamoDb() {
         return (await startDynamoDbLocal(heap, track)).endpoint;
+      },
+      async startExtraServer(kind) {
+        let started: { endpoint: string; child: ChildProcess };
+        if (kind === 'dynamodb') started = await startDynamoDbLocal(heap, track);
+        else {
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
+          extraDirs.push(dir);
+          started = await startS3rver(dir, track);
+        }
+        return { endpoint: started.endpoint, pid: started.child.pid! };
       },
       async stop() {
         await Promise.all(
@@ -178,6 +197,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
         );
         process.removeListener('exit', kill);
         if (!opts.s3Directory) fs.rmSync(tmp, { recursive: true, force: true });
+        for (const dir of extraDirs) fs.rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (e) {

@@ -31,8 +31,10 @@ import { PENDING_FILE, PendingBackup, PendingExport, startTableExport } from './
 import { exportIdFor, writeManifests } from '../store/manifest-writer';
 import { autoSegments, scanTableToS3 } from './scan-engine';
 import { describeTable, DescribedTable } from './schema';
-import { getJsonIfExists, listKeys, putJson, putText } from '../store/s3-io';
+import { getJsonIfExists, listKeys, putText } from '../store/s3-io';
+import { commitBackupSet, recordFailure, recordPending } from '../store/catalog-write';
 import { SlotLostError } from './slot';
+import { describeError } from '../shared/errors';
 
 /** Engine choice of a run; `auto` picks per table. */
 export type EngineChoice = 'auto' | EngineName;
@@ -162,7 +164,7 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
         source,
       };
       await fence();
-      await putJson(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`, p);
+      await recordPending(opts.s3, opts.bucket, PENDING_FILE, p);
       return { status: 'pending', pending: p };
     }
     const metadata = buildMetadata({
@@ -175,9 +177,9 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
       source,
       completed: new Date(),
     });
-    // The commit marker, strictly last, and only while this run holds the slot.
+    // The commit marker, strictly last (then the set's catalog entry), and only while this run holds the slot.
     await fence();
-    await putJson(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`, metadata);
+    await commitBackupSet(opts.s3, opts.bucket, metadata);
     return { status: 'complete', metadata, reused: false };
   } catch (e) {
     // A run that lost its slot leaves the set to the run that holds it.
@@ -189,7 +191,7 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
       ))
     )
       throw e;
-    await writeFailure(opts.s3, opts.bucket, { tier: opts.tier, backupId, started, reason: (e as Error).message ?? String(e), table: currentTable });
+    await writeFailure(opts.s3, opts.bucket, { tier: opts.tier, backupId, started, reason: describeError(e), table: currentTable });
     throw e;
   }
 }
@@ -318,7 +320,7 @@ export async function writeFailure(
     ...(f.table ? { table: f.table } : {}),
   };
   try {
-    await putJson(s3, bucket, `${backupSetPrefix(f.tier, f.backupId)}${FAILURE_FILE}`, failure);
+    await recordFailure(s3, bucket, failure);
   } catch {
     // S3 itself may be what failed; the thrown error still reaches Lambda, logs and alarms.
   }

@@ -13,7 +13,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BackupMetadata, FORMAT_VERSION, ManifestFileEntry, METADATA_FILE, TableBackupRecord, backupSetPrefix } from '../format/backup-set';
+import { BackupMetadata, FORMAT_VERSION, ManifestFileEntry, TableBackupRecord, backupSetPrefix } from '../format/backup-set';
 import { listBackupSets } from '../store/catalog';
 import { buildMetadata, writeFailure } from './backup';
 import {
@@ -29,6 +29,7 @@ import {
   readNativeExportManifests,
 } from './export-engine';
 import { getJsonIfExists, putJson } from '../store/s3-io';
+import { commitBackupSet } from '../store/catalog-write';
 
 /** The hashing checkpoint, in the set's folder (`backups/<tier>/<backupId>/finalize-progress.json`). */
 export const FINALIZE_PROGRESS_FILE = 'finalize-progress.json';
@@ -95,7 +96,7 @@ export interface FinalizeOptions {
 
 /** One pass over every incomplete set that holds pending.json. */
 export async function finalizePendingBackups(opts: FinalizeOptions): Promise<FinalizeOutcome[]> {
-  const sets = (await listBackupSets({ s3: opts.s3, bucket: opts.bucket })).filter((s) => s.status === 'incomplete');
+  const sets = (await listBackupSets({ s3: opts.s3, bucket: opts.bucket, checkCommit: false })).filter((s) => s.status === 'incomplete');
   const outcomes: FinalizeOutcome[] = [];
   for (const set of sets) {
     const pending = await getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${set.prefix}${PENDING_FILE}`);
@@ -140,7 +141,7 @@ export async function finalizePendingBackup(opts: FinalizeOptions & { readonly p
   return { ...ids, status: 'complete', metadata: await commitSet(opts, manifests, hashing.files) };
 }
 
-/** Writes metadata.json (the commit marker) and then removes the checkpoint, which it makes redundant. */
+/** Writes metadata.json (the commit marker) and the set's catalog entry, then removes the checkpoint, which it makes redundant. */
 async function commitSet(
   opts: FinalizeOptions & { readonly pending: PendingBackup },
   manifests: Record<string, NativeExportManifests>,
@@ -160,7 +161,7 @@ async function commitSet(
     source: pending.source,
   });
   const prefix = backupSetPrefix(pending.tier, pending.backupId);
-  await putJson(opts.s3, opts.bucket, `${prefix}${METADATA_FILE}`, metadata);
+  await commitBackupSet(opts.s3, opts.bucket, metadata);
   try {
     await opts.s3.send(new DeleteObjectCommand({ Bucket: opts.bucket, Key: `${prefix}${FINALIZE_PROGRESS_FILE}` }));
   } catch {

@@ -87,41 +87,55 @@ export async function withThrottleRetry<T>(fn: () => Promise<T>, retries: number
   }
 }
 
-/** One data file being written: gzip -> hash -> multipart upload. */
+/**
+ * One data file being written: gzip -> hash -> multipart upload.
+ *
+ * Every stream has an 'error' listener: a stream that emits 'error' with none is an uncaught
+ * exception, which killed the whole process before the run could write failure.json, its
+ * metric, or abort the upload (issue 14, item 1).
+ */
 class DataFileWriter {
   readonly gzip: Gzip;
   private readonly hasher = new HashingStream();
+  private readonly upload: Upload;
   private readonly done: Promise<{ ETag?: string }>;
   private failure: Error | undefined;
   items = 0;
   bytes = 0;
 
   constructor(
-    s3: S3Client,
-    bucket: string,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
     readonly key: string,
     gzipLevel: number,
   ) {
     this.gzip = createGzip({ level: gzipLevel });
+    this.gzip.on('error', (e: Error) => this.fail(e));
+    this.hasher.on('error', (e: Error) => this.fail(e));
     this.gzip.pipe(this.hasher);
-    const upload = new Upload({
+    this.upload = new Upload({
       client: s3,
       params: { Bucket: bucket, Key: key, Body: this.hasher, ContentType: 'application/gzip' },
       // One part in flight per file: memory stays near partSize per segment.
       queueSize: 1,
       partSize: 5 * 1024 * 1024,
       // lib-storage's own abort replaces the real error with the abort's when the abort fails
-      // too; we abort ourselves (best effort) and keep the real error. The bucket's
-      // AbortIncompleteMultipartUpload lifecycle rule removes anything left.
+      // too, and Upload.abort() sends no AbortMultipartUpload when parts are left on error: we
+      // abort ourselves in abort(), once the UploadId is final, and keep the real error. The
+      // bucket's AbortIncompleteMultipartUpload lifecycle rule removes anything left.
       leavePartsOnError: true,
     });
-    this.done = upload.done();
+    this.done = this.upload.done();
     // If the upload fails, stop the writer so a backpressure wait cannot hang forever.
-    this.done.catch((e: Error) => {
-      this.failure = e;
-      this.gzip.destroy(e);
-      if (upload.uploadId) s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId })).catch(() => undefined);
-    });
+    this.done.catch((e: Error) => this.fail(e));
+  }
+
+  /** Stops both streams once (idempotent): a write waiting for 'drain' rejects, the upload's body ends. */
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.gzip.destroy(e);
+    this.hasher.destroy(e);
   }
 
   /** Writes `items` export lines joined in `text` (a Scan page at a time: one gzip call, one await). */
@@ -133,6 +147,7 @@ class DataFileWriter {
   }
 
   async close(): Promise<{ record: DataFileRecord; entry: ManifestFileEntry }> {
+    if (this.failure) throw this.failure;
     this.gzip.end();
     const res = await this.done;
     const digest = this.hasher.digest();
@@ -142,8 +157,18 @@ class DataFileWriter {
     };
   }
 
-  abort(e: Error): void {
-    this.gzip.destroy(e);
+  /**
+   * Stops the file and aborts its multipart upload (best effort; never throws). Waits for the
+   * upload to settle first: the part in flight ends, and an UploadId still being created is known.
+   */
+  async abort(e: Error): Promise<void> {
+    this.fail(e);
+    await this.done.catch(() => undefined);
+    const uploadId = this.upload.uploadId;
+    if (!uploadId) return;
+    // AbortMultipartUpload: "aborts a multipart upload ... storage consumed by any previously
+    // uploaded parts will be freed" (S3 API reference).
+    await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: uploadId })).catch(() => undefined);
   }
 }
 
@@ -206,7 +231,7 @@ export async function scanTableToS3(opts: ScanTableOptions): Promise<ScanTableRe
       if (writer) closed.push(await writer.close());
     } catch (e) {
       stop ??= e as Error;
-      writer?.abort(e as Error);
+      await writer?.abort(e as Error);
       throw e;
     }
   };

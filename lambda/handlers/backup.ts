@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { startBackup, EngineChoice } from '../backup/backup';
-import { listBackupSets } from '../store/catalog';
+import { latestCompleteSet } from '../store/catalog';
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { TIERS, Tier, backupIdFor } from '../format/backup-set';
 import { failureMetrics, successMetrics } from '../backup/backup-metrics';
@@ -135,7 +135,8 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
       return { backupId, tier, status: 'superseded', attempt: lease.attempt };
     }
     // The one run that committed the slot reports it (also when it found the set already written by a run that died before committing).
-    const previous = (await listBackupSets({ s3, bucket, tier, before: new Date(result.metadata.startedAt) })).find((s) => s.status === 'complete');
+    // The tier's previous complete, sound set (damaged ones skipped), read without listing every set.
+    const previous = await latestCompleteSet({ s3, bucket, tier, before: new Date(result.metadata.startedAt) });
     emit(successMetrics(appName, result.metadata, previous?.metadata));
     return { backupId, tier, status: 'complete', attempt: lease.attempt, totalRecords: result.metadata.totalRecords };
   } catch (e) {
@@ -146,7 +147,7 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
     await lease.finish('failed', (e as Error).message ?? String(e)).catch(() => false);
     let latestGood: Date | undefined;
     try {
-      latestGood = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete')?.startedAt;
+      latestGood = (await latestCompleteSet({ s3, bucket }))?.startedAt;
     } catch {
       // Metrics must not hide the original error.
     }

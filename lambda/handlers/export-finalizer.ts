@@ -8,7 +8,7 @@
  * {@link SAFETY_MARGIN_MS} before the function's timeout; the next run continues from the checkpoint.
  */
 import type { Context } from 'aws-lambda';
-import { listBackupSets } from '../store/catalog';
+import { latestCompleteSet } from '../store/catalog';
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { finalizePendingBackups, FinalizeOutcome, HashingProgress } from '../backup/export-finalize';
 import { failureMetrics, successMetrics } from '../backup/backup-metrics';
@@ -45,13 +45,11 @@ export async function handler(
       console.log(`${o.tier}/${o.backupId}: ${p.filesHashed} of ${p.filesTotal} data files hashed (${p.bytesHashed} bytes); the next run continues`);
     } else if (o.status === 'complete') {
       if (!(await slots.settle(slotOf(o), 'committed'))) continue;
-      const previous = (await listBackupSets({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) })).find(
-        (s) => s.status === 'complete',
-      );
+      const previous = await latestCompleteSet({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) });
       for (const line of toEmfLines(successMetrics(appName, o.metadata, previous?.metadata))) process.stdout.write(`${line}\n`);
     } else if (o.status === 'failed') {
       if (!(await slots.settle(slotOf(o), 'failed', o.reason))) continue;
-      const latestGood = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete')?.startedAt;
+      const latestGood = (await latestCompleteSet({ s3, bucket }))?.startedAt;
       for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, Date.now() - parseBackupId(o.backupId).getTime(), latestGood)))
         process.stdout.write(`${line}\n`);
     }

@@ -5,7 +5,7 @@
  *
  * Env: APP_NAME, REPLICA_BUCKET.
  */
-import { listBackupSets } from '../store/catalog';
+import { latestCompleteSet } from '../store/catalog';
 import { createS3Client } from '../shared/clients';
 import { MetricName, toEmfLines } from '../shared/metrics';
 
@@ -24,7 +24,8 @@ function env(name: string): string {
 export async function handler(): Promise<{ backupId?: string; ageMinutes: number }> {
   const app = env('APP_NAME');
   const bucket = env('REPLICA_BUCKET');
-  const newest = (await listBackupSets({ s3, bucket })).find((s) => s.status === 'complete');
+  // The newest complete, sound set: reads one set's files, not every set's (damaged ones skipped).
+  const newest = await latestCompleteSet({ s3, bucket });
   const completed = newest?.metadata ? new Date(newest.metadata.exportTime) : undefined;
   const ageMinutes = completed ? Math.max(0, (Date.now() - completed.getTime()) / 60000) : NO_BACKUP_AGE_MINUTES;
   for (const line of toEmfLines([{ name: MetricName.ReplicaBackupAgeMinutes, value: ageMinutes, dimensions: { App: app } }])) process.stdout.write(`${line}\n`);

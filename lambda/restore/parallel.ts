@@ -7,6 +7,7 @@
  * the sum of all of them, once they overlap.
  */
 import type { RestoredTable, RestorePlanTable } from './types';
+import { describeError } from '../shared/errors';
 
 /** Tables restored at once unless told otherwise. */
 export const DEFAULT_PARALLEL_TABLES = 3;
@@ -87,7 +88,7 @@ export class RestoreIncompleteError extends Error {
 
 function incompleteMessage(set: string, failed: FailedTable[], restored: RestoredTable[], notStarted: RestorePlanTable[], intoExisting: boolean): string {
   const arrow = (t: RestorePlanTable) => `"${t.source}" -> "${t.target}"`;
-  const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const reason = (e: unknown) => describeError(e);
   const total = failed.length + restored.length + notStarted.length;
   const lines = [
     `restore of backup set ${set} failed: ${failed.length} of ${total} table(s) failed, ${restored.length} restored and verified, ${notStarted.length} not started`,

@@ -61,7 +61,8 @@ function targetName(table: string, opts: Pick<RestoreOptions, 'suffix' | 'intoEx
 
 /** The tables of a restore, checked against the set. */
 function chosenTables(metadata: BackupMetadata, tables?: string[]): string[] {
-  const chosen = tables?.length ? tables : metadata.tables;
+  // Each table once: a name given twice would restore into the same target twice at once.
+  const chosen = [...new Set(tables?.length ? tables : metadata.tables)];
   const unknown = chosen.filter((t) => !metadata.tables.includes(t));
   if (unknown.length)
     throw new RestoreRefusedError(`table(s) ${unknown.join(', ')} are not in backup set ${metadata.backupId} (it holds ${metadata.tables.join(', ')})`);
@@ -94,7 +95,7 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
   if (set.status !== 'complete' || !set.metadata)
     throw new RestoreRefusedError(
-      `backup set ${set.tier}/${set.backupId} is ${set.status} (no metadata.json): restore refused; pick a complete set from "dr list"`,
+      `backup set ${set.tier}/${set.backupId} is ${set.status} (${set.damage?.reason ?? 'no metadata.json'}): restore refused; pick a complete set from "dr list"`,
     );
   const md = set.metadata;
   const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => {
@@ -267,6 +268,7 @@ async function restoreTable(
     const written = await writeItemBatches(opts.dynamodb, t.target, chunks, {
       concurrency: opts.concurrency,
       onItems: (items) => progress('write', skipped + items),
+      keyAttributes: td.schema.keySchema.map((k) => k.AttributeName),
     });
     await journal?.flush();
     const verifyStart = Date.now();

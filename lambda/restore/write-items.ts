@@ -1,17 +1,21 @@
 /**
- * The restore's write loop: items into a table with parallel BatchWriteItem (25 per batch, a
- * bounded number in flight), unprocessed items retried with backoff; and the stream of data files
- * that feeds it, each file checked (every line, md5, sha256, count) as it is written.
+ * The restore's write loop: items into a table with parallel BatchWriteItem (a bounded number in
+ * flight), unprocessed items retried with backoff; and the stream of data files that feeds it,
+ * each file checked (every line, md5, sha256, count) as it is written.
+ *
+ * A batch holds at most 25 items AND at most 16 MB of request (BatchWriteItem's two limits, see
+ * format/item-size.ts for the AWS documentation) and never two items with the same key
+ * (DynamoDB refuses such a request). An item over 400 KB is refused before it is sent, naming
+ * its key. A request still refused as too large (HTTP 413, which the SDK surfaces as
+ * `UnknownError`) is split in two and sent again; a single item refused so is named.
  */
 import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DataFileRecord, ManifestFileEntry } from '../format/backup-set';
+import { describeKey, MAX_BATCH_ITEMS, MAX_BATCH_REQUEST_BYTES, oversizeItemProblem, wireItemSize } from '../format/item-size';
 import { openDataFile, parseExportLine } from '../store/export-reader';
 import { isNotFound } from '../store/s3-io';
 import { dataFileProblems, ValidationProblem } from '../validate/validate';
-
-/** BatchWriteItem's maximum. */
-const BATCH_SIZE = 25;
 
 /** Options of {@link writeItems}. */
 export interface WriteItemsOptions {
@@ -23,9 +27,17 @@ export interface WriteItemsOptions {
   readonly baseDelayMs?: number;
   /** Called with the running total after each batch. */
   readonly onItems?: (written: number) => void;
+  /**
+   * The table's key attributes: a batch never holds two items with the same key (the later one
+   * replaces the earlier, as two puts in a row would), and messages name the key.
+   * @default - keys not checked; messages show the item's first attributes
+   */
+  readonly keyAttributes?: readonly string[];
+  /** Request size limit of one batch (tests lower it). @default MAX_BATCH_REQUEST_BYTES */
+  readonly maxBatchBytes?: number;
 }
 
-/** Writes items with parallel BatchWriteItem (25 per batch), retrying unprocessed items with backoff. Returns the count. */
+/** Writes items with parallel BatchWriteItem, retrying unprocessed items with backoff. Returns the count. */
 export async function writeItems(
   dynamodb: DynamoDBClient,
   table: string,
@@ -36,6 +48,18 @@ export async function writeItems(
     for await (const item of items) yield [item];
   }
   return writeItemBatches(dynamodb, table, single(), opts);
+}
+
+type Item = Record<string, AttributeValue>;
+
+/** A key's identity inside one batch. */
+function keyOf(item: Item, keys: readonly string[]): string {
+  let s = '';
+  for (const k of keys) {
+    const v = item[k];
+    s += `${v?.S ?? v?.N ?? (v?.B ? Buffer.from(v.B).toString('base64') : '')}\u0000`;
+  }
+  return s;
 }
 
 /**
@@ -54,10 +78,12 @@ export interface WriteCheckpoint {
 export async function writeItemBatches(
   dynamodb: DynamoDBClient,
   table: string,
-  chunks: AsyncIterable<Record<string, AttributeValue>[] | WriteCheckpoint>,
+  chunks: AsyncIterable<Item[] | WriteCheckpoint>,
   opts: WriteItemsOptions = {},
 ): Promise<number> {
   const concurrency = opts.concurrency ?? 16;
+  const maxBytes = opts.maxBatchBytes ?? MAX_BATCH_REQUEST_BYTES;
+  const keys = opts.keyAttributes?.length ? opts.keyAttributes : undefined;
   let inFlight = 0;
   let slotFree: (() => void) | undefined;
   const all = new Set<Promise<void>>();
@@ -76,11 +102,11 @@ export async function writeItemBatches(
       failure ??= e;
     }
   };
-  const launch = (batch: Record<string, AttributeValue>[]) => {
+  const launch = (batch: Item[]) => {
     inFlight++;
     const seq = launched++;
     unfinished.add(seq);
-    const p = writeBatch(dynamodb, table, batch, opts.maxRetries ?? 12, opts.baseDelayMs ?? 50)
+    const p = writeBatch(dynamodb, table, batch, opts.maxRetries ?? 12, opts.baseDelayMs ?? 50, keys)
       .then(() => {
         written += batch.length;
         unfinished.delete(seq);
@@ -97,11 +123,15 @@ export async function writeItemBatches(
       });
     all.add(p);
   };
-  let batch: Record<string, AttributeValue>[] = [];
+  let batch: Item[] = [];
+  let batchBytes = 0;
+  let batchKeys = new Map<string, number>();
   reading: for await (const chunk of chunks) {
     if (!Array.isArray(chunk)) {
       if (batch.length) launch(batch);
       batch = [];
+      batchBytes = 0;
+      batchKeys = new Map();
       checkpoints.push({ before: launched, reached: chunk.reached });
       fireCheckpoints();
       while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
@@ -110,14 +140,38 @@ export async function writeItemBatches(
       continue;
     }
     for (const item of chunk) {
+      const bytes = wireItemSize(item);
+      // Only an item whose request form exceeds 400 KB can be over the stored limit (stored <= sent).
+      if (bytes > 400 * 1024) {
+        const problem = oversizeItemProblem(item, keys);
+        if (problem) {
+          failure ??= new Error(`restore into "${table}" stopped: ${problem}`);
+          break reading;
+        }
+      }
+      if (keys) {
+        const k = keyOf(item, keys);
+        const at = batchKeys.get(k);
+        if (at !== undefined) {
+          // Same key twice in one request is refused by DynamoDB; the later item wins, as with two puts.
+          batchBytes += bytes - wireItemSize(batch[at]);
+          batch[at] = item;
+          continue;
+        }
+      }
+      if (batch.length > 0 && (batch.length >= MAX_BATCH_ITEMS || batchBytes + bytes > maxBytes)) {
+        launch(batch);
+        batch = [];
+        batchBytes = 0;
+        batchKeys = new Map();
+        // Backpressure: the reader waits while `concurrency` batches are in flight.
+        while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
+        slotFree = undefined;
+        if (failure) break reading;
+      }
+      if (keys) batchKeys.set(keyOf(item, keys), batch.length);
       batch.push(item);
-      if (batch.length < BATCH_SIZE) continue;
-      launch(batch);
-      batch = [];
-      // Backpressure: the reader waits while `concurrency` batches are in flight.
-      while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
-      slotFree = undefined;
-      if (failure) break reading;
+      batchBytes += bytes;
     }
   }
   if (batch.length && !failure) launch(batch);
@@ -126,12 +180,19 @@ export async function writeItemBatches(
   return written;
 }
 
+/** True for a request refused as too large: HTTP 413 (the SDK names it `UnknownError`). */
+export function isRequestTooLarge(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } };
+  return err?.$metadata?.httpStatusCode === 413 || err?.$response?.statusCode === 413 || err?.name === 'RequestEntityTooLarge';
+}
+
 async function writeBatch(
   dynamodb: DynamoDBClient,
   table: string,
-  items: Record<string, AttributeValue>[],
+  items: Item[],
   maxRetries: number,
   baseDelayMs: number,
+  keys: readonly string[] | undefined,
 ): Promise<void> {
   let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
   for (let attempt = 0; requests.length; attempt++) {
@@ -140,7 +201,23 @@ async function writeBatch(
         `BatchWriteItem into "${table}": ${requests.length} items still unprocessed after ${maxRetries} retries (throttled: raise capacity or lower --concurrency)`,
       );
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(10000, baseDelayMs * 2 ** attempt)));
-    const res = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+    let res;
+    try {
+      res = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+    } catch (e) {
+      if (!isRequestTooLarge(e)) throw e;
+      const pending = requests.map((r) => r.PutRequest!.Item!);
+      if (pending.length === 1)
+        throw new Error(
+          `BatchWriteItem into "${table}": the request for item ${describeKey(pending[0], keys)} was refused as too large (HTTP 413): ` +
+            'an item is at most 400 KB stored and a request 16 MB; shrink or remove that item',
+        );
+      // Our size bound missed (string escapes): send the halves.
+      const half = Math.ceil(pending.length / 2);
+      await writeBatch(dynamodb, table, pending.slice(0, half), maxRetries, baseDelayMs, keys);
+      await writeBatch(dynamodb, table, pending.slice(half), maxRetries, baseDelayMs, keys);
+      return;
+    }
     requests = res.UnprocessedItems?.[table] ?? [];
   }
 }

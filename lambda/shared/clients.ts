@@ -11,6 +11,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SERVICE_OF_ERROR, ServiceName } from './errors';
 
 /**
  * Silent like the SDK's default logger, but deliberately without `info`: the SDK's logger
@@ -23,35 +24,66 @@ export const SILENT_LOGGER = { trace: () => undefined, debug: () => undefined, w
   DynamoDBClientConfig['logger']
 >;
 
+/** AWS_MAX_ATTEMPTS when it is a whole number of 1 or more (the SDK's own variable), else 10. */
+function defaultMaxAttempts(): number {
+  const n = Number(process.env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(n) && n >= 1 ? n : 10;
+}
+
 /** Options shared by the client factories. */
 export interface ClientOptions {
   /** @default - the SDK's region chain (AWS_REGION, profile) */
   readonly region?: string;
   /** @default - the SDK's credential chain */
   readonly profile?: string;
-  /** @default 10 - SDK standard retries with backoff, throttling included */
+  /** @default - AWS_MAX_ATTEMPTS (the SDK's standard variable) when set, else 10: SDK retries with backoff, throttling included */
   readonly maxAttempts?: number;
+}
+
+/**
+ * Tags the errors of a client with its service, so a refused connection can say whether S3 or
+ * DynamoDB is down (errors.ts). One try/catch per request, outside the retry loop.
+ */
+function tagErrors<C extends DynamoDBClient | S3Client>(client: C, service: ServiceName): C {
+  (client as DynamoDBClient).middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        if (e && typeof e === 'object' && !(SERVICE_OF_ERROR in e)) Object.defineProperty(e, SERVICE_OF_ERROR, { value: service, enumerable: false });
+        throw e;
+      }
+    },
+    { step: 'initialize', name: 'drServiceOfError' },
+  );
+  return client;
 }
 
 /** A DynamoDB client with SDK retries. */
 export function createDynamoDbClient(opts: ClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient({
-    region: opts.region,
-    profile: opts.profile,
-    maxAttempts: opts.maxAttempts ?? 10,
-    retryMode: 'adaptive',
-    logger: SILENT_LOGGER,
-  });
+  return tagErrors(
+    new DynamoDBClient({
+      region: opts.region,
+      profile: opts.profile,
+      maxAttempts: opts.maxAttempts ?? defaultMaxAttempts(),
+      retryMode: 'adaptive',
+      logger: SILENT_LOGGER,
+    }),
+    'DynamoDB',
+  );
 }
 
 /** An S3 client with SDK retries; path-style when an endpoint override is set. */
 export function createS3Client(opts: ClientOptions = {}): S3Client {
   const override = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({
-    region: opts.region,
-    profile: opts.profile,
-    maxAttempts: opts.maxAttempts ?? 10,
-    forcePathStyle: override ? true : undefined,
-    logger: SILENT_LOGGER,
-  });
+  return tagErrors(
+    new S3Client({
+      region: opts.region,
+      profile: opts.profile,
+      maxAttempts: opts.maxAttempts ?? defaultMaxAttempts(),
+      forcePathStyle: override ? true : undefined,
+      logger: SILENT_LOGGER,
+    }),
+    'S3',
+  );
 }

@@ -2,29 +2,32 @@
  * Folder lambda/store/: reading and writing backup sets in S3 (generic S3 I/O, the export reader,
  * the manifest writer, the catalog). May import format/ and shared/ only.
  *
- * The catalog of backup sets in a bucket: which sets exist, which are complete.
+ * The catalog of backup sets in a bucket: which sets exist, which are complete, which are
+ * damaged. Cost grows with the number of SETS, not files: sets are found by listing each tier's
+ * catalog entries (`backups/<tier>/_catalog/`, format/catalog-entry.ts); only sets written before
+ * entries existed are found by scanning files, and that scan stops at the tier's oldest entry.
  *
- * A set is complete when its `metadata.json` exists (the commit marker, written last), failed
- * when it has `failure.json`, and incomplete otherwise (a run still going, an export still
- * pending, or a run killed half-way). Sets are found by listing `backups/` by prefix, without a
- * delimiter (see s3-io.ts for why).
+ * A set is complete when its `metadata.json` exists (the commit marker, written last) and is
+ * sound, failed when it has `failure.json`, incomplete otherwise (a run still going, exports
+ * pending, a run killed half-way), and damaged when its metadata.json or entry cannot be read,
+ * parsed or trusted. A damaged set is listed with the reason and skipped by `latest`; it never
+ * stops the catalog from answering for the other sets.
  */
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { BACKUPS_PREFIX, BackupFailure, BackupMetadata, FAILURE_FILE, METADATA_FILE, TIERS, Tier, backupSetPrefix, parseBackupId } from '../format/backup-set';
-import { getJson, getJsonIfExists, listObjects } from './s3-io';
+import { S3Client } from '@aws-sdk/client-s3';
+import { BACKUPS_PREFIX, TIERS, Tier, parseBackupId } from '../format/backup-set';
+import { BackupSet, BackupSetSummary, Candidate, candidateFor, findCandidates, inspect } from './catalog-sets';
 
-/** One backup set as the catalog sees it. */
-export interface BackupSetSummary {
-  readonly backupId: string;
-  readonly tier: Tier;
-  /** `backups/<tier>/<backupId>/` */
-  readonly prefix: string;
-  readonly startedAt: Date;
-  readonly status: 'complete' | 'incomplete' | 'failed';
-  /** Present when complete. */
-  readonly metadata?: BackupMetadata;
-  /** Present when failed. */
-  readonly failure?: BackupFailure;
+export type { BackupSet, BackupSetSummary, SetStatus } from './catalog-sets';
+
+/** Sets inspected at once by {@link listCatalog}. */
+const INSPECT_CONCURRENCY = 16;
+
+/** What to tell the operator about a damaged set. */
+export function damagedSetFix(s: Pick<BackupSetSummary, 'tier' | 'backupId' | 'prefix'>, bucket: string): string {
+  return (
+    `run "dr validate ${s.tier}/${s.backupId}" for details; then delete the set (s3://${bucket}/${s.prefix} and ` +
+    `s3://${bucket}/${BACKUPS_PREFIX}${s.tier}/_catalog/${s.backupId}.json) or run the backup for that slot again. Other sets are not affected`
+  );
 }
 
 /** Options of {@link listBackupSets}. */
@@ -35,64 +38,92 @@ export interface ListBackupSetsOptions {
   readonly tier?: Tier;
   /** Only sets started strictly before this time. @default - no limit */
   readonly before?: Date;
+  /** Also find sets that have no catalog entry by listing every file (slow: grows with files). @default false */
+  readonly fullScan?: boolean;
+  /**
+   * Check each complete set's metadata.json is still there as committed (one HEAD per set). Off
+   * for callers that only look for pending sets (the export finalizer). @default true
+   */
+  readonly checkCommit?: boolean;
 }
 
-/** Reads and parses a JSON object (re-exported for the CLI and other core modules). */
-export async function readJson<T = unknown>(s3: S3Client, bucket: string, key: string): Promise<T> {
-  return getJson<T>(s3, bucket, key);
+/** The sets, and how many of them were found by scanning files rather than through the catalog. */
+export interface CatalogListing {
+  readonly sets: BackupSetSummary[];
+  readonly scannedSets: number;
 }
 
-interface SetKeys {
-  tier: Tier;
-  backupId: string;
-  hasMetadata: boolean;
-  hasFailure: boolean;
-}
-
-/** Splits `backups/<tier>/<backupId>/<rest>`; undefined for keys outside the layout. */
-function parseSetKey(key: string): { tier: Tier; backupId: string; rest: string } | undefined {
-  if (!key.startsWith(BACKUPS_PREFIX)) return undefined;
-  const [tier, backupId, ...rest] = key.slice(BACKUPS_PREFIX.length).split('/');
-  if (!(TIERS as readonly string[]).includes(tier) || !backupId || rest.length === 0) return undefined;
-  try {
-    parseBackupId(backupId);
-  } catch {
-    return undefined;
-  }
-  return { tier: tier as Tier, backupId, rest: rest.join('/') };
+/** Every backup set in the bucket, newest first (ties: tier order), with how they were found. */
+export async function listCatalog(opts: ListBackupSetsOptions): Promise<CatalogListing> {
+  const { candidates, scannedSets } = await findCandidates(opts);
+  const out: (BackupSet | undefined)[] = new Array(candidates.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < candidates.length) {
+      const i = next++;
+      out[i] = await inspect(opts.s3, opts.bucket, candidates[i], opts.checkCommit === false ? 'entry' : 'head');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, candidates.length) }, worker));
+  return { sets: out.filter((s): s is BackupSet => s !== undefined).map(withoutMetadata), scannedSets };
 }
 
 /** Every backup set in the bucket, newest first (ties: tier order). */
 export async function listBackupSets(opts: ListBackupSetsOptions): Promise<BackupSetSummary[]> {
-  const prefix = opts.tier ? `${BACKUPS_PREFIX}${opts.tier}/` : BACKUPS_PREFIX;
-  const sets = new Map<string, SetKeys>();
-  for await (const o of listObjects(opts.s3, opts.bucket, prefix)) {
-    const parsed = o.Key ? parseSetKey(o.Key) : undefined;
-    if (!parsed) continue;
-    const id = `${parsed.tier}/${parsed.backupId}`;
-    const entry = sets.get(id) ?? { tier: parsed.tier, backupId: parsed.backupId, hasMetadata: false, hasFailure: false };
-    if (parsed.rest === METADATA_FILE) entry.hasMetadata = true;
-    if (parsed.rest === FAILURE_FILE) entry.hasFailure = true;
-    sets.set(id, entry);
-  }
-  const wanted = [...sets.values()].filter((s) => !opts.before || parseBackupId(s.backupId).getTime() < opts.before.getTime());
-  const summaries = await Promise.all(wanted.map((s) => summarize(opts.s3, opts.bucket, s)));
-  return summaries.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
+  return (await listCatalog(opts)).sets;
 }
 
-async function summarize(s3: S3Client, bucket: string, s: SetKeys): Promise<BackupSetSummary> {
-  const prefix = backupSetPrefix(s.tier, s.backupId);
-  const base = { backupId: s.backupId, tier: s.tier, prefix, startedAt: parseBackupId(s.backupId) };
-  if (s.hasMetadata) {
-    const metadata = await getJson<BackupMetadata>(s3, bucket, `${prefix}${METADATA_FILE}`);
-    // A metadata.json that does not say success is not a commit marker.
-    if (metadata.success === true) return { ...base, status: 'complete', metadata };
+/** A listing holds summaries only: metadata.json (with every file's record) is for resolve. */
+function withoutMetadata(s: BackupSet): BackupSetSummary {
+  const { metadata: _metadata, ...rest } = s;
+  return rest;
+}
+
+/** Options of {@link latestCompleteSet}. */
+export interface LatestOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** @default - every tier */
+  readonly tier?: Tier;
+  /** Only sets started strictly before this time. @default - no limit */
+  readonly before?: Date;
+  /** Only a set holding every one of these tables. @default - any complete set */
+  readonly tables?: readonly string[];
+}
+
+/** What {@link latestCompleteSet} found, and what it passed over on the way. */
+export interface LatestResult {
+  readonly set?: BackupSet;
+  /** Newer sets skipped because they are damaged. */
+  readonly damaged: BackupSetSummary[];
+  /** True when some complete set exists but none held the tables. */
+  readonly completeWithoutTables: boolean;
+}
+
+/**
+ * The newest complete, sound set (metadata.json read and checked): walks the catalog newest
+ * first and stops at the first, so it reads one or two sets, not all of them. Damaged sets are
+ * skipped and reported.
+ */
+export async function findLatestSet(opts: LatestOptions): Promise<LatestResult> {
+  const { candidates } = await findCandidates(opts);
+  const wanted = opts.tables ?? [];
+  const holds = (tables: readonly string[]) => wanted.every((t) => tables.includes(t));
+  const damaged: BackupSetSummary[] = [];
+  let completeWithoutTables = false;
+  for (const c of candidates) {
+    const s = await inspect(opts.s3, opts.bucket, c, 'read', (summary) => holds(summary.tables));
+    if (s?.status === 'damaged') damaged.push(s);
+    if (s?.status !== 'complete') continue;
+    if (s.metadata && holds(s.metadata.tables)) return { set: s, damaged, completeWithoutTables };
+    completeWithoutTables = true;
   }
-  if (s.hasFailure) {
-    const failure = await getJson<BackupFailure>(s3, bucket, `${prefix}${FAILURE_FILE}`);
-    return { ...base, status: 'failed', failure };
-  }
-  return { ...base, status: 'incomplete' };
+  return { damaged, completeWithoutTables };
+}
+
+/** The newest complete, sound set (see {@link findLatestSet}), or undefined. */
+export async function latestCompleteSet(opts: LatestOptions): Promise<BackupSet | undefined> {
+  return (await findLatestSet(opts)).set;
 }
 
 /** Options of {@link resolveBackupSet}. */
@@ -110,11 +141,12 @@ export interface ResolveBackupSetOptions {
 }
 
 /**
- * Finds one backup set. `latest` is the newest COMPLETE set (`<tier>/latest`: of that tier; with
- * `tables`: that holds them all); a backupId may be of any status (validate and restore decide
- * what to do with an incomplete one).
+ * Finds one backup set, with its metadata.json read when complete. `latest` is the newest
+ * COMPLETE set (`<tier>/latest`: of that tier; with `tables`: that holds them all), skipping
+ * damaged ones; a backupId may be of any status (validate and restore decide what to do with an
+ * incomplete or damaged one).
  */
-export async function resolveBackupSet(opts: ResolveBackupSetOptions): Promise<BackupSetSummary> {
+export async function resolveBackupSet(opts: ResolveBackupSetOptions): Promise<BackupSet> {
   const ref = opts.ref.trim();
   const latestIn = /^(?:([a-z]+)\/)?latest$/.exec(ref);
   if (latestIn) {
@@ -122,32 +154,25 @@ export async function resolveBackupSet(opts: ResolveBackupSetOptions): Promise<B
     if (tier && !TIERS.includes(tier))
       throw new Error(`unknown tier "${tier}" in "${ref}": use one of ${TIERS.join(', ')} (e.g. daily/latest), or plain latest`);
     const wanted = opts.tables ?? [];
-    const sets = await listBackupSets({ s3: opts.s3, bucket: opts.bucket, tier });
-    const latest = sets.find((s) => s.status === 'complete' && wanted.every((t) => s.metadata?.tables.includes(t)));
-    if (!latest) {
-      const where = `${tier ? `tier "${tier}" of ` : ''}s3://${opts.bucket}/${BACKUPS_PREFIX}`;
-      if (wanted.length && sets.some((s) => s.status === 'complete'))
-        throw new Error(`no complete backup set in ${where} holds table(s) ${wanted.join(', ')}: check the table names, or pass a backup id from "dr list"`);
-      throw new Error(`no complete backup set in ${where}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
-    }
-    return latest;
+    const found = await findLatestSet({ s3: opts.s3, bucket: opts.bucket, tier, tables: wanted });
+    if (found.set) return found.set;
+    const where = `${tier ? `tier "${tier}" of ` : ''}s3://${opts.bucket}/${BACKUPS_PREFIX}`;
+    const skipped = found.damaged.length ? ` (${found.damaged.length} damaged set(s) skipped: see "dr list")` : '';
+    if (wanted.length && found.completeWithoutTables)
+      throw new Error(
+        `no complete backup set in ${where} holds table(s) ${wanted.join(', ')}${skipped}: check the table names, or pass a backup id from "dr list"`,
+      );
+    throw new Error(`no complete backup set in ${where}${skipped}: run "dr backup" (or wait for the scheduled backup), then "dr list"`);
   }
   const [tierPart, idPart] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];
+  if (tierPart !== undefined && !(TIERS as readonly string[]).includes(tierPart))
+    throw new Error(`unknown tier "${tierPart}" in "${ref}": use one of ${TIERS.join(', ')}`);
   parseBackupId(idPart);
   const tiers = tierPart ? [tierPart as Tier] : TIERS;
   for (const tier of tiers) {
-    const found = await summarizeOne(opts.s3, opts.bucket, tier, idPart);
+    const c: Candidate | undefined = await candidateFor(opts.s3, opts.bucket, tier, idPart);
+    const found = c ? await inspect(opts.s3, opts.bucket, c, 'read') : undefined;
     if (found) return found;
   }
   throw new Error(`no backup set "${ref}" in s3://${opts.bucket}/${BACKUPS_PREFIX}: run "dr list" to see the backup ids`);
-}
-
-/** One set by tier and id, or undefined when nothing is stored under its prefix. */
-async function summarizeOne(s3: S3Client, bucket: string, tier: Tier, backupId: string): Promise<BackupSetSummary | undefined> {
-  const prefix = backupSetPrefix(tier, backupId);
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
-  if (!page.Contents?.length) return undefined;
-  const hasMetadata = (await getJsonIfExists<unknown>(s3, bucket, `${prefix}${METADATA_FILE}`)) !== undefined;
-  const hasFailure = !hasMetadata && (await getJsonIfExists<unknown>(s3, bucket, `${prefix}${FAILURE_FILE}`)) !== undefined;
-  return summarize(s3, bucket, { tier, backupId, hasMetadata, hasFailure });
 }

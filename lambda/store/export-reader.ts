@@ -214,8 +214,29 @@ export interface DataFileLines {
 /** Gunzipped bytes handed out at a time: 64 KiB is about 75 bench items. */
 const GUNZIP_CHUNK_BYTES = 64 * 1024;
 
+/** The gunzipped bytes of one data file, and the digests of its stored bytes once read to the end. */
+export interface DataFileBytes {
+  /** Gunzipped chunks of about 64 KiB (lines cross chunk boundaries). */
+  readonly chunks: AsyncIterable<Buffer>;
+  /** Valid after `chunks` is exhausted. */
+  digest(): StreamDigest;
+}
+
+/** Streams one gzipped data file as gunzipped bytes, hashing the stored (gzipped) bytes on the way. */
+export async function openDataFileBytes(s3: S3Client, bucket: string, key: string): Promise<DataFileBytes> {
+  const { out, hasher } = await gunzipped(s3, bucket, key);
+  return { chunks: out, digest: () => hasher.digest() };
+}
+
 /** Streams one gzipped data file in chunks of whole lines, hashing the stored (gzipped) bytes on the way. */
 export async function openDataFile(s3: S3Client, bucket: string, key: string): Promise<DataFileLines> {
+  const { out, hasher } = await gunzipped(s3, bucket, key);
+  // Decodes UTF-8 across chunk boundaries.
+  out.setEncoding('utf8');
+  return { chunks: splitLines(out), digest: () => hasher.digest() };
+}
+
+async function gunzipped(s3: S3Client, bucket: string, key: string): Promise<{ out: PassThrough; hasher: HashingStream }> {
   const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const body = res.Body as Readable;
   const hasher = new HashingStream();
@@ -228,9 +249,7 @@ export async function openDataFile(s3: S3Client, bucket: string, key: string): P
   hasher.on('error', fail);
   gunzip.on('error', fail);
   body.pipe(hasher).pipe(gunzip).pipe(out);
-  // Decodes UTF-8 across chunk boundaries.
-  out.setEncoding('utf8');
-  return { chunks: splitLines(out), digest: () => hasher.digest() };
+  return { out, hasher };
 }
 
 /** Whole lines of a text stream, one array per chunk; blank lines and `\r` before `\n` dropped (as readline with crlfDelay did). */

@@ -52,11 +52,12 @@ export async function getJsonIfExists<T>(s3: S3Client, bucket: string, key: stri
   }
 }
 
-/** Every object under a prefix (all pages), in key order. */
-export async function* listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<_Object> {
+/** Every object under a prefix (all pages), in key order; with `startAfter`, only keys after it. */
+export async function* listObjects(s3: S3Client, bucket: string, prefix: string, startAfter?: string): AsyncGenerator<_Object> {
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    // Later pages go by the token, which carries the position (StartAfter only places the first page).
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, StartAfter: startAfter }));
     for (const o of page.Contents ?? []) yield o;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

@@ -9,8 +9,10 @@
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_FILE, ManifestFileEntry, TableBackupRecord } from '../format/backup-set';
-import { BackupSetSummary, listBackupSets, resolveBackupSet } from '../store/catalog';
-import { checkExportLine, openDataFile, readManifest } from '../store/export-reader';
+import { BackupSet, BackupSetSummary, damagedSetFix, latestCompleteSet, resolveBackupSet } from '../store/catalog';
+import { openDataFileBytes, readManifest } from '../store/export-reader';
+import { describeError } from '../shared/errors';
+import { LineCheck } from './line-check';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
 
 /** Drift of count or size against the previous set above which validate warns. */
@@ -103,11 +105,18 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   const warnings: string[] = [];
   const tables: TableValidation[] = [];
   const base = { backupId: set.backupId, tier: set.tier, status: set.status };
+  if (set.status === 'damaged' && set.damage) {
+    problems.push({
+      object: set.damage.object,
+      message: `set ${set.tier}/${set.backupId} is DAMAGED: ${set.damage.reason}. Fix: ${damagedSetFix(set, opts.bucket)}`,
+    });
+    return { ...base, valid: false, problems, warnings, tables, durationMs: Date.now() - t0 };
+  }
   if (set.status !== 'complete' || !set.metadata) {
     const why =
       set.status === 'failed'
         ? `the backup run failed: ${set.failure?.reason ?? 'see failure.json'}`
-        : 'metadata.json is missing: the run did not finish (or is still running)';
+        : (set.note ?? 'metadata.json is missing: the run did not finish (or is still running)');
     problems.push({
       object: s3url(opts.bucket, `${set.prefix}${set.status === 'failed' ? FAILURE_FILE : METADATA_FILE}`),
       message: `set ${set.tier}/${set.backupId} is ${set.status}: ${why}`,
@@ -116,6 +125,10 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
   }
   const metadata = set.metadata;
   const wanted = opts.tables ?? metadata.tables;
+  // The previous set is looked up while the files are read: it is independent of them, and its
+  // listing round trips would otherwise add to every validation.
+  const previousLookup = opts.compareWithPrevious === false ? Promise.resolve(undefined) : previousComplete(opts.s3, opts.bucket, set);
+  previousLookup.catch(() => undefined);
   for (const t of wanted) {
     const td = metadata.tableDetails?.[t];
     if (!td) {
@@ -125,9 +138,15 @@ export async function validateBackupSet(opts: ValidateOptions): Promise<Validati
       });
       continue;
     }
+    // The counts a restore is verified against must agree with the table's own record.
+    if (metadata.recordCounts?.[t] !== td.itemCount)
+      problems.push({
+        object: s3url(opts.bucket, `${set.prefix}${METADATA_FILE}`),
+        message: `table "${t}": recordCounts says ${metadata.recordCounts?.[t]} items, tableDetails ${td.itemCount}: metadata.json was edited or damaged; restore from another set`,
+      });
     tables.push(await validateTable(opts.s3, opts.bucket, metadata, td, problems, opts.readData !== false));
   }
-  const previous = opts.compareWithPrevious === false ? undefined : await previousComplete(opts.s3, opts.bucket, set);
+  const previous = await previousLookup;
   if (previous?.metadata) warnings.push(...driftWarnings(metadata, previous.metadata));
   return { ...base, valid: problems.length === 0, problems, warnings, tables, previousBackupId: previous?.backupId, durationMs: Date.now() - t0 };
 }
@@ -246,48 +265,39 @@ export interface DataFileCheck {
 }
 
 /**
- * Reads one data file back: gunzip, check every line (JSON.parse and the DynamoDB JSON shape,
- * without building the item), count, and compare md5 with the manifest
- * entry and sha256/size/count with metadata.json's record (when there is one: a bare native
- * export has none).
+ * Reads one data file back: gunzip, check every line (the DynamoDB JSON shape: on the bytes by
+ * format/line-scan.ts, and by `checkExportLine` for a line the scanner refuses, which decides and
+ * says why), count, and compare md5 with the manifest entry and sha256/size/count with
+ * metadata.json's record (when there is one: a bare native export has none).
  */
 export async function checkDataFile(s3: S3Client, bucket: string, entry: ManifestFileEntry, record?: DataFileRecord): Promise<DataFileCheck> {
   const object = s3url(bucket, entry.dataFileS3Key);
   const problems: ValidationProblem[] = [];
-  let items = 0;
-  let badLines = 0;
-  let firstBad = '';
+  const lines = new LineCheck();
   let file;
   try {
-    file = await openDataFile(s3, bucket, entry.dataFileS3Key);
+    file = await openDataFileBytes(s3, bucket, entry.dataFileS3Key);
   } catch (e) {
-    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${(e as Error).message}` }] };
+    return { items: 0, bytes: 0, problems: [{ object, message: isNotFound(e) ? 'data file is missing' : `data file unreadable: ${describeError(e)}` }] };
   }
   try {
-    for await (const lines of file.chunks) {
-      for (const line of lines) {
-        items++;
-        try {
-          checkExportLine(line);
-        } catch (e) {
-          badLines++;
-          firstBad ||= `line ${items}: ${(e as Error).message}`;
-        }
-      }
-    }
+    for await (const chunk of file.chunks) lines.push(chunk);
+    lines.end();
+    for (const o of lines.oversize) problems.push({ object, message: o });
   } catch (e) {
     // A truncated or corrupted gzip stream: the checksums below say the same, this says why.
     problems.push({ object, message: `data file cannot be read to the end (truncated or corrupt): ${(e as Error).message.replace(/^s3:\/\/\S+: /, '')}` });
   }
+  const { items, badLines, firstBad } = lines;
   if (badLines) problems.push({ object, message: `${badLines} line(s) are not DynamoDB JSON (first: ${firstBad})` });
   const d = file.digest();
   problems.push(...dataFileProblems(bucket, entry, record, d, items));
   return { items, bytes: d.bytes, problems };
 }
 
-async function previousComplete(s3: S3Client, bucket: string, set: BackupSetSummary): Promise<BackupSetSummary | undefined> {
-  const older = await listBackupSets({ s3, bucket, before: set.startedAt });
-  return older.find((s) => s.status === 'complete' && s.backupId !== set.backupId);
+/** The newest complete, sound set started before `set` (damaged ones skipped), read without listing every set. */
+async function previousComplete(s3: S3Client, bucket: string, set: BackupSetSummary): Promise<BackupSet | undefined> {
+  return latestCompleteSet({ s3, bucket, before: set.startedAt });
 }
 
 /** Percent change, or undefined when the previous value is 0. */

@@ -1,7 +1,16 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { backupBucketName, dataReplicaBucketName, operatorPolicyName, replicaBucketName, replicaKeyAlias, stackNames, type DrConfig } from '../config';
+import {
+  backupBucketName,
+  dataReplicaBucketName,
+  operatorPolicyName,
+  operatorRestorePolicyName,
+  replicaBucketName,
+  replicaKeyAlias,
+  stackNames,
+  type DrConfig,
+} from '../config';
 import { pageTestAlarmName } from './alarm-naming';
 
 /** Props of {@link DrOperatorPolicy}. */
@@ -12,12 +21,16 @@ export interface DrOperatorPolicyProps {
   readonly backupKeyAlias?: string;
 }
 
-/** `<app>-dr-operator`, from lib/config.ts (the CLI reads it there without loading aws-cdk-lib). */
-export { operatorPolicyName };
+/** `<app>-dr-operator` and `<app>-dr-operator-restore`, from lib/config.ts (the CLI reads them there without loading aws-cdk-lib). */
+export { operatorPolicyName, operatorRestorePolicyName };
 
 /**
- * The least-privilege managed policy `<app>-dr-operator` for the people who run the `dr` CLI.
- * Attach it to an operator role (README "Operator access"); no role is created here.
+ * The least-privilege managed policies for the people who run the `dr` CLI: `<app>-dr-operator`
+ * (list, validate, backup, doctor: reading sets, following operations, the checks) and
+ * `<app>-dr-operator-restore` (writing restore targets with any engine, the restore journal, the
+ * bulk-put error reports, import with the recovery key). Two policies because one does not fit
+ * IAM's 6,144-character quota for a managed policy once every engine is covered. Attach both to
+ * an operator role (README "Operator access"); no role is created here.
  *
  * IAM is global: ONE policy covers both regions (the recovery region's buckets, keys and tables
  * are named, not referenced), so it is created once, by the production stack. A managed policy
@@ -26,25 +39,32 @@ export { operatorPolicyName };
  * `aws:RequestedRegion`, which keeps the policy under the 6,144-character managed policy quota.
  *
  * Which command needs which statement (Sid):
- * - `dr list`, `dr validate`: ReadBackupSets, DecryptBackupSets.
+ * - `dr list`, `dr validate`: ReadBackupSets, ReadBackupObjects, DecryptBackupSets.
  * - `dr restore` (scan/write engine): ReadBackupSets, DecryptBackupSets, RestoreTargets
  *   (CreateTable, DescribeTable, UpdateTimeToLive, DescribeTimeToLive, UpdateContinuousBackups,
  *   UpdateTable for deletion protection, BatchWriteItem, Scan incl. Select COUNT, tagging).
  *   Targets are `<table>` (suffix "") and `<table>-*`: restore suffixes start with `-`.
  * - `dr restore` import engine: RestoreTargets' ImportTable/DescribeImport, ListImports,
  *   ImportLogs (ImportTable writes its error log to /aws-dynamodb/* as the caller).
- * - `dr restore` bulk-put engine: BulkPutItems.
+ * - `dr restore` bulk-put engine: RestoreTargets' bulk actions, BulkErrorReports.
+ * - `dr restore` (every engine): RestoreJournal, JournalKeys (restores/<target>.json in the bucket
+ *   the set is read from); import with the recovery key: ImportWithCustomerKey.
  * - `dr pitr-restore`: PitrSources (RestoreTableToPointInTime and the reads it does first) and
  *   PitrTargetData (the data-plane actions DynamoDB requires on the target), RestoreTargets.
  * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
  *   backup Lambda).
- * - `dr doctor`: DoctorStacks, DoctorTables, DoctorBuckets, DoctorTopics, DoctorAlarms,
- *   DoctorMetrics; `dr doctor --page-test`: PageTestAlarm. sts:GetCallerIdentity is always allowed.
+ * - `dr doctor`: DoctorStacks, SourceTables (DescribeContinuousBackups), DoctorBuckets,
+ *   DoctorTopics, DoctorMetrics, and for the newest set ReadBackupSets, ReadBackupObjects and
+ *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
+ *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
+ *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
  * - `dr drill` without --local runs on scratch buckets and tables, not covered here.
  */
 export class DrOperatorPolicy extends Construct {
-  /** The managed policy `<app>-dr-operator`. */
+  /** The managed policy `<app>-dr-operator`: reading, backing up, checking. */
   public readonly policy: iam.ManagedPolicy;
+  /** The managed policy `<app>-dr-operator-restore`: writing restore targets. */
+  public readonly restorePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: DrOperatorPolicyProps) {
     super(scope, id);
@@ -112,6 +132,33 @@ export class DrOperatorPolicy extends Construct {
         resources: [table('*', '*/*')],
         conditions: inRegions,
       }),
+      new iam.PolicyStatement({ sid: 'ListImports', actions: ['dynamodb:ListImports'], resources: ['*'], conditions: inRegions }),
+      new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
+      new iam.PolicyStatement({
+        sid: 'DoctorBuckets',
+        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration'],
+        resources: [backupBucket, replicaBucket, ...dataBuckets],
+      }),
+      new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),
+      new iam.PolicyStatement({
+        sid: 'DoctorAlarms',
+        actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${c.appName}-*`),
+      }),
+      // GetMetricData, GetMetricStatistics and ListMetrics have no resource type: "*" only.
+      new iam.PolicyStatement({
+        sid: 'DoctorMetrics',
+        actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'],
+        resources: ['*'],
+        conditions: inRegions,
+      }),
+      new iam.PolicyStatement({
+        sid: 'PageTestAlarm',
+        actions: ['cloudwatch:SetAlarmState'],
+        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${pageTestAlarmName(c.appName)}`),
+      }),
+    ];
+    const restoreStatements = [
       new iam.PolicyStatement({
         sid: 'RestoreTargets',
         actions: [
@@ -147,7 +194,6 @@ export class DrOperatorPolicy extends Construct {
         conditions: inRegions,
       }),
       // ListImports has no resource type in the Service Authorization Reference: "*" only.
-      new iam.PolicyStatement({ sid: 'ListImports', actions: ['dynamodb:ListImports'], resources: ['*'], conditions: inRegions }),
       // ImportTable logs its errors to CloudWatch Logs under /aws-dynamodb/ as the caller.
       new iam.PolicyStatement({
         sid: 'ImportLogs',
@@ -155,43 +201,61 @@ export class DrOperatorPolicy extends Construct {
         resources: [`arn:${partition}:logs:*:${account}:log-group:/aws-dynamodb/*`],
         conditions: inRegions,
       }),
-      new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
+      // The restore journal: restores/<target>.json in the bucket the set is read from (backup
+      // bucket, or the replica in the recovery region), written as the restore goes.
       new iam.PolicyStatement({
-        sid: 'DoctorBuckets',
-        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration'],
-        resources: [backupBucket, replicaBucket, ...dataBuckets],
+        sid: 'RestoreJournal',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [`${backupBucket}/restores/*`, `${replicaBucket}/restores/*`],
       }),
-      new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),
+      // StartBulkPutItems writes its error report (OutputS3Configuration) as the caller.
       new iam.PolicyStatement({
-        sid: 'DoctorAlarms',
-        actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
-        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${c.appName}-*`),
+        sid: 'BulkErrorReports',
+        actions: ['s3:PutObject'],
+        resources: [`${backupBucket}/restore-reports/*`, `${replicaBucket}/restore-reports/*`],
       }),
-      // GetMetricData, GetMetricStatistics and ListMetrics have no resource type: "*" only.
+      // Journal objects and error reports are encrypted with the bucket's key (SSE-KMS).
+      new iam.PolicyStatement({ sid: 'JournalKeys', actions: ['kms:GenerateDataKey'], ...keysByAlias([backupKeyAlias, replicaKeyAlias(c)]) }),
+      // ImportTable with SSE on a customer managed key (the recovery key in the recovery region)
+      // describes the key and creates a grant for DynamoDB as the caller (DynamoDB developer
+      // guide, "Requesting a table import": KMS permissions); only grants for AWS resources.
       new iam.PolicyStatement({
-        sid: 'DoctorMetrics',
-        actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'],
-        resources: ['*'],
-        conditions: inRegions,
-      }),
-      new iam.PolicyStatement({
-        sid: 'PageTestAlarm',
-        actions: ['cloudwatch:SetAlarmState'],
-        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${pageTestAlarmName(c.appName)}`),
+        sid: 'ImportWithCustomerKey',
+        actions: ['kms:DescribeKey', 'kms:CreateGrant'],
+        resources: keysByAlias([]).resources,
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [backupKeyAlias, replicaKeyAlias(c)] },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
       }),
     ];
-    this.policy = new iam.ManagedPolicy(this, 'Policy', {
-      managedPolicyName: operatorPolicyName(c),
-      description: `${c.appName} DR operators: the dr CLI (list, validate, restore, pitr-restore, backup, doctor) in ${regions.join(' and ')}`,
+    this.policy = this.managedPolicy(
+      'Policy',
+      operatorPolicyName(c),
+      `${c.appName} DR operators: dr list, validate, backup and doctor in ${regions.join(' and ')}`,
       statements,
-    });
-    const size = JSON.stringify(stack.resolve(this.policy.document)).replace(/\s/g, '').length;
+      names.length,
+    );
+    this.restorePolicy = this.managedPolicy(
+      'RestorePolicy',
+      operatorRestorePolicyName(c),
+      `${c.appName} DR operators: dr restore (write, import, bulk) and pitr-restore in ${regions.join(' and ')}; attach with ${operatorPolicyName(c)}`,
+      restoreStatements,
+      names.length,
+    );
+  }
+
+  /** One managed policy, checked against IAM's size quota at synth. */
+  private managedPolicy(id: string, name: string, description: string, statements: iam.PolicyStatement[], tables: number): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, id, { managedPolicyName: name, description, statements });
+    const size = JSON.stringify(Stack.of(this).resolve(policy.document)).replace(/\s/g, '').length;
     if (size > MANAGED_POLICY_MAX_CHARS) {
       throw new Error(
-        `DrOperatorPolicy: ${operatorPolicyName(c)} would be ${size} characters, over the ${MANAGED_POLICY_MAX_CHARS} IAM allows a managed policy (${names.length} tables in config "tables"); ` +
-          'protect fewer tables per deployment (one appName per group of tables) or ask for a split operator policy',
+        `DrOperatorPolicy: ${name} would be ${size} characters, over the ${MANAGED_POLICY_MAX_CHARS} IAM allows a managed policy (${tables} tables in config "tables"); ` +
+          'protect fewer tables per deployment (one appName per group of tables)',
       );
     }
+    return policy;
   }
 }
 

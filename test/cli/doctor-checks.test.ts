@@ -26,6 +26,7 @@ import {
   CONFIG,
   doctorJson,
   healthyAccount,
+  listing,
   metadataJson,
   mocks,
   NOW,
@@ -229,9 +230,9 @@ describe('alert topics', () => {
 
 describe('newest complete backup set vs RPO', () => {
   test('FAIL when the newest complete set is older than the RPO; an incomplete newer set does not count (mocked AWS)', async () => {
-    mocks.s3.on(ListObjectsV2Command).resolves({
-      Contents: [{ Key: 'backups/daily/2026-11-29T02-00-00-000Z/metadata.json' }, { Key: 'backups/daily/2026-12-01T02-00-00-000Z/orders/data/x.json.gz' }],
-    });
+    mocks.s3
+      .on(ListObjectsV2Command)
+      .callsFake(listing(['backups/daily/2026-11-29T02-00-00-000Z/metadata.json', 'backups/daily/2026-12-01T02-00-00-000Z/orders/data/x.json.gz']));
     mocks.s3.on(GetObjectCommand).callsFake(() => body(metadataJson('2026-11-29T02-00-00-000Z', '2026-11-29T02:00:00.000Z')));
     expect(await check('newest backup')).toMatchObject({
       status: 'FAIL',

@@ -8,6 +8,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
 import { runBackup, startBackup } from '../../lambda/backup/backup';
 import { listBackupSets } from '../../lambda/store/catalog';
+import { catalogEntryKey } from '../../lambda/format/catalog-entry';
 import { BackupFailure, FAILURE_FILE, METADATA_FILE } from '../../lambda/format/backup-set';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { getJson, listKeys, putJson } from '../../lambda/store/s3-io';
@@ -202,10 +203,12 @@ describe('backup engine faults', () => {
     const startMeta = events.indexOf(`start ${metadataKey}`);
     expect(startMeta).toBeGreaterThan(0);
     expect(events.filter((e) => e.endsWith(METADATA_FILE))).toEqual([`start ${metadataKey}`, `end ${metadataKey}`]);
-    expect(events.at(-1)).toBe(`end ${metadataKey}`);
+    // Then the set's catalog entry, strictly after metadata.json has ended, and nothing else.
+    const entryKey = catalogEntryKey('adhoc', meta.backupId);
+    expect(events.slice(-3)).toEqual([`end ${metadataKey}`, `start ${entryKey}`, `end ${entryKey}`]);
     // Every other write (data files, both tables' manifests) has ended before metadata.json starts.
     const before = events.slice(0, startMeta);
-    const others = new Set(events.filter((e) => !e.endsWith(METADATA_FILE)).map((e) => e.replace(/^(start|end) /, '')));
+    const others = new Set(events.filter((e) => !e.endsWith(METADATA_FILE) && !e.endsWith(entryKey)).map((e) => e.replace(/^(start|end) /, '')));
     for (const table of ['faults_small', 'faults_big']) {
       expect([...others]).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`/${table}/AWSDynamoDB/.*/manifest-summary\\.json$`))]));
     }
@@ -220,7 +223,7 @@ describe('backup engine faults', () => {
     await putJson(s3, bucket, `${prefix}${FAILURE_FILE}`, { backupId: '2026-11-26T00-00-00-000Z', tier: 'daily', success: false, reason: 'injected' });
     const set = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((s) => s.backupId === '2026-11-26T00-00-00-000Z');
     expect(set?.status).toBe('failed');
-    expect(set?.metadata).toBeUndefined();
+    expect(set?.summary).toBeUndefined();
     // "latest" is the newest COMPLETE set, never this newer failed one.
     const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
     expect(latest.status).toBe('complete');

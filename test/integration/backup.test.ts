@@ -136,7 +136,8 @@ describe('scan engine against DynamoDB Local and s3rver', () => {
     const sets = await listBackupSets({ s3, bucket });
     expect(sets.map((s) => s.backupId)).toEqual(['2026-11-23T03-00-00-000Z', '2026-11-23T02-00-00-000Z', '2026-11-23T01-00-00-000Z']);
     expect(sets.every((s) => s.status === 'complete')).toBe(true);
-    const meta = sets[2].metadata!;
+    expect(sets.every((s) => s.foundBy === 'catalog')).toBe(true);
+    const meta = (await resolveBackupSet({ s3, bucket, ref: sets[2].backupId })).metadata!;
     expect(meta.tableDetails.types.schema.keySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
     expect(meta.totalRecords).toBe(50);
     expect(meta.tableDetails.types.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);

@@ -65,7 +65,7 @@ describe('dr.config.json', () => {
       [
         'malformed region',
         withFields({ primary: { region: 'Ireland' } }),
-        /primary\.region: primary\.region must be an AWS region code such as "eu-west-1" \(got "Ireland"\)/,
+        /primary\.region: primary\.region is not an AWS region \(the \d+ regions aws-cdk-lib.s region-info knows, such as "eu-west-1"; .*\(got "Ireland"\)/,
       ],
       ['short account id', withFields({ primary: { region: 'eu-west-1', account: '1234' } }), /primary\.account: .*12-digit AWS account id.*\(got "1234"\)/],
       ['upper-case app name', withFields({ appName: 'Shop' }), /appName: appName must be 3-24 characters of lower-case letters.*\(got "Shop"\)/],

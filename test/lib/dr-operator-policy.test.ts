@@ -4,7 +4,7 @@
  * requests against it.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { DrOperatorPolicy, MANAGED_POLICY_MAX_CHARS, operatorPolicyName } from '../../lib/constructs/dr-operator-policy';
+import { DrOperatorPolicy, MANAGED_POLICY_MAX_CHARS, operatorPolicyName, operatorRestorePolicyName } from '../../lib/constructs/dr-operator-policy';
 import { build, configWith, exampleConfig, type Built } from './app-fixture';
 
 type Statement = { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, unknown> };
@@ -12,8 +12,11 @@ let built: Built;
 let statements: Statement[];
 beforeAll(() => {
   built = build();
-  const [policy] = Object.values(built.production.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator' } }));
-  statements = policy.Properties.PolicyDocument.Statement;
+  // The operators hold both policies: every statement of either counts.
+  statements = ['shop-dr-operator', 'shop-dr-operator-restore'].flatMap((name) => {
+    const [policy] = Object.values(built.production.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: name } }));
+    return policy.Properties.PolicyDocument.Statement as Statement[];
+  });
 });
 const sid = (s: string) => {
   const found = statements.find((x) => x.Sid === s);
@@ -24,10 +27,30 @@ const list = (v: string | string[]) => ([] as string[]).concat(v).sort();
 const inRegions = { StringEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] } };
 
 describe('issue 13 #8: operator managed policy <app>-dr-operator', () => {
-  it('exists once per account, as shop-dr-operator in the production stack (IAM names are global: none in the recovery stack)', () => {
-    built.production.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+  it('exists once per account, as shop-dr-operator and shop-dr-operator-restore in the production stack (IAM names are global: none in the recovery stack)', () => {
+    built.production.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
     expect(Object.keys(built.recovery.findResources('AWS::IAM::ManagedPolicy'))).toEqual([]);
     expect(operatorPolicyName(exampleConfig())).toBe('shop-dr-operator');
+    expect(operatorRestorePolicyName(exampleConfig())).toBe('shop-dr-operator-restore');
+  });
+  it('dr restore: the journal and bulk error reports under their own prefixes, encrypted with the bucket keys; import with a customer key only for AWS resources', () => {
+    expect(list(sid('RestoreJournal').Action)).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(list(sid('RestoreJournal').Resource)).toEqual([
+      'arn:aws:s3:::shop-backups-123456789012-eu-west-1/restores/*',
+      'arn:aws:s3:::shop-replica-123456789012-eu-central-1/restores/*',
+    ]);
+    expect(list(sid('BulkErrorReports').Resource)).toEqual([
+      'arn:aws:s3:::shop-backups-123456789012-eu-west-1/restore-reports/*',
+      'arn:aws:s3:::shop-replica-123456789012-eu-central-1/restore-reports/*',
+    ]);
+    expect(sid('JournalKeys')).toMatchObject({
+      Action: 'kms:GenerateDataKey',
+      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/shop-dr-backups', 'alias/shop-dr-replica'] } },
+    });
+    expect(sid('ImportWithCustomerKey').Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/shop-dr-backups', 'alias/shop-dr-replica'] },
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    });
   });
   it('dr list / validate / restore: read backup sets in both buckets and decrypt with the backup and replica keys only', () => {
     expect(sid('ReadBackupSets').Action).toBe('s3:ListBucket');
@@ -128,14 +151,15 @@ describe('issue 13 #8: operator managed policy <app>-dr-operator', () => {
     );
   });
   it(`stays under the ${MANAGED_POLICY_MAX_CHARS}-character managed policy quota for the example config`, () => {
-    const doc = built.production.findResources('AWS::IAM::ManagedPolicy')[Object.keys(built.production.findResources('AWS::IAM::ManagedPolicy'))[0]];
-    expect(JSON.stringify(doc.Properties.PolicyDocument).replace(/\s/g, '').length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+    const docs = Object.values(built.production.findResources('AWS::IAM::ManagedPolicy'));
+    expect(docs).toHaveLength(2);
+    for (const doc of docs) expect(JSON.stringify(doc.Properties.PolicyDocument).replace(/\s/g, '').length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
   });
   it('refuses at synth a config whose policy would exceed the quota, naming the setting', () => {
-    const tables = Array.from({ length: 30 }, (_, i) => ({ name: `table_number_${i}`, partitionKey: { name: 'id', type: 'S' } }));
+    const tables = Array.from({ length: 60 }, (_, i) => ({ name: `table_number_${i}`, partitionKey: { name: 'id', type: 'S' } }));
     const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
     expect(() => new DrOperatorPolicy(stack, 'P', { config: configWith({ tables }) })).toThrow(
-      /shop-dr-operator would be \d+ characters, over the 6144 IAM allows a managed policy \(30 tables in config "tables"\)/,
+      /shop-dr-operator(-restore)? would be \d+ characters, over the 6144 IAM allows a managed policy \(60 tables in config "tables"\)/,
     );
   });
 });

@@ -16,6 +16,11 @@
  * - scenario.ts runs the code (handlers with the template's env, CLI commands) under `who` labels;
  *   WHO_TO_PRINCIPAL below maps each label to the principal that runs that code in AWS. A new
  *   role (a lockdown break-glass role, an importer) adds a label, a principal and a floor.
+ * - doctor.test.ts runs `dr doctor` and `dr doctor --page-test` against the mocked account of
+ *   test/support/doctor-fixture.ts and records the mocks' calls (`recordMocked`), evaluated as the
+ *   operator policy like the CLI here; it is a file of its own because that fixture mocks the S3
+ *   and DynamoDB clients of its whole module registry. proof.ts holds what both files share
+ *   (operator principal, cases of a label, denials, template copies for the negative tests).
  * - Each principal's evaluated count must reach a measured floor (so a scenario that silently
  *   stops sending requests fails), and 0 may be denied. The negative tests remove a grant from a
  *   template copy and expect the denial, named.
@@ -26,21 +31,22 @@
  * bucket key, checked against the caller (multipart both); a Scan or Query on an index is
  * authorized on the index ARN; ExportTableToPointInTime is authorized on the table ARN and writes
  * to S3 as the caller; RestoreTableToPointInTime needs the source table plus read/write on the
- * target; KMS requires the key policy to allow (identity grants work only through a key policy
+ * target; SetAlarmState, DescribeAlarmHistory and DescribeAlarms are authorized on the alarm ARN
+ * in the client's region, ListMetrics and GetMetricData on "*"; DescribeStacks on the stack ARN;
+ * sts:GetCallerIdentity needs no permission and cannot be denied; KMS requires the key policy to allow (identity grants work only through a key policy
  * that delegates to the account root).
  */
 import { operatorPolicyName } from '../../lib/config';
 import { exampleConfig } from '../lib/app-fixture';
 import { useLocalServers } from '../support/use-local-servers';
-import { evaluateAll, formatTally, mappingContext, tally, type Case, type Principal, type Verdict } from './evaluate';
-import { startRecorder, toIamRequests, type Recorder } from './recorder';
+import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
+import { casesOf, denied, editedModel as editedCopy, operatorPrincipal, withoutAction } from './proof';
+import { startRecorder, type Recorder } from './recorder';
 import { BIG_TABLE_ITEMS, FUNCTIONS, runScenario, type ScenarioOutcome } from './scenario';
 import { awsBackupCases, cloudWatchCases, eventBridgeCases, replicationCases } from './service-paths';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
 
 jest.setTimeout(600_000);
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
 const templates = builtTemplates();
@@ -48,7 +54,7 @@ const model = synthesizePolicyModel(templates);
 
 /** The principal that runs the code recorded under each label. */
 function principalOf(m: PolicyModel, who: string): Principal {
-  if (who === 'cli') return { kind: 'managed-policy', name: OPERATOR_POLICY, label: `operator (${OPERATOR_POLICY})` };
+  if (who === 'cli') return operatorPrincipal(OPERATOR_POLICY);
   const fn = functionOf(m, FUNCTIONS[who as keyof typeof FUNCTIONS], who);
   return { kind: 'role', arn: fn.roleArn, label: `${who} (role ${fn.roleArn.split('/').pop()})` };
 }
@@ -77,12 +83,8 @@ beforeAll(async () => {
 
 /** The recorded requests of `who` as cases against `m`'s principal for it. */
 function recordedCases(m: PolicyModel, who: string): Case[] {
-  const principal = principalOf(m, who);
-  const ctx = mappingContext(m);
-  return recorder.calls.filter((c) => c.who === who).flatMap((c) => toIamRequests(c, ctx).map((request) => ({ who: principal, request })));
+  return casesOf(m, recorder.calls, who, principalOf(m, who));
 }
-
-const denied = (v: Verdict[]) => [...new Set(v.filter((x) => !x.allowed).map((x) => x.reason))];
 const printed: Verdict[] = [];
 afterAll(() => {
   if (!printed.length) return;
@@ -174,23 +176,8 @@ describe('service-principal paths no code of ours sends', () => {
   test('EventBridge -> target functions and DLQs; functions -> their async DLQs', () => allowed(eventBridge));
 });
 
-/** A model of a copy of the templates with `edit` applied to the properties of every `type` resource of `stackId`. */
-function editedModel(stackId: StackTemplate['id'], type: string, edit: (props: Record<string, Json>) => void): PolicyModel {
-  const copy = structuredClone(templates);
-  const stack = copy.find((s) => s.id === stackId)!;
-  let edited = 0;
-  for (const r of Object.values(stack.template.Resources as Record<string, { Type: string; Properties: Record<string, Json> }>)) {
-    if (r.Type !== type) continue;
-    edit(r.Properties);
-    edited++;
-  }
-  if (edited === 0) throw new Error(`no ${type} in the ${stackId} template to edit`);
-  return synthesizePolicyModel(copy);
-}
-
-const withoutAction = (doc: { Statement: { Action: string | string[] }[] }, action: string) => {
-  for (const s of doc.Statement) s.Action = ([] as string[]).concat(s.Action).filter((a) => a !== action);
-};
+/** A model of a copy of the templates with `edit` applied to every `type` resource of `stackId`. */
+const editedModel = (stackId: StackTemplate['id'], type: string, edit: Parameters<typeof editedCopy>[3]) => editedCopy(templates, stackId, type, edit);
 
 describe('the proof can fail', () => {
   test("without the backup role's s3:PutObject, the backup function's writes are denied, naming role, action and object", async () => {

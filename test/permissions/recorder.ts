@@ -185,6 +185,10 @@ const dynamoTable =
     return [req(call, action ?? `dynamodb:${call.operation}`, call.input.IndexName ? `${table}/index/${String(call.input.IndexName)}` : table)];
   };
 
+const alarmArn = (call: SdkCall, ctx: MappingContext, name: unknown) => `arn:aws:cloudwatch:${call.region}:${ctx.account}:alarm:${String(name)}`;
+/** Stands in for the UUID in a stack ARN when the request names the stack only. */
+export const PLACEHOLDER_STACK_ID = '00000000-0000-4000-8000-000000000000';
+
 /** Read and write actions a point-in-time restore needs on its target table (see below). */
 const RESTORE_TARGET_ACTIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'Query', 'Scan', 'BatchWriteItem'];
 
@@ -282,8 +286,46 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
       ...RESTORE_TARGET_ACTIONS.map((a) => req(call, `dynamodb:${a}`, tableArn(call, ctx, call.input.TargetTableName), undefined, 'restore target')),
     ],
   },
-  cloudwatch: { PutMetricData: (call) => [req(call, 'cloudwatch:PutMetricData', '*')] },
-  sts: { GetCallerIdentity: () => [] /* needs no permission */ },
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html:
+  // PutMetricData, ListMetrics, GetMetricData and GetMetricStatistics have no required resource
+  // type ("*"); SetAlarmState, DescribeAlarms and DescribeAlarmHistory are authorized on the alarm
+  // ARN `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`, in the client's region.
+  cloudwatch: {
+    PutMetricData: (call) => [req(call, 'cloudwatch:PutMetricData', '*')],
+    ListMetrics: (call) => [req(call, 'cloudwatch:ListMetrics', '*')],
+    GetMetricData: (call) => [req(call, 'cloudwatch:GetMetricData', '*')],
+    GetMetricStatistics: (call) => [req(call, 'cloudwatch:GetMetricStatistics', '*')],
+    SetAlarmState: (call, ctx) => [req(call, 'cloudwatch:SetAlarmState', alarmArn(call, ctx, call.input.AlarmName))],
+    DescribeAlarmHistory: (call, ctx) => [req(call, 'cloudwatch:DescribeAlarmHistory', alarmArn(call, ctx, call.input.AlarmName ?? '*'))],
+    // One request per named alarm; a prefix (or nothing) lists alarms, authorized on `alarm:<prefix>*`.
+    DescribeAlarms: (call, ctx) =>
+      Array.isArray(call.input.AlarmNames) && call.input.AlarmNames.length
+        ? call.input.AlarmNames.map((n) => req(call, 'cloudwatch:DescribeAlarms', alarmArn(call, ctx, n)))
+        : [req(call, 'cloudwatch:DescribeAlarms', alarmArn(call, ctx, `${String(call.input.AlarmNamePrefix ?? '')}*`))],
+  },
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudformation.html:
+  // DescribeStacks on `arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>`. The id is the
+  // UUID CloudFormation assigns at create time; a name-only request gets a placeholder id (the
+  // operator policy grants `stack/<name>/*`, as any policy must, not knowing the id in advance).
+  cloudformation: {
+    DescribeStacks: (call, ctx) => [
+      req(
+        call,
+        'cloudformation:DescribeStacks',
+        String(call.input.StackName ?? '').startsWith('arn:')
+          ? String(call.input.StackName)
+          : `arn:aws:cloudformation:${call.region}:${ctx.account}:stack/${String(call.input.StackName ?? '*')}/${PLACEHOLDER_STACK_ID}`,
+      ),
+    ],
+  },
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.
+  sns: {
+    ListSubscriptionsByTopic: (call) => [req(call, 'sns:ListSubscriptionsByTopic', String(call.input.TopicArn))],
+    GetTopicAttributes: (call) => [req(call, 'sns:GetTopicAttributes', String(call.input.TopicArn))],
+  },
+  // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html: "No permissions are
+  // required to perform this operation", and an explicit Deny does not stop it: nothing to evaluate.
+  sts: { GetCallerIdentity: () => [] },
 };
 
 /** The IAM requests of one recorded call; throws for an operation {@link ACTIONS} does not map. */

@@ -68,9 +68,33 @@ export function topicPolicy(topicArn: string, withCloudWatchAllow = true): strin
   return JSON.stringify({ Version: '2012-10-17', Statement: withCloudWatchAllow ? [allow, deny] : [deny] });
 }
 
-/** metadata.json of a complete set. */
+/** metadata.json of a complete set (the fields the catalog's shape check asks for). */
 export function metadataJson(backupId: string, exportTime: string): string {
-  return JSON.stringify({ formatVersion: 1, backupId, tier: 'daily', success: true, exportTime, tables: ['orders'], totalRecords: 1, totalBytes: 1 });
+  const prefix = `backups/daily/${backupId}/orders/AWSDynamoDB/e/`;
+  return JSON.stringify({
+    formatVersion: 1,
+    backupId,
+    tier: 'daily',
+    success: true,
+    startedAt: exportTime,
+    exportTime,
+    tables: ['orders'],
+    recordCounts: { orders: 1 },
+    bytes: { orders: 1 },
+    totalRecords: 1,
+    totalBytes: 1,
+    tableDetails: { orders: { exportFolder: prefix, files: [], schema: {} } },
+  });
+}
+
+/** A ListObjectsV2 answer over `keys` that honours Prefix and StartAfter, as S3 does. */
+export function listing(keys: string[]): (input: { Prefix?: string; StartAfter?: string }) => { Contents: { Key: string }[] } {
+  return (input) => ({
+    Contents: [...keys]
+      .sort()
+      .filter((k) => k.startsWith(input.Prefix ?? '') && (!input.StartAfter || k > input.StartAfter))
+      .map((Key) => ({ Key })),
+  });
 }
 
 /** A GetObject body the SDK's transformToString reads. */
@@ -118,9 +142,7 @@ export function healthyAccount(): void {
       ],
     },
   });
-  mocks.s3.on(ListObjectsV2Command).resolves({
-    Contents: [{ Key: `backups/daily/${BACKUP_ID}/orders/data/part-0.json.gz` }, { Key: `backups/daily/${BACKUP_ID}/metadata.json` }],
-  });
+  mocks.s3.on(ListObjectsV2Command).callsFake(listing([`backups/daily/${BACKUP_ID}/orders/data/part-0.json.gz`, `backups/daily/${BACKUP_ID}/metadata.json`]));
   mocks.s3.on(GetObjectCommand).callsFake(() => body(metadataJson(BACKUP_ID, '2026-12-01T02:00:00.000Z')));
   mocks.cloudwatch.on(ListMetricsCommand).resolves({ Metrics: [{ Namespace: 'AWS/S3', MetricName: 'ReplicationLatency' }] });
   mocks.cloudwatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({

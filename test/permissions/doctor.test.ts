@@ -1,0 +1,145 @@
+/**
+ * The permissions proof for `dr doctor` and `dr doctor --page-test` (issue 13: the operator
+ * managed policy "proven by the same simulation over the CLI's recorded requests").
+ *
+ * Same harness as permissions.test.ts (its opening comment holds the contract): doctor runs
+ * against the mocked healthy account of test/support/doctor-fixture.ts (as test/cli/doctor.test.ts
+ * runs it), `recordMocked` records every request each mock received with the region of the client
+ * that sent it, `ACTIONS` maps them to IAM requests (resource ARNs in that region), and each is
+ * evaluated as a principal holding only `<app>-dr-operator` against the synthesized templates
+ * (the policy, the topic policies, the backup key policy). This file is apart from
+ * permissions.test.ts because the doctor fixture mocks S3Client and DynamoDBClient for the whole
+ * module registry, which would take the local servers away from that file's scenario.
+ *
+ * sts:GetCallerIdentity is recorded (doctor's first call) but maps to no IAM request: AWS
+ * requires no permission for it and an explicit Deny cannot stop it.
+ */
+import { operatorPolicyName } from '../../lib/config';
+import { ACCOUNT, doctorJson, healthyAccount, mocks } from '../support/doctor-fixture';
+import { exampleConfig } from '../lib/app-fixture';
+import { evaluateAll, formatTally, tally, type Case, type Verdict } from './evaluate';
+import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
+import { startRecorder, type SdkCall } from './recorder';
+import { builtTemplates, synthesizePolicyModel, type PolicyModel } from './templates';
+
+jest.setTimeout(300_000);
+
+const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
+const templates = builtTemplates();
+const model = synthesizePolicyModel(templates);
+const REGIONS = ['eu-west-1', 'eu-central-1'];
+const PAGE_TEST_ALARMS = REGIONS.map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:alarm:shop-doctor-page-test-Critical`);
+
+/** Measured request counts (the floors sit a little under them). */
+const FLOORS: Record<string, number> = {
+  doctor: 28, // measured 30: 2 stacks, 9 tables, 5 bucket settings, 1 listing, 1 metadata.json + its kms:Decrypt, 3 metric reads, 8 topic reads
+  'doctor --page-test': 6, // measured 6: SetAlarmState ALARM and OK and DescribeAlarmHistory, in each region
+};
+
+const calls: SdkCall[] = [];
+const runs: Record<string, Awaited<ReturnType<typeof doctorJson>>> = {};
+
+beforeAll(async () => {
+  const recorder = startRecorder();
+  try {
+    for (const [who, args] of [
+      ['doctor', []],
+      ['doctor --page-test', ['--page-test', '--page-wait', '0']],
+    ] as const) {
+      healthyAccount();
+      runs[who] = await doctorJson(...args);
+      for (const mock of Object.values(mocks)) await recorder.recordMocked(mock, who);
+    }
+  } finally {
+    recorder.stop();
+  }
+  calls.push(...recorder.calls);
+});
+
+const casesOfDoctor = (m: PolicyModel, who: string): Case[] => casesOf(m, calls, who, operatorPrincipal(OPERATOR_POLICY, who));
+const evaluated = new Map<string, Promise<Verdict[]>>();
+const verdicts = (who: string) => {
+  if (!evaluated.has(who)) evaluated.set(who, evaluateAll(model, casesOfDoctor(model, who)));
+  return evaluated.get(who)!;
+};
+
+afterAll(async () => {
+  const all = (await Promise.all([...evaluated.values()])).flat();
+  if (all.length) process.stdout.write(`permissions proof (dr doctor), requests evaluated per principal:\n${formatTally(tally(all))}\n`);
+});
+
+const opsOf = (who: string) => calls.filter((c) => c.who === who).map((c) => `${c.service}:${c.operation}`);
+
+describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`, () => {
+  test('doctor ran every check against the healthy account (exit 0, all PASS) and sent each of its calls', () => {
+    expect(runs.doctor.code).toBe(0);
+    expect(runs.doctor.results.filter((r) => r.status !== 'PASS')).toEqual([]);
+    expect(new Set(opsOf('doctor'))).toEqual(
+      new Set([
+        'sts:GetCallerIdentity',
+        'cloudformation:DescribeStacks',
+        'dynamodb:DescribeContinuousBackups',
+        's3:GetBucketVersioning',
+        's3:GetObjectLockConfiguration',
+        's3:GetBucketReplication',
+        's3:ListObjectsV2',
+        's3:GetObject',
+        'cloudwatch:ListMetrics',
+        'cloudwatch:GetMetricData',
+        'sns:ListSubscriptionsByTopic',
+        'sns:GetTopicAttributes',
+      ]),
+    );
+  });
+
+  test('doctor --page-test ran (exit 0): SetAlarmState ALARM and OK, and the alarm history, in both regions', () => {
+    expect(runs['doctor --page-test'].code).toBe(0);
+    expect(opsOf('doctor --page-test').sort()).toEqual(
+      ['sts:GetCallerIdentity', ...Array(4).fill('cloudwatch:SetAlarmState'), ...Array(2).fill('cloudwatch:DescribeAlarmHistory')].sort(),
+    );
+  });
+
+  test("each request's resource ARN is in the region of the client that sent it, and both regions are checked", () => {
+    const all = [...casesOfDoctor(model, 'doctor'), ...casesOfDoctor(model, 'doctor --page-test')].map((c) => c.request);
+    const regional = all.filter((r) => r.resource.split(':')[3]);
+    expect(regional.length).toBeGreaterThan(20);
+    for (const r of regional) expect({ resource: r.resource, region: r.region }).toEqual({ resource: r.resource, region: r.resource.split(':')[3] });
+    for (const action of ['cloudformation:DescribeStacks', 'sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes', 'cloudwatch:SetAlarmState'])
+      expect({ action, regions: [...new Set(all.filter((r) => r.action === action).map((r) => r.region))].sort() }).toEqual({
+        action,
+        regions: [...REGIONS].sort(),
+      });
+    expect([...new Set(all.filter((r) => r.action === 'cloudwatch:SetAlarmState').map((r) => r.resource))].sort()).toEqual([...PAGE_TEST_ALARMS].sort());
+    // The catalog reads are SSE-KMS objects: kms:Decrypt on the backup key (alias/shop-dr-backups), via S3 in eu-west-1.
+    const backupKey = model.aliasTargets.get(`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/shop-dr-backups`);
+    expect(backupKey).toBeDefined();
+    expect(all).toContainEqual(
+      expect.objectContaining({
+        action: 'kms:Decrypt',
+        resource: backupKey,
+        context: expect.objectContaining({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' }),
+      }),
+    );
+  });
+
+  for (const who of Object.keys(FLOORS))
+    test(`${who}: at least ${FLOORS[who]} requests evaluated`, async () => expect((await verdicts(who)).length).toBeGreaterThanOrEqual(FLOORS[who]));
+  test(`dr doctor: every request allowed by ${OPERATOR_POLICY}`, async () => expect(denied(await verdicts('doctor'))).toEqual([]));
+  test(`dr doctor --page-test: every request allowed by ${OPERATOR_POLICY}`, async () => expect(denied(await verdicts('doctor --page-test'))).toEqual([]));
+});
+
+describe('the doctor proof can fail', () => {
+  test(`without ${OPERATOR_POLICY}'s cloudwatch:SetAlarmState, the page test is denied, naming the action and each region's alarm ARN`, async () => {
+    const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => withoutAction(p.PolicyDocument, 'cloudwatch:SetAlarmState'));
+    const reasons = denied(await evaluateAll(m, casesOfDoctor(m, 'doctor --page-test')));
+    expect(reasons).toHaveLength(2);
+    for (const [i, alarm] of PAGE_TEST_ALARMS.entries())
+      expect(reasons[i]).toMatch(
+        new RegExp(
+          `^operator \\(${OPERATOR_POLICY}\\) running dr doctor --page-test may not cloudwatch:SetAlarmState on ${alarm} \\(cloudwatch SetAlarmState\\): ImplicitlyDenied; no Allow`,
+        ),
+      );
+    // DescribeAlarmHistory keeps its own grant: only SetAlarmState is denied.
+    expect(reasons.every((r) => r.includes(' may not cloudwatch:SetAlarmState on '))).toBe(true);
+  });
+});
