@@ -25,6 +25,7 @@ import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate
 import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
+import { describeError } from '../shared/errors';
 import { CorruptDataFileError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
 import { decideTarget, readJournal, readRestoreTag, RestoreJournal, TargetDecision, unfinishedRestore, unfinishedTags } from './journal';
 import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
@@ -316,7 +317,8 @@ function unfinishedMessage(t: RestorePlanTable, intoExisting: boolean, e: unknow
   if (e instanceof CorruptDataFileError)
     return `stopped: a data file of the backup set failed its checks: ${e.message}. ${state}; ${remove}, then restore a set that "dr validate" passes`;
   const fix = journal ? `rerun the same command with --resume to continue it, or ${remove}` : remove;
-  return `${(e as Error).message}. ${state}; ${fix}`;
+  // describeError names the service behind a lost connection (the wrapper below keeps only the text).
+  return `${describeError(e)}. ${state}; ${fix}`;
 }
 
 /** Options of {@link restoreFromExport}. */

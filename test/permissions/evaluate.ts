@@ -15,7 +15,14 @@ export type Principal =
   /** A role of the templates (by ARN); `standIns` are AWS-managed policies whose text the template does not hold. */
   | { readonly kind: 'role'; readonly arn: string; readonly label: string; readonly standIns?: NamedPolicy[] }
   /** A principal holding only the customer-managed policy `name` (the operator policy). */
-  | { readonly kind: 'managed-policy'; readonly name: string; readonly label: string }
+  | {
+      readonly kind: 'managed-policy';
+      /** The principal's name: the first policy's. */
+      readonly name: string;
+      /** Every customer-managed policy the principal holds, `name` first. @default - `name` alone */
+      readonly holds?: readonly string[];
+      readonly label: string;
+    }
   /** An AWS service principal acting for a resource of ours (`sourceArn`). */
   | { readonly kind: 'service'; readonly service: string; readonly sourceArn: string; readonly label: string };
 
@@ -53,7 +60,10 @@ function identityOf(model: PolicyModel, who: Principal): { principal: string; po
       return { principal: role.arn, policies: [...role.policies, ...(who.standIns ?? [])] };
     }
     case 'managed-policy':
-      return { principal: `arn:aws:iam::${model.account}:role/${who.name}-holder`, policies: model.managedPolicies.get(who.name) ?? [] };
+      return {
+        principal: `arn:aws:iam::${model.account}:role/${who.name}-holder`,
+        policies: (who.holds ?? [who.name]).flatMap((n) => model.managedPolicies.get(n) ?? []),
+      };
     case 'service':
       return { principal: who.service, policies: [] };
   }

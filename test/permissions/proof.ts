@@ -14,9 +14,18 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** Labels of code that operators run with the `<app>-dr-operator` policy (the `dr` CLI). */
 export const OPERATOR_LABELS: readonly string[] = ['cli', 'doctor', 'doctor --page-test'];
 
-/** A principal that holds only the customer-managed policy `policyName` (an operator's role); `running` names the command in its label. */
+/**
+ * An operator's role: it holds the customer-managed policy `policyName` (`<app>-dr-operator`) and
+ * its companion `<policyName>-restore` (README "Operator access" attaches both); `running` names
+ * the command in its label.
+ */
 export function operatorPrincipal(policyName: string, running?: string): Principal {
-  return { kind: 'managed-policy', name: policyName, label: `operator (${policyName})${running ? ` running dr ${running}` : ''}` };
+  return {
+    kind: 'managed-policy',
+    name: policyName,
+    holds: [policyName, `${policyName}-restore`],
+    label: `operator (${policyName})${running ? ` running dr ${running}` : ''}`,
+  };
 }
 
 /** The recorded requests of `who` as cases of `principal`, mapped with `m`'s bucket keys. */
