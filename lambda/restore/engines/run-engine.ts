@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata, TableBackupRecord } from '../../format/backup-set';
+import { describeError } from '../../shared/errors';
 import { countItems, createTableInput } from '../tables';
 import type { RestoreJournalRecord, TargetDecision } from '../journal';
 import { RestoreOptions, RestorePlanTable, RestoreProgress, TableOutcome, TargetUnfinishedError } from '../types';
@@ -250,6 +251,7 @@ export async function restoreWithEngine(opts: RestoreOptions, md: BackupMetadata
     const state = `"${t.target}" is unfinished, never verified: it is not a restored table`;
     const remove = opts.intoExisting ? `empty "${t.target}"` : `delete it (aws dynamodb delete-table --table-name ${t.target})`;
     const fix = ended || opts.journal === false ? remove : `rerun the same command with --resume to follow the same operation (same ClientToken), or ${remove}`;
-    throw new TargetUnfinishedError(`${(e as Error).message}. ${state}; ${fix}`, !ended);
+    // describeError names the service behind a lost connection.
+    throw new TargetUnfinishedError(`${describeError(e)}. ${state}; ${fix}`, !ended);
   }
 }
