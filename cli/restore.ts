@@ -1,7 +1,8 @@
 /**
  * `dr restore`: restores a backup set into DynamoDB.
  *
- *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--resume] [--parallel-tables N] [--json]
+ *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--resume] [--parallel-tables N]
+ *              [--engine auto|import|bulk|write] [--dry-run] [--kms-key K] [--json]
  *   dr restore --from-export s3://bucket/prefix --target <table> --confirm
  *
  * Validates first and refuses an invalid or incomplete set. By default new tables
@@ -12,18 +13,29 @@
  * A target is "unfinished" (restores/<target>.json in the bucket, a tag where AWS has tags) until
  * it is verified; --resume continues an unfinished restore of the same set (a killed restore).
  * Without --confirm the plan is printed, nothing is written, and the exit code is 2.
+ * --engine picks how each table is loaded (auto: DynamoDB import / bulk put above
+ * restore.importThresholdBytes, BatchWriteItem below it and on a local endpoint); --dry-run
+ * prints each table's engine, S3 prefix, exact request and estimated duration. Ctrl-C during an
+ * import / bulk put asks DynamoDB to cancel (bulk put) or stops following (import: no API
+ * cancels it) and says what state the target is in; --resume follows the same operation (same
+ * ClientToken recorded in the journal) or, for the write engine, writes the data files not done.
  */
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import {
   DEFAULT_PARALLEL_TABLES,
   DEFAULT_RESTORE_SUFFIX,
+  ENGINE_CHOICES,
+  EngineSettings,
   planRestore,
   RestorePlanTable,
   restoreBackupSet,
   restoreFromExport,
   RestoreProgress,
 } from '../lambda/restore/restore';
+import { parseEngineChoice } from '../lambda/restore/engines/select';
+import { dryRunRestore, renderDryRun } from '../lambda/restore/engines/dry-run';
+import { ConfigError, DrConfig, replicaKeyAlias } from '../lib/config';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, CommandContext, contextFrom, parseTablesOption, UserError } from './context';
 import { renderTable } from './list';
@@ -42,7 +54,12 @@ interface RestoreCommandOptions {
   readonly target?: string;
   readonly concurrency?: string;
   readonly parallelTables?: string;
+  readonly engine?: string;
+  readonly dryRun?: boolean;
   readonly resume?: boolean;
+  readonly kmsKey?: string;
+  readonly maxWriteUnits?: string;
+  readonly performanceTier?: string;
 }
 
 /** What {@link restoreProgress} returns. */
@@ -76,15 +93,22 @@ function barProgress(): ProgressSink {
   return {
     onProgress: (p) => {
       multi ??= new MultiBar(
-        { format: ' {target} {bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+        { format: ' {target} {bar} {value}/{total} items | {rate} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
         Presets.shades_classic,
       );
       let bar = bars.get(p.target);
       if (!bar) bars.set(p.target, (bar = multi.create(p.total, 0, { target: p.target, rate: 0 })));
-      bar.update(p.items, { target: p.phase === 'done' ? `${p.target} (verified)` : p.target, rate: rate(p).toFixed(0) });
+      bar.update(p.items, { target: p.phase === 'done' ? `${p.target} (verified)` : p.target, rate: operationDetail(p) ?? `${rate(p).toFixed(0)} items/s` });
     },
     stop: () => multi?.stop(),
   };
+}
+
+/** Import / bulk put progress as DescribeImport / DescribeBulkOperation report it. */
+export function operationDetail(p: RestoreProgress): string | undefined {
+  const op = p.operation;
+  if (!op) return undefined;
+  return `${op.engine} ${op.status}, ${(op.processedBytes / 1024 / 1024).toFixed(1)} MiB processed, ${op.errorCount} errors`;
 }
 
 function lineProgress(ctx: CommandContext): ProgressSink {
@@ -100,7 +124,8 @@ function lineProgress(ctx: CommandContext): ProgressSink {
       if (now - (last.get(p.target) ?? 0) < 5000 && p.items < p.total) return;
       last.set(p.target, now);
       const eta = r > 0 ? Math.ceil((p.total - p.items) / r) : 0;
-      ctx.info(`${p.target}: ${p.items}/${p.total} items, ${r.toFixed(0)} items/s, ETA ${eta} s`);
+      const detail = operationDetail(p);
+      ctx.info(`${p.target}: ${p.items}/${p.total} items, ${detail ?? `${r.toFixed(0)} items/s`}, ETA ${eta} s`);
     },
     stop: () => undefined,
   };
@@ -158,9 +183,68 @@ export function parseParallelTables(value: string | undefined): number | undefin
   return n;
 }
 
+/** The config if there is one: restore reads only restore.importThresholdBytes and the key alias from it. */
+function optionalConfig(ctx: CommandContext): DrConfig | undefined {
+  try {
+    return ctx.config();
+  } catch (e) {
+    // No config file: the defaults apply. A config that is there but wrong still stops the restore.
+    if (e instanceof ConfigError && e.problems.length === 1 && e.problems[0].startsWith('file not found')) return undefined;
+    throw e;
+  }
+}
+
+/** Engine settings from the flags and the config. Working in the recovery region, imports encrypt with the recovery key. */
+export function engineSettings(ctx: CommandContext, opts: RestoreCommandOptions, signal?: AbortSignal): EngineSettings {
+  const config = optionalConfig(ctx);
+  const region = ctx.options.region ?? process.env.AWS_REGION;
+  const recoveryKey = config && region === config.recovery.region ? replicaKeyAlias(config) : undefined;
+  let maxWriteRequestUnits: number | undefined;
+  if (opts.maxWriteUnits !== undefined) {
+    maxWriteRequestUnits = Number(opts.maxWriteUnits);
+    if (!/^\d+$/.test(opts.maxWriteUnits) || maxWriteRequestUnits < 1024)
+      throw new UserError(`--max-write-units must be a whole number of at least 1024 (got "${opts.maxWriteUnits}"): StartBulkPutItems refuses less`);
+  }
+  const tier = opts.performanceTier?.toUpperCase();
+  if (tier !== undefined && tier !== 'STANDARD' && tier !== 'ACCELERATED')
+    throw new UserError(`--performance-tier must be STANDARD or ACCELERATED (got "${opts.performanceTier}")`);
+  return {
+    engine: asUserErrorSync(() => parseEngineChoice(opts.engine)),
+    importThresholdBytes: config?.restore.importThresholdBytes,
+    kmsKeyId: opts.kmsKey ?? recoveryKey,
+    maxWriteRequestUnits,
+    performanceTier: tier as EngineSettings['performanceTier'],
+    signal,
+  };
+}
+
+function asUserErrorSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/**
+ * Ctrl-C during a restore: the first asks DynamoDB to cancel the bulk puts (imports cannot be
+ * cancelled) and lets the restore report what state each target is in; a second one exits.
+ */
+function cancelOnCtrlC(ctx: CommandContext): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    ctx.info('Ctrl-C: asking DynamoDB to cancel the running bulk put(s); imports cannot be cancelled and keep running (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
 /** The plan's ACTION column: `create`, `into-existing`, or what --resume continues. */
 function planAction(t: RestorePlanTable): string {
   if (!t.resume) return t.action;
+  if (t.engine !== 'write') return `resume unfinished (same ${t.engine} operation)`;
   return t.resume.parts
     ? `resume unfinished (${t.resume.partsDone}/${t.resume.parts} files, ${t.resume.itemsDone} items done)`
     : 'resume unfinished (rewrite all)';
@@ -183,11 +267,22 @@ export function registerRestoreCommand(program: Command): void {
     .option('--tables <names>', 'only these tables (comma-separated)')
     .option('--suffix <suffix>', `suffix of the new tables (default: ${DEFAULT_RESTORE_SUFFIX})`)
     .option('--into-existing', 'write into the original tables, which must exist and be empty')
-    .option('--resume', 'continue an unfinished restore of this set (killed or stopped): skip the data files done, write the rest, verify')
+    .option(
+      '--resume',
+      'continue an unfinished restore of this set (killed or stopped): write: skip the data files done, write the rest; import / bulk: the same ClientToken finds the operation again; then verify',
+    )
     .option('--from-export <s3url>', 'load a bare AWS native export folder (no metadata.json) instead of a backup set')
     .option('--target <table>', 'with --from-export: the existing, empty table to load')
     .option('--concurrency <n>', 'BatchWriteItem calls in flight per table (default 16)')
     .option('--parallel-tables <n>', `tables restored at once, largest first (default ${DEFAULT_PARALLEL_TABLES}; 1 = one after another)`)
+    .option(
+      '--engine <engine>',
+      `how each table is loaded: ${ENGINE_CHOICES.join(' | ')}. import = DynamoDB ImportTable (new table, no write capacity used); bulk = DynamoDB StartBulkPutItems (existing table, with --into-existing); write = BatchWriteItem from here; auto (default) = import / bulk above restore.importThresholdBytes (default 1 GiB), write below it and on a local endpoint`,
+    )
+    .option('--dry-run', 'print per table the engine, items, bytes, S3 prefix, the exact request and a duration estimate; send nothing that writes')
+    .option('--kms-key <key>', 'KMS key for tables created by import (and the bulk put error report); default: the recovery key in the recovery region')
+    .option('--max-write-units <n>', 'bulk put rate cap, write request units per second (at least 1024; default 1024)')
+    .option('--performance-tier <tier>', 'bulk put tier: STANDARD (default) or ACCELERATED')
     .action(
       action(async (ref: string | undefined, opts: RestoreCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
@@ -206,8 +301,21 @@ export function registerRestoreCommand(program: Command): void {
           intoExisting: opts.intoExisting,
           concurrency: concurrency(opts),
           parallelTables: parseParallelTables(opts.parallelTables),
+          engines: engineSettings(ctx, opts),
           resume: Boolean(opts.resume),
         };
+        if (opts.dryRun) {
+          const dry = await asUserError(async () => {
+            await assertBackupBucket(ctx.s3, bucket);
+            return dryRunRestore(base);
+          });
+          if (ctx.json) return ctx.printJson({ dryRun: true, ...dry });
+          process.stdout.write(
+            `dry run of backup set ${dry.plan.tier}/${dry.plan.backupId} (data as of ${dry.plan.exportTime}); nothing sent that writes:\n\n`,
+          );
+          process.stdout.write(renderDryRun(dry.tables));
+          return;
+        }
         const plan = await asUserError(async () => {
           await assertBackupBucket(ctx.s3, bucket);
           return planRestore(base);
@@ -218,8 +326,8 @@ export function registerRestoreCommand(program: Command): void {
             process.stdout.write(`restore plan for backup set ${plan.tier}/${plan.backupId} (data as of ${plan.exportTime}):\n`);
             process.stdout.write(
               `${renderTable(
-                ['SOURCE', 'TARGET', 'ITEMS', 'ACTION'],
-                plan.tables.map((t) => [t.source, t.target, String(t.items), planAction(t)]),
+                ['SOURCE', 'TARGET', 'ITEMS', 'ACTION', 'ENGINE'],
+                plan.tables.map((t) => [t.source, t.target, String(t.items), planAction(t), `${t.engine} (${t.engineReason})`]),
               )}\n`,
             );
           }
@@ -231,7 +339,12 @@ export function registerRestoreCommand(program: Command): void {
             `checking backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time (each data file checked as it is written)`,
           );
         const progress = restoreProgress(ctx);
-        const report = await asUserError(() => restoreBackupSet({ ...base, onProgress: progress.onProgress })).finally(() => progress.stop());
+        const ctrlC = plan.tables.some((t) => t.engine !== 'write') ? cancelOnCtrlC(ctx) : undefined;
+        const engines = { ...base.engines, signal: ctrlC?.signal };
+        const report = await asUserError(() => restoreBackupSet({ ...base, engines, onProgress: progress.onProgress })).finally(() => {
+          progress.stop();
+          ctrlC?.dispose();
+        });
         if (ctx.json) return ctx.printJson({ confirmed: true, ...report });
         for (const w of report.warnings) ctx.info(`warning: ${w}`);
         const sec = (ms: number) => (ms / 1000).toFixed(1);
@@ -240,8 +353,17 @@ export function registerRestoreCommand(program: Command): void {
         );
         process.stdout.write(
           `${renderTable(
-            ['SOURCE', 'TARGET', 'ITEMS (VERIFIED)', 'CREATE S', 'WRITE S', 'VERIFY S', 'TOTAL S'],
-            report.tables.map((t) => [t.source, t.target, String(t.verifiedItems), sec(t.createMs), sec(t.writeMs), sec(t.verifyMs), sec(t.durationMs)]),
+            ['SOURCE', 'TARGET', 'ENGINE', 'ITEMS (VERIFIED)', 'CREATE S', 'LOAD S', 'VERIFY S', 'TOTAL S'],
+            report.tables.map((t) => [
+              t.source,
+              t.target,
+              t.engine,
+              String(t.verifiedItems),
+              sec(t.createMs),
+              sec(t.writeMs),
+              sec(t.verifyMs),
+              sec(t.durationMs),
+            ]),
           )}\n`,
         );
       }),

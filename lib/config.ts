@@ -90,6 +90,9 @@ const schedule = z.string().refine((s) => CRON.test(s) || RATE.test(s), {
   message: 'must be an EventBridge expression such as "cron(0 2 * * ? *)" (six fields) or "rate(1 day)"',
 });
 
+const THRESHOLD_MESSAGE =
+  'restore.importThresholdBytes must be a whole number of bytes, 0 or more: the table size above which "auto" restores use DynamoDB import / bulk put; use 0 to always use them, or leave it out for 1073741824 (1 GiB)';
+const RESTORE_ENGINE_MESSAGE = `restore.engine (the weekly restore test's engine) must be "auto", "import" or "write": the test restores into new scratch tables, which bulk put cannot create`;
 const retentionDays = z.number().int().min(1, { message: 'retention must be at least 1 day' }).max(36500);
 
 /** The zod schema of `dr.config.json`. Defaults here are the documented defaults. */
@@ -168,6 +171,15 @@ export const drConfigSchema = strict({
     /** Items per table whose hashes are compared with the backup. */
     sampleSize: z.number().int().min(1).default(100),
   }).default({ enabled: true, schedule: 'cron(0 5 ? * MON *)', sampleSize: 100 }),
+  // `auto` restores: import / bulk put above importThresholdBytes, BatchWriteItem below; `engine`: the restore test's.
+  restore: strict({
+    importThresholdBytes: z
+      .number()
+      .int(THRESHOLD_MESSAGE)
+      .min(0, THRESHOLD_MESSAGE)
+      .default(1024 * 1024 * 1024),
+    engine: z.enum(['auto', 'import', 'write'], { message: RESTORE_ENGINE_MESSAGE }).default('auto'),
+  }).default({ importThresholdBytes: 1024 * 1024 * 1024, engine: 'auto' }),
   /** Change of size or record count against the previous backup that raises an alarm. */
   changeThresholds: strict({
     warningPercent: z.number().positive().default(25),

@@ -13,6 +13,8 @@ import { createDynamoDbClient, createS3Client } from '../../lambda/shared/client
 import type { TableSchema } from '../../lambda/format/backup-set';
 import { createTableFromSchema } from '../../lambda/restore/tables';
 import { LocalServers, startLocalServers } from '../support/local-servers';
+import type { EngineSettings } from '../../lambda/restore/engines/engine-types';
+import { installEngineStandIns } from './standins/engine-standins';
 
 /** The recovery region as a drill sees it. */
 export interface RecoveryTarget {
@@ -32,6 +34,13 @@ export interface DrillEnvironment {
   readonly replicaBucket: string;
   /** Prefix of every table the drill creates. */
   readonly tablePrefix: string;
+  /**
+   * How restores load tables here. Local: `auto` with the LOCAL STAND-IN answering ImportTable /
+   * bulk put over DynamoDB Local (cli/drill/standins/); aws: DynamoDB's own APIs.
+   */
+  readonly engines: EngineSettings;
+  /** One line for the report: what answered import / bulk put. */
+  readonly engineNote: string;
   /** Environment of the backup handler (endpoints, region, STATE_TABLE: its slot table, created by runDrill) besides APP_NAME/BACKUP_BUCKET/TABLES. */
   readonly handlerEnv: Record<string, string>;
   /** The recovery region's DynamoDB (started on first use locally; later calls return the same). */
@@ -58,6 +67,8 @@ export async function localEnvironment(opts: LocalEnvironmentOptions = {}): Prom
   Object.assign(process.env, servers.env);
   const dynamodb = createDynamoDbClient();
   const s3 = createS3Client();
+  // No emulator has ImportTable / bulk put: the stand-in plays their life cycle over DynamoDB Local.
+  installEngineStandIns(dynamodb, s3);
   const bucket = opts.bucket ?? 'drill-backups';
   const replicaBucket = `${bucket}-replica`;
   for (const b of [bucket, replicaBucket]) await s3.send(new CreateBucketCommand({ Bucket: b }));
@@ -71,12 +82,21 @@ export async function localEnvironment(opts: LocalEnvironmentOptions = {}): Prom
     replicaBucket,
     tablePrefix: opts.tablePrefix ?? '',
     handlerEnv: { ...servers.env, ENGINE: 'scan', SCAN_SEGMENTS: '8', STATE_TABLE: `${opts.tablePrefix ?? ''}dr-state` },
+    engines: { standIns: true, pollSeconds: 0.1 },
+    engineNote:
+      'import and bulk put were answered by the LOCAL STAND-IN (cli/drill/standins/engine-standins.ts: DynamoDB Local + s3rver playing the DescribeImport / DescribeBulkOperation life cycle), not by DynamoDB',
     recovery() {
       // Memoised promise: the drill starts it early, in parallel with seeding (a JVM takes seconds).
-      recovery ??= servers.startExtraDynamoDb().then((endpoint) => ({
-        dynamodb: new DynamoDBClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 10 }),
-        suffix: '',
-      }));
+      recovery ??= servers.startExtraDynamoDb().then((endpoint) => {
+        const client = new DynamoDBClient({
+          endpoint,
+          region: 'eu-central-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          maxAttempts: 10,
+        });
+        installEngineStandIns(client, s3);
+        return { dynamodb: client, suffix: '' };
+      });
       return recovery;
     },
     async cleanup() {
@@ -134,6 +154,8 @@ export function awsEnvironment(opts: AwsEnvironmentOptions): DrillEnvironment {
     },
     // One region only: the "recovery region" copies get their own suffix next to the scratch tables.
     recovery: async () => ({ dynamodb, suffix: '-dr' }),
+    engines: {},
+    engineNote: "import and bulk put are DynamoDB's own ImportTable / StartBulkPutItems",
     async cleanup() {
       if (cleaned) return;
       cleaned = true;

@@ -26,6 +26,8 @@ export interface ScenarioResult {
   readonly backupId?: string;
   readonly tables: string[];
   readonly verification: TableVerification[];
+  /** The engine each restored table was loaded with, and why. */
+  readonly engines?: { readonly source: string; readonly target: string; readonly engine: string; readonly reason: string; readonly reapplied: string[] }[];
   /** What happened, step by step, for the report. */
   readonly notes: string[];
   readonly error?: string;
@@ -42,6 +44,8 @@ export interface DrillReport {
   readonly passed: boolean;
   readonly dataset: { readonly seed: number; readonly requestedItems: number; readonly totalItems: number; readonly perTable: Record<string, number> };
   readonly backup: { readonly backupId: string; readonly durationMs: number; readonly items: number; readonly metrics: string[] };
+  /** What answered ImportTable / bulk put: DynamoDB, or the local stand-in. */
+  readonly engineNote?: string;
   readonly scenarios: ScenarioResult[];
   /** Per table: RPO/RTO targets from the config, minutes. */
   readonly targets: Record<string, { rpoMinutes: number; rtoMinutes: number }>;
@@ -66,6 +70,7 @@ export function renderDrillMarkdown(r: DrillReport): string {
       .join(', ')}.`,
     `Backup through the scheduled backup handler: set ${r.backup.backupId}, ${r.backup.items} items in ${formatDuration(r.backup.durationMs)}; metrics emitted: ${r.backup.metrics.join(', ') || 'none'}.`,
     '',
+    ...(r.engineNote ? [`Restore engines: ${r.engineNote}.`, ''] : []),
     '| scenario | result | RTO (detection to verified) | RPO (age of restored data) | items | items/s | backup set |',
     '|---|---|---|---|---|---|---|',
     ...r.scenarios.map(
@@ -77,6 +82,10 @@ export function renderDrillMarkdown(r: DrillReport): string {
   for (const s of r.scenarios) {
     lines.push(`## ${s.title}: ${s.passed ? 'pass' : 'FAIL'}`, '');
     lines.push(...s.notes.map((n) => `- ${n}`));
+    if (s.engines?.length) {
+      lines.push('', '| table | restored into | engine | why | re-applied |', '|---|---|---|---|---|');
+      lines.push(...s.engines.map((e) => `| ${e.source} | ${e.target} | ${e.engine} | ${e.reason} | ${e.reapplied.join(', ') || '-'} |`), '');
+    }
     if (s.error) lines.push(`- error: ${s.error}`);
     const bad = s.verification.filter((v) => !v.ok);
     lines.push(

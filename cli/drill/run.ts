@@ -5,7 +5,9 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DrConfig } from '../../lib/config';
-import { targetsFor } from '../../lib/config';
+import { replicaKeyAlias, targetsFor } from '../../lib/config';
+import { resolveBackupSet } from '../../lambda/store/catalog';
+import type { EngineSettings } from '../../lambda/restore/engines/engine-types';
 import { writeItems } from '../../lambda/restore/restore';
 import { DrillEnvironment, createConfigTable, localEnvironment, LocalEnvironmentOptions } from './environment';
 import { SHOP_TABLES, ShopTable, countShop, generateShop } from './dataset';
@@ -120,6 +122,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
 
     const ctx: ScenarioContext = {
       env,
+      engines: await drillEngines(env, config, first.ref),
+      recoveryKmsKeyId: replicaKeyAlias(config),
       tables,
       expected,
       goodRef: first.ref,
@@ -142,6 +146,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       passed: results.length > 0 && results.every((r) => r.passed),
       dataset: { seed: DRILL_SEED, requestedItems: requested, totalItems: total, perTable },
       backup: { backupId: first.ref, durationMs: first.durationMs, items: first.items, metrics: first.metrics },
+      engineNote: `auto, tables above ${ctx.engines.importThresholdBytes} bytes by import (new) or bulk put (existing), the rest by BatchWriteItem; ${env.engineNote}`,
       scenarios: results,
       targets: Object.fromEntries(tables.map((t) => [t.source, targetsFor(config, t.source)])),
     };
@@ -154,6 +159,21 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     process.removeListener('SIGINT', onSigint);
     await env.cleanup();
   }
+}
+
+/**
+ * The drill's engine settings. Locally the threshold is the median table size of the good set,
+ * so `auto` sends the larger half through import / bulk put (the stand-in) and the rest through
+ * BatchWriteItem: both paths and the choice between them run in every drill. On AWS the config's
+ * restore.importThresholdBytes applies.
+ */
+async function drillEngines(env: DrillEnvironment, config: DrConfig, ref: string): Promise<EngineSettings> {
+  if (env.mode !== 'local') return { ...env.engines, importThresholdBytes: config.restore.importThresholdBytes };
+  const set = await resolveBackupSet({ s3: env.s3, bucket: env.bucket, ref });
+  const sizes = Object.values(set.metadata!.tableDetails)
+    .map((t) => t.bytes)
+    .sort((a, b) => a - b);
+  return { ...env.engines, importThresholdBytes: sizes[Math.floor((sizes.length - 1) / 2)] };
 }
 
 async function seed(env: DrillEnvironment, tables: DrillTable[], items: number, log: (l: string) => void) {

@@ -10,7 +10,9 @@ import { AttributeValue, DeleteItemCommand, DeleteTableCommand, DynamoDBClient, 
 import { CopyObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata } from '../../lambda/format/backup-set';
 import { listBackupSets, resolveBackupSet } from '../../lambda/store/catalog';
-import { restoreBackupSet, writeItems } from '../../lambda/restore/restore';
+import { restoreBackupSet, RestoreReport, writeItems } from '../../lambda/restore/restore';
+import type { EngineSettings } from '../../lambda/restore/engines/engine-types';
+import { createTableFromSchema } from '../../lambda/restore/tables';
 import { listObjects } from '../../lambda/store/s3-io';
 import type { DrillEnvironment } from './environment';
 import type { ScenarioId, ScenarioResult } from './report';
@@ -46,6 +48,10 @@ export interface ScenarioContext {
   backup(): Promise<{ ref: string }>;
   /** A progress line. */
   step(message: string): void;
+  /** How restores load tables: `auto` with the drill's threshold (and the stand-ins locally). */
+  readonly engines: EngineSettings;
+  /** KMS key for tables imported in the recovery region (the recovery key's alias). */
+  readonly recoveryKmsKeyId?: string;
   /** Table the bad-deploy scenario damages. */
   readonly badDeployTable: DrillTable;
   /** Filled by the ransomware scenario: the infection time. */
@@ -62,13 +68,23 @@ interface Recorder {
   backupId?: string;
   exportTime?: string;
   tables: string[];
+  /** The engine each restored table was loaded with. */
+  engines: NonNullable<ScenarioResult['engines']>;
   detected(): void;
+}
+
+/** Records the engine of every table of a restore, and a note naming them. */
+function recordEngines(rec: Recorder, report: RestoreReport): void {
+  for (const t of report.tables) rec.engines.push({ source: t.source, target: t.target, engine: t.engine, reason: t.engineReason, reapplied: t.reapplied });
+  rec.notes.push(
+    `engines: ${report.tables.map((t) => `${t.target} ${t.engine}${t.reapplied.length ? ` (re-applied: ${t.reapplied.join(', ')})` : ''}`).join('; ')}`,
+  );
 }
 
 async function measure(ctx: ScenarioContext, id: ScenarioId, title: string, body: Body): Promise<ScenarioResult> {
   ctx.step(`scenario ${title}`);
   let detectedAt = Date.now();
-  const rec: Recorder = { notes: [], verification: [], items: 0, tables: [], detected: () => (detectedAt = Date.now()) };
+  const rec: Recorder = { notes: [], verification: [], items: 0, tables: [], engines: [], detected: () => (detectedAt = Date.now()) };
   let error: string | undefined;
   try {
     await body(rec);
@@ -92,23 +108,25 @@ async function measure(ctx: ScenarioContext, id: ScenarioId, title: string, body
     tables: rec.tables,
     verification: rec.verification,
     notes: rec.notes,
+    engines: rec.engines,
     error,
   };
 }
 
-/** Restores `ref` into the tables' original names: recreate from the saved schema, then into-existing. */
+/** Restores `ref` into the tables' original names, which are free (the runbook's `--suffix ""`): new tables from the saved schema. */
 export async function restoreUnderOriginalNames(
   dynamodb: DynamoDBClient,
   s3: S3Client,
   bucket: string,
   ref: string,
   tables: string[],
-): Promise<{ metadata: BackupMetadata; items: number }> {
+  engines?: EngineSettings,
+): Promise<{ metadata: BackupMetadata; items: number; report: RestoreReport }> {
   const set = await resolveBackupSet({ s3, bucket, ref });
   if (set.status !== 'complete' || !set.metadata) throw new Error(`backup set ${ref} is ${set.status}: nothing to restore`);
   // What the runbook says: `dr restore <set> --tables <t> --suffix "" --confirm` (the name is free).
-  const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables, suffix: '' });
-  return { metadata: set.metadata, items: report.tables.reduce((n, t) => n + t.verifiedItems, 0) };
+  const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables, suffix: '', engines });
+  return { metadata: set.metadata, items: report.tables.reduce((n, t) => n + t.verifiedItems, 0), report };
 }
 
 async function verifyAll(
@@ -142,7 +160,12 @@ async function injectAfterRestore(ctx: ScenarioContext, id: ScenarioId, dynamodb
   ctx.step(`  fault injected: changed one item of ${table}`);
 }
 
-/** 1. A table is deleted; it is recreated under its name and restored from the latest set. */
+/**
+ * 1. A table is deleted; the deploy pipeline recreates it empty from the saved schema (as IaC
+ * would), and the latest set is restored into it (`dr restore latest --tables <t> --into-existing`):
+ * with `auto` above the threshold that is a bulk put, whose re-apply step adds what the empty
+ * table lacks (TTL, missing indexes).
+ */
 export function tableDeleted(ctx: ScenarioContext): Promise<ScenarioResult> {
   const t = ctx.tables.find((x) => x.source === 'orders') ?? ctx.tables[0];
   return measure(ctx, 'table-deleted', `Table deleted (${t.source})`, async (rec) => {
@@ -150,14 +173,18 @@ export function tableDeleted(ctx: ScenarioContext): Promise<ScenarioResult> {
     await dynamodb.send(new DeleteTableCommand({ TableName: t.name }));
     await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: t.name });
     rec.detected();
-    rec.notes.push(
-      `DeleteTable ${t.name}; restored under its own name from the latest set (dr restore latest --tables ${t.name} --suffix "" --confirm: the table is created from the schema saved in metadata.json)`,
-    );
     const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
     const ref = `${latest.tier}/${latest.backupId}`;
+    const schema = latest.metadata!.tableDetails[t.name].schema;
+    // The pipeline's recreated table: keys and indexes, no TTL yet (the restore re-applies it).
+    await createTableFromSchema(dynamodb, t.name, { ...schema, ttlAttribute: undefined });
+    rec.notes.push(
+      `DeleteTable ${t.name}; recreated empty from the schema saved in metadata.json, then dr restore latest --tables ${t.name} --into-existing --confirm`,
+    );
     await injectBeforeRestore(ctx, 'table-deleted', s3, bucket, ref);
-    const { metadata } = await restoreUnderOriginalNames(dynamodb, s3, bucket, ref, [t.name]);
-    Object.assign(rec, { backupId: metadata.backupId, exportTime: metadata.exportTime, tables: [t.source] });
+    const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables: [t.name], intoExisting: true, engines: ctx.engines });
+    recordEngines(rec, report);
+    Object.assign(rec, { backupId: report.backupId, exportTime: report.exportTime, tables: [t.source] });
     await injectAfterRestore(ctx, 'table-deleted', dynamodb, t.name);
     await verifyAll(ctx, rec, dynamodb, [t], (x) => x.name);
   });
@@ -199,7 +226,8 @@ export function badDeploy(ctx: ScenarioContext): Promise<ScenarioResult> {
     const latest = await resolveBackupSet({ s3, bucket, ref: 'latest' });
     const ref = `${latest.tier}/${latest.backupId}`;
     await injectBeforeRestore(ctx, 'bad-deploy', s3, bucket, ref);
-    const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables: [t.name], suffix, protect: false });
+    const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, tables: [t.name], suffix, protect: false, engines: ctx.engines });
+    recordEngines(rec, report);
     Object.assign(rec, { backupId: report.backupId, exportTime: report.exportTime, tables: [t.source] });
     await injectAfterRestore(ctx, 'bad-deploy', dynamodb, restored);
     // Compare the restored copy with the live table; put back what differs or is missing.
@@ -255,7 +283,8 @@ export function ransomware(ctx: ScenarioContext): Promise<ScenarioResult> {
       `"dr list --before ${infectedAt.toISOString()}" picks ${ref} (latest is ${latest.tier}/${latest.backupId}); restored into new tables <table>-clean, encrypted tables kept for forensics`,
     );
     await injectBeforeRestore(ctx, 'ransomware', s3, bucket, ref);
-    const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, suffix: '-clean', protect: false });
+    const report = await restoreBackupSet({ dynamodb, s3, bucket, ref, suffix: '-clean', protect: false, engines: ctx.engines });
+    recordEngines(rec, report);
     Object.assign(rec, { backupId: report.backupId, exportTime: report.exportTime, tables: ctx.tables.map((t) => t.source) });
     // The RTO is end to end: with tables restored at once it follows the slowest tables, not their sum.
     rec.notes.push(`${report.tables.length} tables restored ${report.parallelTables} at a time (largest first), in ${report.durationMs} ms`);
@@ -292,9 +321,15 @@ export function regionLost(ctx: ScenarioContext): Promise<ScenarioResult> {
     );
     await injectBeforeRestore(ctx, 'region-lost', s3, replicaBucket, ref);
     const names = ctx.tables.map((t) => t.name);
-    let metadata: { backupId: string; exportTime: string };
-    if (recovery.suffix === '') metadata = (await restoreUnderOriginalNames(recovery.dynamodb, s3, replicaBucket, ref, names)).metadata;
-    else metadata = await restoreBackupSet({ dynamodb: recovery.dynamodb, s3, bucket: replicaBucket, ref, suffix: recovery.suffix, protect: false });
+    // The runbook: from the replica bucket, imported tables encrypted with the recovery key.
+    const engines = { ...ctx.engines, kmsKeyId: ctx.recoveryKmsKeyId };
+    const report =
+      recovery.suffix === ''
+        ? (await restoreUnderOriginalNames(recovery.dynamodb, s3, replicaBucket, ref, names, engines)).report
+        : await restoreBackupSet({ dynamodb: recovery.dynamodb, s3, bucket: replicaBucket, ref, suffix: recovery.suffix, protect: false, engines });
+    recordEngines(rec, report);
+    const metadata = { backupId: report.backupId, exportTime: report.exportTime };
+    if (ctx.recoveryKmsKeyId) rec.notes.push(`imports name the replica bucket ${replicaBucket} and encrypt with ${ctx.recoveryKmsKeyId}`);
     Object.assign(rec, { backupId: metadata.backupId, exportTime: metadata.exportTime, tables: ctx.tables.map((t) => t.source) });
     ctx.step(`  restored ${ref} into the recovery region; verifying`);
     await injectAfterRestore(ctx, 'region-lost', recovery.dynamodb, `${names[0]}${recovery.suffix}`);

@@ -96,6 +96,8 @@ export interface TableSchema {
   readonly ttlAttribute?: string;
   readonly stream?: { StreamEnabled: boolean; StreamViewType?: string };
   readonly tableArn?: string;
+  /** The table's tags, when the backup saved them; restores re-apply them. */
+  readonly tags?: { Key: string; Value: string }[];
 }
 
 /** One data file of a table in metadata.json. */

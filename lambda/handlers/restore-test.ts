@@ -4,12 +4,14 @@
  *
  * Env: APP_NAME, REPLICA_BUCKET, SAMPLE_SIZE (items per table whose hashes are compared,
  * default 100), TABLES (comma-separated: the tested set must hold them all; default: the newest
- * complete set). Emits RestoreTestSuccess or RestoreTestFailure, RestoreTestDurationSeconds (the
+ * complete set), RESTORE_ENGINE (auto | import | write, default auto) and IMPORT_THRESHOLD_BYTES
+ * (auto imports tables above it; default 1 GiB). Emits RestoreTestSuccess or RestoreTestFailure, RestoreTestDurationSeconds (the
  * measured RTO) and RestoredDataAgeMinutes (the measured RPO) as EMF; throws on failure so the
  * Lambda error alarm sees it too.
  */
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { runRestoreTest, RestoreTestResult } from '../restore/restore-test';
+import type { EngineSettings } from '../restore/engines/engine-types';
 import { MetricDatum, MetricName, toEmfLines } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();
@@ -28,6 +30,18 @@ function emit(data: MetricDatum[]): void {
   for (const line of toEmfLines(data)) process.stdout.write(`${line}\n`);
 }
 
+/** Engine settings from RESTORE_ENGINE / IMPORT_THRESHOLD_BYTES; throws naming the variable. */
+export function engineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const engine = env.RESTORE_ENGINE || 'auto';
+  if (!['auto', 'import', 'write'].includes(engine))
+    throw new Error(`environment variable RESTORE_ENGINE must be auto, import or write (got "${engine}"): the restore test creates new scratch tables`);
+  const raw = env.IMPORT_THRESHOLD_BYTES;
+  const importThresholdBytes = raw === undefined || raw === '' ? undefined : Number(raw);
+  if (importThresholdBytes !== undefined && (!Number.isInteger(importThresholdBytes) || importThresholdBytes < 0))
+    throw new Error(`environment variable IMPORT_THRESHOLD_BYTES must be a whole number of bytes, 0 or more (got "${raw}")`);
+  return { engine: engine as EngineSettings['engine'], importThresholdBytes };
+}
+
 /** Lambda entry point. */
 export async function handler(): Promise<RestoreTestResult> {
   const app = env('APP_NAME');
@@ -42,7 +56,7 @@ export async function handler(): Promise<RestoreTestResult> {
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables });
+    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables, engines: engineSettingsFromEnv() });
     emit([
       { name: MetricName.RestoreTestSuccess, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: result.durationSeconds, dimensions: dims },

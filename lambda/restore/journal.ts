@@ -322,6 +322,9 @@ export class RestoreJournal {
 
   /** Marks a part done (every item written and the part checked); the journal is written soon after. */
   markPartDone(id: string): void {
+    // A batch acknowledged after the restore already stopped (failed / verified) leaves the final
+    // journal as written: no write after the end (a rerun rewrites that part; puts are idempotent).
+    if (this.rec.state !== 'unfinished') return;
     this.throwIfFailed();
     const now = new Date().toISOString();
     const parts = this.rec.parts.map((p) => (p.id === id && !p.done ? { ...p, done: true, doneAt: now } : p));

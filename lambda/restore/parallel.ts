@@ -98,14 +98,14 @@ function incompleteMessage(set: string, failed: FailedTable[], restored: Restore
   ];
   const failedTargets = failed.map((f) => `"${f.table.target}"`).join(', ');
   const it = failed.length > 1 ? 'them' : 'it';
-  // A set that failed its checks mid-way (TargetUnfinishedError.resumable false) is not resumed.
+  // A set that failed its checks mid-way, or an operation DynamoDB ended (TargetUnfinishedError.resumable false), is not resumed.
   const resumable = failed.every((f) => (f.error as { resumable?: boolean }).resumable !== false);
   const are = failed.length > 1 ? 'are' : 'is';
   const remove = intoExisting ? `empty ${it}` : `delete ${it}`;
   lines.push(
     resumable
       ? `${failedTargets} ${are} unfinished (part of the data, never verified, not restored): resume with --resume, or ${remove} before restoring again.`
-      : `${failedTargets} ${are} unfinished (part of the data, never verified, not restored): ${remove}; the backup set failed its checks, so resuming would stop at the same file.`,
+      : `${failedTargets} ${are} unfinished (part of the data, never verified, not restored): ${remove}; resuming would end the same way (a data file failed its checks, or DynamoDB ended the import / bulk put).`,
   );
   if (restored.length)
     lines.push(

@@ -3,10 +3,13 @@
  * writing, verification, PITR, the restore test). May import validate/, store/, format/ and shared/.
  *
  * Restore of a backup set into DynamoDB: the cheap checks first (metadata, manifests, file lists
- * and sizes, schema: a set that fails them writes nothing), check every target, create the tables
- * from the saved schema, stream the items in with parallel BatchWriteItem while each data file is
- * checked (every line, md5, sha256, count), turn protection on, verify the counts. A target is
- * "unfinished" in its journal (journal.ts) until all of that passed; `resume` continues one.
+ * and sizes, schema: a set that fails them writes nothing), check every target and its engine,
+ * then per table one of three engines (engines/): `write` creates the table from the saved schema
+ * and streams the items in with parallel BatchWriteItem while each data file is checked (every
+ * line, md5, sha256, count), turns protection on and verifies the counts; `import` / `bulk` hand
+ * the data files to DynamoDB (ImportTable / StartBulkPutItems), then re-apply settings, count and
+ * sample. A target is "unfinished" in its journal (journal.ts) until all of that passed; `resume`
+ * continues one (write: the data files not done; import / bulk: the same ClientToken).
  * Up to `parallelTables` tables restore at once (see parallel.ts).
  *
  * Memory is bounded: items stream from S3 a gunzipped chunk (tens of lines) at a time and at
@@ -24,7 +27,9 @@ import { countItems, createTableFromSchema, protectTable, tableExists, tableHasI
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { describeError } from '../shared/errors';
 import { CorruptDataFileError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
-import { decideTarget, readJournal, readRestoreTag, RestoreJournal, TargetDecision, unfinishedTags } from './journal';
+import { decideTarget, readJournal, readRestoreTag, RestoreJournal, TargetDecision, unfinishedRestore, unfinishedTags } from './journal';
+import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
+import { restoreWithEngine } from './engines/run-engine';
 import {
   DEFAULT_RESTORE_SUFFIX,
   RestoreOptions,
@@ -34,6 +39,7 @@ import {
   RestoredTable,
   RestoreRefusedError,
   RestoreReport,
+  TableOutcome,
   TargetUnfinishedError,
 } from './types';
 
@@ -42,6 +48,8 @@ export { DEFAULT_PARALLEL_TABLES, RestoreIncompleteError } from './parallel';
 export { writeItemBatches, writeItems } from './write-items';
 export type { WriteItemsOptions } from './write-items';
 export { DEFAULT_RESTORE_SUFFIX, RestoreRefusedError, TargetUnfinishedError } from './types';
+export { EngineOperationError, ENGINE_CHOICES } from './engines/engine-types';
+export type { EngineSettings, RestoreEngineChoice, RestoreEngineName } from './engines/engine-types';
 export type { RestoreOptions, RestorePlan, RestorePlanTable, RestoreProgress, RestoredTable, RestoreReport } from './types';
 
 /** Target name of a table. */
@@ -78,6 +86,11 @@ function parallelTables(value: number | undefined): number {
  * --into-existing one that is missing or not empty), so the plan printed is one that can run.
  */
 export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Promise<RestorePlan> {
+  return (await planWithMetadata(opts)).plan;
+}
+
+/** {@link planRestore} and the set's metadata (also for `--dry-run`, engines/dry-run.ts). */
+export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>): Promise<{ plan: RestorePlan; md: BackupMetadata }> {
   if (opts.intoExisting && opts.suffix !== undefined) throw new RestoreRefusedError('--suffix and --into-existing exclude each other: choose one');
   parallelTables(opts.parallelTables);
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: opts.ref, tables: opts.tables });
@@ -86,15 +99,26 @@ export async function planRestore(opts: Omit<RestoreOptions, 'onProgress'>): Pro
       `backup set ${set.tier}/${set.backupId} is ${set.status} (${set.damage?.reason ?? 'no metadata.json'}): restore refused; pick a complete set from "dr list"`,
     );
   const md = set.metadata;
-  const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => ({
-    source: t,
-    target: targetName(t, opts),
-    items: md.recordCounts[t] ?? md.tableDetails[t].itemCount,
-    action: opts.intoExisting ? 'into-existing' : 'create',
-  }));
+  const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => {
+    const td = md.tableDetails[t];
+    const bytes = md.bytes?.[t] ?? td.bytes;
+    const intoExisting = Boolean(opts.intoExisting);
+    const d = decideEngine({ bytes, intoExisting, localSecondaryIndexes: td.schema.localSecondaryIndexes.length }, opts.engines ?? {});
+    return {
+      source: t,
+      target: targetName(t, opts),
+      items: md.recordCounts[t] ?? td.itemCount,
+      action: intoExisting ? 'into-existing' : 'create',
+      engine: d.engine,
+      engineReason: d.reason,
+      bytes,
+    };
+  });
   const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
+  // The data files must be what ImportTable / bulk put are told they are (reads S3 only).
+  for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
   const decisions = await checkTargets(opts, plan);
-  return { ...plan, tables: tables.map((t, i) => withResume(t, decisions[i])) };
+  return { plan: { ...plan, tables: tables.map((t, i) => withResume(t, decisions[i])) }, md };
 }
 
 /** The plan row of a target `--resume` continues. */
@@ -106,8 +130,9 @@ function withResume(t: RestorePlanTable, d: TargetDecision): RestorePlanTable {
 
 /**
  * Decides each target from what exists and what its journal and tag say (journal.ts): refuses
- * targets that exist (new tables) or are missing / not empty (--into-existing), unless --resume
- * continues an unfinished restore of this set. Returns the decisions in plan order.
+ * targets that exist (new tables) or are missing / not empty (--into-existing), and an engine that
+ * cannot load its target (import into an existing table, bulk into a missing one), unless --resume
+ * continues an unfinished restore of this set with the same engine. Returns the decisions in plan order.
  */
 async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<TargetDecision[]> {
   const intoExisting = Boolean(opts.intoExisting);
@@ -122,7 +147,15 @@ async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: Rest
       tag: journal && exists ? await readRestoreTag(opts.dynamodb, t.target) : undefined,
     };
     const req = { target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, intoExisting, resume: Boolean(opts.resume) };
-    out.push(decideTarget(req, facts));
+    // An unfinished restore is decided by its journal (resume or refuse with the fix); otherwise the engine must fit the target.
+    if (!(exists && unfinishedRestore(facts))) checkEngineTarget(t.engine, t.target, exists);
+    const decision = decideTarget(req, facts);
+    const started = decision.mode === 'resume' ? decision.journal?.engine : undefined;
+    if (started && started !== t.engine)
+      throw new RestoreRefusedError(
+        `table "${t.target}" is an unfinished restore by the ${started} engine, and this run would use ${t.engine} (${t.engineReason}): nothing was written; resume it with --engine ${started} --resume`,
+      );
+    out.push(decision);
   }
   return out;
 }
@@ -156,7 +189,9 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   const md = set.metadata!;
   const byTarget = new Map(plan.tables.map((t, i) => [t.target, decisions[i]]));
   const run = await runLimited(plan.tables, parallel, largestFirst(plan.tables), (t) =>
-    restoreTable(opts, md, t, md.tableDetails[t.source], byTarget.get(t.target)!),
+    t.engine === 'write'
+      ? restoreTable(opts, md, t, md.tableDetails[t.source], byTarget.get(t.target)!)
+      : restoreWithEngine(opts, md, t, byTarget.get(t.target)!),
   );
   const done = run.results.filter((r): r is TableOutcome => r !== undefined);
   if (run.failures.length) {
@@ -183,14 +218,9 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   };
 }
 
-/** A restored table and its warnings (kept apart so warnings come out in plan order). */
-interface TableOutcome {
-  readonly table: RestoredTable;
-  readonly warnings: string[];
-}
-
 /**
- * One table of a checked set: journal, create, write (each data file checked as it streams in),
+ * One table of a checked set with the write engine (import / bulk: engines/run-engine.ts,
+ * restoreWithEngine): journal, create, write (each data file checked as it streams in),
  * protect, verify, each phase timed. The journal says `verified` only after all of it; a failure
  * leaves the target unfinished (journal `failed`) and the error says what to do with it.
  */
@@ -203,7 +233,8 @@ async function restoreTable(
 ): Promise<TableOutcome> {
   const started = Date.now();
   const warnings: string[] = [];
-  const progress = (phase: RestoreProgress['phase'], items: number) => opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase });
+  const progress = (phase: RestoreProgress['phase'], items: number) =>
+    opts.onProgress?.({ table: t.source, target: t.target, items, total: t.items, phase, engine: 'write' });
   progress('create', 0);
   const manifest = await readManifest(opts.s3, opts.bucket, td.exportFolder);
   const records = new Map(td.files.map((f) => [f.key, f]));
@@ -260,6 +291,8 @@ async function restoreTable(
     const table: RestoredTable = {
       ...t,
       verifiedItems,
+      reapplied: [],
+      sampled: 0,
       createMs: writeStart - started,
       writeMs: verifyStart - writeStart,
       verifyMs: finished - verifyStart,

@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ValidationProblem } from '../validate/validate';
+import type { EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName } from './engines/engine-types';
 
 /** Suffix of restored tables unless told otherwise. */
 export const DEFAULT_RESTORE_SUFFIX = '-restored';
@@ -45,6 +46,10 @@ export interface RestoreProgress {
   readonly total: number;
   /** `create`: the table started (0 items); `write`: after each batch; `done`: restored and verified. */
   readonly phase: 'create' | 'write' | 'done';
+  /** The engine loading the table. @default 'write' */
+  readonly engine?: RestoreEngineName;
+  /** Import / bulk put: the last DescribeImport / DescribeBulkOperation (status, bytes, errors). */
+  readonly operation?: EngineProgress;
 }
 
 /** Options of {@link restoreBackupSet}. */
@@ -71,8 +76,10 @@ export interface RestoreOptions {
   readonly parallelTables?: number;
   /**
    * Continue unfinished restores (`--resume`): a target whose journal (or tag) says it is an
-   * unfinished restore of this set is written again from its first data file not done, then
-   * verified. Without it such a target is refused as unfinished.
+   * unfinished restore of this set is written again from its first data file not done (write), or
+   * its import / bulk put is sent again with the ClientToken the journal recorded, so DynamoDB
+   * hands back the operation already running (8-hour window); then verified. Without it such a
+   * target is refused as unfinished.
    * @default false
    */
   readonly resume?: boolean;
@@ -85,6 +92,10 @@ export interface RestoreOptions {
   readonly journal?: boolean;
   /** Turn PITR and deletion protection on for new tables. @default true (restore tests pass false for scratch tables) */
   readonly protect?: boolean;
+  /** Which engine loads each table, and its settings (see engines/engine-types.ts). @default - auto with the defaults */
+  readonly engines?: EngineSettings;
+  /** Items per table compared by key and content after an import or bulk put. @default 100 */
+  readonly sampleSize?: number;
   readonly onProgress?: (p: RestoreProgress) => void;
 }
 
@@ -94,6 +105,11 @@ export interface RestorePlanTable {
   readonly target: string;
   readonly items: number;
   readonly action: 'create' | 'into-existing';
+  /** The engine that loads it, and why. */
+  readonly engine: RestoreEngineName;
+  readonly engineReason: string;
+  /** Uncompressed bytes in the set (what the import threshold compares). */
+  readonly bytes: number;
   /** Set when the target is an unfinished restore of this set that `--resume` continues. */
   readonly resume?: {
     /** Data files already written and checked (skipped). */
@@ -114,6 +130,12 @@ export interface RestorePlan {
 /** One restored table, with the time of each phase. */
 export interface RestoredTable extends RestorePlanTable {
   readonly verifiedItems: number;
+  /** Import / bulk put: the operation (ARN, ClientToken, counts). */
+  readonly operation?: EngineOperationResult;
+  /** Settings set after the load because the engine does not carry them. */
+  readonly reapplied: string[];
+  /** Items of the set read back by key and compared by content (import / bulk put). */
+  readonly sampled: number;
   /** Creating the table from the saved schema and waiting for ACTIVE (0 with intoExisting). */
   readonly createMs: number;
   /** Streaming the items in with BatchWriteItem, and nothing else. */
@@ -125,6 +147,12 @@ export interface RestoredTable extends RestorePlanTable {
   /** When this table's restore started and finished (ISO): tables restored at once overlap. */
   readonly startedAt: string;
   readonly finishedAt: string;
+}
+
+/** A restored table and its warnings (kept apart so warnings come out in plan order). */
+export interface TableOutcome {
+  readonly table: RestoredTable;
+  readonly warnings: string[];
 }
 
 /** The result of {@link restoreBackupSet}. */

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -110,6 +110,8 @@ export class RecoveryStack extends Stack {
         SAMPLE_SIZE: String(c.restoreTest.sampleSize),
         // The set tested must hold every configured table (not a newer ad-hoc backup of one).
         TABLES: c.tables.map((t) => t.name).join(','),
+        RESTORE_ENGINE: c.restore.engine,
+        IMPORT_THRESHOLD_BYTES: String(c.restore.importThresholdBytes),
       },
     }));
     grantReplicaRead(restoreTest.role, store.bucket);
@@ -120,7 +122,8 @@ export class RecoveryStack extends Stack {
         // What lambda/core/restore-test.ts sends, through restoreBackupSet with protect: false:
         // CreateTable + DescribeTable (waiter, tableExists), UpdateTimeToLive (createTableFromSchema,
         // for tables with TTL such as wishlists), BatchWriteItem, Scan (tableHasItems, COUNT),
-        // GetItem (sampled items), DeleteTable (cleanup). No tags are set, no PITR (scratch tables).
+        // GetItem (sampled items), DeleteTable (cleanup). No PITR (scratch tables). With the import
+        // engine also ImportTable, DescribeTimeToLive and TagResource (below), DescribeImport on imports.
         actions: [
           'dynamodb:CreateTable',
           'dynamodb:DescribeTable',
@@ -129,8 +132,36 @@ export class RecoveryStack extends Stack {
           'dynamodb:Scan',
           'dynamodb:GetItem',
           'dynamodb:DeleteTable',
+          // The import engine (restore.engine / importThresholdBytes): ImportTable creates the table;
+          // its re-apply step reads TTL before setting it and tags the table dr:restored-from.
+          'dynamodb:ImportTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:TagResource',
         ],
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: DRTEST_TABLE_PATTERN })],
+      }),
+    );
+    restoreTest.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FollowDrTestImports',
+        // DescribeImport's resource is the import: table/<name>/import/<id> (Service Authorization Reference, DynamoDB).
+        actions: ['dynamodb:DescribeImport'],
+        resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRTEST_TABLE_PATTERN}/import/*` })],
+      }),
+    );
+    restoreTest.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ImportErrorLogs',
+        // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights (S3DataImport.Requesting).
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:DescribeLogGroups',
+          'logs:DescribeLogStreams',
+          'logs:PutLogEvents',
+          'logs:PutRetentionPolicy',
+        ],
+        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
       }),
     );
     new FunctionSchedule(this, 'RestoreTestSchedule', {

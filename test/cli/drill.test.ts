@@ -40,7 +40,16 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
     expect(report.scenarios[2].backupId).toBe(report.backup.backupId.split('/')[1]);
     expect(report.scenarios[2].notes.join('\n')).toMatch(/latest is daily\//);
     expect(readDrillReport(path.join(outDir, 'drill-report.json'))?.passed).toBe(true);
-    expect(fs.readFileSync(path.join(outDir, 'drill-report.md'), 'utf8')).toMatch(/Result: PASSED/);
+    const md = fs.readFileSync(path.join(outDir, 'drill-report.md'), 'utf8');
+    expect(md).toMatch(/Result: PASSED/);
+    // Engine selection end to end: the report names the engine of every restored table, all three ran
+    // (import / bulk put answered by the stand-in, which the report says).
+    const engines = report.scenarios.flatMap((s) => s.engines ?? []);
+    expect(new Set(engines.map((e) => e.engine))).toEqual(new Set(['import', 'bulk', 'write']));
+    expect(report.scenarios[0].engines).toEqual([expect.objectContaining({ source: 'ok-orders', engine: 'bulk' })]);
+    expect(report.scenarios[3].engines?.length).toBe(report.dataset && Object.keys(report.dataset.perTable).length);
+    expect(md).toMatch(/LOCAL STAND-IN/);
+    expect(md).toMatch(/\| table \| restored into \| engine \| why \| re-applied \|/);
   });
 
   it('fails when one restored item is corrupted on purpose (fault injection)', async () => {

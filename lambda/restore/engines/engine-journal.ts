@@ -1,0 +1,57 @@
+/**
+ * Import and bulk put through the restore journal (lambda/restore/journal.ts): the target is
+ * `unfinished` from before the request until it is verified; the operation's ClientToken is
+ * recorded BEFORE the request is sent, so a rerun with `--resume` sends the same token and
+ * DynamoDB hands back the operation already running (within its 8-hour idempotency window)
+ * instead of starting a second one.
+ *
+ * One journal part stands for the whole operation: DynamoDB runs it as one unit.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { RestoreJournal, RestoreJournalRecord } from '../journal';
+import type { RestoreEngineName } from './engine-types';
+
+/** The journal part of an engine operation. */
+export function operationPartId(engine: RestoreEngineName): string {
+  return `${engine}-operation`;
+}
+
+/** Who and what one engine target is. */
+export interface EngineJournalTarget {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly dynamodb: DynamoDBClient;
+  readonly target: string;
+  readonly source: string;
+  readonly backupId: string;
+  readonly tier: string;
+  readonly engine: RestoreEngineName;
+  readonly intoExisting: boolean;
+  readonly items: number;
+}
+
+/** Opens (or resumes: restore.ts decided it from the journal, decideTarget) the journal of an engine target before its request is sent. */
+export async function startEngineJournal(t: EngineJournalTarget, resumeFrom: RestoreJournalRecord | undefined): Promise<RestoreJournal> {
+  return RestoreJournal.start({
+    s3: t.s3,
+    bucket: t.bucket,
+    dynamodb: t.dynamodb,
+    target: t.target,
+    source: t.source,
+    backupId: t.backupId,
+    tier: t.tier,
+    engine: t.engine,
+    intoExisting: t.intoExisting,
+    parts: [{ id: operationPartId(t.engine), items: t.items }],
+    resumeFrom,
+    // An existing table (bulk) is tagged now; a new one (import) once ImportTable has created it.
+    tagNow: t.intoExisting,
+  });
+}
+
+/** The ClientToken a resumed journal recorded for this engine, if any. */
+export function recordedClientToken(journal: RestoreJournal, engine: RestoreEngineName): string | undefined {
+  const op = journal.record.operation;
+  return op && op.engine === engine ? op.clientToken : undefined;
+}
