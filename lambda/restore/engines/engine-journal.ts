@@ -7,9 +7,7 @@
  *
  * One journal part stands for the whole operation: DynamoDB runs it as one unit.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { RestoreJournal, RestoreJournalRecord } from '../journal';
+import { RestoreJournal, RestoreJournalRecord, StartJournalOptions } from '../journal';
 import type { RestoreEngineName } from './engine-types';
 
 /** The journal part of an engine operation. */
@@ -17,17 +15,9 @@ export function operationPartId(engine: RestoreEngineName): string {
   return `${engine}-operation`;
 }
 
-/** Who and what one engine target is. */
-export interface EngineJournalTarget {
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly dynamodb: DynamoDBClient;
-  readonly target: string;
-  readonly source: string;
-  readonly backupId: string;
-  readonly tier: string;
+/** Who and what one engine target is: the journal's own start options, with the engine's one part as its item count. */
+export interface EngineJournalTarget extends Omit<StartJournalOptions, 'engine' | 'parts' | 'resumeFrom' | 'tagNow'> {
   readonly engine: RestoreEngineName;
-  readonly intoExisting: boolean;
   readonly items: number;
 }
 
