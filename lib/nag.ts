@@ -30,6 +30,10 @@ const REASONS = {
   backupObjects: 'Backup set keys (backups/<tier>/<backupId>/...) are created at run time; the grant is limited to the backups/ prefix of this one bucket.',
   exports: 'DynamoDB names each export (table/<name>/export/<exportId>) when it starts; the grant is limited to the exports of the configured tables.',
   drtest: 'The restore test creates and deletes its own throw-away tables; the grant covers only tables named *-drtest-*, never production tables.',
+  drtestImports:
+    'DynamoDB names each import (table/<name>/import/<importId>) when it starts; the restore test only describes the imports of its own *-drtest-* tables.',
+  importLogs:
+    'ImportTable writes its error log as the caller to CloudWatch Logs groups it names under /aws-dynamodb/; the grant is limited to that prefix in this region.',
   replicaKey:
     'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
   replicationObjects:
@@ -126,6 +130,16 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       recovery.restoreTest.role,
       `AwsSolutions-IAM5[Resource::arn:${rp}:dynamodb:${recovery.region}:${recovery.account}:table/${DRTEST_TABLE_PATTERN}]`,
       REASONS.drtest,
+    );
+    ack(
+      recovery.restoreTest.role,
+      `AwsSolutions-IAM5[Resource::arn:${rp}:dynamodb:${recovery.region}:${recovery.account}:table/${DRTEST_TABLE_PATTERN}/import/*]`,
+      REASONS.drtestImports,
+    );
+    ack(
+      recovery.restoreTest.role,
+      `AwsSolutions-IAM5[Resource::arn:${rp}:logs:${recovery.region}:${recovery.account}:log-group:/aws-dynamodb/*]`,
+      REASONS.importLogs,
     );
   }
 }
