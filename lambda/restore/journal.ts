@@ -242,17 +242,11 @@ export function decideTarget(req: TargetRequest, facts: TargetFacts): TargetDeci
   return { mode: 'fresh' };
 }
 
-/** What {@link RestoreJournal.start} needs. */
-export interface StartJournalOptions {
+/** What {@link RestoreJournal.start} needs: the clients and bucket, and who the target is (as the record says it). */
+export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting'> {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly dynamodb: DynamoDBClient;
-  readonly target: string;
-  readonly source: string;
-  readonly backupId: string;
-  readonly tier: string;
-  readonly engine: string;
-  readonly intoExisting: boolean;
   /** Every part of the restore, in order (their `done` is ignored: it comes from `resumeFrom`). */
   readonly parts: readonly Pick<JournalPart, 'id' | 'items'>[];
   /** The journal of the unfinished restore being resumed. @default - a fresh start */
