@@ -1,0 +1,55 @@
+/**
+ * Names every part of dr-stack derives from the config (buckets, keys, vaults, policies, stacks),
+ * shared by the CDK app, the CLI, the drill and the docs so each is spelled in one place.
+ */
+import type { DrConfig } from './config-schema';
+
+/** Name of the backup bucket in the primary region (explicit so the CLI can find it). */
+export function backupBucketName(config: DrConfig, account: string): string {
+  return `${config.appName}-backups-${account}-${config.primary.region}`;
+}
+
+/** Name of the replica backup bucket in the recovery region. */
+export function replicaBucketName(config: DrConfig, account: string): string {
+  return `${config.appName}-replica-${account}-${config.recovery.region}`;
+}
+
+/** Name of the recovery-region replica of one data bucket: `<bucket>-dr-<recovery region>`. */
+export function dataReplicaBucketName(config: Pick<DrConfig, 'recovery'>, bucketName: string): string {
+  return `${bucketName}-dr-${config.recovery.region}`;
+}
+
+/** Alias of the replica KMS key in the recovery region (deterministic, so the primary stack can name it). */
+export function replicaKeyAlias(config: Pick<DrConfig, 'appName'>): string {
+  return `alias/${config.appName}-dr-replica`;
+}
+
+/** Name of the AWS Backup vault in the recovery region that receives the copies. */
+export function recoveryVaultName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-recovery`;
+}
+
+/**
+ * Name of the operator managed policy the production stack creates: `<app>-dr-operator`
+ * (`dr doctor` and the permissions proof find it by this name).
+ */
+export function operatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator`;
+}
+
+/** `<app>-dr-operator-restore`: the operators' second managed policy (restore targets), attached with {@link operatorPolicyName}. */
+export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator-restore`;
+}
+
+/** Stack names, shared by the app, the README and the CLI. */
+export function stackNames(config: DrConfig): { production: string; recovery: string } {
+  return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };
+}
+
+function pascal(s: string): string {
+  return s
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}

@@ -1,0 +1,90 @@
+/**
+ * Rules across the fields of `dr.config.json` (one region against the other, tiers against each
+ * other, names against AWS's limits). Each adds an issue naming the setting, the value and the fix.
+ * A new rule goes into a small function of its own, called from {@link checkConfigRules}.
+ */
+import type { z } from 'zod';
+import { dataReplicaBucketName } from './config-names';
+import type { DrConfig } from './config-schema';
+
+/** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
+export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
+  if (c.primary.region === c.recovery.region) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['recovery', 'region'],
+      message: `recovery.region must differ from primary.region (both are ${c.primary.region}); pick a second region such as "${c.primary.region.startsWith('eu-') ? 'eu-central-1' : 'us-west-2'}"`,
+    });
+  }
+  const seen = new Set<string>();
+  c.tables.forEach((t, i) => {
+    if (seen.has(t.name)) {
+      ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
+    }
+    seen.add(t.name);
+    const rpo = t.targets?.rpoMinutes;
+    if (rpo !== undefined && rpo < 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tables', i, 'targets', 'rpoMinutes'],
+        message: `tables[${i}] ("${t.name}") targets.rpoMinutes (${rpo}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+      });
+    }
+  });
+  const r = c.retention;
+  if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retention'],
+      message: `retention must grow with the tier: dailyDays (${r.dailyDays}) <= weeklyDays (${r.weeklyDays}) <= monthlyDays (${r.monthlyDays})`,
+    });
+  }
+  if (c.objectLock.days > r.dailyDays) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['objectLock', 'days'],
+      message: `objectLock.days (${c.objectLock.days}) must not exceed retention.dailyDays (${r.dailyDays}): locked daily backups could not expire; lower objectLock.days or raise retention.dailyDays`,
+    });
+  }
+  if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['changeThresholds'],
+      message: `changeThresholds.warningPercent (${c.changeThresholds.warningPercent}) must be below criticalPercent (${c.changeThresholds.criticalPercent})`,
+    });
+  }
+  c.dataBuckets.forEach((b, i) => {
+    const keyProblem = b.kmsKeyArn === undefined ? undefined : kmsKeyArnProblem(b.kmsKeyArn, c.primary.region);
+    if (keyProblem)
+      ctx.addIssue({ code: 'custom', path: ['dataBuckets', i, 'kmsKeyArn'], message: `dataBuckets[${i}].kmsKeyArn (bucket "${b.name}") ${keyProblem}` });
+    const replica = dataReplicaBucketName(c, b.name);
+    if (replica.length > 63) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataBuckets', i, 'name'],
+        message: `bucket "${b.name}" gets the replica "${replica}" in the recovery region, longer than the 63 characters S3 allows; use a bucket name of at most ${63 - (replica.length - b.name.length)} characters`,
+      });
+    }
+  });
+  if (c.targets.rpoMinutes < 60) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targets', 'rpoMinutes'],
+      message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+    });
+  }
+}
+
+const KMS_KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
+
+/** Why a data bucket's key ARN cannot work, or undefined: it must be a key ARN (not an alias) in the bucket's region. */
+export function kmsKeyArnProblem(arn: string, primaryRegion: string): string | undefined {
+  const m = KMS_KEY_ARN.exec(arn);
+  if (!m) {
+    return `must be a KMS key ARN such as "arn:aws:kms:${primaryRegion}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (an alias or key id cannot be granted to the replication role): copy the key ARN from the bucket's default encryption (aws s3api get-bucket-encryption --bucket <name>)`;
+  }
+  if (m[2] !== primaryRegion) {
+    return `is in ${m[2]} but the bucket is in primary.region (${primaryRegion}): S3 encrypts with a key of the bucket's own region, so this is not the bucket's key; use the key ARN from aws s3api get-bucket-encryption --bucket <name>`;
+  }
+  return undefined;
+}
