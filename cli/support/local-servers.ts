@@ -144,64 +144,107 @@ new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSO
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
+/**
+ * Starts the S3 server the project uses on a free loopback port, serving `directory`. The one
+ * place that chooses the S3 engine: the main pair, the extra servers and the shared test servers
+ * all start theirs here.
+ */
+function startS3Server(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
+  return startS3rver(directory, track);
+}
+
+/** The standard SDK variables pointing at a DynamoDB endpoint and an S3 endpoint. */
+export function localServerEnv(dynamodbEndpoint: string, s3Endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
+}
+
+/** Where a running pair is reached, as {@link attachLocalServers} takes it (for example from another process). */
+export interface RunningPair {
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly pids: { readonly dynamodb: number; readonly s3: number };
+}
+
+/**
+ * A {@link LocalServers} handle on a pair started elsewhere (the shared servers of a test
+ * worker). Extra servers started through it are its own; its `stop()` stops only those and
+ * leaves the pair running for its owner to stop.
+ */
+export function attachLocalServers(pair: RunningPair, opts: Pick<LocalServerOptions, 'javaHeap' | 'applyToProcessEnv'> = {}): LocalServers {
+  const env = localServerEnv(pair.dynamodbEndpoint, pair.s3Endpoint);
+  if (opts.applyToProcessEnv) Object.assign(process.env, env);
+  return serversHandle(pair, env, opts.javaHeap ?? '1g', () => undefined);
+}
+
+/** The handle of a pair plus the extra servers started through it; `stop()` stops what it tracks. */
+function serversHandle(pair: RunningPair, env: Record<string, string>, heap: string, onStop: () => void, children: ChildProcess[] = []): LocalServers {
+  const extraDirs: string[] = [];
+  const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  process.once('exit', kill);
+  const track = (c: ChildProcess) => children.push(c);
+  return {
+    dynamodbEndpoint: pair.dynamodbEndpoint,
+    s3Endpoint: pair.s3Endpoint,
+    env,
+    pids: pair.pids,
+    async startExtraDynamoDb() {
+      return (await startDynamoDbLocal(heap, track)).endpoint;
+    },
+    async startExtraServer(kind) {
+      let started: { endpoint: string; child: ChildProcess };
+      if (kind === 'dynamodb') started = await startDynamoDbLocal(heap, track);
+      else {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
+        extraDirs.push(dir);
+        started = await startS3Server(dir, track);
+      }
+      return { endpoint: started.endpoint, pid: started.child.pid! };
+    },
+    async stop() {
+      await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              if (c.exitCode !== null || c.signalCode !== null) return resolve();
+              c.once('exit', () => resolve());
+              c.kill('SIGTERM');
+              setTimeout(() => c.kill('SIGKILL'), 2000).unref();
+            }),
+        ),
+      );
+      process.removeListener('exit', kill);
+      onStop();
+      for (const dir of extraDirs) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts DynamoDB Local and s3rver on free loopback ports. */
 export async function startLocalServers(opts: LocalServerOptions = {}): Promise<LocalServers> {
   const heap = opts.javaHeap ?? '1g';
   const tmp = opts.s3Directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
   const children: ChildProcess[] = [];
-  const extraDirs: string[] = [];
   const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
   process.once('exit', kill);
   try {
     const track = (c: ChildProcess) => children.push(c);
-    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3rver(tmp, track)]);
-    const env: Record<string, string> = {
-      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    };
+    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3Server(tmp, track)]);
+    const env = localServerEnv(ddb.endpoint, s3.endpoint);
     if (opts.applyToProcessEnv) Object.assign(process.env, env);
-    return {
-      dynamodbEndpoint: ddb.endpoint,
-      s3Endpoint: s3.endpoint,
-      env,
-      pids: { dynamodb: ddb.child.pid!, s3: s3.child.pid! },
-      async startExtraDynamoDb() {
-        return (await startDynamoDbLocal(heap, track)).endpoint;
-      },
-      async startExtraServer(kind) {
-        let started: { endpoint: string; child: ChildProcess };
-        if (kind === 'dynamodb') started = await startDynamoDbLocal(heap, track);
-        else {
-          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
-          extraDirs.push(dir);
-          started = await startS3rver(dir, track);
-        }
-        return { endpoint: started.endpoint, pid: started.child.pid! };
-      },
-      async stop() {
-        await Promise.all(
-          children.map(
-            (c) =>
-              new Promise<void>((resolve) => {
-                if (c.exitCode !== null || c.signalCode !== null) return resolve();
-                c.once('exit', () => resolve());
-                c.kill('SIGTERM');
-                setTimeout(() => c.kill('SIGKILL'), 2000).unref();
-              }),
-          ),
-        );
-        process.removeListener('exit', kill);
-        if (!opts.s3Directory) fs.rmSync(tmp, { recursive: true, force: true });
-        for (const dir of extraDirs) fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    process.removeListener('exit', kill); // the handle tracks the children from here on
+    const pair = { dynamodbEndpoint: ddb.endpoint, s3Endpoint: s3.endpoint, pids: { dynamodb: ddb.child.pid!, s3: s3.child.pid! } };
+    return serversHandle(pair, env, heap, () => !opts.s3Directory && fs.rmSync(tmp, { recursive: true, force: true }), children);
   } catch (e) {
     kill();
+    process.removeListener('exit', kill);
     throw e;
   }
 }
