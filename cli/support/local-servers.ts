@@ -160,7 +160,7 @@ interface StartedS3 {
  */
 async function startS3Engine(directory: string, track: (c: ChildProcess) => void): Promise<StartedS3> {
   if (process.env.DR_LOCAL_S3 === 'rgw') {
-    const rgw = await startVersionedS3();
+    const rgw = await startVersionedS3({ region: process.env.AWS_REGION ?? 'eu-west-1' });
     return { endpoint: rgw.endpoint, pid: rgw.gatewayPid, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, stop: () => rgw.stop() };
   }
   const { endpoint, child } = await startS3rver(directory, track);

@@ -54,6 +54,12 @@ export interface VersionedS3Options {
    * test. @default - real days
    */
   readonly lifecycleDaySeconds?: number;
+  /**
+   * A region CreateBucket may name as LocationConstraint (the SDK sends the client's region; RGW
+   * accepts only its zonegroup's api name). Costs one gateway restart, about 1.5 s.
+   * @default - only buckets created without a LocationConstraint (clients in us-east-1)
+   */
+  readonly region?: string;
   /** @default 30 - seconds to wait for the gateway to answer */
   readonly readyTimeoutSeconds?: number;
 }
@@ -130,6 +136,7 @@ function runStartScript(workDir: string, port: number, monPort: number, opts: Ve
     S3_SECRET_KEY: SECRET_KEY,
     READY_TIMEOUT: String(opts.readyTimeoutSeconds ?? 30),
   };
+  if (opts.region && opts.region !== 'us-east-1') env.RGW_API_NAME = opts.region;
   if (opts.lifecycleDaySeconds) env.RGW_LC_DEBUG_INTERVAL = String(opts.lifecycleDaySeconds);
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [path.join(SCRIPTS, 'start.sh'), workDir, String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env });
@@ -170,7 +177,7 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
       AWS_ENDPOINT_URL_S3: endpoint,
       AWS_ACCESS_KEY_ID: ACCESS_KEY,
       AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-      AWS_REGION: 'us-east-1',
+      AWS_REGION: opts.region ?? 'us-east-1',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     },
