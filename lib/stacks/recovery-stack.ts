@@ -9,6 +9,7 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { importLogStatements } from '../constructs/import-grants';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
@@ -149,21 +150,10 @@ export class RecoveryStack extends Stack {
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRTEST_TABLE_PATTERN}/import/*` })],
       }),
     );
-    restoreTest.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ImportErrorLogs',
-        // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights (S3DataImport.Requesting).
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:DescribeLogGroups',
-          'logs:DescribeLogStreams',
-          'logs:PutLogEvents',
-          'logs:PutRetentionPolicy',
-        ],
-        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
-    );
+    // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights
+    // (S3DataImport.Requesting); DescribeLogGroups has no resource type, so it is on "*".
+    const logGroups = this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    for (const statement of importLogStatements(logGroups)) restoreTest.role.addToPolicy(statement);
     new FunctionSchedule(this, 'RestoreTestSchedule', {
       function: restoreTest.function,
       deadLetterQueue: restoreTest.deadLetterQueue,
