@@ -9,6 +9,7 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
@@ -39,6 +40,10 @@ export class RecoveryStack extends Stack {
   public readonly replicaMonitor: DrFunction;
   /** The weekly restore test, unless `restoreTest.enabled` is false. */
   public readonly restoreTest?: DrFunction;
+  /** The vault receiving AWS Backup's copies. */
+  public readonly vault: backup.BackupVault;
+  /** Guards and tamper pages, under `protection: "hardened"`. */
+  public readonly lockdown?: Lockdown;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -67,10 +72,12 @@ export class RecoveryStack extends Stack {
       });
     }
 
-    new backup.BackupVault(this, 'Vault', {
+    const hardened = c.protection === 'hardened';
+    this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: recoveryVaultName(c),
       encryptionKey: key,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      lockConfiguration: hardened ? renderVaultLock(vaultLockSettings(c)) : undefined,
     });
 
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
@@ -81,6 +88,19 @@ export class RecoveryStack extends Stack {
     }));
     // `dr doctor --page-test` pages through this alarm (the recovery region's own critical topic).
     new PageTestAlarm(this, 'PageTestAlarm', { app, topics });
+    if (hardened) {
+      this.lockdown = new Lockdown(this, 'Lockdown', {
+        app,
+        // Off-account: the recovery account trusts no role of the primary account to change its guards.
+        breakGlassRoleArn: c.recovery.offAccount ? undefined : c.breakGlassRoleArn,
+        guardedBuckets: [store.bucket],
+        guardedVaults: [this.vault],
+        watchedBucketNames: [replicaBucketName(c, this.account), ...c.dataBuckets.map((b) => dataReplicaBucketName(c, b.name))],
+        watchedVaultNames: [recoveryVaultName(c)],
+        watchedTableNames: c.tables.map((t) => t.name),
+        topic: topics.critical,
+      });
+    }
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
