@@ -3,7 +3,17 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { backupBucketName, dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, SCHEDULED_TIERS, type DrConfig } from '../config';
+import {
+  backupBucketName,
+  dataReplicaBucketName,
+  recoveryAccountOf,
+  recoveryVaultName,
+  replicaBucketName,
+  replicaKeyAlias,
+  replicationRoleName,
+  SCHEDULED_TIERS,
+  type DrConfig,
+} from '../config';
 import { AlertTopics } from '../constructs/alert-topics';
 import { AwsBackupPlan } from '../constructs/aws-backup-plan';
 import { BackupAlarms } from '../constructs/backup-alarms';
@@ -75,8 +85,10 @@ export class ProductionStack extends Stack {
     const replication = (this.replication = new CrossRegionReplication(this, 'Replication', {
       destinationRegion: c.recovery.region,
       replicaKeyAlias: replicaKeyAlias(c),
+      destinationAccount: c.recovery.offAccount ? c.recovery.account : undefined,
+      roleName: c.recovery.offAccount ? replicationRoleName(c) : undefined,
     }));
-    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), 'BackupBucket', key);
+    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, recoveryAccountOf(c, this.account)), 'BackupBucket', key);
     for (const b of c.dataBuckets) {
       const destination = dataReplicaBucketName(c, b.name);
       if (b.existing) {

@@ -3,13 +3,14 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, type DrConfig } from '../config';
+import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, replicationRoleName, type DrConfig } from '../config';
 import { AlertTopics } from '../constructs/alert-topics';
 import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
 import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
+import { trustPrimaryWriters } from '../constructs/off-account-trust';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
@@ -61,8 +62,9 @@ export class RecoveryStack extends Stack {
     this.replicaBucket = store.bucket;
     // Region down: `dr --region <recovery> --bucket <this> restore latest --confirm`.
     new CfnOutput(this, 'ReplicaBucketName', { value: store.bucket.bucketName, description: 'Replica backup bucket in the recovery region' });
+    const replicas: s3.Bucket[] = [store.bucket];
     for (const b of c.dataBuckets) {
-      dataBucket(this, `DataReplica${constructId(b.name)}`, {
+      const replica = dataBucket(this, `DataReplica${constructId(b.name)}`, {
         bucketName: dataReplicaBucketName(c, b.name),
         encryptionKey: key,
         logBucket: store.logBucket,
@@ -70,6 +72,7 @@ export class RecoveryStack extends Stack {
         objectLock: b.objectLock,
         lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(c.retention.dailyDays) }],
       });
+      replicas.push(replica);
     }
 
     const hardened = c.protection === 'hardened';
@@ -79,6 +82,16 @@ export class RecoveryStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lockConfiguration: hardened ? renderVaultLock(vaultLockSettings(c)) : undefined,
     });
+
+    if (c.recovery.offAccount && c.primary.account) {
+      const primary = c.primary.account;
+      trustPrimaryWriters(
+        { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },
+        replicas,
+        key,
+        this.vault,
+      );
+    }
 
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
       appName: app,
