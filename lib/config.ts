@@ -19,6 +19,7 @@ import { checkConfigRules } from './config-rules';
 import { drConfigFields, type DrConfig } from './config-schema';
 
 export * from './config-names';
+export * from './config-incremental';
 export { kmsKeyArnProblem } from './config-rules';
 export { SCHEDULED_TIERS, type ScheduledTier, type DrConfig, type TableConfig } from './config-schema';
 
