@@ -58,7 +58,8 @@ export async function applyWindow(o: ApplyWindowOptions): Promise<AppliedWindow>
           continue;
         }
         batch.push(requestOf(c));
-        c.newImage ? puts++ : deletes++;
+        if (c.newImage) puts++;
+        else deletes++;
         if (batch.length === MAX_BATCH) {
           await writeBatch(o.dynamodb, o.target, batch);
           batch = [];

@@ -51,7 +51,10 @@ export async function commitWindow(o: CommitWindowOptions): Promise<WindowMetada
   let deletes = 0;
   for (const entry of manifest.entries) {
     const file = await openChangeFile(o.s3, o.bucket, entry.dataFileS3Key);
-    for await (const chunk of file.chunks) for (const c of chunk) c.newImage ? puts++ : deletes++;
+    for await (const chunk of file.chunks)
+      for (const c of chunk)
+        if (c.newImage) puts++;
+        else deletes++;
     const d = file.digest();
     if (entry.md5Checksum && d.md5Base64 !== entry.md5Checksum) {
       throw new Error(
