@@ -294,9 +294,9 @@ export function registerRestoreCommand(program: Command): void {
       action(async (ref: string | undefined, opts: RestoreCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
         if (opts.fromExport) return fromExport(ctx, opts);
-        if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --at <time>, or --from-export s3://bucket/prefix)');
         if (opts.intoExisting && opts.suffix !== undefined) throw new UserError('--suffix and --into-existing exclude each other: choose one');
         if (opts.at !== undefined) return pointRestoreCommand(ctx, { ...opts, at: opts.at }, ref, engineSettings(ctx, opts));
+        if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --at <time>, or --from-export s3://bucket/prefix)');
         const bucket = ctx.bucket();
         const tables = parseTablesOption(opts.tables);
         const base = {
