@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startVersionedS3 } from './versioned-s3';
 
 /** A running pair of local servers. */
 export interface LocalServers {
@@ -144,33 +145,49 @@ new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSO
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
-/**
- * Starts the S3 server the project uses on a free loopback port, serving `directory`. The one
- * place that chooses the S3 engine: the main pair, the extra servers and the shared test servers
- * all start theirs here.
- */
-function startS3Server(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
-  return startS3rver(directory, track);
+/** The S3 engine of {@link startLocalServers}: what it needs to know of either engine. */
+interface StartedS3 {
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly stop?: () => Promise<void>;
 }
 
-/** The standard SDK variables pointing at a DynamoDB endpoint and an S3 endpoint. */
-export function localServerEnv(dynamodbEndpoint: string, s3Endpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
-    AWS_ENDPOINT_URL_S3: s3Endpoint,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  };
+/**
+ * The one place that chooses the S3 engine: s3rver, or Ceph RGW when `DR_LOCAL_S3=rgw` (used to
+ * measure whether RGW can serve every S3 test: docs/bucket-recovery.md, "One S3 engine or two").
+ * The main pair, the extra servers and the shared test servers all start theirs here.
+ */
+async function startS3Engine(directory: string, track: (c: ChildProcess) => void): Promise<StartedS3> {
+  if (process.env.DR_LOCAL_S3 === 'rgw') {
+    const rgw = await startVersionedS3({ region: process.env.AWS_REGION ?? 'eu-west-1' });
+    return { endpoint: rgw.endpoint, pid: rgw.gatewayPid, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, stop: () => rgw.stop() };
+  }
+  const { endpoint, child } = await startS3rver(directory, track);
+  return { endpoint, pid: child.pid!, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 }
 
 /** Where a running pair is reached, as {@link attachLocalServers} takes it (for example from another process). */
 export interface RunningPair {
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
+  /** The S3 engine's credentials. */
+  readonly s3Credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly pids: { readonly dynamodb: number; readonly s3: number };
+}
+
+/** The standard SDK variables pointing at a running pair. */
+export function localServerEnv(pair: RunningPair): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: pair.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: pair.s3Endpoint,
+    AWS_ACCESS_KEY_ID: pair.s3Credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: pair.s3Credentials.secretAccessKey,
+    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
 }
 
 /**
@@ -179,13 +196,13 @@ export interface RunningPair {
  * leaves the pair running for its owner to stop.
  */
 export function attachLocalServers(pair: RunningPair, opts: Pick<LocalServerOptions, 'javaHeap' | 'applyToProcessEnv'> = {}): LocalServers {
-  const env = localServerEnv(pair.dynamodbEndpoint, pair.s3Endpoint);
+  const env = localServerEnv(pair);
   if (opts.applyToProcessEnv) Object.assign(process.env, env);
-  return serversHandle(pair, env, opts.javaHeap ?? '1g', () => undefined);
+  return serversHandle(pair, env, opts.javaHeap ?? '1g', async () => undefined);
 }
 
-/** The handle of a pair plus the extra servers started through it; `stop()` stops what it tracks. */
-function serversHandle(pair: RunningPair, env: Record<string, string>, heap: string, onStop: () => void, children: ChildProcess[] = []): LocalServers {
+/** The handle of a pair plus the extra servers started through it; `stop()` stops what it tracks, then calls `onStop`. */
+function serversHandle(pair: RunningPair, env: Record<string, string>, heap: string, onStop: () => Promise<void>, children: ChildProcess[] = []): LocalServers {
   const extraDirs: string[] = [];
   const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
   process.once('exit', kill);
@@ -204,7 +221,7 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
       else {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
         extraDirs.push(dir);
-        started = await startS3Server(dir, track);
+        started = await startS3rver(dir, track);
       }
       return { endpoint: started.endpoint, pid: started.child.pid! };
     },
@@ -221,7 +238,7 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
         ),
       );
       process.removeListener('exit', kill);
-      onStop();
+      await onStop();
       for (const dir of extraDirs) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -236,15 +253,32 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
   process.once('exit', kill);
   try {
     const track = (c: ChildProcess) => children.push(c);
-    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3Server(tmp, track)]);
-    const env = localServerEnv(ddb.endpoint, s3.endpoint);
+    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3Engine(tmp, track)]);
+    const pair: RunningPair = {
+      dynamodbEndpoint: ddb.endpoint,
+      s3Endpoint: s3.endpoint,
+      s3Credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      pids: { dynamodb: ddb.child.pid!, s3: s3.pid },
+    };
+    const env = localServerEnv(pair);
     if (opts.applyToProcessEnv) Object.assign(process.env, env);
     process.removeListener('exit', kill); // the handle tracks the children from here on
-    const pair = { dynamodbEndpoint: ddb.endpoint, s3Endpoint: s3.endpoint, pids: { dynamodb: ddb.child.pid!, s3: s3.child.pid! } };
-    return serversHandle(pair, env, heap, () => !opts.s3Directory && fs.rmSync(tmp, { recursive: true, force: true }), children);
+    return serversHandle(
+      pair,
+      env,
+      heap,
+      async () => {
+        await s3.stop?.();
+        if (!opts.s3Directory) fs.rmSync(tmp, { recursive: true, force: true });
+      },
+      children,
+    );
   } catch (e) {
     kill();
     process.removeListener('exit', kill);
     throw e;
   }
 }
+
+// The versioned S3 (Ceph RGW) has its own start function; re-exported so every local server starts from here.
+export { startVersionedS3, assertRgw, RGW_INSTALL_LINE, RGW_KMS_KEY_IDS, type VersionedS3, type VersionedS3Options } from './versioned-s3';

@@ -22,7 +22,12 @@ export async function globalSetup(globalConfig: Config.GlobalConfig): Promise<vo
   if (process.env.DR_TEST_SHARED_SERVERS === '0') return;
   const workers = Math.max(1, globalConfig.maxWorkers);
   started.push(...(await Promise.all(Array.from({ length: workers }, () => startLocalServers()))));
-  const pairs: RunningPair[] = started.map((s) => ({ dynamodbEndpoint: s.dynamodbEndpoint, s3Endpoint: s.s3Endpoint, pids: s.pids }));
+  const pairs: RunningPair[] = started.map((s) => ({
+    dynamodbEndpoint: s.dynamodbEndpoint,
+    s3Endpoint: s.s3Endpoint,
+    s3Credentials: { accessKeyId: s.env.AWS_ACCESS_KEY_ID, secretAccessKey: s.env.AWS_SECRET_ACCESS_KEY },
+    pids: s.pids,
+  }));
   process.env[SHARED_SERVERS_VAR] = JSON.stringify(pairs);
 }
 

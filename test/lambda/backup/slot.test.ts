@@ -4,8 +4,9 @@
  * the fence, and settling by the export finalizer. Other tests use slots; this file states them.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createSlotTable, parseEventTime, Slot, SlotLostError, SlotStore, slotKey, truncateTime } from '../../../lambda/backup/slot';
+import { checkSlotTime, createSlotTable, parseEventTime, Slot, SlotLostError, SlotStore, slotKey, truncateTime } from '../../../lambda/backup/slot';
 import { useLocalServers } from '../../support/use-local-servers';
+import { createDynamoDbClient } from '../../../lambda/shared/clients';
 
 const local = useLocalServers();
 const tableName = 'contract-dr-state';
@@ -139,6 +140,38 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
   });
 });
 
+describe('a lost response to the commit write', () => {
+  it('is settled by re-reading the slot: the run whose commit landed knows it did (one success metric), although the SDK retry failed its condition', async () => {
+    // A client whose first UpdateItem after `lose` is set succeeds on the server, then loses its response (a reset), so the SDK retries it.
+    const lossy = createDynamoDbClient();
+    let lose = false;
+    lossy.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        if (lose) {
+          lose = false;
+          throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET', $metadata: {} });
+        }
+        return out;
+      },
+      { step: 'deserialize', name: 'loseOneResponse' },
+    );
+    try {
+      const store = new SlotStore({ dynamodb: lossy, tableName });
+      const slot = freshSlot();
+      const run = await store.claim(slot, 'committer');
+      if (run.outcome !== 'claimed') throw new Error('claim failed');
+      lose = true;
+      expect(await run.lease.finish('committed')).toBe(true);
+      expect(lose).toBe(false);
+      expect(run.lease.lost).toBe(false);
+      expect(await store.get(slot)).toMatchObject({ state: 'committed', owner: 'committer' });
+    } finally {
+      lossy.destroy();
+    }
+  });
+});
+
 describe('slot settling by the export finalizer', () => {
   it('settles a handed-off slot once: the first settle reports the change, a second (an overlapping finalizer) does not', async () => {
     const store = new SlotStore({ dynamodb, tableName });
@@ -165,7 +198,7 @@ describe('slot time', () => {
     expect(truncateTime(parseEventTime('2026-11-23T02:00:41Z')).toISOString()).toBe('2026-11-23T02:00:00.000Z');
     expect(truncateTime(parseEventTime('2026-11-23T02:00:00.999Z')).toISOString()).toBe('2026-11-23T02:00:00.000Z');
   });
-  it.each([['yesterday'], ['2026-11-23 02:00:00'], ['2026-11-23T02:00:00+01:00'], ['2026-13-45T99:00:00Z'], [12345], [null]])(
+  it.each([['yesterday'], ['2026-11-23 02:00:00'], ['2026-11-23T02:00:00+01:00'], [12345], [null]])(
     'refuses %p, naming the field, the value and the expected form',
     (value) => {
       expect(() => parseEventTime(value, 'event.time')).toThrow(
@@ -173,4 +206,21 @@ describe('slot time', () => {
       );
     },
   );
+  it.each([
+    ['2026-13-45T99:00:00Z', /month 13/],
+    ['2026-02-30T02:00:00Z', /day 30: 2026-02 has 28 days/],
+    ['2026-11-23T24:00:00Z', /hour 24/],
+    ['0000-11-23T02:00:00Z', /year 0000/],
+  ])('refuses the impossible date %p instead of rolling it over', (value, why) => {
+    expect(() => parseEventTime(value, 'event.time')).toThrow(why);
+  });
+  it('is an identity inside a sane window: 5 min early at most, 8 h late at most unless backfill (never the recovery point)', () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T10:05:00Z'), { now })).not.toThrow();
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T10:06:00Z'), { now })).toThrow(/ahead of this run's clock/);
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T10:06:00Z'), { now, backfill: true })).toThrow(/ahead of this run's clock/);
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T02:00:00Z'), { now })).not.toThrow();
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T01:59:00Z'), { now })).toThrow(/"backfill": true/);
+    expect(() => checkSlotTime('event.time', new Date('2026-11-01T02:00:00Z'), { now, backfill: true })).not.toThrow();
+  });
 });
