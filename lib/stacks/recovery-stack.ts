@@ -17,7 +17,7 @@ import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
-import { tightestRpo } from './targets';
+import { tightestFullSetRpo } from './targets';
 
 /** Table name pattern the restore test may create and delete: `<anything>-drtest-<anything>`. */
 export const DRTEST_TABLE_PATTERN = '*-drtest-*';
@@ -115,7 +115,7 @@ export class RecoveryStack extends Stack {
         topic: topics.critical,
       });
     }
-    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',
