@@ -146,6 +146,9 @@ export class RecoveryStack extends Stack {
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: DRTEST_TABLE_PATTERN })],
       }),
     );
+    // The stale-scratch sweep lists tables (ListTables has no resource type: "*") before it
+    // describes and deletes *-drtest-* ones older than a day (OnlyDrTestTables above).
+    restoreTest.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListTablesForSweep', actions: ['dynamodb:ListTables'], resources: ['*'] }));
     restoreTest.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FollowDrTestImports',

@@ -73,8 +73,8 @@ export interface EngineDecision {
 /**
  * The engine for one table. `auto`: `write` below the threshold and wherever the endpoint is
  * local (no emulator has import or bulk put, unless the drill's stand-ins answer them); above it
- * `import` for a new table (`write` if it has LSIs, which ImportTable cannot create) and `bulk`
- * for an existing one. An explicit engine is returned as asked (checkEngineTarget refuses a
+ * `import` for a new table (`write` if it has LSIs, which ImportTable cannot create) and `write`
+ * for an existing one (never `bulk`: {@link BULK_IAM_CAVEAT}). An explicit engine is returned as asked (checkEngineTarget refuses a
  * wrong one).
  */
 export function decideEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): EngineDecision {
@@ -91,11 +91,22 @@ export function decideEngine(t: EngineChoiceInput, settings: EngineSettings, env
     return { engine: 'write', reason: 'auto: the DynamoDB endpoint is local (no emulator has import or bulk put)' };
   const size = `${t.bytes} bytes ${t.bytes > threshold ? '>' : '<='} restore.importThresholdBytes ${threshold}`;
   if (t.bytes <= threshold) return { engine: 'write', reason: `auto: ${size}` };
-  if (t.intoExisting) return { engine: 'bulk', reason: `auto: ${size}, existing table` };
+  // Bulk put's IAM action names are unpublished (BULK_IAM_CAVEAT): auto never chooses it.
+  if (t.intoExisting) return { engine: 'write', reason: `auto: ${size}, existing table: write (auto never picks bulk put: ${BULK_IAM_CAVEAT})` };
   if ((t.localSecondaryIndexes ?? 0) > 0)
     return { engine: 'write', reason: `auto: ${size}, but the table has local secondary indexes, which ImportTable cannot create` };
   return { engine: 'import', reason: `auto: ${size}, new table` };
 }
+
+/**
+ * Why `auto` never picks bulk put, and what `--engine bulk` prints: the IAM action names
+ * (dynamodb:StartBulkPutItems, DescribeBulkOperation, CancelBulkOperation) and a bulk-operation
+ * resource type are in no published Service Authorization Reference, and IAM accepts unknown
+ * action names silently, so the operator policy's grant for them is unproven
+ * (docs/restore-engines.md "Bulk put: IAM names unproven").
+ */
+export const BULK_IAM_CAVEAT =
+  "bulk put's IAM action names are not in AWS's Service Authorization Reference yet, so the operator policy's grant for them is unproven; if DynamoDB answers AccessDenied, restore with --engine write";
 
 /** {@link decideEngine}'s engine alone. */
 export function chooseEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): RestoreEngineName {

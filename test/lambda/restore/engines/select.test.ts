@@ -26,7 +26,11 @@ const local = { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000' } as NodeJS.P
 describe('auto', () => {
   test('new table above the threshold: import; existing: bulk; at or below it: write', () => {
     expect(chooseEngine({ bytes: 2 * GiB, intoExisting: false }, {}, aws)).toBe('import');
-    expect(chooseEngine({ bytes: 2 * GiB, intoExisting: true }, {}, aws)).toBe('bulk');
+    // Issue 18 item 3: bulk put's IAM names are unpublished, so auto writes into an existing table.
+    expect(chooseEngine({ bytes: 2 * GiB, intoExisting: true }, {}, aws)).toBe('write');
+    expect(decideEngine({ bytes: 2 * GiB, intoExisting: true }, {}, aws).reason).toMatch(
+      /auto never picks bulk put: bulk put's IAM action names are not in AWS's Service Authorization Reference/,
+    );
     expect(chooseEngine({ bytes: GiB, intoExisting: false }, {}, aws)).toBe('write');
     expect(chooseEngine({ bytes: 10, intoExisting: false }, { importThresholdBytes: 0 }, aws)).toBe('import');
   });
