@@ -35,6 +35,18 @@ describe('auto', () => {
     expect(chooseEngine({ bytes: 10, intoExisting: false }, { importThresholdBytes: 0 }, aws)).toBe('import');
   });
 
+  test("issue 18 item 12: a table over ImportTable's per-region size limit is written, not imported (1 TB in eu-central-1, 15 TB in eu-west-1)", () => {
+    const big = { bytes: 4e12, intoExisting: false, storedBytes: 2e12 };
+    expect(decideEngine({ ...big, region: 'eu-central-1' }, {}, aws)).toEqual({
+      engine: 'write',
+      reason: expect.stringMatching(/over ImportTable's 1 TB limit in eu-central-1 \(DynamoDB developer guide, "Import format quotas and validation"\)/),
+    });
+    expect(chooseEngine({ ...big, region: 'eu-west-1' }, {}, aws)).toBe('import');
+    expect(() => decideEngine({ ...big, region: 'eu-central-1' }, { engine: 'import' }, aws)).toThrow(
+      /--engine import cannot load this table: its data files are 2000000000000 bytes, over ImportTable's 1 TB limit in eu-central-1.*use --engine write/,
+    );
+  });
+
   test('a local endpoint always gets write, unless the drill stand-ins answer import / bulk put', () => {
     expect(decideEngine({ bytes: 5 * GiB, intoExisting: false }, {}, local)).toEqual({ engine: 'write', reason: expect.stringMatching(/endpoint is local/) });
     expect(chooseEngine({ bytes: 5 * GiB, intoExisting: false }, { standIns: true }, local)).toBe('import');
