@@ -6,6 +6,7 @@ import {
   dataReplicaBucketName,
   operatorPolicyName,
   operatorRestorePolicyName,
+  recoveryAccountOf,
   replicaBucketName,
   replicaKeyAlias,
   stackNames,
@@ -78,7 +79,7 @@ export class DrOperatorPolicy extends Construct {
     const inRegions = { StringEquals: { 'aws:RequestedRegion': regions } };
     const s3Arn = (name: string) => `arn:${partition}:s3:::${name}`;
     const backupBucket = s3Arn(backupBucketName(c, account));
-    const replicaBucket = s3Arn(replicaBucketName(c, account));
+    const replicaBucket = s3Arn(replicaBucketName(c, recoveryAccountOf(c, account)));
     const dataBuckets = c.dataBuckets.flatMap((b) => [s3Arn(b.name), s3Arn(dataReplicaBucketName(c, b.name))]);
     const table = (region: string, name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`;
     const names = c.tables.map((t) => t.name);
