@@ -41,8 +41,20 @@ export function engineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Eng
   return { engine: engine as EngineSettings['engine'], importThresholdBytes };
 }
 
+/**
+ * The schedule event's time (EventBridge sends the whole event: `time` is when the schedule
+ * fired, the same in every retry of that event); undefined for a hand-made invocation.
+ */
+export function eventTimeOf(event: unknown): Date | undefined {
+  const time = (event as { time?: unknown } | undefined)?.time;
+  if (typeof time !== 'string') return undefined;
+  const d = new Date(time);
+  if (Number.isNaN(d.getTime())) throw new Error(`event time "${time}" is not an ISO-8601 time: invoke with {"time": "2026-12-07T05:00:00Z"} or no time`);
+  return d;
+}
+
 /** Lambda entry point. */
-export async function handler(_event?: unknown, context?: Context): Promise<RestoreTestResult> {
+export async function handler(event?: unknown, context?: Context): Promise<RestoreTestResult> {
   if (context) logger.addContext(context);
   const app = env('APP_NAME');
   const bucket = env('REPLICA_BUCKET');
@@ -56,7 +68,7 @@ export async function handler(_event?: unknown, context?: Context): Promise<Rest
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables, engines: engineSettingsFromEnv() });
+    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables, engines: engineSettingsFromEnv(), eventTime: eventTimeOf(event) });
     publishMetrics([
       { name: MetricName.RestoreTestSuccess, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: result.durationSeconds, dimensions: dims },

@@ -100,11 +100,16 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
       `backup set ${set.tier}/${set.backupId} is ${set.status} (${set.damage?.reason ?? 'no metadata.json'}): restore refused; pick a complete set from "dr list"`,
     );
   const md = set.metadata;
+  // ImportTable's size quota depends on the region the restore runs in.
+  const region = await opts.dynamodb.config.region();
   const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => {
     const td = md.tableDetails[t];
     const bytes = md.bytes?.[t] ?? td.bytes;
     const intoExisting = Boolean(opts.intoExisting);
-    const d = decideEngine({ bytes, intoExisting, localSecondaryIndexes: td.schema.localSecondaryIndexes.length }, opts.engines ?? {});
+    const d = decideEngine(
+      { bytes, intoExisting, localSecondaryIndexes: td.schema.localSecondaryIndexes.length, storedBytes: td.storedBytes, region },
+      opts.engines ?? {},
+    );
     return {
       source: t,
       target: targetName(t, opts),
