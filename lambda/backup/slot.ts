@@ -41,9 +41,9 @@ export type SlotState = 'running' | 'exporting' | 'committed' | 'failed';
 
 /** One unit of scheduled work. */
 export interface Slot {
-  /** What kind of work: `backup` (a tier's set); later `window` (an incremental export window). */
+  /** What kind of work: `backup` (a tier's set); `window` (an incremental export window, lambda/incremental). */
   readonly kind: string;
-  /** Within the kind: the tier (or, for windows, the chain). */
+  /** Within the kind: the tier (or, for windows, the table whose chain it extends). */
   readonly scope: string;
   /** The scheduled time (or window start), already truncated to the schedule's granularity: the slot's IDENTITY, never the recovery point (trusted-time.ts). */
   readonly time: Date;

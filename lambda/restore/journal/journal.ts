@@ -32,7 +32,8 @@ export class JournalTakenError extends Error {
 export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting'> {
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly dynamodb: DynamoDBClient;
+  /** Absent: no tag (a bucket restore is marked by its journal alone). */
+  readonly dynamodb?: DynamoDBClient;
   /** Every part of the restore, in order (their `done` is ignored: it comes from `resumeFrom`). */
   readonly parts: readonly Pick<JournalPart, 'id' | 'items'>[];
   /** The journal of the unfinished restore being resumed. @default - a fresh start */
@@ -93,6 +94,7 @@ export class RestoreJournal {
       expectedItems: opts.parts.reduce((n, p) => n + p.items, 0),
       doneItems: parts.filter((p) => p.done).reduce((n, p) => n + p.items, 0),
       operation: prev?.operation,
+      objects: prev?.objects,
       runId: randomUUID(),
       ...((opts.targetIdentity ?? prev?.targetIdentity) ? { targetIdentity: opts.targetIdentity ?? prev?.targetIdentity } : {}),
     };
@@ -139,6 +141,18 @@ export class RestoreJournal {
     const parts = this.rec.parts.map((p) => (p.id === id && !p.done ? { ...p, done: true, doneAt: now } : p));
     if (!this.rec.parts.some((p) => p.id === id)) throw new Error(`journal of "${this.rec.target}": no part "${id}"`);
     this.update({ parts, doneItems: parts.filter((p) => p.done).reduce((n, p) => n + p.items, 0) });
+  }
+
+  /** Adds a part found while the restore runs (a bucket restore: one per listing page); a known part keeps its state. */
+  addPart(part: Pick<JournalPart, 'id' | 'items'>): void {
+    if (!this.rec.parts.some((p) => p.id === part.id))
+      this.update({ parts: [...this.rec.parts, { id: part.id, items: part.items, done: false }], expectedItems: this.rec.expectedItems + part.items });
+  }
+
+  /** Records a fact about one object, written before returning (send the request it covers only after this). */
+  async recordObject(id: string, value: string): Promise<void> {
+    this.update({ objects: { ...this.rec.objects, [id]: value } });
+    await this.flush();
   }
 
   /** Records the engine's AWS operation, written before returning: send the request only after this. */
@@ -194,6 +208,7 @@ export class RestoreJournal {
   }
 
   private async tag(state: JournalState): Promise<void> {
+    if (!this.opts.dynamodb) return;
     const w = await writeRestoreTag(this.opts.dynamodb, this.opts.target, state, this.opts.backupId);
     if (w) this.warnings.push(w);
   }

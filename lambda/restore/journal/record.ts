@@ -79,6 +79,8 @@ export interface RestoreJournalRecord {
   /** Why the restore failed (`failed` only). */
   readonly problem?: string;
   readonly operation?: JournalOperation;
+  /** Facts a rerun must know about single objects, by id (a bucket restore: a multipart copy's ETag, written before it completes). */
+  readonly objects?: Readonly<Record<string, string>>;
   /** The exact table the restore started on, once it exists (bound at start for an existing table, after CreateTable for a new one). */
   readonly targetIdentity?: TargetIdentity;
 }

@@ -15,6 +15,24 @@ let n = 0;
 /** A fresh slot per test. */
 const freshSlot = (): Slot => ({ kind: 'backup', scope: 'daily', time: new Date(Date.UTC(2026, 10, 1, 2, n++)) });
 
+/**
+ * A client that sends through the suite's client and tells when a request of the named command,
+ * sent after `next()` was called, has been answered: tests wait for what the code under test did
+ * instead of for time.
+ */
+function observed(command: string): { client: DynamoDBClient; next(): Promise<void> } {
+  let waiters: (() => void)[] = [];
+  const client = {
+    send: async (cmd: { constructor: { name: string } }) => {
+      const due = cmd.constructor.name === command ? waiters.splice(0) : [];
+      const out = await dynamodb.send(cmd as Parameters<DynamoDBClient['send']>[0]);
+      due.forEach((w) => w());
+      return out;
+    },
+  } as unknown as DynamoDBClient;
+  return { client, next: () => new Promise((r) => (waiters = [...waiters, r])) };
+}
+
 beforeAll(async () => {
   dynamodb = local.dynamodb;
   await createSlotTable(dynamodb, tableName);
@@ -55,8 +73,10 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
     const slot = freshSlot();
     const first = await store.claim(slot, 'owner');
     if (first.outcome !== 'claimed') throw new Error('first claim failed');
-    const waiting = store.claim(slot, 'duplicate', { waitUntil: Date.now() + 30_000, pollMs: 50 });
-    await new Promise((r) => setTimeout(r, 300));
+    const reads = observed('GetItemCommand');
+    const waiting = new SlotStore({ dynamodb: reads.client, tableName }).claim(slot, 'duplicate', { waitUntil: Date.now() + 30_000, pollMs: 50 });
+    // The duplicate has read the slot as running (and now waits) before the owner commits.
+    await reads.next();
     await first.lease.finish('committed');
     expect((await waiting).outcome).toBe('committed');
   });
@@ -101,15 +121,19 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
   });
 
   it('renews the lease by heartbeat while the owner works, so a duplicate cannot take the slot over', async () => {
-    const store = new SlotStore({ dynamodb, tableName, leaseMs: 1_500 });
+    // The stores' clock is the test's: it jumps past twice the lease, then the next heartbeat renews.
+    let now = Date.now();
+    const clock = () => now;
+    const renewals = observed('UpdateItemCommand');
+    const owner = new SlotStore({ dynamodb: renewals.client, tableName, leaseMs: 1_500, clock });
     const slot = freshSlot();
-    const first = await store.claim(slot, 'owner');
+    const first = await owner.claim(slot, 'owner');
     if (first.outcome !== 'claimed') throw new Error('first claim failed');
     first.lease.startHeartbeat();
     try {
-      // Twice the lease: without renewals it would have expired.
-      await new Promise((r) => setTimeout(r, 3_000));
-      expect((await store.claim(slot, 'duplicate')).outcome).toBe('busy');
+      now += 3_000; // without a renewal from here on the lease would have expired
+      await renewals.next();
+      expect((await new SlotStore({ dynamodb, tableName, leaseMs: 1_500, clock }).claim(slot, 'duplicate')).outcome).toBe('busy');
     } finally {
       first.lease.stop();
     }
