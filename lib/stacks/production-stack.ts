@@ -3,7 +3,16 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { backupBucketName, dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, SCHEDULED_TIERS, type DrConfig } from '../config';
+import {
+  backupBucketName,
+  dataReplicaBucketName,
+  incrementalTables,
+  recoveryVaultName,
+  replicaBucketName,
+  replicaKeyAlias,
+  SCHEDULED_TIERS,
+  type DrConfig,
+} from '../config';
 import { AlertTopics } from '../constructs/alert-topics';
 import { AwsBackupPlan } from '../constructs/aws-backup-plan';
 import { BackupAlarms } from '../constructs/backup-alarms';
@@ -20,6 +29,7 @@ import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
 import { SlotTable } from '../constructs/slot-table';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { tightestFullSetRpo } from './targets';
+import { IncrementalExports } from '../constructs/incremental-exports';
 
 /** Props of {@link ProductionStack}. */
 export interface ProductionStackProps extends StackProps {
@@ -51,6 +61,8 @@ export class ProductionStack extends Stack {
   public readonly operatorPolicy: DrOperatorPolicy;
   /** The backup slots' state table (`<app>-dr-state`). */
   public readonly slotTable: SlotTable;
+  /** The chains of incremental exports, when a table has one (config `incremental`). */
+  public readonly incrementalExports?: IncrementalExports;
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -178,6 +190,11 @@ export class ProductionStack extends Stack {
       deadLetterQueue: finalizer.deadLetterQueue,
       invocations: [{ name: 'EveryFiveMinutes', schedule: 'rate(5 minutes)' }],
     });
+
+    const chained = incrementalTables(c);
+    if (chained.length > 0) {
+      this.incrementalExports = new IncrementalExports(this, 'IncrementalExports', { appName: app, tables: chained, bucket: store.bucket, key, slots });
+    }
 
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
       appName: app,
