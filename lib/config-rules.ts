@@ -14,6 +14,7 @@ import {
   intervalThatFits,
   rpoOf,
 } from './config-incremental';
+import { roleArnAccount } from './config-protection';
 import type { DrConfig, TableConfig } from './config-schema';
 
 /** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
@@ -40,13 +41,11 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
       message: `retention must grow with the tier: dailyDays (${r.dailyDays}) <= weeklyDays (${r.weeklyDays}) <= monthlyDays (${r.monthlyDays})`,
     });
   }
-  if (c.objectLock.days > r.dailyDays) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['objectLock', 'days'],
-      message: `objectLock.days (${c.objectLock.days}) must not exceed retention.dailyDays (${r.dailyDays}): locked daily backups could not expire; lower objectLock.days or raise retention.dailyDays`,
-    });
-  }
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  checkLockAgainstTiers(c, issue);
+  checkProtection(c, issue);
+  checkBreakGlass(c, issue);
+  checkOffAccount(c, issue);
   if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
     ctx.addIssue({
       code: 'custom',
@@ -138,4 +137,87 @@ export function kmsKeyArnProblem(arn: string, primaryRegion: string): string | u
     return `is in ${m[2]} but the bucket is in primary.region (${primaryRegion}): S3 encrypts with a key of the bucket's own region, so this is not the bucket's key; use the key ARN from aws s3api get-bucket-encryption --bucket <name>`;
   }
   return undefined;
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** `hardened` means COMPLIANCE; an explicit GOVERNANCE under it is a contradiction. */
+export function checkProtection(c: DrConfig, issue: Issue): void {
+  if (c.protection === 'hardened' && c.objectLock.mode !== 'COMPLIANCE') {
+    issue(
+      ['objectLock', 'mode'],
+      `objectLock.mode is "${c.objectLock.mode}" but protection is "hardened", which locks backups in COMPLIANCE mode (GOVERNANCE can be bypassed by an admin holding s3:BypassGovernanceRetention): remove objectLock.mode or set it to "COMPLIANCE", or set "protection": "standard"`,
+    );
+  }
+}
+
+/**
+ * Every object is locked for `objectLock.days` whatever its tier, so the lock must end before
+ * each tier's expiry, or the lifecycle rule cannot delete it.
+ */
+export function checkLockAgainstTiers(c: DrConfig, issue: Issue): void {
+  const tiers = [
+    ['dailyDays', c.retention.dailyDays],
+    ['weeklyDays', c.retention.weeklyDays],
+    ['monthlyDays', c.retention.monthlyDays],
+  ] as const;
+  for (const [name, days] of tiers) {
+    if (c.objectLock.days > days) {
+      issue(
+        ['objectLock', 'days'],
+        `objectLock.days (${c.objectLock.days}) must not exceed retention.${name} (${days}): locked ${name.replace('Days', '')} backups could not expire${c.objectLock.mode === 'COMPLIANCE' ? ' and COMPLIANCE mode lets nobody delete them early' : ''}; lower objectLock.days or raise retention.${name}`,
+      );
+      return;
+    }
+  }
+}
+
+/**
+ * The break-glass role is exempted from the guards by ARN in resource policies of the primary
+ * account, so it must be a role of that account (checked here when primary.account is given,
+ * and against the deploying account at synth by {@link breakGlassAccountProblem}).
+ */
+export function checkBreakGlass(c: DrConfig, issue: Issue): void {
+  if (!c.breakGlassRoleArn) return;
+  const account = roleArnAccount(c.breakGlassRoleArn);
+  if (account && c.primary.account && account !== c.primary.account) {
+    issue(['breakGlassRoleArn'], breakGlassAccountMessage(account, c.primary.account));
+  }
+}
+
+/** Why the break-glass role cannot serve `account`, or undefined. */
+export function breakGlassAccountProblem(c: Pick<DrConfig, 'breakGlassRoleArn'>, account: string): string | undefined {
+  const own = c.breakGlassRoleArn ? roleArnAccount(c.breakGlassRoleArn) : undefined;
+  return own && own !== account ? `breakGlassRoleArn: ${breakGlassAccountMessage(own, account)}` : undefined;
+}
+
+function breakGlassAccountMessage(roleAccount: string, primary: string): string {
+  return `the break-glass role is in account ${roleAccount} but the stacks deploy into ${primary}: the guards exempt it by ARN in this account's key, bucket and vault policies; create the role in ${primary} and name it here`;
+}
+
+/**
+ * Off-account copies: `recovery.offAccount` asks for the recovery stack in `recovery.account`,
+ * which must then be given and differ from the primary account; a different account without
+ * `offAccount` is refused (so it is a choice, not a typo).
+ */
+export function checkOffAccount(c: DrConfig, issue: Issue): void {
+  const { primary, recovery } = c;
+  if (recovery.offAccount) {
+    if (!recovery.account || !primary.account) {
+      issue(
+        ['recovery', 'account'],
+        'recovery.offAccount is true, so primary.account and recovery.account must both be given (12-digit account ids): the recovery stack deploys into recovery.account and trusts only the primary account',
+      );
+    } else if (recovery.account === primary.account) {
+      issue(
+        ['recovery', 'account'],
+        `recovery.account (${recovery.account}) equals primary.account, but recovery.offAccount asks for copies in another account: a stolen admin of the primary account would reach them; name a second account, or set recovery.offAccount to false`,
+      );
+    }
+  } else if (recovery.account && primary.account && recovery.account !== primary.account) {
+    issue(
+      ['recovery', 'account'],
+      `recovery.account (${recovery.account}) differs from primary.account (${primary.account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/threat-model.md, two-account deploy), or leave recovery.account out`,
+    );
+  }
 }

@@ -7,9 +7,11 @@ import {
   backupBucketName,
   dataReplicaBucketName,
   incrementalTables,
+  recoveryAccountOf,
   recoveryVaultName,
   replicaBucketName,
   replicaKeyAlias,
+  replicationRoleName,
   SCHEDULED_TIERS,
   type DrConfig,
 } from '../config';
@@ -22,6 +24,7 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
@@ -63,6 +66,8 @@ export class ProductionStack extends Stack {
   public readonly slotTable: SlotTable;
   /** The chains of incremental exports, when a table has one (config `incremental`). */
   public readonly incrementalExports?: IncrementalExports;
+  /** Guards and tamper pages, under `protection: "hardened"`. */
+  public readonly lockdown?: Lockdown;
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -84,8 +89,10 @@ export class ProductionStack extends Stack {
     const replication = (this.replication = new CrossRegionReplication(this, 'Replication', {
       destinationRegion: c.recovery.region,
       replicaKeyAlias: replicaKeyAlias(c),
+      destinationAccount: c.recovery.offAccount ? c.recovery.account : undefined,
+      roleName: c.recovery.offAccount ? replicationRoleName(c) : undefined,
     }));
-    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), 'BackupBucket', key);
+    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, recoveryAccountOf(c, this.account)), 'BackupBucket', key);
     for (const b of c.dataBuckets) {
       const destination = dataReplicaBucketName(c, b.name);
       if (b.existing) {
@@ -116,6 +123,8 @@ export class ProductionStack extends Stack {
         encryptionKey: key,
         copyRegion: c.recovery.region,
         copyVaultName: recoveryVaultName(c),
+        copyAccount: c.recovery.offAccount ? c.recovery.account : undefined,
+        lockConfiguration: c.protection === 'hardened' ? renderVaultLock(vaultLockSettings(c)) : undefined,
         tiers: {
           daily: { schedule: c.schedules.daily, retentionDays: c.retention.dailyDays },
           weekly: { schedule: c.schedules.weekly, retentionDays: c.retention.weeklyDays },
@@ -218,6 +227,18 @@ export class ProductionStack extends Stack {
     new FunctionAlarms(this, 'BackupFunctionAlarms', { app, topics, name: 'BackupFunction', function: backupFn });
     new FunctionAlarms(this, 'FinalizerAlarms', { app, topics, name: 'ExportFinalizer', function: finalizer, severity: 'Warning' });
     this.operatorPolicy = new DrOperatorPolicy(this, 'OperatorPolicy', { config: c });
+    if (c.protection === 'hardened') {
+      this.lockdown = new Lockdown(this, 'Lockdown', {
+        app,
+        breakGlassRoleArn: c.breakGlassRoleArn,
+        guardedBuckets: [store.bucket],
+        guardedVaults: this.awsBackup ? [this.awsBackup.vault] : [],
+        watchedBucketNames: [backupBucketName(c, this.account), ...c.dataBuckets.map((b) => b.name)],
+        watchedVaultNames: this.awsBackup ? [`${app}-dr-primary`] : [],
+        watchedTableNames: tableNames,
+        topic: topics.critical,
+      });
+    }
     new DrDashboard(this, 'Dashboard', {
       app,
       // The latest full set's age, against what full sets alone must meet.

@@ -80,7 +80,7 @@ describe('renderPlan', () => {
     expect(m).toContain('`s3://shop-backups-123456789012-eu-west-1/backups/` (eu-west-1)');
     expect(m).toContain('`s3://shop-replica-123456789012-eu-central-1/backups/` (eu-central-1)');
     expect(m).toContain('`alias/shop-dr-replica`');
-    expect(m).toContain('S3 Object Lock GOVERNANCE, 7 days');
+    expect(m).toContain('S3 Object Lock COMPLIANCE, 7 days');
     expect(m).toContain('vault `shop-dr-recovery` (eu-central-1)');
     expect(m).not.toContain('$ACCOUNT');
     expect(md).toMatch(/export ACCOUNT=\$\(aws sts get-caller-identity/);

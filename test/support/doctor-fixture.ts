@@ -128,7 +128,7 @@ export function healthyAccount(): void {
   });
   mocks.s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
   mocks.s3.on(GetObjectLockConfigurationCommand).resolves({
-    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } } },
   });
   mocks.s3.on(GetBucketReplicationCommand).resolves({
     ReplicationConfiguration: {
