@@ -32,11 +32,14 @@ export class IncrementalExports extends Construct {
   public readonly function: DrFunction;
   /** The schedules: one per interval, then the finalizing one. */
   public readonly schedule: FunctionSchedule;
+  /** Names of the chained tables. */
+  public readonly tables: readonly string[];
 
   constructor(scope: Construct, id: string, props: IncrementalExportsProps) {
     super(scope, id);
     if (props.tables.length === 0) throw new Error('IncrementalExports needs at least one table with "incremental" (config tables[].incremental)');
     const stack = Stack.of(this);
+    this.tables = props.tables.map((t) => t.name);
     const tableArnPrefix = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '' });
     const fn = (this.function = new DrFunction(this, 'Function', {
       entry: 'lambda/handlers/incremental-export.ts',
