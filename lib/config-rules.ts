@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { dataReplicaBucketName } from './config-names';
+import { roleArnAccount } from './config-protection';
 import {
   EXPORT_ESTIMATE_MINUTES,
   FULL_ONLY_WORST_CASE_MINUTES,
@@ -14,7 +15,6 @@ import {
   intervalThatFits,
   rpoOf,
 } from './config-incremental';
-import { roleArnAccount } from './config-protection';
 import type { DrConfig, TableConfig } from './config-schema';
 
 /** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
