@@ -25,6 +25,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   backup: ['store', 'format', 'shared'],
   restore: ['validate', 'store', 'format', 'shared'],
   handlers: ['backup', 'restore', 'validate', 'store', 'format', 'shared'],
+  // point-in-time bucket recovery (`dr restore-bucket`): only the restore journal
+  buckets: ['restore'],
 };
 
 type Graph = Record<string, string[]>;
