@@ -42,7 +42,7 @@ export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): st
   return `${config.appName}-dr-operator-restore`;
 }
 
-/** Stack names, shared by the app, the README and the CLI. */
+/** Stack names, shared by the app, the docs and the CLI. */
 export function stackNames(config: DrConfig): { production: string; recovery: string } {
   return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };
 }

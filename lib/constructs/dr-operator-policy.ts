@@ -30,7 +30,7 @@ export { operatorPolicyName, operatorRestorePolicyName };
  * `<app>-dr-operator-restore` (writing restore targets with any engine, the restore journal, the
  * bulk-put error reports, import with the recovery key). Two policies because one does not fit
  * IAM's 6,144-character quota for a managed policy once every engine is covered. Attach both to
- * an operator role (README "Operator access"); no role is created here.
+ * an operator role (docs/security.md "Operator access"); no role is created here.
  *
  * IAM is global: ONE policy covers both regions (the recovery region's buckets, keys and tables
  * are named, not referenced), so it is created once, by the production stack. A managed policy
