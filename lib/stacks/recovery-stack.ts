@@ -63,7 +63,8 @@ export class RecoveryStack extends Stack {
         logBucket: store.logBucket,
         // S3 replicates locked objects only into a bucket with Object Lock.
         objectLock: b.objectLock,
-        lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(c.retention.dailyDays) }],
+        // The replica keeps versions as long as its source: `restore-bucket --from-replica` reaches as far back.
+        lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(b.versionsDays) }],
       });
     }
 
