@@ -19,7 +19,7 @@ const local = useLocalServers();
 const faultDrill = (name: string, scenario: ScenarioId, faults: DrillFaults) =>
   runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: `${name}-`, bucket: `drill-${name}`, scenarios: [scenario], faults, log: quiet });
 
-describe('dr drill --local (DynamoDB Local + s3rver)', () => {
+describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads scenario)', () => {
   it('passes every scenario at --items 200 and writes drill-report.json/.md', async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-ok-'));
     const report = await runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: 'ok-', bucket: 'drill-ok', outDir, log: quiet });
@@ -28,6 +28,7 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
       ['bad-deploy', true, undefined],
       ['ransomware', true, undefined],
       ['region-lost', true, undefined],
+      ['uploads-encrypted', true, undefined],
     ]);
     expect(report.passed).toBe(true);
     expect(report.dataset.totalItems).toBeGreaterThan(150);
