@@ -137,7 +137,8 @@ export class DrOperatorPolicy extends Construct {
       new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
       new iam.PolicyStatement({
         sid: 'DoctorBuckets',
-        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration'],
+        // GetLifecycleConfiguration: the restore window of each data bucket (cli/doctor/bucket-window.ts).
+        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration', 's3:GetLifecycleConfiguration'],
         resources: [backupBucket, replicaBucket, ...dataBuckets],
       }),
       new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),

@@ -51,7 +51,8 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     expect(report.scenarios[3].engines?.length).toBe(report.dataset && Object.keys(report.dataset.perTable).length);
     expect(md).toMatch(/LOCAL STAND-IN/);
     expect(md).toMatch(/\| table \| restored into \| engine \| why \| re-applied \|/);
-  });
+    // Five scenarios, one of them on its own Ceph RGW: longer than the default 120 s on a loaded 2-core machine.
+  }, 300_000);
 
   it('fails when one restored item is corrupted on purpose (fault injection)', async () => {
     const report = await faultDrill('bad', 'table-deleted', { corruptRestoredItem: 'table-deleted' });
