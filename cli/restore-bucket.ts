@@ -19,6 +19,7 @@ import { readHorizon } from '../lambda/buckets/preflight';
 import { BucketRestoreRefusedError, BucketVerifyError } from '../lambda/buckets/types';
 import { action, contextFrom, UserError, type CommandContext } from './context';
 import { formatBytes } from './list';
+import { parseTime, TimeFormatError } from '../lambda/format/trusted-time';
 
 interface Options {
   at: string;
@@ -34,16 +35,18 @@ interface Options {
 }
 
 /**
- * `--at`: an ISO time. Without a zone (`2026-12-03T09:59`) it is read as UTC, and the command says
- * so, since the operator's clock and the bucket's may not agree.
+ * `--at`: an ISO time, read by the shared strict parser (lambda/format/trusted-time.ts). Without
+ * a zone (`2026-12-03T09:59`) it is read as UTC, and the command says so, since the operator's
+ * clock and the bucket's may not agree.
  */
 export function parseAt(v: string): { at: Date; note?: string } {
-  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(v.trim());
-  if (!iso) throw new UserError(`--at must be an ISO time such as 2026-12-03T09:59:00Z (got "${v}")`);
-  const zoned = iso[4] !== undefined;
-  const at = new Date(zoned ? v.trim() : `${v.trim()}${iso[1] ? '' : 'T00:00'}Z`);
-  if (Number.isNaN(at.getTime())) throw new UserError(`--at must be an ISO time such as 2026-12-03T09:59:00Z (got "${v}")`);
-  return { at, note: zoned ? undefined : `--at ${v} has no time zone: read as UTC, ${at.toISOString()}` };
+  try {
+    const { time, assumedUtc } = parseTime('--at', v, { zone: 'utc' });
+    return { at: time, note: assumedUtc ? `--at ${v} has no time zone: read as UTC, ${time.toISOString()}` : undefined };
+  } catch (e) {
+    if (e instanceof TimeFormatError) throw new UserError(e.message);
+    throw e;
+  }
 }
 
 function summary(r: RestoreBucketReport): string {

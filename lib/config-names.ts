@@ -9,7 +9,23 @@ export function backupBucketName(config: DrConfig, account: string): string {
   return `${config.appName}-backups-${account}-${config.primary.region}`;
 }
 
-/** Name of the replica backup bucket in the recovery region. */
+/**
+ * The account of the recovery stack: `recovery.account` when `recovery.offAccount`, else the
+ * primary account (`primaryAccount`, resolved from the config or the credentials).
+ */
+export function recoveryAccountOf(config: Pick<DrConfig, 'recovery'>, primaryAccount: string): string {
+  return config.recovery.offAccount && config.recovery.account ? config.recovery.account : primaryAccount;
+}
+
+/**
+ * Name of the S3 replication role when the replicas live in another account: fixed, because the
+ * recovery account's bucket and key policies trust exactly this role of the primary account.
+ */
+export function replicationRoleName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-replication`;
+}
+
+/** Name of the replica backup bucket in the recovery region (`account`: the recovery stack's, see {@link recoveryAccountOf}). */
 export function replicaBucketName(config: DrConfig, account: string): string {
   return `${config.appName}-replica-${account}-${config.recovery.region}`;
 }

@@ -5,7 +5,17 @@
  */
 import type { z } from 'zod';
 import { dataReplicaBucketName } from './config-names';
-import type { DrConfig } from './config-schema';
+import { roleArnAccount } from './config-protection';
+import {
+  EXPORT_ESTIMATE_MINUTES,
+  FULL_ONLY_WORST_CASE_MINUTES,
+  MIN_CHAIN_RPO_MINUTES,
+  REPLICATION_MINUTES,
+  incrementalIntervalOf,
+  intervalThatFits,
+  rpoOf,
+} from './config-incremental';
+import type { DrConfig, TableConfig } from './config-schema';
 
 /** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
 export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
@@ -22,14 +32,6 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
     }
     seen.add(t.name);
-    const rpo = t.targets?.rpoMinutes;
-    if (rpo !== undefined && rpo < 60) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tables', i, 'targets', 'rpoMinutes'],
-        message: `tables[${i}] ("${t.name}") targets.rpoMinutes (${rpo}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
-      });
-    }
   });
   const r = c.retention;
   if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {
@@ -39,13 +41,11 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
       message: `retention must grow with the tier: dailyDays (${r.dailyDays}) <= weeklyDays (${r.weeklyDays}) <= monthlyDays (${r.monthlyDays})`,
     });
   }
-  if (c.objectLock.days > r.dailyDays) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['objectLock', 'days'],
-      message: `objectLock.days (${c.objectLock.days}) must not exceed retention.dailyDays (${r.dailyDays}): locked daily backups could not expire; lower objectLock.days or raise retention.dailyDays`,
-    });
-  }
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  checkLockAgainstTiers(c, issue);
+  checkProtection(c, issue);
+  checkBreakGlass(c, issue);
+  checkOffAccount(c, issue);
   if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
     ctx.addIssue({
       code: 'custom',
@@ -66,12 +66,62 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
       });
     }
   });
-  if (c.targets.rpoMinutes < 60) {
+  checkTopLevelRpo(c, ctx);
+  c.tables.forEach((t, i) => checkIncremental(c, t, i, ctx));
+}
+
+const CHAIN_FLOOR = `the shortest chain of incremental exports reaches ${MIN_CHAIN_RPO_MINUTES} minutes across regions (15-minute windows + ${EXPORT_ESTIMATE_MINUTES} export + ${REPLICATION_MINUTES} replication; PITR covers seconds-level recovery inside the primary region)`;
+
+/** The top-level RPO applies to every table without its own: it must be one a chain can meet. */
+function checkTopLevelRpo(c: DrConfig, ctx: z.RefinementCtx): void {
+  if (c.targets.rpoMinutes < MIN_CHAIN_RPO_MINUTES) {
     ctx.addIssue({
       code: 'custom',
       path: ['targets', 'rpoMinutes'],
-      message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+      message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below what can be met: ${CHAIN_FLOOR}; use at least ${MIN_CHAIN_RPO_MINUTES}`,
     });
+  }
+}
+
+/**
+ * A table's RPO against its schedule: below a day it needs a chain whose worst case (interval +
+ * export + replication) fits; a chain needs PITR (exports read from it).
+ */
+function checkIncremental(c: DrConfig, t: TableConfig, i: number, ctx: z.RefinementCtx): void {
+  const where = `tables[${i}] ("${t.name}")`;
+  const rpo = rpoOf(c, t);
+  const interval = incrementalIntervalOf(c, t);
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: ['tables', i, ...path], message });
+  if (interval !== undefined && !t.pointInTimeRecovery) {
+    issue(
+      ['incremental'],
+      `${where} has incremental exports but "pointInTimeRecovery": false; DynamoDB exports read from PITR: remove "pointInTimeRecovery": false, or set "incremental": false and an RPO of at least ${FULL_ONLY_WORST_CASE_MINUTES} minutes`,
+    );
+    return;
+  }
+  if (t.targets?.rpoMinutes !== undefined && rpo < MIN_CHAIN_RPO_MINUTES) {
+    issue(['targets', 'rpoMinutes'], `${where} targets.rpoMinutes (${rpo}) is below what can be met: ${CHAIN_FLOOR}; use at least ${MIN_CHAIN_RPO_MINUTES}`);
+    return;
+  }
+  if (rpo < MIN_CHAIN_RPO_MINUTES) return; // the top-level rule names it once
+  if (interval === undefined) {
+    if (rpo < FULL_ONLY_WORST_CASE_MINUTES) {
+      const why = t.incremental === false ? '"incremental": false leaves' : 'without incremental exports it has';
+      issue(
+        ['incremental'],
+        `${where} RPO is ${rpo} minutes but ${why} only the daily full set across regions (worst case ${FULL_ONLY_WORST_CASE_MINUTES} minutes): remove "incremental": false (an interval of ${intervalThatFits(rpo)} minutes fits) or raise targets.rpoMinutes to ${FULL_ONLY_WORST_CASE_MINUTES}`,
+      );
+    }
+    return;
+  }
+  const worst = interval + EXPORT_ESTIMATE_MINUTES + REPLICATION_MINUTES;
+  if (worst > rpo) {
+    const fits = intervalThatFits(rpo);
+    const fix = fits === undefined ? `raise targets.rpoMinutes to at least ${MIN_CHAIN_RPO_MINUTES}` : `use "incremental": { "intervalMinutes": ${fits} }`;
+    issue(
+      ['incremental', 'intervalMinutes'],
+      `${where} incremental.intervalMinutes (${interval}) gives a worst-case RPO of ${worst} minutes (${interval} interval + ${EXPORT_ESTIMATE_MINUTES} export + ${REPLICATION_MINUTES} replication), above its RPO of ${rpo}: ${fix}`,
+    );
   }
 }
 
@@ -87,4 +137,87 @@ export function kmsKeyArnProblem(arn: string, primaryRegion: string): string | u
     return `is in ${m[2]} but the bucket is in primary.region (${primaryRegion}): S3 encrypts with a key of the bucket's own region, so this is not the bucket's key; use the key ARN from aws s3api get-bucket-encryption --bucket <name>`;
   }
   return undefined;
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** `hardened` means COMPLIANCE; an explicit GOVERNANCE under it is a contradiction. */
+export function checkProtection(c: DrConfig, issue: Issue): void {
+  if (c.protection === 'hardened' && c.objectLock.mode !== 'COMPLIANCE') {
+    issue(
+      ['objectLock', 'mode'],
+      `objectLock.mode is "${c.objectLock.mode}" but protection is "hardened", which locks backups in COMPLIANCE mode (GOVERNANCE can be bypassed by an admin holding s3:BypassGovernanceRetention): remove objectLock.mode or set it to "COMPLIANCE", or set "protection": "standard"`,
+    );
+  }
+}
+
+/**
+ * Every object is locked for `objectLock.days` whatever its tier, so the lock must end before
+ * each tier's expiry, or the lifecycle rule cannot delete it.
+ */
+export function checkLockAgainstTiers(c: DrConfig, issue: Issue): void {
+  const tiers = [
+    ['dailyDays', c.retention.dailyDays],
+    ['weeklyDays', c.retention.weeklyDays],
+    ['monthlyDays', c.retention.monthlyDays],
+  ] as const;
+  for (const [name, days] of tiers) {
+    if (c.objectLock.days > days) {
+      issue(
+        ['objectLock', 'days'],
+        `objectLock.days (${c.objectLock.days}) must not exceed retention.${name} (${days}): locked ${name.replace('Days', '')} backups could not expire${c.objectLock.mode === 'COMPLIANCE' ? ' and COMPLIANCE mode lets nobody delete them early' : ''}; lower objectLock.days or raise retention.${name}`,
+      );
+      return;
+    }
+  }
+}
+
+/**
+ * The break-glass role is exempted from the guards by ARN in resource policies of the primary
+ * account, so it must be a role of that account (checked here when primary.account is given,
+ * and against the deploying account at synth by {@link breakGlassAccountProblem}).
+ */
+export function checkBreakGlass(c: DrConfig, issue: Issue): void {
+  if (!c.breakGlassRoleArn) return;
+  const account = roleArnAccount(c.breakGlassRoleArn);
+  if (account && c.primary.account && account !== c.primary.account) {
+    issue(['breakGlassRoleArn'], breakGlassAccountMessage(account, c.primary.account));
+  }
+}
+
+/** Why the break-glass role cannot serve `account`, or undefined. */
+export function breakGlassAccountProblem(c: Pick<DrConfig, 'breakGlassRoleArn'>, account: string): string | undefined {
+  const own = c.breakGlassRoleArn ? roleArnAccount(c.breakGlassRoleArn) : undefined;
+  return own && own !== account ? `breakGlassRoleArn: ${breakGlassAccountMessage(own, account)}` : undefined;
+}
+
+function breakGlassAccountMessage(roleAccount: string, primary: string): string {
+  return `the break-glass role is in account ${roleAccount} but the stacks deploy into ${primary}: the guards exempt it by ARN in this account's key, bucket and vault policies; create the role in ${primary} and name it here`;
+}
+
+/**
+ * Off-account copies: `recovery.offAccount` asks for the recovery stack in `recovery.account`,
+ * which must then be given and differ from the primary account; a different account without
+ * `offAccount` is refused (so it is a choice, not a typo).
+ */
+export function checkOffAccount(c: DrConfig, issue: Issue): void {
+  const { primary, recovery } = c;
+  if (recovery.offAccount) {
+    if (!recovery.account || !primary.account) {
+      issue(
+        ['recovery', 'account'],
+        'recovery.offAccount is true, so primary.account and recovery.account must both be given (12-digit account ids): the recovery stack deploys into recovery.account and trusts only the primary account',
+      );
+    } else if (recovery.account === primary.account) {
+      issue(
+        ['recovery', 'account'],
+        `recovery.account (${recovery.account}) equals primary.account, but recovery.offAccount asks for copies in another account: a stolen admin of the primary account would reach them; name a second account, or set recovery.offAccount to false`,
+      );
+    }
+  } else if (recovery.account && primary.account && recovery.account !== primary.account) {
+    issue(
+      ['recovery', 'account'],
+      `recovery.account (${recovery.account}) differs from primary.account (${primary.account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/threat-model.md, two-account deploy), or leave recovery.account out`,
+    );
+  }
 }

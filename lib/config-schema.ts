@@ -5,7 +5,9 @@
  * This module imports zod only (no aws-cdk-lib), so the CLI can use it without loading CDK.
  */
 import { z } from 'zod';
+import { incrementalSetting, pointInTimeRecoverySetting } from './config-incremental-schema';
 import { regionSchema, strict } from './config-messages';
+import { protectionFields } from './config-protection';
 
 /** Backup tiers that run on a schedule. `adhoc` sets come from `dr backup`. */
 export const SCHEDULED_TIERS = ['daily', 'weekly', 'monthly'] as const;
@@ -22,14 +24,13 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CRON = /^cron\((\S+\s+){5}\S+\)$/;
 const RATE = /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/;
 
-const environment = (label: string) =>
-  strict({
-    account: z
-      .string()
-      .regex(ACCOUNT, { message: `${label}.account must be a 12-digit AWS account id (for example "123456789012"), or left out to use the CLI's account` })
-      .optional(),
-    region: regionSchema(label),
-  });
+const environmentShape = (label: string) => ({
+  account: z
+    .string()
+    .regex(ACCOUNT, { message: `${label}.account must be a 12-digit AWS account id (for example "123456789012"), or left out to use the CLI's account` })
+    .optional(),
+  region: regionSchema(label),
+});
 
 const keyAttribute = strict({
   name: z.string().regex(ATTRIBUTE_NAME, { message: 'attribute name must be 1-255 characters' }),
@@ -61,6 +62,10 @@ const table = strict({
   category: z.string().min(1).default('general'),
   /** Per-table RPO/RTO; the top-level `targets` apply where this is left out. */
   targets: targets.partial().optional(),
+  /** Chain of incremental exports between full sets (see config-incremental-schema.ts). */
+  incremental: incrementalSetting,
+  /** PITR on the table (default); exports need it. */
+  pointInTimeRecovery: pointInTimeRecoverySetting,
 }).superRefine((t, ctx) => {
   if (!t.existing && !t.partitionKey) {
     ctx.addIssue({
@@ -95,8 +100,16 @@ export const drConfigFields = strict({
   appName: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/, {
     message: 'appName must be 3-24 characters of lower-case letters, digits and hyphens, starting with a letter (it prefixes bucket, alarm and stack names)',
   }),
-  primary: environment('primary'),
-  recovery: environment('recovery'),
+  primary: strict(environmentShape('primary')),
+  recovery: strict({
+    ...environmentShape('recovery'),
+    /**
+     * The recovery stack deploys into `recovery.account`, another account than the primary one
+     * (config-protection.ts). Without it a different recovery.account is refused.
+     */
+    offAccount: z.boolean().default(false),
+  }),
+  ...protectionFields,
   tables: z.array(table).min(1, { message: 'tables must list at least one DynamoDB table to protect' }),
   dataBuckets: z
     .array(
@@ -138,6 +151,7 @@ export const drConfigFields = strict({
   targets: strict({ rpoMinutes: rpoMinutes.default(DEFAULT_TARGETS.rpoMinutes), rtoMinutes: rtoMinutes.default(DEFAULT_TARGETS.rtoMinutes) }).default(
     DEFAULT_TARGETS,
   ),
+  // The mode left out follows `protection` (COMPLIANCE when hardened): fillProtectionDefaults.
   objectLock: strict({
     mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { message: 'objectLock.mode must be "GOVERNANCE" or "COMPLIANCE"' }).default('GOVERNANCE'),
     days: z.number().int().min(1, { message: 'objectLock.days must be at least 1' }).default(7),

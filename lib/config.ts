@@ -15,15 +15,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonSyntaxProblem } from './config-messages';
+import { fillProtectionDefaults } from './config-protection';
 import { checkConfigRules } from './config-rules';
 import { drConfigFields, type DrConfig } from './config-schema';
+import { z } from 'zod';
 
 export * from './config-names';
-export { kmsKeyArnProblem } from './config-rules';
+export * from './config-incremental';
+export { MIN_CHANGEABLE_DAYS, type Protection } from './config-protection';
+export { breakGlassAccountProblem, kmsKeyArnProblem } from './config-rules';
 export { SCHEDULED_TIERS, type ScheduledTier, type DrConfig, type TableConfig } from './config-schema';
 
-/** The zod schema of `dr.config.json`: every field, then the rules across fields. */
-export const drConfigSchema = drConfigFields.superRefine(checkConfigRules);
+/**
+ * The zod schema of `dr.config.json`: the defaults the protection level decides, every field,
+ * then the rules across fields.
+ */
+export const drConfigSchema = z.preprocess(fillProtectionDefaults, drConfigFields.superRefine(checkConfigRules));
 
 /** Thrown when `dr.config.json` is missing, not JSON, or not valid; `problems` lists each one. */
 export class ConfigError extends Error {

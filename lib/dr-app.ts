@@ -2,7 +2,7 @@
  * Builds the two stacks of a config into an App: used by bin/app.ts and by the tests.
  */
 import { Annotations, App, Stage } from 'aws-cdk-lib';
-import { ConfigError, stackNames, type DrConfig } from './config';
+import { breakGlassAccountProblem, ConfigError, stackNames, type DrConfig } from './config';
 import { ProductionStack } from './stacks/production-stack';
 import { RecoveryStack } from './stacks/recovery-stack';
 
@@ -13,16 +13,33 @@ import { RecoveryStack } from './stacks/recovery-stack';
  */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
 
-/** The account the stacks are built for, and whether it is the placeholder. */
-export function resolveAccount(config: DrConfig, env: NodeJS.ProcessEnv = process.env): { account: string; placeholder: boolean } {
+/** The accounts the stacks are built for, and whether the primary one is the placeholder. */
+export interface ResolvedAccounts {
+  /** The production stack's account. */
+  readonly account: string;
+  /** The recovery stack's account: `account` unless `recovery.offAccount`. */
+  readonly recoveryAccount: string;
+  readonly placeholder: boolean;
+}
+
+/**
+ * The account of each stack. Off-account configs name both accounts (config-rules.ts); otherwise
+ * the recovery stack shares the primary account, and a different recovery.account (only known
+ * here when primary.account comes from the credentials) is refused naming the choice.
+ */
+export function resolveAccount(config: DrConfig, env: NodeJS.ProcessEnv = process.env): ResolvedAccounts {
+  const file = env.DR_CONFIG ?? 'dr.config.json';
   const account = config.primary.account ?? env.CDK_DEFAULT_ACCOUNT;
-  if (config.recovery.account && config.recovery.account !== (account ?? config.recovery.account)) {
-    throw new ConfigError(env.DR_CONFIG ?? 'dr.config.json', [
-      `recovery.account (${config.recovery.account}) differs from primary.account (${account}); cross-account recovery is not supported yet: leave recovery.account out or set it to the primary account`,
+  if (!config.recovery.offAccount && config.recovery.account && config.recovery.account !== (account ?? config.recovery.account)) {
+    throw new ConfigError(file, [
+      `recovery.account (${config.recovery.account}) differs from primary.account (${account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/threat-model.md, two-account deploy), or leave recovery.account out`,
     ]);
   }
   const resolved = account ?? config.recovery.account;
-  return resolved ? { account: resolved, placeholder: false } : { account: PLACEHOLDER_ACCOUNT, placeholder: true };
+  if (!resolved) return { account: PLACEHOLDER_ACCOUNT, recoveryAccount: PLACEHOLDER_ACCOUNT, placeholder: true };
+  const breakGlass = breakGlassAccountProblem(config, resolved);
+  if (breakGlass) throw new ConfigError(file, [breakGlass]);
+  return { account: resolved, recoveryAccount: config.recovery.offAccount ? config.recovery.account! : resolved, placeholder: false };
 }
 
 /** The two stacks of a deployment. */
@@ -35,11 +52,11 @@ export interface DrStacks {
 
 /** Adds the recovery and production stacks of `config` to `scope`, production depending on recovery. */
 export function buildStacks(scope: App | Stage, config: DrConfig, env: NodeJS.ProcessEnv = process.env): DrStacks {
-  const { account, placeholder } = resolveAccount(config, env);
+  const { account, recoveryAccount, placeholder } = resolveAccount(config, env);
   const names = stackNames(config);
   const recovery = new RecoveryStack(scope, names.recovery, {
     config,
-    env: { account, region: config.recovery.region },
+    env: { account: recoveryAccount, region: config.recovery.region },
     description: `${config.appName} disaster recovery: replica, vault and restore tests (${config.recovery.region})`,
     terminationProtection: !placeholder,
   });

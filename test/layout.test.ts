@@ -24,7 +24,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   validate: ['store', 'format', 'shared'],
   backup: ['store', 'format', 'shared'],
   restore: ['validate', 'store', 'format', 'shared'],
-  handlers: ['backup', 'restore', 'validate', 'store', 'format', 'shared'],
+  incremental: ['backup', 'store', 'format', 'shared'],
+  handlers: ['backup', 'restore', 'validate', 'incremental', 'store', 'format', 'shared'],
   // point-in-time bucket recovery (`dr restore-bucket`): only the restore journal
   buckets: ['restore'],
 };

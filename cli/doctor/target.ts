@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { backupBucketName, operatorPolicyName, replicaBucketName, stackNames, type DrConfig } from '../../lib/config';
+import { backupBucketName, operatorPolicyName, recoveryAccountOf, replicaBucketName, stackNames, type DrConfig } from '../../lib/config';
 import { pageTestAlarmName } from '../../lib/constructs/alarm-naming';
 
 /** The clients of one region. */
@@ -83,7 +83,7 @@ export function doctorTarget(config: DrConfig, account: string, partition: strin
     partition,
     stacks: stackNames(config),
     backupBucket: bucket ?? outputs.BackupBucketName ?? backupBucketName(config, account),
-    replicaBucket: outputs.ReplicaBucketName ?? replicaBucketName(config, account),
+    replicaBucket: outputs.ReplicaBucketName ?? replicaBucketName(config, recoveryAccountOf(config, account)),
     // CrossRegionReplication names every rule `to-<destination region>`.
     replicationRuleId: `to-${config.recovery.region}`,
     topics,

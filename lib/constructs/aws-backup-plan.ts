@@ -30,6 +30,8 @@ export interface AwsBackupPlanProps {
   readonly copyVaultName: string;
   /** Account of the copy vault. @default - this stack's account */
   readonly copyAccount?: string;
+  /** Vault Lock of the primary vault (hardened profile). @default - no lock */
+  readonly lockConfiguration?: backup.LockConfiguration;
 }
 
 /**
@@ -49,6 +51,7 @@ export class AwsBackupPlan extends Construct {
       backupVaultName: `${props.appName}-dr-primary`,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      lockConfiguration: props.lockConfiguration,
     });
     const copyVaultArn = `arn:${stack.partition}:backup:${props.copyRegion}:${props.copyAccount ?? stack.account}:backup-vault:${props.copyVaultName}`;
     const copyVault = backup.BackupVault.fromBackupVaultArn(this, 'CopyVault', copyVaultArn);

@@ -3,7 +3,17 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { backupBucketName, dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, SCHEDULED_TIERS, type DrConfig } from '../config';
+import {
+  backupBucketName,
+  dataReplicaBucketName,
+  recoveryAccountOf,
+  recoveryVaultName,
+  replicaBucketName,
+  replicaKeyAlias,
+  replicationRoleName,
+  SCHEDULED_TIERS,
+  type DrConfig,
+} from '../config';
 import { AlertTopics } from '../constructs/alert-topics';
 import { AwsBackupPlan } from '../constructs/aws-backup-plan';
 import { BackupAlarms } from '../constructs/backup-alarms';
@@ -13,13 +23,14 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
 import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
 import { SlotTable } from '../constructs/slot-table';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
-import { tightestRpo } from './targets';
+import { tightestFullSetRpo } from './targets';
 
 /** Props of {@link ProductionStack}. */
 export interface ProductionStackProps extends StackProps {
@@ -51,6 +62,8 @@ export class ProductionStack extends Stack {
   public readonly operatorPolicy: DrOperatorPolicy;
   /** The backup slots' state table (`<app>-dr-state`). */
   public readonly slotTable: SlotTable;
+  /** Guards and tamper pages, under `protection: "hardened"`. */
+  public readonly lockdown?: Lockdown;
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -72,8 +85,10 @@ export class ProductionStack extends Stack {
     const replication = (this.replication = new CrossRegionReplication(this, 'Replication', {
       destinationRegion: c.recovery.region,
       replicaKeyAlias: replicaKeyAlias(c),
+      destinationAccount: c.recovery.offAccount ? c.recovery.account : undefined,
+      roleName: c.recovery.offAccount ? replicationRoleName(c) : undefined,
     }));
-    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, this.account), 'BackupBucket', key);
+    replication.replicateOwnedBucket(store.bucket, replicaBucketName(c, recoveryAccountOf(c, this.account)), 'BackupBucket', key);
     for (const b of c.dataBuckets) {
       const destination = dataReplicaBucketName(c, b.name);
       if (b.existing) {
@@ -106,6 +121,8 @@ export class ProductionStack extends Stack {
         encryptionKey: key,
         copyRegion: c.recovery.region,
         copyVaultName: recoveryVaultName(c),
+        copyAccount: c.recovery.offAccount ? c.recovery.account : undefined,
+        lockConfiguration: c.protection === 'hardened' ? renderVaultLock(vaultLockSettings(c)) : undefined,
         tiers: {
           daily: { schedule: c.schedules.daily, retentionDays: c.retention.dailyDays },
           weekly: { schedule: c.schedules.weekly, retentionDays: c.retention.weeklyDays },
@@ -189,11 +206,11 @@ export class ProductionStack extends Stack {
     }));
     // `dr doctor --page-test` pages through this alarm.
     new PageTestAlarm(this, 'PageTestAlarm', { app, topics });
-    const rpoMinutes = tightestRpo(c);
     new BackupAlarms(this, 'BackupAlarms', {
       app,
       topics,
-      rpoMinutes,
+      // Full sets only: tables with a chain meet their RPO through the windows.
+      rpoMinutes: tightestFullSetRpo(c),
       durationWarningMinutes: c.backup.durationWarningMinutes,
       tables: tableNames,
       warningPercent: c.changeThresholds.warningPercent,
@@ -203,9 +220,22 @@ export class ProductionStack extends Stack {
     new FunctionAlarms(this, 'BackupFunctionAlarms', { app, topics, name: 'BackupFunction', function: backupFn });
     new FunctionAlarms(this, 'FinalizerAlarms', { app, topics, name: 'ExportFinalizer', function: finalizer, severity: 'Warning' });
     this.operatorPolicy = new DrOperatorPolicy(this, 'OperatorPolicy', { config: c });
+    if (c.protection === 'hardened') {
+      this.lockdown = new Lockdown(this, 'Lockdown', {
+        app,
+        breakGlassRoleArn: c.breakGlassRoleArn,
+        guardedBuckets: [store.bucket],
+        guardedVaults: this.awsBackup ? [this.awsBackup.vault] : [],
+        watchedBucketNames: [backupBucketName(c, this.account), ...c.dataBuckets.map((b) => b.name)],
+        watchedVaultNames: this.awsBackup ? [`${app}-dr-primary`] : [],
+        watchedTableNames: tableNames,
+        topic: topics.critical,
+      });
+    }
     new DrDashboard(this, 'Dashboard', {
       app,
-      rpoMinutes,
+      // The latest full set's age, against what full sets alone must meet.
+      rpoMinutes: tightestFullSetRpo(c),
       rtoMinutes: c.targets.rtoMinutes,
       tables: tableNames,
       replicated: replication.replicated,

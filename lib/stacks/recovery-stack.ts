@@ -3,18 +3,21 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, type DrConfig } from '../config';
+import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, replicationRoleName, type DrConfig } from '../config';
 import { AlertTopics } from '../constructs/alert-topics';
 import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { importLogStatements } from '../constructs/import-grants';
+import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
+import { trustPrimaryWriters } from '../constructs/off-account-trust';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
-import { tightestRpo } from './targets';
+import { tightestFullSetRpo } from './targets';
 
 /** Table name pattern the restore test may create and delete: `<anything>-drtest-<anything>`. */
 export const DRTEST_TABLE_PATTERN = '*-drtest-*';
@@ -39,6 +42,10 @@ export class RecoveryStack extends Stack {
   public readonly replicaMonitor: DrFunction;
   /** The weekly restore test, unless `restoreTest.enabled` is false. */
   public readonly restoreTest?: DrFunction;
+  /** The vault receiving AWS Backup's copies. */
+  public readonly vault: backup.BackupVault;
+  /** Guards and tamper pages, under `protection: "hardened"`. */
+  public readonly lockdown?: Lockdown;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -56,8 +63,9 @@ export class RecoveryStack extends Stack {
     this.replicaBucket = store.bucket;
     // Region down: `dr --region <recovery> --bucket <this> restore latest --confirm`.
     new CfnOutput(this, 'ReplicaBucketName', { value: store.bucket.bucketName, description: 'Replica backup bucket in the recovery region' });
+    const replicas: s3.Bucket[] = [store.bucket];
     for (const b of c.dataBuckets) {
-      dataBucket(this, `DataReplica${constructId(b.name)}`, {
+      const replica = dataBucket(this, `DataReplica${constructId(b.name)}`, {
         bucketName: dataReplicaBucketName(c, b.name),
         encryptionKey: key,
         logBucket: store.logBucket,
@@ -66,13 +74,26 @@ export class RecoveryStack extends Stack {
         // The replica keeps versions as long as its source: `restore-bucket --from-replica` reaches as far back.
         lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(b.versionsDays) }],
       });
+      replicas.push(replica);
     }
 
-    new backup.BackupVault(this, 'Vault', {
+    const hardened = c.protection === 'hardened';
+    this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: recoveryVaultName(c),
       encryptionKey: key,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      lockConfiguration: hardened ? renderVaultLock(vaultLockSettings(c)) : undefined,
     });
+
+    if (c.recovery.offAccount && c.primary.account) {
+      const primary = c.primary.account;
+      trustPrimaryWriters(
+        { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },
+        replicas,
+        key,
+        this.vault,
+      );
+    }
 
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
       appName: app,
@@ -82,7 +103,20 @@ export class RecoveryStack extends Stack {
     }));
     // `dr doctor --page-test` pages through this alarm (the recovery region's own critical topic).
     new PageTestAlarm(this, 'PageTestAlarm', { app, topics });
-    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
+    if (hardened) {
+      this.lockdown = new Lockdown(this, 'Lockdown', {
+        app,
+        // Off-account: the recovery account trusts no role of the primary account to change its guards.
+        breakGlassRoleArn: c.recovery.offAccount ? undefined : c.breakGlassRoleArn,
+        guardedBuckets: [store.bucket],
+        guardedVaults: [this.vault],
+        watchedBucketNames: [replicaBucketName(c, this.account), ...c.dataBuckets.map((b) => dataReplicaBucketName(c, b.name))],
+        watchedVaultNames: [recoveryVaultName(c)],
+        watchedTableNames: c.tables.map((t) => t.name),
+        topic: topics.critical,
+      });
+    }
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',
@@ -150,21 +184,10 @@ export class RecoveryStack extends Stack {
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRTEST_TABLE_PATTERN}/import/*` })],
       }),
     );
-    restoreTest.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ImportErrorLogs',
-        // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights (S3DataImport.Requesting).
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:DescribeLogGroups',
-          'logs:DescribeLogStreams',
-          'logs:PutLogEvents',
-          'logs:PutRetentionPolicy',
-        ],
-        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
-    );
+    // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights
+    // (S3DataImport.Requesting); DescribeLogGroups has no resource type, so it is on "*".
+    const logGroups = this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    for (const statement of importLogStatements(logGroups)) restoreTest.role.addToPolicy(statement);
     new FunctionSchedule(this, 'RestoreTestSchedule', {
       function: restoreTest.function,
       deadLetterQueue: restoreTest.deadLetterQueue,

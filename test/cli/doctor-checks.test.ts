@@ -138,7 +138,7 @@ describe('backup and replica buckets', () => {
     });
     expect(await check('Object Lock shop-backups')).toMatchObject({
       status: 'WARN',
-      detail: 'enabled, default retention GOVERNANCE 1 days (dr.config.json objectLock: GOVERNANCE 7 days)',
+      detail: 'enabled, default retention GOVERNANCE 1 days (dr.config.json objectLock: COMPLIANCE 7 days)',
     });
   });
   test('replication: FAIL without a replication configuration (mocked AWS)', async () => {

@@ -4,19 +4,23 @@ import { build, configWith, exampleConfig, testApp, type Built } from './app-fix
 
 describe('app: accounts and regions', () => {
   it('uses the account of the credentials when the config names none', () => {
-    expect(resolveAccount(exampleConfig(), { CDK_DEFAULT_ACCOUNT: '210987654321' })).toEqual({ account: '210987654321', placeholder: false });
+    expect(resolveAccount(exampleConfig(), { CDK_DEFAULT_ACCOUNT: '210987654321' })).toEqual({
+      account: '210987654321',
+      recoveryAccount: '210987654321',
+      placeholder: false,
+    });
   });
   it("prefers the config's primary.account over the credentials", () => {
     const config = configWith({ primary: { region: 'eu-west-1', account: '111122223333' } });
     expect(resolveAccount(config, { CDK_DEFAULT_ACCOUNT: '210987654321' }).account).toBe('111122223333');
   });
   it('falls back to the placeholder account without credentials, so synth works on a fresh clone', () => {
-    expect(resolveAccount(exampleConfig(), {})).toEqual({ account: PLACEHOLDER_ACCOUNT, placeholder: true });
+    expect(resolveAccount(exampleConfig(), {})).toEqual({ account: PLACEHOLDER_ACCOUNT, recoveryAccount: PLACEHOLDER_ACCOUNT, placeholder: true });
   });
-  it('refuses a recovery account different from the primary one, naming both', () => {
-    const config = configWith({ primary: { region: 'eu-west-1', account: '111122223333' }, recovery: { region: 'eu-central-1', account: '444455556666' } });
-    expect(() => resolveAccount(config, {})).toThrow(
-      /recovery\.account \(444455556666\) differs from primary\.account \(111122223333\); cross-account recovery is not supported yet/,
+  it('refuses a recovery account different from the primary one (from the credentials) unless offAccount, naming both', () => {
+    const config = configWith({ recovery: { region: 'eu-central-1', account: '444455556666' } });
+    expect(() => resolveAccount(config, { CDK_DEFAULT_ACCOUNT: '111122223333' })).toThrow(
+      /recovery\.account \(444455556666\) differs from primary\.account \(111122223333\); set "offAccount": true/,
     );
   });
 });

@@ -74,11 +74,11 @@ describe('production stack: backup bucket', () => {
       },
     });
   });
-  it('has Object Lock in governance mode with the configured default retention', () => {
+  it('has Object Lock in the configured mode (COMPLIANCE: the shipped config is hardened) with the configured default retention', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'shop-backups-123456789012-eu-west-1',
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } } },
     });
   });
   it('expires daily sets after 30 days without transitions', () => {

@@ -30,12 +30,12 @@ describe('recovery stack: replica key and buckets', () => {
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/shop-dr-replica', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
     expect(t.toJSON().Resources[id]).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'RetainExceptOnCreate' });
   });
-  it('has the replica bucket, versioned and object-locked, under its deterministic name', () => {
+  it('has the replica bucket, versioned and object-locked in the configured mode (COMPLIANCE, hardened), under its deterministic name', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: REPLICA,
       VersioningConfiguration: { Status: 'Enabled' },
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } } },
     });
   });
   it('encrypts the replica bucket with the replica key', () => {

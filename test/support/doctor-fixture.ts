@@ -132,7 +132,7 @@ export function healthyAccount(): void {
     Rules: [{ ID: 'noncurrent-versions', Status: 'Enabled', Filter: { Prefix: '' }, NoncurrentVersionExpiration: { NoncurrentDays: 35 } }],
   });
   mocks.s3.on(GetObjectLockConfigurationCommand).resolves({
-    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } } },
   });
   mocks.s3.on(GetBucketReplicationCommand).resolves({
     ReplicationConfiguration: {

@@ -26,6 +26,12 @@ export interface ExistingBucketRuleInput {
   readonly replicaKmsKeyId: string;
   /** Priority among the bucket's rules. @default 1 */
   readonly priority?: number;
+  /**
+   * Account that owns the replica bucket when it is not the source's: the replicas then change
+   * owner to it (owner override, AccessControlTranslation Destination).
+   * @default - same account, no owner override
+   */
+  readonly destinationAccount?: string;
 }
 
 /**
@@ -45,6 +51,7 @@ export function renderExistingBucketRule(i: ExistingBucketRuleInput): Replicatio
     SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
     Destination: {
       Bucket: i.destinationBucketArn,
+      ...(i.destinationAccount ? { Account: i.destinationAccount, AccessControlTranslation: { Owner: 'Destination' as const } } : {}),
       EncryptionConfiguration: { ReplicaKmsKeyID: i.replicaKmsKeyId },
       ReplicationTime: { Status: 'Enabled', Time: { Minutes: REPLICATION_TIME_MINUTES } },
       Metrics: { Status: 'Enabled', EventThreshold: { Minutes: REPLICATION_TIME_MINUTES } },

@@ -1,0 +1,130 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { DrConfig } from '../config';
+import { exemptRoles, guardBucket, guardKey, guardVault } from './lockdown-guards';
+import { TAMPER_EVENTS, TamperPages, type TamperWatch } from './tamper-pages';
+
+/** Vault Lock settings of the hardened profile. */
+export interface VaultLockSettings {
+  /** Shortest retention of any tier (days): AWS Backup refuses jobs below it. */
+  readonly minRetentionDays: number;
+  /** Longest retention of any tier (days): AWS Backup refuses jobs above it. */
+  readonly maxRetentionDays: number;
+  /** Days before the lock becomes immutable (at least 3). */
+  readonly changeableForDays: number;
+}
+
+/** Vault Lock of the hardened profile: retention between the shortest and the longest tier of `c`. */
+export function vaultLockSettings(c: DrConfig): VaultLockSettings {
+  const days = [c.retention.dailyDays, c.retention.weeklyDays, c.retention.monthlyDays];
+  return { minRetentionDays: Math.min(...days), maxRetentionDays: Math.max(...days), changeableForDays: c.vaultLock.changeableForDays };
+}
+
+/** The `lockConfiguration` of a vault under {@link VaultLockSettings}. */
+export function renderVaultLock(s: VaultLockSettings): backup.LockConfiguration {
+  if (s.changeableForDays < 3)
+    throw new Error(`Vault Lock changeableForDays must be at least 3 (got ${s.changeableForDays}): AWS Backup's cooling-off period is 72 hours`);
+  if (s.minRetentionDays > s.maxRetentionDays)
+    throw new Error(`Vault Lock minRetentionDays (${s.minRetentionDays}) must not exceed maxRetentionDays (${s.maxRetentionDays})`);
+  return {
+    minRetention: Duration.days(s.minRetentionDays),
+    maxRetention: Duration.days(s.maxRetentionDays),
+    changeableFor: Duration.days(s.changeableForDays),
+  };
+}
+
+/** Props of {@link Lockdown}. */
+export interface LockdownProps {
+  /** Rule name prefix (the config's appName). */
+  readonly app: string;
+  /**
+   * The break-glass role exempted from the guards besides the deploy role. Left out in the
+   * recovery account of an off-account deployment: a role of the primary account must not reach it.
+   * @default - the deploy role only
+   */
+  readonly breakGlassRoleArn?: string;
+  /** Backup or replica buckets to guard. */
+  readonly guardedBuckets: readonly s3.Bucket[];
+  /** Vaults to guard. */
+  readonly guardedVaults: readonly backup.BackupVault[];
+  /** Names of every bucket whose policy, lifecycle or replication change pages (guarded ones and data buckets). */
+  readonly watchedBucketNames: readonly string[];
+  /** Names of the vaults whose deletion or policy change pages. */
+  readonly watchedVaultNames: readonly string[];
+  /** Names of the tables whose deletion, PITR change or deletion-protection removal pages. */
+  readonly watchedTableNames: readonly string[];
+  /** The critical topic. */
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * The hardened profile of one stack: guards on every KMS key of the stack (found in the tree, so
+ * a key added later is guarded too) and on the given buckets and vaults, and the tamper pages of
+ * its region. Add it last, once the stack's keys exist.
+ */
+export class Lockdown extends Construct {
+  /** The tamper rules. */
+  public readonly pages: TamperPages;
+  /** Keys guarded. */
+  public readonly keys: readonly kms.Key[];
+
+  constructor(scope: Construct, id: string, props: LockdownProps) {
+    super(scope, id);
+    const exempt = exemptRoles(this, props.breakGlassRoleArn);
+    this.keys = Stack.of(this)
+      .node.findAll()
+      .filter((c): c is kms.Key => c instanceof kms.Key);
+    for (const key of this.keys) guardKey(key, exempt);
+    for (const bucket of props.guardedBuckets) guardBucket(bucket, exempt);
+    for (const vault of props.guardedVaults) guardVault(vault, exempt);
+    this.pages = new TamperPages(this, 'TamperPages', { app: props.app, topic: props.topic, watches: tamperWatches(props) });
+  }
+}
+
+/** The watches of one region: keys (any key of the account and region), vaults, buckets, tables. */
+export function tamperWatches(p: Pick<LockdownProps, 'watchedBucketNames' | 'watchedVaultNames' | 'watchedTableNames'>): TamperWatch[] {
+  const watches: TamperWatch[] = [
+    // Key ids arrive as an id, an ARN or an alias: no filter; a key deletion in the account is worth a page.
+    { id: 'Keys', service: 'kms', eventNames: TAMPER_EVENTS.kms, resourceParameter: 'keyId', what: 'tried to delete, disable or re-policy a KMS key' },
+    {
+      id: 'Buckets',
+      service: 's3',
+      eventNames: TAMPER_EVENTS.s3,
+      resourceParameter: 'bucketName',
+      resources: p.watchedBucketNames,
+      what: 'changed the policy, lifecycle, replication or Object Lock of a protected bucket',
+    },
+    {
+      id: 'Tables',
+      service: 'dynamodb',
+      eventNames: TAMPER_EVENTS.dynamodb,
+      resourceParameter: 'tableName',
+      resources: p.watchedTableNames,
+      what: 'deleted a protected table or changed its point-in-time recovery',
+    },
+    {
+      id: 'TableProtection',
+      service: 'dynamodb',
+      eventNames: ['UpdateTable'],
+      resourceParameter: 'tableName',
+      resources: p.watchedTableNames,
+      requestParameters: { deletionProtectionEnabled: [false] },
+      what: 'turned deletion protection off on a protected table',
+    },
+  ];
+  if (p.watchedVaultNames.length) {
+    watches.push({
+      id: 'Vaults',
+      service: 'backup',
+      eventNames: TAMPER_EVENTS.backup,
+      resourceParameter: 'backupVaultName',
+      resources: p.watchedVaultNames,
+      what: 'deleted a recovery point or changed or deleted a protected AWS Backup vault or its lock',
+    });
+  }
+  return watches;
+}

@@ -1,0 +1,113 @@
+/**
+ * Issue 21, item 5: the recovery stack in a second account. Its bucket, key and vault policies
+ * trust only the primary account's replication role and AWS Backup's copy; replication hands the
+ * replicas to the recovery account (owner override); the copy vault lives there.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { GUARD_SIDS } from '../../lib/constructs/lockdown-guards';
+import { build, type Built } from './app-fixture';
+import { BREAK_GLASS, PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, twoAccountConfig } from './two-account-fixture';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ROLE = `arn:aws:iam::${PRIMARY_ACCOUNT}:role/shop-dr-replication`;
+const REPLICA = `shop-replica-${RECOVERY_ACCOUNT}-eu-central-1`;
+let built: Built;
+beforeAll(() => {
+  built = build(twoAccountConfig());
+});
+
+const policyOf = (name: string): Json[] => {
+  const found = Object.values(built.recovery.findResources('AWS::S3::BucketPolicy')).filter((p) =>
+    String(built.recovery.toJSON().Resources[p.Properties.Bucket.Ref].Properties.BucketName ?? '').includes(name),
+  );
+  expect(found).toHaveLength(1);
+  return found[0].Properties.PolicyDocument.Statement;
+};
+
+describe('two accounts', () => {
+  it('puts each stack in its own account', () => {
+    expect(built.stacks.production.account).toBe(PRIMARY_ACCOUNT);
+    expect(built.stacks.recovery.account).toBe(RECOVERY_ACCOUNT);
+  });
+  it('names the replication role, so the recovery account can trust it by ARN', () => {
+    built.production.hasResourceProperties('AWS::IAM::Role', { RoleName: 'shop-dr-replication' });
+  });
+  it('replicates into the recovery account with owner override', () => {
+    built.production.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: `shop-backups-${PRIMARY_ACCOUNT}-eu-west-1`,
+      ReplicationConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Destination: Match.objectLike({
+              Bucket: `arn:aws:s3:::${REPLICA}`,
+              Account: RECOVERY_ACCOUNT,
+              AccessControlTranslation: { Owner: 'Destination' },
+              EncryptionConfiguration: { ReplicaKmsKeyID: `arn:aws:kms:eu-central-1:${RECOVERY_ACCOUNT}:alias/shop-dr-replica` },
+            }),
+          }),
+        ],
+      },
+    });
+  });
+  it('lets the replication role take owner override on the replicas (existing data buckets too)', () => {
+    const policies = JSON.stringify(built.production.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('s3:ObjectOwnerOverrideToBucketOwner');
+    const custom = Object.values(built.production.findResources('Custom::ExistingBucketReplication'))[0];
+    expect(JSON.parse(custom.Properties.Rule).Destination).toMatchObject({ Account: RECOVERY_ACCOUNT, AccessControlTranslation: { Owner: 'Destination' } });
+  });
+  it('copies AWS Backup recovery points to the vault of the recovery account', () => {
+    expect(JSON.stringify(built.production.findResources('AWS::Backup::BackupPlan'))).toContain(
+      `arn:aws:backup:eu-central-1:${RECOVERY_ACCOUNT}:backup-vault:shop-dr-recovery`,
+    );
+  });
+});
+
+describe("the recovery account's policies trust only the primary's replication role and AWS Backup's copy", () => {
+  it('replica bucket: the role may replicate, take ownership and read versioning; nothing else of the primary account', () => {
+    const statements = policyOf(REPLICA);
+    const primary = statements.filter((s) => JSON.stringify(s.Principal ?? '').includes(PRIMARY_ACCOUNT));
+    expect(primary.map((s) => ({ Effect: s.Effect, Principal: s.Principal, Action: s.Action }))).toEqual([
+      { Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['s3:ObjectOwnerOverrideToBucketOwner', 's3:ReplicateObject', 's3:ReplicateTags'] },
+      { Effect: 'Allow', Principal: { AWS: ROLE }, Action: 's3:GetBucketVersioning' },
+    ]);
+  });
+  it('data replica buckets trust the same role the same way', () => {
+    const primary = policyOf('shop-uploads-example-dr').filter((s) => JSON.stringify(s.Principal ?? '').includes(PRIMARY_ACCOUNT));
+    expect(primary).toHaveLength(2);
+  });
+  it('replica key: the role may encrypt through S3 of the recovery region only', () => {
+    const key = Object.values(built.recovery.findResources('AWS::KMS::Key')).find((k) => k.Properties.Description.includes('replicas'))!;
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual({
+      Sid: 'PrimaryReplicationEncryptsReplicas',
+      Effect: 'Allow',
+      Principal: { AWS: ROLE },
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } },
+    });
+  });
+  it('vault: the primary account may copy in (CopyIntoBackupVault) and nothing else', () => {
+    const vault = Object.values(built.recovery.findResources('AWS::Backup::BackupVault'))[0];
+    const primary = vault.Properties.AccessPolicy.Statement.filter((s: Json) => JSON.stringify(s.Principal).includes(PRIMARY_ACCOUNT));
+    expect(primary).toEqual([
+      {
+        Sid: 'PrimaryAwsBackupCopiesIn',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${PRIMARY_ACCOUNT}:root` },
+        Action: 'backup:CopyIntoBackupVault',
+        Resource: '*',
+      },
+    ]);
+  });
+  it("guards in the recovery account exempt only its own deploy role, not the primary's break-glass role", () => {
+    const json = JSON.stringify(built.recovery.toJSON());
+    expect(json).toContain(GUARD_SIDS.key);
+    expect(json).not.toContain(BREAK_GLASS);
+    expect(json).toContain(`cdk-hnb659fds-cfn-exec-role-${RECOVERY_ACCOUNT}-eu-central-1`);
+    expect(JSON.stringify(built.production.toJSON())).toContain(BREAK_GLASS);
+  });
+  it('pages the tamper events of the recovery account to its own critical topic', () => {
+    built.recovery.hasResourceProperties('AWS::Events::Rule', { Name: 'shop-tamper-keys' });
+  });
+});
