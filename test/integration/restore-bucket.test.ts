@@ -111,14 +111,14 @@ describe('in place', () => {
   test('a version expired by lifecycle is named with the oldest time the key can reach (expiry simulated by deleting the noncurrent version)', async () => {
     // RGW runs lifecycle only on its own schedule (minutes even with a short debug day), so the
     // test removes the noncurrent version itself, as NoncurrentVersionExpiration would, and tells
-    // the planner the bucket's horizon is one "day" of one second.
+    // the planner the bucket's horizon is one "day" of one millisecond.
     const b = await bucket();
     const v1 = (await put(ctx.s3, b, 'old.png', 'v1')).VersionId!;
     const at = await markTime(b);
     await put(ctx.s3, b, 'old.png', 'v2');
     await ctx.s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'old.png', VersionId: v1 }));
     await markTime(b);
-    const report = await restoreBucket(opts(b, at, { horizon: { noncurrentDays: 1, dayMs: 1000 } }));
+    const report = await restoreBucket(opts(b, at, { horizon: { noncurrentDays: 1, dayMs: 1 } }));
     expect(report.counts.unrestorable).toBe(1);
     expect(report.unrestorable[0].key).toBe('old.png');
     expect(new Date(report.unrestorable[0].oldestRestorable).getTime()).toBeGreaterThan(at.getTime());
