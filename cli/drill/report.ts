@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { TableVerification } from './verify';
 
 /** Scenario ids, in the order the drill runs them. */
-export const SCENARIO_IDS = ['table-deleted', 'bad-deploy', 'ransomware', 'region-lost'] as const;
+export const SCENARIO_IDS = ['table-deleted', 'bad-deploy', 'ransomware', 'region-lost', 'uploads-encrypted'] as const;
 /** One scenario of the drill. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

@@ -13,6 +13,7 @@ import { DrillEnvironment, createConfigTable, localEnvironment, LocalEnvironment
 import { SHOP_TABLES, ShopTable, countShop, generateShop } from './dataset';
 import { DrillReport, SCENARIO_IDS, ScenarioId, ScenarioResult, writeDrillReport } from './report';
 import { DrillFaults, DrillTable, SCENARIOS, ScenarioContext } from './scenarios';
+import { uploadsEncrypted } from './uploads-scenario';
 import { TableSnapshot, hashItem, itemKey } from './verify';
 import { createSlotTable } from '../../lambda/backup/slot';
 
@@ -133,7 +134,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       badDeployTable: tables.find((t) => t.source === 'products') ?? tables[0],
     };
     const results: ScenarioResult[] = [];
-    for (const id of scenarios) results.push(await SCENARIOS[id](ctx));
+    const all = { ...SCENARIOS, 'uploads-encrypted': uploadsEncrypted };
+    for (const id of scenarios) results.push(await all[id](ctx));
 
     const finishedAt = new Date();
     const report: DrillReport = {

@@ -108,6 +108,8 @@ export class ProductionStack extends Stack {
           encryptionKey: key,
           logBucket: store.logBucket,
           objectLock: b.objectLock,
+          // The restore horizon of `dr restore-bucket` (docs/bucket-recovery.md).
+          lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(b.versionsDays) }],
         });
         replication.replicateOwnedBucket(bucket, destination, b.name, key);
       }

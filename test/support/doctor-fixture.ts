@@ -9,6 +9,7 @@ import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, Li
 import { DescribeContinuousBackupsCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetBucketReplicationCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
@@ -127,6 +128,9 @@ export function healthyAccount(): void {
     },
   });
   mocks.s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+  mocks.s3.on(GetBucketLifecycleConfigurationCommand).resolves({
+    Rules: [{ ID: 'noncurrent-versions', Status: 'Enabled', Filter: { Prefix: '' }, NoncurrentVersionExpiration: { NoncurrentDays: 35 } }],
+  });
   mocks.s3.on(GetObjectLockConfigurationCommand).resolves({
     ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 } } },
   });
