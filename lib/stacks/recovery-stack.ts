@@ -112,6 +112,7 @@ export class RecoveryStack extends Stack {
         watchedVaultNames: [recoveryVaultName(c)],
         watchedTableNames: c.tables.map((t) => t.name),
         topic: topics.critical,
+        regionLabel: 'recovery',
       });
     }
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
