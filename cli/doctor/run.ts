@@ -15,6 +15,7 @@ import {
   versioningCheck,
 } from './checks';
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
+import { protectionCheck } from './protection';
 import { CheckResult, fail, guard, pass } from './result';
 import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
@@ -127,5 +128,6 @@ export async function runChecks(
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
   ];
-  return { target, results: [accountCheck(config, caller), ...stackResults, ...(await Promise.all(checks))] };
+  const protection = protectionCheck(config, outputs, names);
+  return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };
 }
