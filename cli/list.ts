@@ -8,11 +8,13 @@
  * be read, parsed or trusted) is listed with the reason and the fix, and never hides the others.
  *
  * `--before` answers "what was the last good backup before the breach?" (ransomware, a bad
- * deploy): only sets started strictly before that time are listed.
+ * deploy): only sets whose data was read strictly before that time (their recovery point,
+ * trusted-time.ts) are listed; a time without a zone is read as UTC and said so.
  */
 import { Command, Option } from 'commander';
 import { BackupSetSummary, damagedSetFix, listCatalog } from '../lambda/store/catalog';
 import { TIERS, Tier } from '../lambda/format/backup-set';
+import { parseTime as parseIsoTime, recoveryPoint } from '../lambda/format/trusted-time';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { journalProgress, listJournals } from '../lambda/restore/journal';
 import { assertBackupBucket } from '../lambda/validate/validate';
@@ -22,7 +24,10 @@ import { action, contextFrom, errorMessage, UserError } from './context';
 export interface ListRow {
   readonly backupId: string;
   readonly tier: Tier;
+  /** The slot's time (the set's identity). */
   readonly time: string;
+  /** When the set's data was read (its recovery point), for a complete set. */
+  readonly dataAsOf: string | null;
   readonly status: BackupSetSummary['status'];
   readonly tables: string[];
   readonly records: number | null;
@@ -41,6 +46,7 @@ export function listRow(s: BackupSetSummary): ListRow {
     backupId: s.backupId,
     tier: s.tier,
     time: s.startedAt.toISOString(),
+    dataAsOf: s.summary ? recoveryPoint(s.summary).toISOString() : null,
     status: s.status,
     tables: s.summary?.tables ?? [],
     records: s.summary?.totalRecords ?? null,
@@ -65,12 +71,20 @@ export function formatBytes(n: number | null): string {
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
 
-/** Parses an ISO time option; the error names the option. */
-export function parseTime(option: string, v: string): Date {
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
-    throw new UserError(`${option} must be an ISO time such as 2026-11-23T02:15:00Z (got "${v}")`);
-  return d;
+/**
+ * Parses an operator's time option with trusted time's one parser (lambda/format/trusted-time.ts):
+ * strict (no 02-30, no 24:00), and a time without a zone is read as UTC, said on stderr, so the
+ * same command answers the same on every laptop. The error names the option.
+ */
+export function parseTime(option: string, v: string, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Date {
+  let parsed;
+  try {
+    parsed = parseIsoTime(option, v);
+  } catch (e) {
+    throw new UserError(errorMessage(e));
+  }
+  if (parsed.assumedUtc) say(`${option} ${v} has no zone: read as UTC, ${parsed.time.toISOString()} (add Z or an offset such as +09:00 to say so)`);
+  return parsed.time;
 }
 
 /** Renders rows as an aligned text table. */
@@ -102,7 +116,7 @@ export function registerListCommand(program: Command): void {
     .command('list')
     .description('list backup sets (tier, time, tables, records, size, status), newest first')
     .addOption(new Option('--tier <tier>', 'only this tier').choices([...TIERS]))
-    .option('--before <iso>', 'only sets started before this time (the last good backup before a breach)')
+    .option('--before <iso>', 'only sets whose data was read before this time (the last good backup before a breach); no zone = UTC')
     .option('--scan', 'also list every file to find sets without a catalog entry (runs killed before they wrote one); slow: grows with files')
     .action(
       action(async (opts: { tier?: Tier; before?: string; scan?: boolean }, command: Command) => {
@@ -125,12 +139,13 @@ export function registerListCommand(program: Command): void {
           r.backupId,
           r.tier,
           r.time,
+          r.dataAsOf ?? '-',
           r.status === 'damaged' ? 'DAMAGED' : r.status,
           String(r.tables.length),
           r.records === null ? '-' : String(r.records),
           formatBytes(r.bytes),
         ]);
-        process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'TIME', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
+        process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'SLOT', 'DATA AS OF', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
         process.stdout.write(notes(listing.sets, listing.scannedSets, bucket));
         await printUnfinishedRestores(ctx.s3, bucket);
         if (before) {

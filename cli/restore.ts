@@ -4,6 +4,7 @@
  *   dr restore <backupId|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--resume] [--parallel-tables N]
  *              [--engine auto|import|bulk|write] [--dry-run] [--kms-key K] [--json]
  *   dr restore --from-export s3://bucket/prefix --target <table> --confirm
+ *   dr restore --at <time|latest> --confirm [--tables a,b] [--suffix S | --into-existing] [--resume]   (full set + chain: restore-point.ts)
  *
  * Validates first and refuses an invalid or incomplete set. By default new tables
  * `<table><suffix>` (suffix `-restored`) are created from the saved schema; --into-existing
@@ -40,6 +41,7 @@ import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, CommandContext, contextFrom, parseTablesOption, UserError } from './context';
 import { renderTable } from './list';
 import { asUserError } from './validate';
+import { pointRestoreCommand } from './restore-point-command';
 
 /** Exit code when --confirm is missing (the plan was printed, nothing written). */
 export const EXIT_NOT_CONFIRMED = 2;
@@ -60,6 +62,7 @@ interface RestoreCommandOptions {
   readonly kmsKey?: string;
   readonly maxWriteUnits?: string;
   readonly performanceTier?: string;
+  readonly at?: string;
 }
 
 /** What {@link restoreProgress} returns. */
@@ -283,12 +286,17 @@ export function registerRestoreCommand(program: Command): void {
     .option('--kms-key <key>', 'KMS key for tables created by import (and the bulk put error report); default: the recovery key in the recovery region')
     .option('--max-write-units <n>', 'bulk put rate cap, write request units per second (at least 1024; default 1024)')
     .option('--performance-tier <tier>', 'bulk put tier: STANDARD (default) or ACCELERATED')
+    .option(
+      '--at <time>',
+      'every table as of one instant (ISO 8601 with Z or an offset, or "latest"): the newest full set before it, then its chain of incremental export windows',
+    )
     .action(
       action(async (ref: string | undefined, opts: RestoreCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
         if (opts.fromExport) return fromExport(ctx, opts);
-        if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --from-export s3://bucket/prefix)');
         if (opts.intoExisting && opts.suffix !== undefined) throw new UserError('--suffix and --into-existing exclude each other: choose one');
+        if (opts.at !== undefined) return pointRestoreCommand(ctx, { ...opts, at: opts.at }, ref, engineSettings(ctx, opts));
+        if (!ref) throw new UserError('which backup set? pass a backup id from "dr list", or "latest" (or --at <time>, or --from-export s3://bucket/prefix)');
         const bucket = ctx.bucket();
         const tables = parseTablesOption(opts.tables);
         const base = {

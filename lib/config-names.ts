@@ -66,7 +66,7 @@ export function protectionOutputKey(regionLabel: 'primary' | 'recovery'): 'Prote
   return regionLabel === 'primary' ? 'ProtectionPrimary' : 'ProtectionRecovery';
 }
 
-/** Stack names, shared by the app, the README and the CLI. */
+/** Stack names, shared by the app, the docs and the CLI. */
 export function stackNames(config: DrConfig): { production: string; recovery: string } {
   return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };
 }

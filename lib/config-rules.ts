@@ -6,7 +6,16 @@
 import type { z } from 'zod';
 import { dataReplicaBucketName } from './config-names';
 import { roleArnAccount } from './config-protection';
-import type { DrConfig } from './config-schema';
+import {
+  EXPORT_ESTIMATE_MINUTES,
+  FULL_ONLY_WORST_CASE_MINUTES,
+  MIN_CHAIN_RPO_MINUTES,
+  REPLICATION_MINUTES,
+  incrementalIntervalOf,
+  intervalThatFits,
+  rpoOf,
+} from './config-incremental';
+import type { DrConfig, TableConfig } from './config-schema';
 
 /** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
 export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
@@ -23,14 +32,6 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table "${t.name}" is listed twice; list each table once` });
     }
     seen.add(t.name);
-    const rpo = t.targets?.rpoMinutes;
-    if (rpo !== undefined && rpo < 60) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tables', i, 'targets', 'rpoMinutes'],
-        message: `tables[${i}] ("${t.name}") targets.rpoMinutes (${rpo}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
-      });
-    }
   });
   const r = c.retention;
   if (!(r.dailyDays <= r.weeklyDays && r.weeklyDays <= r.monthlyDays)) {
@@ -65,12 +66,62 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
       });
     }
   });
-  if (c.targets.rpoMinutes < 60) {
+  checkTopLevelRpo(c, ctx);
+  c.tables.forEach((t, i) => checkIncremental(c, t, i, ctx));
+}
+
+const CHAIN_FLOOR = `the shortest chain of incremental exports reaches ${MIN_CHAIN_RPO_MINUTES} minutes across regions (15-minute windows + ${EXPORT_ESTIMATE_MINUTES} export + ${REPLICATION_MINUTES} replication; PITR covers seconds-level recovery inside the primary region)`;
+
+/** The top-level RPO applies to every table without its own: it must be one a chain can meet. */
+function checkTopLevelRpo(c: DrConfig, ctx: z.RefinementCtx): void {
+  if (c.targets.rpoMinutes < MIN_CHAIN_RPO_MINUTES) {
     ctx.addIssue({
       code: 'custom',
       path: ['targets', 'rpoMinutes'],
-      message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below one hour; scheduled backups cannot meet it (PITR covers seconds-level recovery): use at least 60`,
+      message: `targets.rpoMinutes (${c.targets.rpoMinutes}) is below what can be met: ${CHAIN_FLOOR}; use at least ${MIN_CHAIN_RPO_MINUTES}`,
     });
+  }
+}
+
+/**
+ * A table's RPO against its schedule: below a day it needs a chain whose worst case (interval +
+ * export + replication) fits; a chain needs PITR (exports read from it).
+ */
+function checkIncremental(c: DrConfig, t: TableConfig, i: number, ctx: z.RefinementCtx): void {
+  const where = `tables[${i}] ("${t.name}")`;
+  const rpo = rpoOf(c, t);
+  const interval = incrementalIntervalOf(c, t);
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: ['tables', i, ...path], message });
+  if (interval !== undefined && !t.pointInTimeRecovery) {
+    issue(
+      ['incremental'],
+      `${where} has incremental exports but "pointInTimeRecovery": false; DynamoDB exports read from PITR: remove "pointInTimeRecovery": false, or set "incremental": false and an RPO of at least ${FULL_ONLY_WORST_CASE_MINUTES} minutes`,
+    );
+    return;
+  }
+  if (t.targets?.rpoMinutes !== undefined && rpo < MIN_CHAIN_RPO_MINUTES) {
+    issue(['targets', 'rpoMinutes'], `${where} targets.rpoMinutes (${rpo}) is below what can be met: ${CHAIN_FLOOR}; use at least ${MIN_CHAIN_RPO_MINUTES}`);
+    return;
+  }
+  if (rpo < MIN_CHAIN_RPO_MINUTES) return; // the top-level rule names it once
+  if (interval === undefined) {
+    if (rpo < FULL_ONLY_WORST_CASE_MINUTES) {
+      const why = t.incremental === false ? '"incremental": false leaves' : 'without incremental exports it has';
+      issue(
+        ['incremental'],
+        `${where} RPO is ${rpo} minutes but ${why} only the daily full set across regions (worst case ${FULL_ONLY_WORST_CASE_MINUTES} minutes): remove "incremental": false (an interval of ${intervalThatFits(rpo)} minutes fits) or raise targets.rpoMinutes to ${FULL_ONLY_WORST_CASE_MINUTES}`,
+      );
+    }
+    return;
+  }
+  const worst = interval + EXPORT_ESTIMATE_MINUTES + REPLICATION_MINUTES;
+  if (worst > rpo) {
+    const fits = intervalThatFits(rpo);
+    const fix = fits === undefined ? `raise targets.rpoMinutes to at least ${MIN_CHAIN_RPO_MINUTES}` : `use "incremental": { "intervalMinutes": ${fits} }`;
+    issue(
+      ['incremental', 'intervalMinutes'],
+      `${where} incremental.intervalMinutes (${interval}) gives a worst-case RPO of ${worst} minutes (${interval} interval + ${EXPORT_ESTIMATE_MINUTES} export + ${REPLICATION_MINUTES} replication), above its RPO of ${rpo}: ${fix}`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * This module imports zod only (no aws-cdk-lib), so the CLI can use it without loading CDK.
  */
 import { z } from 'zod';
+import { incrementalSetting, pointInTimeRecoverySetting } from './config-incremental-schema';
 import { regionSchema, strict } from './config-messages';
 import { protectionFields } from './config-protection';
 
@@ -61,6 +62,10 @@ const table = strict({
   category: z.string().min(1).default('general'),
   /** Per-table RPO/RTO; the top-level `targets` apply where this is left out. */
   targets: targets.partial().optional(),
+  /** Chain of incremental exports between full sets (see config-incremental-schema.ts). */
+  incremental: incrementalSetting,
+  /** PITR on the table (default); exports need it. */
+  pointInTimeRecovery: pointInTimeRecoverySetting,
 }).superRefine((t, ctx) => {
   if (!t.existing && !t.partitionKey) {
     ctx.addIssue({

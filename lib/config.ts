@@ -21,6 +21,7 @@ import { drConfigFields, type DrConfig } from './config-schema';
 import { z } from 'zod';
 
 export * from './config-names';
+export * from './config-incremental';
 export { MIN_CHANGEABLE_DAYS, type Protection } from './config-protection';
 export { breakGlassAccountProblem, kmsKeyArnProblem } from './config-rules';
 export { SCHEDULED_TIERS, type ScheduledTier, type DrConfig, type TableConfig } from './config-schema';

@@ -39,6 +39,8 @@ const REASONS = {
     'DynamoDB names each import (table/<name>/import/<importId>) when it starts; the restore test only describes the imports of its own *-drtest-* tables.',
   importLogs:
     'ImportTable writes its error log as the caller to CloudWatch Logs groups it names under /aws-dynamodb/; the grant is limited to that prefix in this region.',
+  importLogGroupsList:
+    'logs:DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs), so it takes "*"; ImportTable lists log groups as the caller; read-only.',
   replicaKey:
     'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
   replicationObjects:
@@ -63,17 +65,21 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
   RestoreTargets:
     'Restores create <table><suffix> tables whose suffix is chosen at restore time (-restored, -clean, or none), in either region; limited to the configured table names (and <name>-*), and to the two regions by aws:RequestedRegion.',
   FollowOperations:
-    'DynamoDB assigns export, import and bulk-operation ids when they start; the statement only describes them (status), in the two regions (aws:RequestedRegion).',
+    'DynamoDB assigns export and import ids when they start; the statement only describes them (status), in the two regions (aws:RequestedRegion).',
   ListImports:
-    'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), so it takes "*"; limited to the two regions by aws:RequestedRegion.',
+    'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), and DescribeBulkOperation has no published resource type yet, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
   ImportLogs: 'ImportTable writes its error log to CloudWatch Logs groups under /aws-dynamodb/ as the caller; limited to that prefix and the two regions.',
+  ImportLogGroupsList:
+    'logs:DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs), so it takes "*"; ImportTable lists log groups as the caller (DynamoDB "Requesting a table import"); read-only, in the two regions.',
+  ImportDescribeKey:
+    'ImportTable with a customer managed key describes it as the caller; key/* is limited to the backup and replica keys by kms:ResourceAliases.',
   RestoreJournal:
     'The restore journal is one object per restore target (restores/<target>.json), named at restore time; limited to restores/ of the backup and replica buckets.',
   BulkErrorReports: 'StartBulkPutItems writes its error report under a key it chooses; limited to restore-reports/ of the backup and replica buckets.',
   JournalKeys:
     'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
   ImportWithCustomerKey:
-    'ImportTable with a customer managed key needs DescribeKey and CreateGrant on it; key/* is limited to the backup and replica keys by kms:ResourceAliases, and grants to AWS resources by kms:GrantIsForAWSResource.',
+    'ImportTable with a customer managed key creates a grant on it for DynamoDB; key/* is limited to the backup and replica keys by kms:ResourceAliases, and grants to AWS resources by kms:GrantIsForAWSResource.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
   DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
   DoctorMetrics:
@@ -146,6 +152,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       `AwsSolutions-IAM5[Resource::arn:${rp}:logs:${recovery.region}:${recovery.account}:log-group:/aws-dynamodb/*]`,
       REASONS.importLogs,
     );
+    ack(recovery.restoreTest.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.importLogGroupsList);
   }
 }
 

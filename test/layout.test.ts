@@ -1,5 +1,5 @@
 /**
- * The layout rules of the runtime and the whole source tree (README, "Development"):
+ * The layout rules of the runtime and the whole source tree (docs/development.md):
  * - no folder under lambda/ holds more than 8 source files;
  * - no source file in lib/, lambda/, cli/, bin/ is over 400 lines;
  * - no import cycle between source files;
@@ -24,7 +24,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   validate: ['store', 'format', 'shared'],
   backup: ['store', 'format', 'shared'],
   restore: ['validate', 'store', 'format', 'shared'],
-  handlers: ['backup', 'restore', 'validate', 'store', 'format', 'shared'],
+  incremental: ['backup', 'store', 'format', 'shared'],
+  handlers: ['backup', 'restore', 'validate', 'incremental', 'store', 'format', 'shared'],
 };
 
 type Graph = Record<string, string[]>;

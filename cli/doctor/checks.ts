@@ -12,7 +12,7 @@ import { CheckResult, fail, isError, pass, warn } from './result';
 import type { RegionClients, TopicTarget } from './target';
 import { cloudWatchCanPublish } from './topic-policy';
 
-const DEPLOY = 'deploy both stacks: npx cdk deploy --all (README "Before the first deploy")';
+const DEPLOY = 'deploy both stacks: npx cdk deploy --all (docs/deploy.md, "Before the first deploy")';
 
 /** A stack as DescribeStacks returns it, or undefined when it does not exist. */
 export async function describeStack(clients: RegionClients, name: string): Promise<Stack | undefined> {

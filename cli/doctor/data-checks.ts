@@ -7,6 +7,7 @@ import { GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-clo
 import type { DrConfig } from '../../lib/config';
 import { tightestRpo } from '../../lib/stacks/targets';
 import { listBackupSets } from '../../lambda/store/catalog';
+import { dataAge, recoveryPoint } from '../../lambda/format/trusted-time';
 import { Dimension, METRIC_NAMESPACE, MetricName } from '../../lambda/shared/metrics';
 import { CheckResult, fail, pass, warn } from './result';
 import type { RegionClients } from './target';
@@ -31,15 +32,25 @@ export async function backupAgeCheck(clients: RegionClients, bucket: string, con
   const check = `newest backup vs RPO`;
   const rpo = tightestRpo(config);
   const sets = await listBackupSets({ s3: clients.s3, bucket });
-  const newest = sets.find((s) => s.status === 'complete');
+  // The newest DATA, not the newest slot: a slot's time is only its identity (trusted-time.ts).
+  const complete = sets.filter((s) => s.status === 'complete');
+  const pointOf = (s: (typeof sets)[number]) => (s.summary ? recoveryPoint(s.summary) : s.startedAt);
+  const newest = complete.reduce<(typeof sets)[number] | undefined>((b, s) => (!b || pointOf(s) > pointOf(b) ? s : b), undefined);
   if (!newest)
     return fail(
       check,
       `no complete backup set in s3://${bucket} (${sets.length} set(s) listed, none complete)`,
       `the first scheduled backup runs at schedules.daily (${config.schedules.daily}, UTC); take one now: dr --region ${clients.region} --bucket ${bucket} backup`,
     );
-  const point = new Date(newest.summary?.exportTime ?? newest.startedAt);
-  const age = minutes(now.getTime() - point.getTime());
+  const point = pointOf(newest);
+  const dataAgeNow = dataAge(point, now);
+  if (dataAgeNow.future)
+    return fail(
+      check,
+      `${newest.tier}/${newest.backupId} says its data is as of ${point.toISOString()}, after this machine's clock (${now.toISOString()}): a set cannot hold data from the future`,
+      `check this machine's clock; if it is right, the set was written by a clock far off or forged: run "dr validate ${newest.tier}/${newest.backupId}" and take a set now: dr --region ${clients.region} --bucket ${bucket} backup`,
+    );
+  const age = minutes(dataAgeNow.minutes * 60_000);
   const detail = `${newest.tier}/${newest.backupId} is ${formatAge(age)} old (RPO ${formatAge(rpo)})`;
   if (age <= rpo) return pass(check, detail);
   return fail(

@@ -35,7 +35,7 @@ export function credentialsMessage(config: DrConfig | undefined, cause: string):
     '  - a named profile:        AWS_PROFILE=<profile> dr doctor   (or dr --profile <profile> doctor)',
     '  - IAM Identity Center:    aws sso login --profile <profile>, then the same',
     `  - the operator role:      a profile with role_arn = <role carrying the ${policy} policy> and source_profile = <your profile>`,
-    '                            (README "Operator policy"), or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN from aws sts assume-role',
+    '                            (docs/security.md, "Operator access"), or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN from aws sts assume-role',
     'Check them with: aws sts get-caller-identity',
   ].join('\n');
 }

@@ -83,7 +83,7 @@ export async function guard(check: string, need: string, operatorPolicy: string,
       return fail(
         check,
         `access denied: ${describeError(e)}`,
-        `the caller needs ${need}: run dr doctor as a principal with the ${operatorPolicy} managed policy (README "Operator policy"), or add the permission`,
+        `the caller needs ${need}: run dr doctor as a principal with the ${operatorPolicy} managed policy (docs/security.md, "Operator access"), or add the permission`,
       );
     return fail(
       check,

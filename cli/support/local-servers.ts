@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startVersionedS3 } from './versioned-s3';
 
 /** A running pair of local servers. */
 export interface LocalServers {
@@ -144,6 +145,28 @@ new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSO
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
+/** The S3 engine of {@link startLocalServers}: what it needs to know of either engine. */
+interface StartedS3 {
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly stop?: () => Promise<void>;
+}
+
+/**
+ * The one place that chooses the S3 engine: s3rver, or Ceph RGW when `DR_LOCAL_S3=rgw` (used to
+ * measure whether RGW can serve every S3 test: docs/bucket-recovery.md, "One S3 engine or two").
+ */
+async function startS3Engine(directory: string, track: (c: ChildProcess) => void): Promise<StartedS3> {
+  if (process.env.DR_LOCAL_S3 === 'rgw') {
+    const rgw = await startVersionedS3({ region: process.env.AWS_REGION ?? 'eu-west-1' });
+    return { endpoint: rgw.endpoint, pid: rgw.gatewayPid, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, stop: () => rgw.stop() };
+  }
+  const { endpoint, child } = await startS3rver(directory, track);
+  return { endpoint, pid: child.pid!, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+}
+
 /** Starts DynamoDB Local and s3rver on free loopback ports. */
 export async function startLocalServers(opts: LocalServerOptions = {}): Promise<LocalServers> {
   const heap = opts.javaHeap ?? '1g';
@@ -154,12 +177,12 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
   process.once('exit', kill);
   try {
     const track = (c: ChildProcess) => children.push(c);
-    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3rver(tmp, track)]);
+    const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3Engine(tmp, track)]);
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.accessKeyId === 'S3RVER' ? 'S3RVER' : s3.secretAccessKey,
       AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
@@ -169,7 +192,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
       dynamodbEndpoint: ddb.endpoint,
       s3Endpoint: s3.endpoint,
       env,
-      pids: { dynamodb: ddb.child.pid!, s3: s3.child.pid! },
+      pids: { dynamodb: ddb.child.pid!, s3: s3.pid },
       async startExtraDynamoDb() {
         return (await startDynamoDbLocal(heap, track)).endpoint;
       },
@@ -184,6 +207,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
         return { endpoint: started.endpoint, pid: started.child.pid! };
       },
       async stop() {
+        await s3.stop?.();
         await Promise.all(
           children.map(
             (c) =>
@@ -205,3 +229,6 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
     throw e;
   }
 }
+
+// The versioned S3 (Ceph RGW) has its own start function; re-exported so every local server starts from here.
+export { startVersionedS3, assertRgw, RGW_INSTALL_LINE, RGW_KMS_KEY_IDS, type VersionedS3, type VersionedS3Options } from './versioned-s3';

@@ -4,6 +4,7 @@
  */
 import { Dimension, MetricDatum, MetricName } from '../shared/metrics';
 import type { BackupMetadata, Tier } from '../format/backup-set';
+import { dataAge, recoveryPoint } from '../format/trusted-time';
 
 const changePercent = (now: number, before: number | undefined): number | undefined =>
   before === undefined ? undefined : before === 0 ? (now === 0 ? 0 : 100) : (Math.abs(now - before) / before) * 100;
@@ -16,7 +17,7 @@ export function successMetrics(appName: string, metadata: BackupMetadata, previo
     { name: MetricName.BackupSuccess, value: 1, dimensions: tier },
     { name: MetricName.BackupFailure, value: 0, dimensions: tier },
     { name: MetricName.BackupDurationSeconds, value: metadata.durationMs / 1000, dimensions: tier },
-    { name: MetricName.LatestBackupAgeMinutes, value: Math.max(0, (now.getTime() - Date.parse(metadata.startedAt)) / 60000), dimensions: app },
+    { name: MetricName.LatestBackupAgeMinutes, value: dataAge(recoveryPoint(metadata), now).minutes, dimensions: app },
   ];
   for (const table of metadata.tables) {
     const dims = { ...app, [Dimension.Table]: table };
@@ -30,7 +31,7 @@ export function successMetrics(appName: string, metadata: BackupMetadata, previo
   return data;
 }
 
-/** Data points of a failed run; `latestGood` is the start of the newest complete set, if any. */
+/** Data points of a failed run; `latestGood` is the recovery point of the newest complete set, if any. */
 export function failureMetrics(appName: string, tier: Tier, durationMs: number, latestGood?: Date, now = new Date()): MetricDatum[] {
   const app = { [Dimension.App]: appName };
   const dims = { ...app, [Dimension.Tier]: tier };
@@ -39,6 +40,6 @@ export function failureMetrics(appName: string, tier: Tier, durationMs: number, 
     { name: MetricName.BackupFailure, value: 1, dimensions: dims },
     { name: MetricName.BackupDurationSeconds, value: durationMs / 1000, dimensions: dims },
   ];
-  if (latestGood) data.push({ name: MetricName.LatestBackupAgeMinutes, value: (now.getTime() - latestGood.getTime()) / 60000, dimensions: app });
+  if (latestGood) data.push({ name: MetricName.LatestBackupAgeMinutes, value: dataAge(latestGood, now).minutes, dimensions: app });
   return data;
 }

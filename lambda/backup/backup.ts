@@ -35,6 +35,7 @@ import { getJsonIfExists, listKeys, putText } from '../store/s3-io';
 import { commitBackupSet, recordFailure, recordPending } from '../store/catalog-write';
 import { SlotLostError } from './slot';
 import { describeError } from '../shared/errors';
+import { earliestOf } from '../format/trusted-time';
 
 /** Engine choice of a run; `auto` picks per table. */
 export type EngineChoice = 'auto' | EngineName;
@@ -51,7 +52,7 @@ export interface BackupOptions {
   readonly tier: Tier;
   /** @default 'auto' - native export where PITR is on and the table is at least exportThresholdBytes, scan otherwise */
   readonly engine?: EngineChoice;
-  /** Start time; fixes the backupId (the slot). @default - now */
+  /** The slot's time: fixes the backupId (the slot's identity), never the recovery point, which is when the data is read. @default - now */
   readonly now?: Date;
   /** Parallel Scan segments. @default - autoSegments(table size): 8 to 16 */
   readonly segments?: number;
@@ -128,12 +129,16 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
     const region = opts.region ?? (await opts.dynamodb.config.region());
     const scanned: Record<string, TableBackupRecord> = {};
     const exports: PendingExport[] = [];
+    // When each table's data was read (trusted-time.ts): a scan's start; an export's ExportTime.
+    const scanReads: Date[] = [];
     for (const table of opts.tables) {
       currentTable = table;
       const described = await describeTable(opts.dynamodb, table);
       const engine = await chooseEngine(opts, described);
       if (engine === 'scan') {
-        scanned[table] = await scanTable(opts, described, table, backupId, started);
+        const readAt = new Date();
+        scanReads.push(readAt);
+        scanned[table] = await scanTable(opts, described, table, backupId, started, readAt);
       } else {
         const tableArn = described.description.TableArn!;
         const exportArn = await startTableExport({
@@ -157,7 +162,9 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
         backupId,
         tier: opts.tier,
         startedAt: started.toISOString(),
-        exportTime: started.toISOString(),
+        // The exports' ExportTime is the slot's (a retry of the slot sends the same request, ClientToken and all); the finalizer takes DynamoDB's own.
+        exportTime: earliestOf([started, ...scanReads]).toISOString(),
+        ...(scanReads.length ? { scannedAt: earliestOf(scanReads).toISOString() } : {}),
         tables: [...opts.tables],
         exports,
         scanned,
@@ -171,7 +178,7 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
       backupId,
       tier: opts.tier,
       started,
-      exportTime: started,
+      exportTime: earliestOf(scanReads),
       tables: opts.tables,
       records: scanned,
       source,
@@ -196,9 +203,16 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
   }
 }
 
-async function scanTable(opts: BackupOptions, described: DescribedTable, table: string, backupId: string, exportTime: Date): Promise<TableBackupRecord> {
+async function scanTable(
+  opts: BackupOptions,
+  described: DescribedTable,
+  table: string,
+  backupId: string,
+  slotTime: Date,
+  exportTime: Date,
+): Promise<TableBackupRecord> {
   const attempt = opts.attempt ?? 1;
-  const exportId = exportIdFor(exportTime, attempt > 1 ? `${backupId}/attempt-${attempt}` : backupId, table);
+  const exportId = exportIdFor(slotTime, attempt > 1 ? `${backupId}/attempt-${attempt}` : backupId, table);
   const s3Prefix = tableExportPrefix(opts.tier, backupId, table);
   // What an earlier run of the slot left of this table (killed half-way, or failed).
   await clearPrefix(opts.s3, opts.bucket, `${s3Prefix}/`);

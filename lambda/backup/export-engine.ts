@@ -47,8 +47,10 @@ export interface PendingBackup {
   readonly backupId: string;
   readonly tier: Tier;
   readonly startedAt: string;
-  /** The one ExportTime of every export of the set. */
+  /** The recovery point known when the exports started: the earliest of their ExportTime (the slot's) and the scans' reads. */
   readonly exportTime: string;
+  /** When the run's first scanned table was read, if any (the finalizer's recovery point joins it with DynamoDB's ExportTime). */
+  readonly scannedAt?: string;
   readonly tables: string[];
   readonly exports: PendingExport[];
   /** Tables the scan engine already finished in the same run (auto with mixed engines). */

@@ -30,6 +30,7 @@ import {
 } from './export-engine';
 import { getJsonIfExists, putJson } from '../store/s3-io';
 import { commitBackupSet } from '../store/catalog-write';
+import { earliestOf } from '../format/trusted-time';
 
 /** The hashing checkpoint, in the set's folder (`backups/<tier>/<backupId>/finalize-progress.json`). */
 export const FINALIZE_PROGRESS_FILE = 'finalize-progress.json';
@@ -155,7 +156,7 @@ async function commitSet(
     tier: pending.tier,
     started: new Date(pending.startedAt),
     completed: opts.now ?? new Date(),
-    exportTime: new Date(pending.exportTime),
+    exportTime: exportedAt(pending, manifests),
     tables: pending.tables,
     records,
     source: pending.source,
@@ -168,6 +169,12 @@ async function commitSet(
     // Best effort: metadata.json is the commit marker; a checkpoint left behind is only clutter.
   }
   return metadata;
+}
+
+/** The set's recovery point: the earliest of DynamoDB's own ExportTime of each export (its manifest-summary) and the scans' reads. */
+function exportedAt(pending: PendingBackup, manifests: Record<string, NativeExportManifests>): Date {
+  const reported = pending.exports.map((p) => new Date(manifests[p.table].summary.exportTime || pending.exportTime));
+  return earliestOf([...reported, ...(pending.scannedAt ? [new Date(pending.scannedAt)] : [])]);
 }
 
 function readFailureReason(table: string, e: unknown): string {

@@ -16,7 +16,11 @@
  *   writes nothing more. Runs after the first write their bulk output under their attempt
  *   number, so a run that lost its slot mid-write never overwrites its successor's files.
  * - Exactly one run flips the slot to `committed` (conditional on owner and state); whoever
- *   flips it reports the success (one success metric per slot).
+ *   flips it reports the success (one success metric per slot). A lost response to that write
+ *   is settled by re-reading the slot: `committed` by this owner is this run's commit.
+ * - A slot's time is its identity only: checked against the run's clock before the claim
+ *   (checkSlotTime: refused outside the sane window unless backfill) and never the set's
+ *   recovery point, which is when the data was read (lambda/format/trusted-time.ts).
  *
  * Waiting instead of exiting matters: Lambda retries an invocation only when it fails, so a
  * retry that exited "busy" behind a dead owner's lease would leave the slot undone.
@@ -37,11 +41,11 @@ export type SlotState = 'running' | 'exporting' | 'committed' | 'failed';
 
 /** One unit of scheduled work. */
 export interface Slot {
-  /** What kind of work: `backup` (a tier's set); later `window` (an incremental export window). */
+  /** What kind of work: `backup` (a tier's set); `window` (an incremental export window, lambda/incremental). */
   readonly kind: string;
-  /** Within the kind: the tier (or, for windows, the chain). */
+  /** Within the kind: the tier (or, for windows, the table whose chain it extends). */
   readonly scope: string;
-  /** The scheduled time (or window start), already truncated to the schedule's granularity. */
+  /** The scheduled time (or window start), already truncated to the schedule's granularity: the slot's IDENTITY, never the recovery point (trusted-time.ts). */
   readonly time: Date;
 }
 
@@ -55,19 +59,8 @@ export function truncateTime(d: Date, granularityMs = 60_000): Date {
   return new Date(Math.floor(d.getTime() / granularityMs) * granularityMs);
 }
 
-/** What EventBridge puts in `time` (`<aws.events.event.time>`): ISO 8601 in UTC, e.g. 2026-11-23T02:00:00Z. */
-const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
-/** Parses an event's scheduled time; throws naming the field, the value and the expected form. */
-export function parseEventTime(value: unknown, field = 'event.time'): Date {
-  const d = typeof value === 'string' && EVENT_TIME.test(value) ? new Date(value) : undefined;
-  if (!d || Number.isNaN(d.getTime())) {
-    throw new Error(
-      `${field} must be an ISO 8601 UTC time like 2026-11-23T02:00:00Z (what EventBridge sends as <aws.events.event.time>); got ${JSON.stringify(value)}`,
-    );
-  }
-  return d;
-}
+/** Slot times are parsed by trusted time (lambda/format/trusted-time.ts): strictly, and only inside the sane window. */
+export { parseEventTime, checkSlotTime } from '../format/trusted-time';
 
 /** A slot's item in the state table. */
 export interface SlotRecord {
@@ -329,6 +322,10 @@ export class SlotLease {
       return true;
     } catch (e) {
       if (!isConditionFailed(e)) throw e;
+      // The SDK retries a write whose response was lost; the retry then fails its own condition
+      // although the first attempt made the change. The slot itself says which.
+      const now2 = await this.store.get(this.slot);
+      if (now2?.owner === this.owner && now2.state === to && now2.attempt === this.attempt) return true;
       this.lostFlag = true;
       return false;
     }

@@ -31,6 +31,19 @@ export function catalogEntryKey(tier: Tier, backupId: string): string {
   return `${catalogPrefix(tier)}${backupId}.json`;
 }
 
+/**
+ * `backups/<tier>/_catalog/<backupId>.read-late`: an empty marker, written before the entry, of a
+ * set whose data was read long after its slot (a backfill, trusted-time.ts readLate). Without it,
+ * a set's recovery point is known from its key to lie within MAX_READ_AFTER_SLOT_MS of its slot,
+ * which lets `latest` stop after one or two sets.
+ */
+export function readLateMarkerKey(tier: Tier, backupId: string): string {
+  return `${catalogPrefix(tier)}${backupId}${READ_LATE_SUFFIX}`;
+}
+
+/** Suffix of {@link readLateMarkerKey}. */
+export const READ_LATE_SUFFIX = '.read-late';
+
 /** The backupId of a catalog entry key of `tier`, or undefined for any other key. */
 export function backupIdOfEntryKey(tier: Tier, key: string): string | undefined {
   const prefix = catalogPrefix(tier);

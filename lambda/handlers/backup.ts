@@ -26,7 +26,8 @@ import { latestCompleteSet } from '../store/catalog';
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { TIERS, Tier, backupIdFor } from '../format/backup-set';
 import { failureMetrics, successMetrics } from '../backup/backup-metrics';
-import { parseEventTime, SlotLostError, SlotStore, truncateTime } from '../backup/slot';
+import { checkSlotTime, parseEventTime, SlotLostError, SlotStore, truncateTime } from '../backup/slot';
+import { recoveryPoint } from '../format/trusted-time';
 import { toEmfLines, MetricDatum } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();
@@ -40,8 +41,10 @@ const DEFAULT_WAIT_MS = 15 * 60_000;
 /** The event the schedules send. */
 export interface BackupEvent {
   readonly tier: Tier;
-  /** ISO time of the scheduled slot (EventBridge's event time). @default - a manual run: its own slot, now */
+  /** ISO time of the scheduled slot (EventBridge's event time): the slot's identity, refused outside the sane window (trusted-time.ts). @default - a manual run: its own slot, now */
   readonly time?: string;
+  /** The operator runs a past slot on purpose (any age; never a future one): the set is named after the slot, its data is as of the run. @default false */
+  readonly backfill?: boolean;
 }
 
 /** What one invocation did for its slot. */
@@ -82,7 +85,9 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
   if (!event || !(TIERS as readonly string[]).includes(event.tier)) {
     throw new Error(`event.tier must be one of ${TIERS.join(', ')} (got ${JSON.stringify(event?.tier)})`);
   }
-  const started = event.time === undefined ? new Date() : truncateTime(parseEventTime(event.time, 'event.time'));
+  const now = new Date();
+  const started = event.time === undefined ? now : truncateTime(parseEventTime(event.time, 'event.time'));
+  if (event.time !== undefined) checkSlotTime('event.time', started, { now, backfill: event.backfill === true });
   const tier = event.tier;
   const backupId = backupIdFor(started);
   const appName = env('APP_NAME');
@@ -136,7 +141,7 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
     }
     // The one run that committed the slot reports it (also when it found the set already written by a run that died before committing).
     // The tier's previous complete, sound set (damaged ones skipped), read without listing every set.
-    const previous = await latestCompleteSet({ s3, bucket, tier, before: new Date(result.metadata.startedAt) });
+    const previous = await latestCompleteSet({ s3, bucket, tier, before: recoveryPoint(result.metadata) });
     emit(successMetrics(appName, result.metadata, previous?.metadata));
     return { backupId, tier, status: 'complete', attempt: lease.attempt, totalRecords: result.metadata.totalRecords };
   } catch (e) {
@@ -147,7 +152,8 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
     await lease.finish('failed', (e as Error).message ?? String(e)).catch(() => false);
     let latestGood: Date | undefined;
     try {
-      latestGood = (await latestCompleteSet({ s3, bucket }))?.startedAt;
+      const newest = await latestCompleteSet({ s3, bucket });
+      latestGood = newest?.summary ? recoveryPoint(newest.summary) : undefined;
     } catch {
       // Metrics must not hide the original error.
     }

@@ -7,6 +7,7 @@
  * the failure reaches Lambda errors and alarms. Reading an export's data files stops
  * {@link SAFETY_MARGIN_MS} before the function's timeout; the next run continues from the checkpoint.
  */
+import { recoveryPoint } from '../format/trusted-time';
 import type { Context } from 'aws-lambda';
 import { latestCompleteSet } from '../store/catalog';
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
@@ -45,11 +46,12 @@ export async function handler(
       console.log(`${o.tier}/${o.backupId}: ${p.filesHashed} of ${p.filesTotal} data files hashed (${p.bytesHashed} bytes); the next run continues`);
     } else if (o.status === 'complete') {
       if (!(await slots.settle(slotOf(o), 'committed'))) continue;
-      const previous = await latestCompleteSet({ s3, bucket, tier: o.metadata.tier, before: new Date(o.metadata.startedAt) });
+      const previous = await latestCompleteSet({ s3, bucket, tier: o.metadata.tier, before: recoveryPoint(o.metadata) });
       for (const line of toEmfLines(successMetrics(appName, o.metadata, previous?.metadata))) process.stdout.write(`${line}\n`);
     } else if (o.status === 'failed') {
       if (!(await slots.settle(slotOf(o), 'failed', o.reason))) continue;
-      const latestGood = (await latestCompleteSet({ s3, bucket }))?.startedAt;
+      const newest = await latestCompleteSet({ s3, bucket });
+      const latestGood = newest?.summary ? recoveryPoint(newest.summary) : undefined;
       for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, Date.now() - parseBackupId(o.backupId).getTime(), latestGood)))
         process.stdout.write(`${line}\n`);
     }

@@ -5,6 +5,7 @@
  *
  * Env: APP_NAME, REPLICA_BUCKET.
  */
+import { dataAge, recoveryPoint } from '../format/trusted-time';
 import { latestCompleteSet } from '../store/catalog';
 import { createS3Client } from '../shared/clients';
 import { MetricName, toEmfLines } from '../shared/metrics';
@@ -26,8 +27,7 @@ export async function handler(): Promise<{ backupId?: string; ageMinutes: number
   const bucket = env('REPLICA_BUCKET');
   // The newest complete, sound set: reads one set's files, not every set's (damaged ones skipped).
   const newest = await latestCompleteSet({ s3, bucket });
-  const completed = newest?.metadata ? new Date(newest.metadata.exportTime) : undefined;
-  const ageMinutes = completed ? Math.max(0, (Date.now() - completed.getTime()) / 60000) : NO_BACKUP_AGE_MINUTES;
+  const ageMinutes = newest?.metadata ? dataAge(recoveryPoint(newest.metadata), new Date()).minutes : NO_BACKUP_AGE_MINUTES;
   for (const line of toEmfLines([{ name: MetricName.ReplicaBackupAgeMinutes, value: ageMinutes, dimensions: { App: app } }])) process.stdout.write(`${line}\n`);
   return { backupId: newest?.backupId, ageMinutes };
 }

@@ -87,6 +87,8 @@ export interface RestoreJournalRecord {
   /** Why the restore failed (`failed` only). */
   readonly problem?: string;
   readonly operation?: JournalOperation;
+  /** Facts a rerun must know about single objects, by id (a bucket restore: a multipart copy's ETag, written before it completes). */
+  readonly objects?: Readonly<Record<string, string>>;
 }
 
 /** The journal's key for a target table. */
@@ -246,7 +248,7 @@ export function decideTarget(req: TargetRequest, facts: TargetFacts): TargetDeci
 export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting'> {
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly dynamodb: DynamoDBClient;
+  readonly dynamodb?: DynamoDBClient; // absent: no tag (a bucket restore is marked by its journal alone)
   /** Every part of the restore, in order (their `done` is ignored: it comes from `resumeFrom`). */
   readonly parts: readonly Pick<JournalPart, 'id' | 'items'>[];
   /** The journal of the unfinished restore being resumed. @default - a fresh start */
@@ -297,6 +299,7 @@ export class RestoreJournal {
       expectedItems: opts.parts.reduce((n, p) => n + p.items, 0),
       doneItems: parts.filter((p) => p.done).reduce((n, p) => n + p.items, 0),
       operation: prev?.operation,
+      objects: prev?.objects,
     };
     const j = new RestoreJournal(opts, rec);
     await putJson(opts.s3, opts.bucket, journalKey(opts.target), rec);
@@ -326,6 +329,16 @@ export class RestoreJournal {
     this.update({ parts, doneItems: parts.filter((p) => p.done).reduce((n, p) => n + p.items, 0) });
   }
 
+  /** Adds a part found while the restore runs (a bucket restore: one per listing page); a known part keeps its state. */
+  addPart(part: Pick<JournalPart, 'id' | 'items'>): void {
+    if (!this.rec.parts.some((p) => p.id === part.id))
+      this.update({ parts: [...this.rec.parts, { id: part.id, items: part.items, done: false }], expectedItems: this.rec.expectedItems + part.items });
+  }
+  /** Records a fact about one object, written before returning (send the request it covers only after this). */
+  async recordObject(id: string, value: string): Promise<void> {
+    this.update({ objects: { ...this.rec.objects, [id]: value } });
+    await this.flush();
+  }
   /** Records the engine's AWS operation, written before returning: send the request only after this. */
   async setOperation(op: JournalOperation): Promise<void> {
     this.update({ operation: op });
@@ -379,6 +392,7 @@ export class RestoreJournal {
   }
 
   private async tag(state: JournalState): Promise<void> {
+    if (!this.opts.dynamodb) return;
     const w = await writeRestoreTag(this.opts.dynamodb, this.opts.target, state, this.opts.backupId);
     if (w) this.warnings.push(w);
   }

@@ -5,6 +5,7 @@
  * the restored data the measured RPO.
  */
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dataAge, recoveryPoint } from '../format/trusted-time';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveBackupSet } from '../store/catalog';
 import { restoreBackupSet, RestoreReport } from './restore';
@@ -116,7 +117,7 @@ export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreT
     backupId: md.backupId,
     tables,
     durationSeconds: (Date.now() - t0) / 1000,
-    dataAgeMinutes: (now.getTime() - new Date(md.exportTime).getTime()) / 60000,
+    dataAgeMinutes: dataAge(recoveryPoint(md), now).minutes,
     scratchTablesDeleted: cleanup.deleted,
   };
 }

@@ -17,6 +17,7 @@
  * in all).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { recoveryPoint } from '../format/trusted-time';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata, TableBackupRecord } from '../format/backup-set';
 import { waitUntilTableExists } from '@aws-sdk/client-dynamodb';
@@ -114,7 +115,7 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
       bytes,
     };
   });
-  const plan = { backupId: md.backupId, tier: md.tier, exportTime: md.exportTime, tables };
+  const plan = { backupId: md.backupId, tier: md.tier, exportTime: recoveryPoint(md).toISOString(), tables };
   // The data files must be what ImportTable / bulk put are told they are (reads S3 only).
   for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
   const decisions = await checkTargets(opts, plan);
@@ -209,7 +210,7 @@ export async function restoreBackupSet(opts: RestoreOptions): Promise<RestoreRep
   return {
     backupId: md.backupId,
     tier: md.tier,
-    exportTime: md.exportTime,
+    exportTime: recoveryPoint(md).toISOString(),
     tables,
     warnings,
     validateMs,

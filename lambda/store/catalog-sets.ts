@@ -12,10 +12,12 @@ import {
   catalogEntryKey,
   catalogPrefix,
   entryShapeProblem,
+  READ_LATE_SUFFIX,
   metadataShapeProblem,
   summarizeMetadata,
 } from '../format/catalog-entry';
 import { getText, isNotFound, listObjects } from './s3-io';
+import { MAX_READ_AFTER_SLOT_MS, MAX_SLOT_EARLINESS_MS } from '../format/trusted-time';
 import { createHash } from 'node:crypto';
 
 /** A set's state: `damaged` when its metadata.json or catalog entry cannot be trusted. */
@@ -51,7 +53,15 @@ export interface BackupSet extends BackupSetSummary {
 export interface Candidate {
   readonly tier: Tier;
   readonly backupId: string;
+  /** The slot's time (from the backupId): the set's identity, not its recovery point. */
   readonly startedAt: Date;
+  /**
+   * Epoch ms no later than which the set's data was read: its catalog entry is written after the
+   * read, so the entry's LastModified (whole seconds, so + 1 s) bounds the recovery point from
+   * above, and so does its slot + MAX_READ_AFTER_SLOT_MS unless the set is marked read-late.
+   * Infinity when unknown (a set found by scanning files).
+   */
+  readonly notAfter: number;
   /** Found through its catalog entry. */
   readonly entry: boolean;
   /** From a scan: which state files exist. */
@@ -65,7 +75,11 @@ export interface FindCandidatesOptions {
   readonly bucket: string;
   /** @default - every tier */
   readonly tier?: Tier;
-  /** Only sets started strictly before this time. @default - no limit */
+  /**
+   * Only sets that may hold data read strictly before this time: a slot starts no earlier than
+   * MAX_SLOT_EARLINESS_MS before its time, so later slots are left out here; the caller checks
+   * each complete set's recovery point. @default - no limit
+   */
   readonly before?: Date;
   /**
    * List every file of every set (the cost grows with files) to find every set without an entry,
@@ -85,23 +99,33 @@ export interface Candidates {
 export async function findCandidates(opts: FindCandidatesOptions): Promise<Candidates> {
   const tiers = opts.tier ? [opts.tier] : [...TIERS];
   const perTier = await Promise.all(tiers.map((t) => tierCandidates(opts, t)));
-  const all = perTier.flat().filter((c) => !opts.before || c.startedAt.getTime() < opts.before.getTime());
+  const all = perTier.flat().filter((c) => !opts.before || c.startedAt.getTime() - MAX_SLOT_EARLINESS_MS < opts.before.getTime());
   all.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
   return { candidates: all, scannedSets: all.filter((c) => !c.entry).length };
 }
 
 async function tierCandidates(opts: FindCandidatesOptions, tier: Tier): Promise<Candidate[]> {
-  const ids = new Set<string>();
+  const ids = new Map<string, number>();
+  const late = new Set<string>();
   for await (const o of listObjects(opts.s3, opts.bucket, catalogPrefix(tier))) {
+    if (o.Key?.endsWith(READ_LATE_SUFFIX)) late.add(o.Key.slice(catalogPrefix(tier).length, -READ_LATE_SUFFIX.length));
     const id = o.Key ? backupIdOfEntryKey(tier, o.Key) : undefined;
-    if (id) ids.add(id);
+    if (id) ids.set(id, o.LastModified ? o.LastModified.getTime() + 1000 : Number.POSITIVE_INFINITY);
   }
-  const out: Candidate[] = [...ids].map((backupId) => ({ tier, backupId, startedAt: parseBackupId(backupId), entry: true }));
+  // A set's data is read before its entry is written, and within MAX_READ_AFTER_SLOT_MS of its slot unless marked read-late.
+  const bound = (id: string, written: number) => (late.has(id) ? written : Math.min(written, parseBackupId(id).getTime() + MAX_READ_AFTER_SLOT_MS));
+  const out: Candidate[] = [...ids].map(([backupId, written]) => ({
+    tier,
+    backupId,
+    startedAt: parseBackupId(backupId),
+    notAfter: bound(backupId, written),
+    entry: true,
+  }));
   // Sets without an entry: those written before the catalog existed (all older than the tier's
   // oldest entry: backupIds sort by time) and a run still going or killed before its entry
   // (newer than the newest entry). Two bounded scans of the tier's files find both: with every
   // set in the catalog, one listing call each.
-  const sorted = [...ids].sort();
+  const sorted = [...ids.keys()].sort();
   const scanned = new Map<string, { hasMetadata: boolean; hasFailure: boolean }>();
   // `backups/<tier>/`
   const tierPrefix = backupSetPrefix(tier, '').slice(0, -1);
@@ -125,7 +149,7 @@ async function tierCandidates(opts: FindCandidatesOptions, tier: Tier): Promise<
     // `<id>0` sorts after every key of set <id> (`<id>/...`: '/' < '0') and before any later set.
     await Promise.all([scan(undefined, backupSetPrefix(tier, sorted[0])), scan(`${tierPrefix}${sorted.at(-1)}0`, catalogStart)]);
   }
-  for (const [backupId, s] of scanned) out.push({ tier, backupId, startedAt: parseBackupId(backupId), entry: false, ...s });
+  for (const [backupId, s] of scanned) out.push({ tier, backupId, startedAt: parseBackupId(backupId), notAfter: Number.POSITIVE_INFINITY, entry: false, ...s });
   return out;
 }
 
@@ -283,7 +307,8 @@ export async function candidateFor(s3: S3Client, bucket: string, tier: Tier, bac
     has(`${prefix}${METADATA_FILE}`),
     has(`${prefix}${FAILURE_FILE}`),
   ]);
-  if (entry) return { tier, backupId, startedAt, entry: true };
+  const notAfter = Number.POSITIVE_INFINITY;
+  if (entry) return { tier, backupId, startedAt, notAfter, entry: true };
   if (!any) return undefined;
-  return { tier, backupId, startedAt, entry: false, hasMetadata, hasFailure };
+  return { tier, backupId, startedAt, notAfter, entry: false, hasMetadata, hasFailure };
 }

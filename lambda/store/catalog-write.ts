@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BackupFailure, BackupMetadata, FAILURE_FILE, FORMAT_VERSION, METADATA_FILE, Tier, backupSetPrefix } from '../format/backup-set';
-import { CatalogEntry, catalogEntryKey, summarizeMetadata } from '../format/catalog-entry';
+import { BackupFailure, BackupMetadata, FAILURE_FILE, FORMAT_VERSION, METADATA_FILE, Tier, backupSetPrefix, parseBackupId } from '../format/backup-set';
+import { CatalogEntry, catalogEntryKey, readLateMarkerKey, summarizeMetadata } from '../format/catalog-entry';
+import { readLate, recoveryPoint } from '../format/trusted-time';
 import { putJson, putText } from './s3-io';
 
 /** The exact body {@link putJson} writes (pretty JSON and a newline). */
@@ -31,9 +32,10 @@ function completeEntry(metadata: BackupMetadata, body: string): CatalogEntry {
   };
 }
 
-/** Writes metadata.json (the commit marker), then the set's `complete` catalog entry. */
+/** Writes metadata.json (the commit marker), then the set's `complete` catalog entry; a set read long after its slot gets its read-late marker first. */
 export async function commitBackupSet(s3: S3Client, bucket: string, metadata: BackupMetadata): Promise<void> {
   const body = jsonBody(metadata);
+  if (readLate(parseBackupId(metadata.backupId), recoveryPoint(metadata))) await putText(s3, bucket, readLateMarkerKey(metadata.tier, metadata.backupId), '');
   await putText(s3, bucket, `${backupSetPrefix(metadata.tier, metadata.backupId)}${METADATA_FILE}`, body, 'application/json');
   await putJson(s3, bucket, catalogEntryKey(metadata.tier, metadata.backupId), completeEntry(metadata, body));
 }
@@ -43,6 +45,7 @@ export async function commitBackupSet(s3: S3Client, bucket: string, metadata: Ba
  * that finds it complete, or a crash between the two writes): `body` is metadata.json as stored.
  */
 export async function ensureCatalogEntry(s3: S3Client, bucket: string, metadata: BackupMetadata, body: string): Promise<void> {
+  if (readLate(parseBackupId(metadata.backupId), recoveryPoint(metadata))) await putText(s3, bucket, readLateMarkerKey(metadata.tier, metadata.backupId), '');
   await putJson(s3, bucket, catalogEntryKey(metadata.tier, metadata.backupId), completeEntry(metadata, body));
 }
 

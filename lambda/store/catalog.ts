@@ -16,6 +16,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { BACKUPS_PREFIX, TIERS, Tier, parseBackupId } from '../format/backup-set';
 import { BackupSet, BackupSetSummary, Candidate, candidateFor, findCandidates, inspect } from './catalog-sets';
+import { recoveryPoint } from '../format/trusted-time';
 
 export type { BackupSet, BackupSetSummary, SetStatus } from './catalog-sets';
 
@@ -36,7 +37,7 @@ export interface ListBackupSetsOptions {
   readonly bucket: string;
   /** @default - every tier */
   readonly tier?: Tier;
-  /** Only sets started strictly before this time. @default - no limit */
+  /** Only sets whose data was read strictly before this time (complete sets: their recovery point; others: their slot time). @default - no limit */
   readonly before?: Date;
   /** Also find sets that have no catalog entry by listing every file (slow: grows with files). @default false */
   readonly fullScan?: boolean;
@@ -65,7 +66,15 @@ export async function listCatalog(opts: ListBackupSetsOptions): Promise<CatalogL
     }
   };
   await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, candidates.length) }, worker));
-  return { sets: out.filter((s): s is BackupSet => s !== undefined).map(withoutMetadata), scannedSets };
+  const sets = out.filter((s): s is BackupSet => s !== undefined && isBefore(s, opts.before));
+  return { sets: sets.map(withoutMetadata), scannedSets };
+}
+
+/** True when a set's data is older than `before`: a complete set by its recovery point, any other by its slot time. */
+function isBefore(s: BackupSetSummary, before: Date | undefined): boolean {
+  if (!before) return true;
+  const point = s.summary ? recoveryPoint(s.summary) : s.startedAt;
+  return point.getTime() < before.getTime();
 }
 
 /** Every backup set in the bucket, newest first (ties: tier order). */
@@ -85,7 +94,7 @@ export interface LatestOptions {
   readonly bucket: string;
   /** @default - every tier */
   readonly tier?: Tier;
-  /** Only sets started strictly before this time. @default - no limit */
+  /** Only sets whose recovery point (when their data was read) is strictly before this time. @default - no limit */
   readonly before?: Date;
   /** Only a set holding every one of these tables. @default - any complete set */
   readonly tables?: readonly string[];
@@ -101,24 +110,34 @@ export interface LatestResult {
 }
 
 /**
- * The newest complete, sound set (metadata.json read and checked): walks the catalog newest
- * first and stops at the first, so it reads one or two sets, not all of them. Damaged sets are
- * skipped and reported.
+ * The complete, sound set (metadata.json read and checked) with the newest RECOVERY POINT (when
+ * its data was read, trusted-time.ts), not the newest slot: a slot's time is only its identity.
+ * Candidates are walked by the upper bound of their recovery point (their catalog entry's write
+ * time) and the walk stops once no candidate left can be newer than the best found, so it reads
+ * one or two sets, not all of them. Damaged sets are skipped and reported.
  */
 export async function findLatestSet(opts: LatestOptions): Promise<LatestResult> {
   const { candidates } = await findCandidates(opts);
+  candidates.sort((a, b) => b.notAfter - a.notAfter || b.startedAt.getTime() - a.startedAt.getTime());
   const wanted = opts.tables ?? [];
   const holds = (tables: readonly string[]) => wanted.every((t) => tables.includes(t));
   const damaged: BackupSetSummary[] = [];
   let completeWithoutTables = false;
+  let best: { set: BackupSet; point: number } | undefined;
   for (const c of candidates) {
+    if (best && c.notAfter <= best.point) break;
     const s = await inspect(opts.s3, opts.bucket, c, 'read', (summary) => holds(summary.tables));
     if (s?.status === 'damaged') damaged.push(s);
     if (s?.status !== 'complete') continue;
-    if (s.metadata && holds(s.metadata.tables)) return { set: s, damaged, completeWithoutTables };
-    completeWithoutTables = true;
+    if (!s.metadata || !holds(s.metadata.tables)) {
+      completeWithoutTables = true;
+      continue;
+    }
+    const point = recoveryPoint(s.metadata).getTime();
+    if (opts.before && point >= opts.before.getTime()) continue;
+    if (!best || point > best.point) best = { set: s, point };
   }
-  return { damaged, completeWithoutTables };
+  return { ...(best ? { set: best.set } : {}), damaged, completeWithoutTables };
 }
 
 /** The newest complete, sound set (see {@link findLatestSet}), or undefined. */

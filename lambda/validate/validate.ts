@@ -12,6 +12,7 @@ import { BACKUPS_PREFIX, BackupMetadata, DataFileRecord, FAILURE_FILE, METADATA_
 import { BackupSet, BackupSetSummary, damagedSetFix, latestCompleteSet, resolveBackupSet } from '../store/catalog';
 import { openDataFileBytes, readManifest } from '../store/export-reader';
 import { describeError } from '../shared/errors';
+import { recoveryPoint } from '../format/trusted-time';
 import { LineCheck } from './line-check';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
 
@@ -295,9 +296,9 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   return { items, bytes: d.bytes, problems };
 }
 
-/** The newest complete, sound set started before `set` (damaged ones skipped), read without listing every set. */
+/** The newest complete, sound set whose data is older than `set`'s (damaged ones skipped), read without listing every set. */
 async function previousComplete(s3: S3Client, bucket: string, set: BackupSetSummary): Promise<BackupSet | undefined> {
-  return latestCompleteSet({ s3, bucket, before: set.startedAt });
+  return latestCompleteSet({ s3, bucket, before: set.summary ? recoveryPoint(set.summary) : set.startedAt });
 }
 
 /** Percent change, or undefined when the previous value is 0. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -183,9 +183,21 @@ export class CrossRegionReplication extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: `Replicate${id}`,
-        actions: ['s3:PutBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'],
+        actions: [
+          's3:GetBucketLocation',
+          's3:GetBucketVersioning',
+          's3:PutBucketVersioning',
+          's3:GetBucketObjectLockConfiguration',
+          's3:GetReplicationConfiguration',
+          's3:PutReplicationConfiguration',
+        ],
         resources: [this.bucketArn(source.bucketName)],
       }),
+    );
+    Annotations.of(this).addWarningV2(
+      `dr-stack:existing-bucket-versioning:${source.bucketName}`,
+      `Existing bucket "${source.bucketName}": replication needs versioning, so the deploy turns it on if it is off; every overwrite and delete then keeps a noncurrent version, ` +
+        'billed as storage until a lifecycle rule with NoncurrentVersionExpiration removes it (docs/deploy.md "Existing data buckets: versioning cost").',
     );
     const resource = new CustomResource(this, `${id}Replication`, {
       serviceToken: fn.functionArn,

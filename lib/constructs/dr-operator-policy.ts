@@ -13,6 +13,7 @@ import {
   type DrConfig,
 } from '../config';
 import { pageTestAlarmName } from './alarm-naming';
+import { importLogStatements } from './import-grants';
 
 /** Props of {@link DrOperatorPolicy}. */
 export interface DrOperatorPolicyProps {
@@ -31,7 +32,7 @@ export { operatorPolicyName, operatorRestorePolicyName };
  * `<app>-dr-operator-restore` (writing restore targets with any engine, the restore journal, the
  * bulk-put error reports, import with the recovery key). Two policies because one does not fit
  * IAM's 6,144-character quota for a managed policy once every engine is covered. Attach both to
- * an operator role (README "Operator access"); no role is created here.
+ * an operator role (docs/security.md "Operator access"); no role is created here.
  *
  * IAM is global: ONE policy covers both regions (the recovery region's buckets, keys and tables
  * are named, not referenced), so it is created once, by the production stack. A managed policy
@@ -125,15 +126,23 @@ export class DrOperatorPolicy extends Construct {
         ],
         resources: sources,
       }),
-      // Export, import and bulk-operation ids are assigned by DynamoDB when the operation starts;
-      // describing them reads status only.
+      // Export and import ids are assigned by DynamoDB when the operation starts; describing them
+      // reads status only.
       new iam.PolicyStatement({
         sid: 'FollowOperations',
-        actions: ['dynamodb:DescribeExport', 'dynamodb:DescribeImport', 'dynamodb:DescribeBulkOperation'],
+        actions: ['dynamodb:DescribeExport', 'dynamodb:DescribeImport'],
         resources: [table('*', '*/*')],
         conditions: inRegions,
       }),
-      new iam.PolicyStatement({ sid: 'ListImports', actions: ['dynamodb:ListImports'], resources: ['*'], conditions: inRegions }),
+      // ListImports has no resource type in the Service Authorization Reference: "*" only.
+      // DescribeBulkOperation (bulk put, 2026) is in no published Service Authorization Reference
+      // yet, so its resource type is unknown: granted on "*" (read-only status) in our regions.
+      new iam.PolicyStatement({
+        sid: 'ListImports',
+        actions: ['dynamodb:ListImports', 'dynamodb:DescribeBulkOperation'],
+        resources: ['*'],
+        conditions: inRegions,
+      }),
       new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
       new iam.PolicyStatement({
         sid: 'DoctorBuckets',
@@ -175,10 +184,11 @@ export class DrOperatorPolicy extends Construct {
           'dynamodb:UntagResource',
           'dynamodb:ListTagsOfResource',
           'dynamodb:ImportTable',
-          // Bulk put items (StartBulkPutItems / DescribeBulkOperation / CancelBulkOperation, a 2026
-          // API): the Service Authorization Reference in our docs index does not list these
-          // actions or a bulk-operation resource type yet; scoped to the targets and what lies
-          // under them, to be narrowed when AWS publishes the resource type.
+          // Bulk put items (StartBulkPutItems / CancelBulkOperation, a 2026 API): no published
+          // Service Authorization Reference lists these action names or a bulk-operation resource
+          // type yet, and IAM accepts unknown action names silently, so these two are UNPROVEN
+          // (docs/restore-engines.md "Bulk put: IAM names unproven"; `--engine auto` never picks
+          // bulk). Scoped to the targets and what lies under them.
           'dynamodb:StartBulkPutItems',
           'dynamodb:CancelBulkOperation',
           // pitr-restore: "RestoreTableToPointInTime permissions are necessary on the source table,
@@ -194,14 +204,9 @@ export class DrOperatorPolicy extends Construct {
         resources: targets,
         conditions: inRegions,
       }),
-      // ListImports has no resource type in the Service Authorization Reference: "*" only.
-      // ImportTable logs its errors to CloudWatch Logs under /aws-dynamodb/ as the caller.
-      new iam.PolicyStatement({
-        sid: 'ImportLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
-        resources: [`arn:${partition}:logs:*:${account}:log-group:/aws-dynamodb/*`],
-        conditions: inRegions,
-      }),
+      // ImportTable logs its errors to CloudWatch Logs under /aws-dynamodb/ as the caller, with the
+      // actions of AWS's policy in "Requesting a table import" (DynamoDB developer guide).
+      ...importLogStatements(`arn:${partition}:logs:*:${account}:log-group:/aws-dynamodb/*`, inRegions),
       // The restore journal: restores/<target>.json in the bucket the set is read from (backup
       // bucket, or the replica in the recovery region), written as the restore goes.
       new iam.PolicyStatement({
@@ -219,10 +224,14 @@ export class DrOperatorPolicy extends Construct {
       new iam.PolicyStatement({ sid: 'JournalKeys', actions: ['kms:GenerateDataKey'], ...keysByAlias([backupKeyAlias, replicaKeyAlias(c)]) }),
       // ImportTable with SSE on a customer managed key (the recovery key in the recovery region)
       // describes the key and creates a grant for DynamoDB as the caller (DynamoDB developer
-      // guide, "Requesting a table import": KMS permissions); only grants for AWS resources.
+      // guide, "Requesting a table import": KMS permissions). Two statements: the condition key
+      // kms:GrantIsForAWSResource is present only on CreateGrant, ListGrants and RevokeGrant (KMS
+      // developer guide, "Controlling access to grants"), so a statement holding DescribeKey
+      // under it never allows DescribeKey.
+      new iam.PolicyStatement({ sid: 'ImportDescribeKey', actions: ['kms:DescribeKey'], ...keysByAlias([backupKeyAlias, replicaKeyAlias(c)]) }),
       new iam.PolicyStatement({
         sid: 'ImportWithCustomerKey',
-        actions: ['kms:DescribeKey', 'kms:CreateGrant'],
+        actions: ['kms:CreateGrant'],
         resources: keysByAlias([]).resources,
         conditions: {
           'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [backupKeyAlias, replicaKeyAlias(c)] },

@@ -40,7 +40,9 @@ export class ProtectedTables extends Construct {
     const tables = new Map<string, dynamodb.ITable>();
     for (const t of props.tables) {
       const cid = constructId(t.name);
-      tables.set(t.name, t.existing ? this.enablePitr(cid, t.name) : this.createTable(cid, t, props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE));
+      // PITR stays off only where the config names it ("pointInTimeRecovery": false).
+      const existing = () => (t.pointInTimeRecovery ? this.enablePitr(cid, t.name) : dynamodb.Table.fromTableName(this, cid, t.name));
+      tables.set(t.name, t.existing ? existing() : this.createTable(cid, t, props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE));
     }
     this.tables = tables;
   }
@@ -54,7 +56,7 @@ export class ProtectedTables extends Construct {
       partitionKey: { name: t.partitionKey.name, type: ATTRIBUTE_TYPES[t.partitionKey.type] },
       sortKey: t.sortKey ? { name: t.sortKey.name, type: ATTRIBUTE_TYPES[t.sortKey.type] } : undefined,
       billingMode: t.billingMode === 'PROVISIONED' ? dynamodb.BillingMode.PROVISIONED : dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: t.pointInTimeRecovery },
       deletionProtection: true,
       timeToLiveAttribute: t.timeToLiveAttribute,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,

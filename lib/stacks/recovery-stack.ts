@@ -9,6 +9,7 @@ import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
+import { importLogStatements } from '../constructs/import-grants';
 import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
 import { trustPrimaryWriters } from '../constructs/off-account-trust';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
@@ -16,7 +17,7 @@ import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
-import { tightestRpo } from './targets';
+import { tightestFullSetRpo } from './targets';
 
 /** Table name pattern the restore test may create and delete: `<anything>-drtest-<anything>`. */
 export const DRTEST_TABLE_PATTERN = '*-drtest-*';
@@ -115,7 +116,7 @@ export class RecoveryStack extends Stack {
         regionLabel: 'recovery',
       });
     }
-    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestRpo(c), restoreTests: c.restoreTest.enabled });
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',
@@ -183,21 +184,10 @@ export class RecoveryStack extends Stack {
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRTEST_TABLE_PATTERN}/import/*` })],
       }),
     );
-    restoreTest.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ImportErrorLogs',
-        // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights (S3DataImport.Requesting).
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:DescribeLogGroups',
-          'logs:DescribeLogStreams',
-          'logs:PutLogEvents',
-          'logs:PutRetentionPolicy',
-        ],
-        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
-    );
+    // ImportTable writes its per-item errors to CloudWatch Logs with the caller's rights
+    // (S3DataImport.Requesting); DescribeLogGroups has no resource type, so it is on "*".
+    const logGroups = this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    for (const statement of importLogStatements(logGroups)) restoreTest.role.addToPolicy(statement);
     new FunctionSchedule(this, 'RestoreTestSchedule', {
       function: restoreTest.function,
       deadLetterQueue: restoreTest.deadLetterQueue,

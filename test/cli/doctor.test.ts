@@ -228,16 +228,16 @@ test('dr doctor --help names the checks, --page-test, --json and the exit codes'
   expect(help).toMatch(/Exit codes: 0 no check failed \(warnings allowed\), 1 a check failed or the config is invalid,\s+2 no usable AWS credentials/);
 });
 
-test('the README sample output is what the mocked scenario prints (mocked AWS)', async () => {
-  // The scenario of the README: a fresh deploy where on-call has not confirmed the critical email yet.
+test('the docs/deploy.md sample output is what the mocked scenario prints (mocked AWS)', async () => {
+  // The scenario of docs/deploy.md: a fresh deploy where on-call has not confirmed the critical email yet.
   mocks.sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
     Subscriptions: input.TopicArn.includes('critical-primary')
       ? [{ Protocol: 'email', Endpoint: 'oncall@example.com', SubscriptionArn: 'PendingConfirmation' }]
       : [{ Protocol: 'email', Endpoint: 'oncall@example.com', SubscriptionArn: `${input.TopicArn}:6f0b7f0e` }],
   }));
   const run = await doctor();
-  const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
-  const sample = /<!-- doctor-sample -->\n```text\n\$ dr doctor\n([\s\S]*?)```/.exec(readme)?.[1];
+  const page = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+  const sample = /<!-- doctor-sample -->\n```text\n\$ dr doctor\n([\s\S]*?)```/.exec(page)?.[1];
   expect(sample).toBe(run.stdout);
   expect(run.code).toBe(1);
 });

@@ -57,14 +57,14 @@ describe('renderPlan', () => {
   const md = renderPlan(config);
 
   it('states the targets per data category, table overrides included', () => {
-    expect(md).toContain('| orders | orders | 1440 min | not drilled | 60 min | not drilled |');
+    expect(md).toContain('| orders | orders | 60 min | not drilled | 60 min | not drilled |');
     expect(md).toContain('| catalogue | products | 1440 min | not drilled | 240 min | not drilled |');
     expect(md).toMatch(/No drill report found: run `npm run drill`/);
   });
 
   it('puts the measured drill figures next to the targets', () => {
     const withReport = renderPlan(config, report);
-    expect(withReport).toContain('| orders | orders | 1440 min | 39.9 s | 60 min | 13.1 s (Primary region lost) |');
+    expect(withReport).toContain('| orders | orders | 60 min | 39.9 s | 60 min | 13.1 s (Primary region lost) |');
     expect(withReport).toContain('| content | reviews | 1440 min | 39.9 s | 240 min | 13.1 s (Primary region lost) |');
     expect(withReport).toMatch(/\*\*PASSED\*\*, 2\/2 scenarios/);
   });

@@ -30,6 +30,7 @@ let s3: S3Client;
 const table = 'cli-orders';
 let good: BackupMetadata;
 let bad: BackupMetadata;
+let breach: Date;
 
 /** Runs `dr <args>` in-process with a fresh program. */
 function dr(...args: string[]): Promise<CliRun> {
@@ -43,6 +44,9 @@ beforeAll(async () => {
   await batchWriteAll(dynamodb, table, items);
   // The damaged set is the older one, so "latest" stays the good one.
   bad = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date('2026-11-22T02:00:00.000Z'), segments: 8 });
+  // A set's recovery point is when its data was read (trusted time), so the breach falls between the two runs.
+  breach = new Date(Math.ceil((Date.now() + 1) / 1000) * 1000);
+  while (Date.now() <= breach.getTime()) await new Promise((r) => setImmediate(r));
   good = await runBackup({ dynamodb, s3, bucket, tables: [table], tier: 'daily', engine: 'scan', now: new Date('2026-11-23T02:00:00.000Z'), segments: 8 });
   const key = bad.tableDetails[table].files.find((f) => f.itemCount > 0)!.key;
   const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
@@ -61,9 +65,9 @@ test('dr list --json prints only JSON: both sets, newest first, with status and 
 });
 
 test('dr list --before names the last complete set before a breach', async () => {
-  const r = await dr('list', '--bucket', bucket, '--before', '2026-11-23T00:00:00Z');
+  const r = await dr('list', '--bucket', bucket, '--before', breach.toISOString());
   expect(r.code).toBe(0);
-  expect(r.stdout).toContain(`last complete set before 2026-11-23T00:00:00.000Z: daily/${bad.backupId}`);
+  expect(r.stdout).toContain(`last complete set before ${breach.toISOString()}: daily/${bad.backupId}`);
   expect(r.stdout).not.toContain(good.backupId);
 });
 
@@ -182,7 +186,7 @@ test('dr restore --from-export: plan without --confirm (exit 2), load with it', 
 test('dr pitr-restore with a bad time, or against DynamoDB Local (no PITR API): clear message, exit 1', async () => {
   const badTime = await dr('pitr-restore', '--time', 'yesterday', '--tables', table);
   expect(badTime.code).toBe(1);
-  expect(badTime.stderr).toMatch(/--time must be an ISO time/);
+  expect(badTime.stderr).toMatch(/--time is not an ISO 8601 time \(got "yesterday"\)/);
   const local = await dr('pitr-restore', '--time', '2026-11-23T01:00:00Z', '--tables', table, '--confirm');
   expect(local.code).toBe(1);
   expect(local.stderr).toMatch(/no point-in-time recovery API.*dr restore/);

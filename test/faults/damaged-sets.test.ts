@@ -96,7 +96,7 @@ describe('a damaged set newer than the good ones', () => {
     const r = await observe(id);
     expect(r.list.code).toBe(0);
     expect(r.row).toMatchObject({ status: 'damaged', reason: expect.stringMatching(reason) });
-    expect(r.list.stdout).toMatch(new RegExp(`${id}\\s+daily\\s+\\S+\\s+DAMAGED`));
+    expect(r.list.stdout).toMatch(new RegExp(`${id}\\s+daily\\s+\\S+\\s+-\\s+DAMAGED`));
     expect(r.list.stdout).toContain(`DAMAGED daily/${id}: s3://${bucket}/backups/daily/${id}/metadata.json`);
     expect(r.list.stdout).toContain(`Fix: run "dr validate daily/${id}" for details; then delete the set`);
     expect(r.latest.backupId).toBe(good.backupId);
@@ -142,7 +142,8 @@ describe('a damaged set newer than the good ones', () => {
   });
 
   it("the scheduled backup's previous-set lookup skips the damaged sets", async () => {
-    const previous = await latestCompleteSet({ s3, bucket, tier: 'daily', before: new Date('2026-11-21T00:00:00Z') });
+    // Every set here was read minutes ago (trusted time: the recovery point is the read, not the slot).
+    const previous = await latestCompleteSet({ s3, bucket, tier: 'daily', before: new Date() });
     expect(previous?.backupId).toBe(good.backupId);
     expect(previous?.metadata?.totalRecords).toBe(12);
   });

@@ -99,8 +99,12 @@ describe('backup under concurrent writes', () => {
     const versions = new Map<string, Set<string>>();
     let stop = false;
     let inserted = 0;
+    // The backup starts once the writer is demonstrably writing (25 rounds done), not after a pause.
+    let writing!: () => void;
+    const underWay = new Promise<void>((r) => (writing = r));
     const writer = (async () => {
       for (let round = 1; !stop; round++) {
+        if (round === 26) writing();
         const i = round % 500;
         versions.set(`k${i}`, (versions.get(`k${i}`) ?? new Set(['0'])).add(String(round)));
         await local.dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `k${i}` }, v: { N: String(round) }, pad: { S: 'p'.repeat(300) } } }));
@@ -110,7 +114,7 @@ describe('backup under concurrent writes', () => {
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 200));
+    await underWay;
     const m = await runBackup({
       dynamodb: local.dynamodb,
       s3: local.s3,

@@ -131,7 +131,7 @@ describe('corrupted sets: validate says what is wrong, restore refuses before an
     damage: (prefix: string, dataKeys: string[]) => Promise<void>,
     problem: RegExp,
     suffix: string,
-    /** Damage only reading the file finds (a flipped byte, size intact): caught as the file is written (README: checks while writing). */
+    /** Damage only reading the file finds (a flipped byte, size intact): caught as the file is written (docs/operations.md: checked while written). */
     caughtWhileWriting = false,
   ) {
     const set = await backupAt(iso);

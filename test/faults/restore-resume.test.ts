@@ -6,7 +6,8 @@
  * item by item with the source.
  *
  * The CLI runs as a child process (node --import tsx bin/dr.ts), so the kill is a real SIGKILL of
- * a process in the middle of its writes, not an exception.
+ * a process in the middle of its writes, not an exception. It reaches the servers through the
+ * fault proxy (test/support/fault-proxy.ts), which stops it at a chosen journal write before the kill.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,11 +15,12 @@ import { AttributeValue, DeleteTableCommand, DynamoDBClient, waitUntilTableNotEx
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
 import type { BackupMetadata } from '../../lambda/format/backup-set';
-import { readJournal, RestoreJournalRecord } from '../../lambda/restore/journal';
+import { journalKey, readJournal, RestoreJournalRecord } from '../../lambda/restore/journal';
 import { countItems, createTableFromSchema, tableExists } from '../../lambda/restore/tables';
 import { registerListCommand } from '../../cli/list';
 import { registerRestoreCommand } from '../../cli/restore';
 import { batchWriteAll, normalizeSets, scanAsJson } from '../support/ddb-compare';
+import { startFaultProxy } from '../support/fault-proxy';
 import { FIXTURE_SCHEMA, makeItems } from '../support/native-export-fixture';
 import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
@@ -72,11 +74,14 @@ beforeAll(async () => {
   await createTableFromSchema(dynamodb, LIVE, FIXTURE_SCHEMA);
 });
 
-/** `dr restore` as a child process; resolves when it ends. */
-function spawnRestore(args: string[]): { child: ChildProcess; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+/** `dr restore` as a child process reaching the servers through `endpoints`; `ended` resolves when it ends. */
+function spawnRestore(
+  args: string[],
+  endpoints: Record<string, string>,
+): { child: ChildProcess; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'dr.ts'), 'restore', ...args, '--bucket', bucket], {
     cwd: ROOT,
-    env: { ...process.env, ...local.env, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, ...local.env, ...endpoints, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -88,27 +93,38 @@ function spawnRestore(args: string[]): { child: ChildProcess; ended: Promise<{ c
   return { child, ended };
 }
 
+const doneParts = (journalJson: string): number => (JSON.parse(journalJson) as RestoreJournalRecord).parts.filter((p) => p.done).length;
+
 /**
- * Starts the restore, waits until its journal shows at least two data files done (and not all),
- * then SIGKILLs the process. Returns the journal as the killed process left it.
+ * Starts the restore behind the fault proxy and stops the world at the first journal write that
+ * records two data files done: that write reaches S3, every later request of the child is held,
+ * then the child is SIGKILLed and the test waits until nothing it sent is still on its way. No
+ * clock is involved: the kill lands at the same point on a fast machine and a slow one.
+ * Returns the journal as the killed process left it.
  */
 async function killMidRestore(args: string[], target: string): Promise<RestoreJournalRecord> {
-  const { child, ended } = spawnRestore(args);
-  let exited = false;
-  void ended.then(() => (exited = true));
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    if (exited) throw new Error(`dr restore ended before it could be killed: ${(await ended).stderr}`);
-    if (Date.now() > deadline) throw new Error('no progress in the journal within 4 minutes');
-    const j = await readJournal(s3, bucket, target).catch(() => undefined);
-    const done = j?.parts.filter((p) => p.done).length ?? 0;
-    if (j && j.backupId === set.backupId && done >= 2 && done < j.parts.length - 2) break;
-    await new Promise((r) => setTimeout(r, 50));
+  const proxy = await startFaultProxy({ dynamodb: local.servers.dynamodbEndpoint, s3: local.servers.s3Endpoint });
+  try {
+    const twoDone = proxy.rule(
+      { service: 's3', method: 'PUT', path: new RegExp(`/${journalKey(target).replace('.', '\\.')}(\\?|$)`), body: (b) => doneParts(b) >= 2 },
+      { kind: 'pass' },
+      { freeze: true },
+    );
+    const { child, ended } = spawnRestore(args, proxy.env);
+    const first = await Promise.race([twoDone.answered.then(() => 'frozen' as const), ended]);
+    if (first !== 'frozen') throw new Error(`dr restore ended before its journal recorded two files done: ${first.stderr}`);
+    child.kill('SIGKILL');
+    expect((await ended).signal).toBe('SIGKILL');
+    await proxy.settled();
+  } finally {
+    await proxy.close();
   }
-  child.kill('SIGKILL');
-  const end = await ended;
-  expect(end.signal).toBe('SIGKILL');
-  return (await readJournal(s3, bucket, target))!;
+  const journal = (await readJournal(s3, bucket, target))!;
+  expect(journal.backupId).toBe(set.backupId);
+  const done = journal.parts.filter((p) => p.done).length;
+  expect(done).toBeGreaterThanOrEqual(2);
+  expect(done).toBeLessThan(journal.parts.length);
+  return journal;
 }
 
 /** Every item of `table` equals the expected items (DynamoDB JSON, sets in any order). */

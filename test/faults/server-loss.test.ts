@@ -122,7 +122,9 @@ describe('server loss mid-backup', () => {
         { APP_NAME: 'shop', BACKUP_BUCKET: bucket, TABLES: 'vanishing', ENGINE: 'scan', SCAN_SEGMENTS: '1', STATE_TABLE: 'faults-dr-state' },
         async () => {
           const { handler } = await import('../../lambda/handlers/backup');
-          await expect(handler({ tier: 'daily', time: '2026-12-01T02:00:00Z' })).rejects.toThrow(/non-existent table|not found|ResourceNotFound/i);
+          await expect(handler({ tier: 'daily', time: '2026-12-01T02:00:00Z', backfill: true })).rejects.toThrow(
+            /non-existent table|not found|ResourceNotFound/i,
+          );
         },
       );
     } finally {

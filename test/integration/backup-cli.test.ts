@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { registerBackupCommand } from '../../cli/backup';
 import { listBackupSets } from '../../lambda/store/catalog';
 import { createSlotTable } from '../../lambda/backup/slot';
-import { BackupMetadata } from '../../lambda/format/backup-set';
+import { BackupMetadata, backupIdFor } from '../../lambda/format/backup-set';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
@@ -104,7 +104,7 @@ describe('backup Lambda handler', () => {
   };
 
   it('backs up the TABLES of its env and emits success metrics as EMF', async () => {
-    const res = await capture(() => handler({ tier: 'daily', time: '2026-11-23T02:00:00Z' }));
+    const res = await capture(() => handler({ tier: 'daily', time: '2026-11-23T02:00:00Z', backfill: true }));
     expect(res).toMatchObject({ backupId: '2026-11-23T02-00-00-000Z', status: 'complete', totalRecords: 240 });
     const emf = lines.map((l) => JSON.parse(l));
     expect(emf.find((d) => d.Tier === 'daily')).toMatchObject({ App: 'shop', BackupSuccess: 1, BackupFailure: 0 });
@@ -113,8 +113,9 @@ describe('backup Lambda handler', () => {
 
   it('throws and emits BackupFailure when a table is missing; the failed set never counts as the latest good backup', async () => {
     process.env.TABLES = 'cli_orders,missing_table';
-    // A slot newer than every complete set: were the failed set taken for a good one, its age would be negative.
-    await expect(capture(() => handler({ tier: 'daily', time: '2030-01-01T02:00:00Z' }))).rejects.toThrow(/missing_table/);
+    // A slot newer than every complete set (this minute): were the failed set taken for a good one, its age would be wrong.
+    const slot = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    await expect(capture(() => handler({ tier: 'daily', time: slot.toISOString() }))).rejects.toThrow(/missing_table/);
     const emf = lines.map((l) => JSON.parse(l));
     expect(emf.find((d) => d.Tier === 'daily')).toMatchObject({ App: 'shop', BackupFailure: 1, BackupSuccess: 0 });
     expect(emf.some((d) => 'BackupRecordCount' in d || 'BackupSizeBytes' in d)).toBe(false);
@@ -122,7 +123,7 @@ describe('backup Lambda handler', () => {
     const age = emf.find((d) => 'LatestBackupAgeMinutes' in d)?.LatestBackupAgeMinutes;
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(60);
-    const failed = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((x) => x.backupId === '2030-01-01T02-00-00-000Z');
+    const failed = (await listBackupSets({ s3, bucket, tier: 'daily' })).find((x) => x.backupId === backupIdFor(slot));
     expect(failed?.status).toBe('failed');
   });
 

@@ -69,7 +69,7 @@ describe('backup slot: duplicate deliveries', () => {
   it('12 trials of 3 parallel deliveries of one event each end with exactly one VALID set and exactly one success metric', async () => {
     for (let trial = 0; trial < 12; trial++) {
       const time = `2026-10-${String(trial + 1).padStart(2, '0')}T02:00:00Z`;
-      const event = { tier: 'daily' as const, time };
+      const event = { tier: 'daily' as const, time, backfill: true };
       const { result, emf } = await captureEmf(() => Promise.all([handler(event), handler(event), handler(event)]));
       const statuses = result.map((r) => r.status).sort();
       // One run wrote and committed; the duplicates waited for it and exited without writing.
@@ -87,7 +87,7 @@ describe('backup slot: duplicate deliveries', () => {
   it('a delivery after the slot was committed exits at once: no write to the set, no metric', async () => {
     const time = '2026-10-01T02:00:00Z';
     const before = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: backupSetPrefix('daily', backupIdFor(new Date(time))) }));
-    const { result, emf } = await captureEmf(() => handler({ tier: 'daily', time: '2026-10-01T02:00:59Z' }));
+    const { result, emf } = await captureEmf(() => handler({ tier: 'daily', time: '2026-10-01T02:00:59Z', backfill: true }));
     expect(result).toMatchObject({ status: 'committed', backupId: '2026-10-01T02-00-00-000Z' });
     expect(emf).toEqual([]);
     const after = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: backupSetPrefix('daily', backupIdFor(new Date(time))) }));
@@ -109,7 +109,7 @@ describe('backup slot: retry after a crash', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: partial, Body: 'half a file' }));
     await new Promise((r) => setTimeout(r, 20));
 
-    const { result, emf } = await captureEmf(() => handler({ tier: 'daily', time }));
+    const { result, emf } = await captureEmf(() => handler({ tier: 'daily', time, backfill: true }));
     expect(result).toMatchObject({ status: 'complete', attempt: 2, totalRecords: 400 });
     expect(successes(emf, 'daily')).toBe(1);
     const { report, keys, summaries } = await setsOf('daily', time);
@@ -140,9 +140,9 @@ describe('backup slot: retry after a crash', () => {
 describe('backup slot: different slots', () => {
   it('another minute or another tier at the same minute is another slot with its own set and metric; other seconds of the same minute are the same slot', async () => {
     const events = [
-      { tier: 'daily' as const, time: '2026-10-25T03:00:00Z' },
-      { tier: 'daily' as const, time: '2026-10-25T04:00:00Z' },
-      { tier: 'weekly' as const, time: '2026-10-25T03:00:00Z' },
+      { tier: 'daily' as const, time: '2026-10-25T03:00:00Z', backfill: true },
+      { tier: 'daily' as const, time: '2026-10-25T04:00:00Z', backfill: true },
+      { tier: 'weekly' as const, time: '2026-10-25T03:00:00Z', backfill: true },
     ];
     const { result, emf } = await captureEmf(() => Promise.all(events.map((e) => handler(e))));
     expect(result.map((r) => [r.tier, r.backupId, r.status])).toEqual([
@@ -153,7 +153,7 @@ describe('backup slot: different slots', () => {
     expect(successes(emf, 'daily')).toBe(2);
     expect(successes(emf, 'weekly')).toBe(1);
     for (const e of events) expect((await setsOf(e.tier, e.time)).report.valid).toBe(true);
-    const again = await captureEmf(() => handler({ tier: 'daily', time: '2026-10-25T03:00:37.5Z' }));
+    const again = await captureEmf(() => handler({ tier: 'daily', time: '2026-10-25T03:00:37.5Z', backfill: true }));
     expect(again.result).toMatchObject({ status: 'committed', backupId: '2026-10-25T03-00-00-000Z' });
     expect(again.emf).toEqual([]);
   });
@@ -168,7 +168,7 @@ describe('backup slot: bad input', () => {
   it('refuses to run without STATE_TABLE (scheduled runs need their slot)', async () => {
     delete process.env.STATE_TABLE;
     try {
-      await expect(handler({ tier: 'daily', time: '2026-10-26T02:00:00Z' })).rejects.toThrow(/environment variable STATE_TABLE is not set/);
+      await expect(handler({ tier: 'daily', time: '2026-10-26T02:00:00Z', backfill: true })).rejects.toThrow(/environment variable STATE_TABLE is not set/);
     } finally {
       process.env.STATE_TABLE = stateTable;
     }

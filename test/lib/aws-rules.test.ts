@@ -75,7 +75,15 @@ describe('issue 13 #1: existing data buckets replicate SSE-KMS objects, from a l
   it('lets the custom resource read the current replication configuration before it writes (no blind replace)', () => {
     const s = statementOf(full.production, /^ReplicationExistingBucketHandlerRole/, 'ReplicateShopUploadsExample');
     expect([...(s.Action as string[])].sort()).toEqual(
-      ['s3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration', 's3:PutBucketVersioning', 's3:PutReplicationConfiguration'].sort(),
+      [
+        // Issue 18: the bucket's region and versioning are read before anything changes.
+        's3:GetBucketLocation',
+        's3:GetBucketVersioning',
+        's3:GetBucketObjectLockConfiguration',
+        's3:GetReplicationConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutReplicationConfiguration',
+      ].sort(),
     );
     expect(JSON.stringify(s.Resource)).toContain(':s3:::shop-uploads-example"');
   });

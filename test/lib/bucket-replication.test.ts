@@ -5,7 +5,9 @@
  */
 import {
   DeleteBucketReplicationCommand,
+  GetBucketLocationCommand,
   GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
@@ -77,6 +79,8 @@ describe('mergeRule (pure)', () => {
 
 describe('Custom::ExistingBucketReplication handler (mocked S3)', () => {
   beforeEach(() => {
+    s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: 'eu-west-1' });
+    s3.on(GetBucketVersioningCommand).resolves({});
     s3.on(GetObjectLockConfigurationCommand).rejects(s3Error('ObjectLockConfigurationNotFoundError'));
   });
   it('create on a bucket without replication (ReplicationConfigurationNotFoundError): versioning, then our rule', async () => {
@@ -128,10 +132,14 @@ describe('Custom::ExistingBucketReplication handler (mocked S3)', () => {
 
 describe('Custom::ExistingBucketReplication response to CloudFormation (mocked S3, fetch stubbed)', () => {
   it('answers FAILED with the reason when the bucket replicates with another role, so the stack rolls back with that message', async () => {
+    s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: 'eu-west-1' });
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
     s3.on(GetObjectLockConfigurationCommand).rejects(s3Error('ObjectLockConfigurationNotFoundError'));
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/theirs', Rules: [FOREIGN] } });
     const fetchMock = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const region = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'eu-west-1'; // the Lambda's region, read by the handler's client
     try {
       await handler(event('Create'));
       expect(fetchMock).toHaveBeenCalledTimes(1);
@@ -139,9 +147,11 @@ describe('Custom::ExistingBucketReplication response to CloudFormation (mocked S
       expect(url).toBe('https://example.invalid/response');
       expect(init?.method).toBe('PUT');
       const body = JSON.parse(String(init?.body));
-      expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'uploads-replication', RequestId: 'req', LogicalResourceId: 'UploadsReplication' });
+      expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'FAILED-CREATE:uploads', RequestId: 'req', LogicalResourceId: 'UploadsReplication' });
       expect(body.Reason).toMatch(/already replicates \(rules: analytics-copy\)/);
     } finally {
+      if (region === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = region;
       fetchMock.mockRestore();
       errors.mockRestore();
     }

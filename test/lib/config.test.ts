@@ -127,9 +127,9 @@ describe('dr.config.json', () => {
         /changeThresholds\.warningPercent \(60\) must be below criticalPercent \(50\)/,
       ],
       [
-        'RPO under an hour',
+        'RPO under what a chain of incremental exports can meet',
         withFields({ targets: { rpoMinutes: 15, rtoMinutes: 60 } }),
-        /targets\.rpoMinutes: targets\.rpoMinutes \(15\) is below one hour.*use at least 60/,
+        /targets\.rpoMinutes: targets\.rpoMinutes \(15\) is below what can be met: the shortest chain .* 45 minutes.*use at least 45/,
       ],
       ['unknown engine', withFields({ backup: { engine: 'pitr' } }), /backup\.engine: backup\.engine must be "auto", "scan" or "export" \(got "pitr"\)/],
       [

@@ -47,6 +47,9 @@ describe('issue 13 #8: operator managed policy <app>-dr-operator', () => {
       Action: 'kms:GenerateDataKey',
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/shop-dr-backups', 'alias/shop-dr-replica'] } },
     });
+    // Issue 18 item 1: DescribeKey apart from the grant condition (present on grant operations only).
+    expect(sid('ImportDescribeKey')).toMatchObject({ Action: 'kms:DescribeKey', Condition: { 'ForAnyValue:StringEquals': expect.any(Object) } });
+    expect(sid('ImportWithCustomerKey').Action).toBe('kms:CreateGrant');
     expect(sid('ImportWithCustomerKey').Condition).toEqual({
       'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/shop-dr-backups', 'alias/shop-dr-replica'] },
       Bool: { 'kms:GrantIsForAWSResource': 'true' },
@@ -96,9 +99,13 @@ describe('issue 13 #8: operator managed policy <app>-dr-operator', () => {
     expect(s.Resource).toContain('arn:aws:dynamodb:*:123456789012:table/wishlists-*');
     expect(s.Resource).toHaveLength(18);
     expect(s.Condition).toEqual(inRegions);
-    expect(list(sid('FollowOperations').Action)).toEqual(['dynamodb:DescribeBulkOperation', 'dynamodb:DescribeExport', 'dynamodb:DescribeImport']);
+    expect(list(sid('FollowOperations').Action)).toEqual(['dynamodb:DescribeExport', 'dynamodb:DescribeImport']);
     expect(sid('ImportLogs').Resource).toBe('arn:aws:logs:*:123456789012:log-group:/aws-dynamodb/*');
-    expect(sid('ListImports')).toMatchObject({ Action: 'dynamodb:ListImports', Resource: '*', Condition: inRegions });
+    // Issue 18 item 2: AWS's documented import policy has PutRetentionPolicy; DescribeLogGroups has no resource type.
+    expect(sid('ImportLogs').Action).toContain('logs:PutRetentionPolicy');
+    expect(sid('ImportLogGroupsList')).toMatchObject({ Action: 'logs:DescribeLogGroups', Resource: '*', Condition: inRegions });
+    // Issue 18 item 3: DescribeBulkOperation's resource type is unpublished: read-only on "*", in the two regions.
+    expect(sid('ListImports')).toMatchObject({ Action: ['dynamodb:DescribeBulkOperation', 'dynamodb:ListImports'], Resource: '*', Condition: inRegions });
   });
   it('dr backup and pitr-restore: read, export and restore-to-a-point-in-time the configured tables of the primary region only', () => {
     const s = sid('SourceTables');

@@ -41,7 +41,7 @@ export interface Verdict extends Case {
 
 /** The mapping context of a model: account and bucket keys. */
 export function mappingContext(model: PolicyModel): MappingContext {
-  return { account: model.account, bucketKey: (b) => model.bucketKeys.get(b) };
+  return { account: model.account, bucketKey: (b) => model.bucketKeys.get(b), resolveKey: (arn) => model.aliasTargets.get(arn) ?? arn };
 }
 
 /** The resource policy AWS consults for `resource`, and a name for it. */

@@ -16,7 +16,7 @@ export const OPERATOR_LABELS: readonly string[] = ['cli', 'doctor', 'doctor --pa
 
 /**
  * An operator's role: it holds the customer-managed policy `policyName` (`<app>-dr-operator`) and
- * its companion `<policyName>-restore` (README "Operator access" attaches both); `running` names
+ * its companion `<policyName>-restore` (docs/security.md "Operator access" attaches both); `running` names
  * the command in its label.
  */
 export function operatorPrincipal(policyName: string, running?: string): Principal {

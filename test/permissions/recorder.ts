@@ -135,6 +135,8 @@ export interface MappingContext {
   readonly account: string;
   /** The default SSE-KMS key ARN of a bucket, if it has one. */
   bucketKey(bucket: string): string | undefined;
+  /** The key ARN an alias ARN names (KMS authorizes on the key, never on the alias). @default - unchanged */
+  resolveKey?(arn: string): string;
 }
 
 type Mapper = (call: SdkCall, ctx: MappingContext) => IamRequest[];
@@ -199,6 +201,99 @@ export const PLACEHOLDER_STACK_ID = '00000000-0000-4000-8000-000000000000';
 
 /** Read and write actions a point-in-time restore needs on its target table (see below). */
 const RESTORE_TARGET_ACTIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'Query', 'Scan', 'BatchWriteItem'];
+
+/**
+ * A KMS key as the request names it (key id, key ARN, alias name or alias ARN) as an ARN in the
+ * client's region: an alias name becomes the alias ARN, which evaluate.ts resolves to its key.
+ */
+const keyArnIn = (call: SdkCall, ctx: MappingContext, key: unknown) => {
+  const k = String(key);
+  const arn = k.startsWith('arn:') ? k : `arn:aws:kms:${call.region}:${ctx.account}:${k.startsWith('alias/') ? k : `key/${k}`}`;
+  return ctx.resolveKey?.(arn) ?? arn;
+};
+
+/**
+ * The CloudWatch Logs requests ImportTable makes as the caller, with the actions of AWS's policy
+ * in "Requesting a table import" (DynamoDB developer guide): log group `/aws-dynamodb/imports`
+ * (DescribeImport's CloudWatchLogGroupArn), a stream in it; DescribeLogGroups has no resource type.
+ */
+function importLogRequests(call: SdkCall, ctx: MappingContext): IamRequest[] {
+  const group = `arn:aws:logs:${call.region}:${ctx.account}:log-group:/aws-dynamodb/imports`;
+  const stream = `${group}:log-stream:import-errors`;
+  const why = 'ImportTable logs its errors as the caller';
+  return [
+    req(call, 'logs:CreateLogGroup', group, undefined, why),
+    req(call, 'logs:PutRetentionPolicy', group, undefined, why),
+    req(call, 'logs:DescribeLogGroups', '*', undefined, why),
+    req(call, 'logs:DescribeLogStreams', group, undefined, why),
+    req(call, 'logs:CreateLogStream', stream, undefined, why),
+    req(call, 'logs:PutLogEvents', stream, undefined, why),
+  ];
+}
+
+/**
+ * A customer managed key for a table DynamoDB creates: DescribeKey and a grant for DynamoDB, both
+ * with the caller's identity through DynamoDB (kms:GrantIsForAWSResource is true on the grant:
+ * KMS developer guide, "Controlling access to grants"; kms:ViaService is dynamodb.<region>).
+ */
+function tableKeyRequests(call: SdkCall, ctx: MappingContext, key: unknown): IamRequest[] {
+  if (!key) return [];
+  const arn = keyArnIn(call, ctx, key);
+  const via = { 'kms:ViaService': `dynamodb.${call.region}.amazonaws.com`, 'kms:CallerAccount': ctx.account };
+  return [
+    req(call, 'kms:DescribeKey', arn, via, 'SSE with a customer managed key'),
+    req(call, 'kms:CreateGrant', arn, { ...via, 'kms:GrantIsForAWSResource': 'true' }, 'SSE with a customer managed key: a grant for DynamoDB'),
+  ];
+}
+
+/**
+ * Bulk put's action names: NOT in any published Service Authorization Reference (nor in the IAM
+ * data the simulator ships), so no simulator can prove them. Requests for them carry this context
+ * key; engines.test.ts evaluates them against the policy text itself and reports them as unproven.
+ */
+export const UNPUBLISHED_ACTION = 'dr:UnpublishedAction';
+
+/** The requests of the restore engines' DynamoDB operations (import and bulk put). */
+const ENGINE_ACTIONS: Record<string, Mapper> = {
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataImport.Requesting.html:
+  // ImportTable on the new table; the import reads the source (s3:GetObject, s3:ListBucket) and
+  // writes its error log as the caller; SSE-KMS sources need kms:Decrypt on the bucket key.
+  ImportTable: (call, ctx) => {
+    const src = call.input.S3BucketSource as { S3Bucket: string; S3KeyPrefix?: string };
+    const params = call.input.TableCreationParameters as { TableName: string; SSESpecification?: { KMSMasterKeyId?: string } };
+    const prefix = src.S3KeyPrefix ?? '';
+    const why = 'the import reads the source as the caller';
+    return [
+      req(call, 'dynamodb:ImportTable', tableArn(call, ctx, params.TableName)),
+      req(call, 's3:ListBucket', bucketArn(src.S3Bucket), { 's3:prefix': prefix }, why),
+      req(call, 's3:GetObject', objectArn(src.S3Bucket, `${prefix}data-file.json.gz`), undefined, why),
+      ...kms(call, ctx, src.S3Bucket, ['kms:Decrypt']),
+      ...importLogRequests(call, ctx),
+      ...tableKeyRequests(call, ctx, params.SSESpecification?.KMSMasterKeyId),
+    ];
+  },
+  // DescribeImport's resource is the import: table/<name>/import/<id> (Service Authorization Reference, DynamoDB).
+  DescribeImport: (call) => [req(call, 'dynamodb:DescribeImport', String(call.input.ImportArn))],
+  ListImports: (call) => [req(call, 'dynamodb:ListImports', '*')],
+  // StartBulkPutItems (API reference; BulkPutItems.*): the table, the input read and the error
+  // report written as the caller (like ImportTable and ExportTableToPointInTime).
+  StartBulkPutItems: (call, ctx) => {
+    const input = call.input.InputS3Configuration as { S3Bucket: string; S3KeyPrefix?: string };
+    const output = call.input.OutputS3Configuration as { S3Bucket: string; S3KeyPrefix?: string; S3SseKmsKeyId?: string };
+    const prefix = input.S3KeyPrefix ?? '';
+    const report = objectArn(output.S3Bucket, `${output.S3KeyPrefix ?? ''}report.json`);
+    return [
+      req(call, 'dynamodb:StartBulkPutItems', tableArn(call, ctx, call.input.TableName), { [UNPUBLISHED_ACTION]: 'true' }),
+      req(call, 's3:ListBucket', bucketArn(input.S3Bucket), { 's3:prefix': prefix }, 'the bulk put reads its input as the caller'),
+      req(call, 's3:GetObject', objectArn(input.S3Bucket, `${prefix}data-file.json.gz`), undefined, 'the bulk put reads its input as the caller'),
+      ...kms(call, ctx, input.S3Bucket, ['kms:Decrypt']),
+      req(call, 's3:PutObject', report, undefined, 'the bulk put writes its error report as the caller'),
+      ...kms(call, ctx, output.S3Bucket, ['kms:GenerateDataKey'], output.S3SseKmsKeyId ? keyArnIn(call, ctx, output.S3SseKmsKeyId) : undefined),
+    ];
+  },
+  DescribeBulkOperation: (call) => [req(call, 'dynamodb:DescribeBulkOperation', '*', { [UNPUBLISHED_ACTION]: 'true' })],
+  CancelBulkOperation: (call) => [req(call, 'dynamodb:CancelBulkOperation', String(call.input.BulkOperationArn), { [UNPUBLISHED_ACTION]: 'true' })],
+};
 
 /**
  * SDK operation -> IAM requests. An operation missing here fails the proof with a message naming
@@ -287,6 +382,7 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
         ...kms(call, ctx, call.input.S3Bucket, ['kms:GenerateDataKey'], call.input.S3SseKmsKeyId),
       ];
     },
+    ...ENGINE_ACTIONS,
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/backuprestore_IAM.html: "RestoreTableToPointInTime
     // permissions are necessary on the source table, and DynamoDB read and write permissions on the target table".
     RestoreTableToPointInTime: (call, ctx) => [

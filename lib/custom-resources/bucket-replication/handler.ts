@@ -2,17 +2,29 @@
  * Custom resource `Custom::ExistingBucketReplication`: turns on versioning of an existing bucket
  * and merges dr-stack's replication rule into its replication configuration (see rules.ts).
  *
- * Create/Update: PutBucketVersioning; checks Object Lock against the config (a locked source
- * needs a locked replica); GetBucketReplication (ReplicationConfigurationNotFoundError = none);
- * merges our rule or fails with the reason; PutBucketReplication.
+ * Create/Update: the bucket must be in this function's region (GetBucketLocation; refused with
+ * the fix otherwise); checks Object Lock against the config (a locked source needs a locked
+ * replica) BEFORE changing anything; reads versioning and turns it on only when it is off,
+ * logging the cost and the lifecycle rule to add; GetBucketReplication
+ * (ReplicationConfigurationNotFoundError = none); merges our rule (an Update that changed the
+ * recovery region removes the old rule ID) or fails with the reason; PutBucketReplication.
  * Delete: removes only our rule (DeleteBucketReplication when no rule is left). Versioning stays
- * on (S3 can only suspend it).
+ * on (S3 can only suspend it). A bucket that is gone (NoSuchBucket) has nothing to remove.
+ *
+ * A failed Create answers with a marker physical id (`FAILED-CREATE:<bucket>`): CloudFormation
+ * then sends Delete with that id during the rollback ("CloudFormation will automatically issue a
+ * DELETE operation with the PhysicalResourceId submitted by the FAILED response", the behaviour
+ * aws-cdk's provider framework relies on in aws/aws-cdk#5525), and that Delete is a no-op, so a
+ * bucket in another region, a missing bucket or a denied call cannot leave the stack
+ * ROLLBACK_FAILED.
  *
  * Answers CloudFormation itself (PUT to the pre-signed ResponseURL), so no provider framework.
  */
 import {
   DeleteBucketReplicationCommand,
+  GetBucketLocationCommand,
   GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
@@ -41,7 +53,12 @@ export interface CustomResourceEvent {
   readonly LogicalResourceId: string;
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: ExistingBucketReplicationProperties;
+  /** The properties before an Update. */
+  readonly OldResourceProperties?: ExistingBucketReplicationProperties;
 }
+
+/** Prefix of the physical id a failed Create answers with; a Delete of such an id does nothing. */
+export const FAILED_CREATE_MARKER = 'FAILED-CREATE:';
 
 const s3 = new S3Client({});
 
@@ -70,22 +87,78 @@ async function checkObjectLock(client: S3Client, bucket: string, expected: boole
   }
 }
 
+/**
+ * S3's answer for a bucket's region: LocationConstraint is empty for us-east-1 and the legacy
+ * `EU` for eu-west-1 (GetBucketLocation API reference).
+ */
+export function bucketRegion(locationConstraint: string | undefined | null): string {
+  if (!locationConstraint) return 'us-east-1';
+  return locationConstraint === 'EU' ? 'eu-west-1' : locationConstraint;
+}
+
+/** Refuses a bucket outside the function's (the production stack's) region: S3 would answer PermanentRedirect. */
+async function checkRegion(client: S3Client, bucket: string): Promise<void> {
+  const region = bucketRegion((await client.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint);
+  const ours = await client.config.region();
+  if (region !== ours)
+    throw new Error(
+      `bucket "${bucket}" is in ${region}, not in the primary region ${ours}: dr-stack replicates existing buckets of the primary region only. ` +
+        `Remove it from dataBuckets, or deploy a dr-stack app whose primary.region is ${region} for it.`,
+    );
+}
+
+/**
+ * Versioning is read first and turned on only when off. Every overwrite and delete then keeps a
+ * noncurrent version, billed as storage until a lifecycle rule expires it: the log says so and
+ * names the rule to add (docs/deploy.md "Existing data buckets: versioning cost").
+ */
+async function ensureVersioning(client: S3Client, bucket: string): Promise<void> {
+  const status = (await client.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
+  if (status === 'Enabled') return;
+  await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  console.warn(
+    JSON.stringify({
+      level: 'WARN',
+      bucket,
+      message:
+        `versioning was ${status ?? 'never enabled'} and is now Enabled (replication requires it): every overwrite and delete now keeps a noncurrent version, ` +
+        'billed as storage until it expires. Add a lifecycle rule with NoncurrentVersionExpiration (e.g. NoncurrentDays 30) to the bucket.',
+    }),
+  );
+}
+
+/** Removes our rule; a bucket that no longer exists has none. */
+async function removeOurRule(client: S3Client, bucket: string, ruleId: string): Promise<void> {
+  let current: ReplicationConfiguration | undefined;
+  try {
+    current = await currentReplication(client, bucket);
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NoSuchBucket') return;
+    throw e;
+  }
+  if (!current?.Rules?.some((r) => r.ID === ruleId)) return;
+  const rest = removeRule(current, ruleId);
+  if (rest) await client.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: rest }));
+  else await client.send(new DeleteBucketReplicationCommand({ Bucket: bucket }));
+}
+
 /** Applies one request; returns the physical id. */
 export async function apply(client: S3Client, event: CustomResourceEvent): Promise<string> {
   const p = event.ResourceProperties;
   const physicalId = `${p.BucketName}-replication`;
   const rule = JSON.parse(p.Rule) as ReplicationRule;
   if (event.RequestType === 'Delete') {
-    const current = await currentReplication(client, p.BucketName);
-    if (!current?.Rules?.some((r) => r.ID === rule.ID)) return event.PhysicalResourceId ?? physicalId;
-    const rest = removeRule(current, rule.ID!);
-    if (rest) await client.send(new PutBucketReplicationCommand({ Bucket: p.BucketName, ReplicationConfiguration: rest }));
-    else await client.send(new DeleteBucketReplicationCommand({ Bucket: p.BucketName }));
+    if (!event.PhysicalResourceId?.startsWith(FAILED_CREATE_MARKER)) await removeOurRule(client, p.BucketName, rule.ID!);
     return event.PhysicalResourceId ?? physicalId;
   }
-  await client.send(new PutBucketVersioningCommand({ Bucket: p.BucketName, VersioningConfiguration: { Status: 'Enabled' } }));
+  await checkRegion(client, p.BucketName);
   await checkObjectLock(client, p.BucketName, p.ObjectLock === 'true');
-  const merged = mergeRule(p.BucketName, await currentReplication(client, p.BucketName), p.Role, rule);
+  await ensureVersioning(client, p.BucketName);
+  let current = await currentReplication(client, p.BucketName);
+  // recovery.region changed: the rule ID (dr-stack-to-<region>) changed with it; the old rule goes.
+  const oldId = event.OldResourceProperties ? (JSON.parse(event.OldResourceProperties.Rule) as ReplicationRule).ID : undefined;
+  if (oldId && oldId !== rule.ID) current = removeRule(current, oldId);
+  const merged = mergeRule(p.BucketName, current, p.Role, rule);
   await client.send(new PutBucketReplicationCommand({ Bucket: p.BucketName, ReplicationConfiguration: merged }));
   return physicalId;
 }
@@ -100,6 +173,8 @@ export async function handler(event: CustomResourceEvent): Promise<void> {
   } catch (e) {
     status = 'FAILED';
     reason = (e as Error).message;
+    // The rollback's Delete carries this id and does nothing (see the file comment).
+    if (event.RequestType === 'Create') physicalId = `${FAILED_CREATE_MARKER}${event.ResourceProperties.BucketName}`;
     console.error(JSON.stringify({ level: 'ERROR', requestType: event.RequestType, bucket: event.ResourceProperties.BucketName, reason }));
   }
   const body = JSON.stringify({

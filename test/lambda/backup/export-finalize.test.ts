@@ -186,14 +186,23 @@ describe('export finalizer hashes resumably (aws-sdk-client-mock)', () => {
     expect(store.has(`${setPrefix}${FINALIZE_PROGRESS_FILE}`)).toBe(false);
   });
 
+  /**
+   * A deadline `ms` away on the timer, with the run's clock held at the start: only the timer cuts
+   * the run, so every run reaches the hashing however slowly the machine gets there.
+   */
+  const cutAfter = (ms: number) => {
+    const start = Date.now();
+    return { deadline: start + ms, clock: () => start };
+  };
+
   it(`aborts a read cut short by the deadline, keeps the rest, and fails the set after ${MAX_STALLED_RUNS} runs without progress`, async () => {
     const big = dataKey('orders', 0);
     endless.add(big);
-    const first = await finalizePendingBackups({ dynamodb, s3, bucket, deadline: Date.now() + 200 });
+    const first = await finalizePendingBackups({ dynamodb, s3, bucket, ...cutAfter(2_000) });
     expect(first[0]).toMatchObject({ status: 'running', progress: { filesHashed: 5, filesTotal: 6 } });
     expect(readJson<FinalizeProgress>(`${setPrefix}${FINALIZE_PROGRESS_FILE}`).files[big]).toBeUndefined();
     const outcomes = [];
-    for (let run = 0; run < MAX_STALLED_RUNS; run++) outcomes.push((await finalizePendingBackups({ dynamodb, s3, bucket, deadline: Date.now() + 100 }))[0]);
+    for (let run = 0; run < MAX_STALLED_RUNS; run++) outcomes.push((await finalizePendingBackups({ dynamodb, s3, bucket, ...cutAfter(100) }))[0]);
     expect(outcomes.map((o) => o.status)).toEqual([...Array(MAX_STALLED_RUNS - 1).fill('running'), 'failed']);
     const failure = readJson<BackupFailure>(`${setPrefix}failure.json`);
     expect(failure.reason).toContain(big);

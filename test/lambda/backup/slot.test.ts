@@ -4,8 +4,9 @@
  * the fence, and settling by the export finalizer. Other tests use slots; this file states them.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createSlotTable, parseEventTime, Slot, SlotLostError, SlotStore, slotKey, truncateTime } from '../../../lambda/backup/slot';
+import { checkSlotTime, createSlotTable, parseEventTime, Slot, SlotLostError, SlotStore, slotKey, truncateTime } from '../../../lambda/backup/slot';
 import { useLocalServers } from '../../support/use-local-servers';
+import { createDynamoDbClient } from '../../../lambda/shared/clients';
 
 const local = useLocalServers();
 const tableName = 'contract-dr-state';
@@ -13,6 +14,24 @@ let dynamodb: DynamoDBClient;
 let n = 0;
 /** A fresh slot per test. */
 const freshSlot = (): Slot => ({ kind: 'backup', scope: 'daily', time: new Date(Date.UTC(2026, 10, 1, 2, n++)) });
+
+/**
+ * A client that sends through the suite's client and tells when a request of the named command,
+ * sent after `next()` was called, has been answered: tests wait for what the code under test did
+ * instead of for time.
+ */
+function observed(command: string): { client: DynamoDBClient; next(): Promise<void> } {
+  let waiters: (() => void)[] = [];
+  const client = {
+    send: async (cmd: { constructor: { name: string } }) => {
+      const due = cmd.constructor.name === command ? waiters.splice(0) : [];
+      const out = await dynamodb.send(cmd as Parameters<DynamoDBClient['send']>[0]);
+      due.forEach((w) => w());
+      return out;
+    },
+  } as unknown as DynamoDBClient;
+  return { client, next: () => new Promise((r) => (waiters = [...waiters, r])) };
+}
 
 beforeAll(async () => {
   dynamodb = local.dynamodb;
@@ -54,8 +73,10 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
     const slot = freshSlot();
     const first = await store.claim(slot, 'owner');
     if (first.outcome !== 'claimed') throw new Error('first claim failed');
-    const waiting = store.claim(slot, 'duplicate', { waitUntil: Date.now() + 30_000, pollMs: 50 });
-    await new Promise((r) => setTimeout(r, 300));
+    const reads = observed('GetItemCommand');
+    const waiting = new SlotStore({ dynamodb: reads.client, tableName }).claim(slot, 'duplicate', { waitUntil: Date.now() + 30_000, pollMs: 50 });
+    // The duplicate has read the slot as running (and now waits) before the owner commits.
+    await reads.next();
     await first.lease.finish('committed');
     expect((await waiting).outcome).toBe('committed');
   });
@@ -100,17 +121,53 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
   });
 
   it('renews the lease by heartbeat while the owner works, so a duplicate cannot take the slot over', async () => {
-    const store = new SlotStore({ dynamodb, tableName, leaseMs: 1_500 });
+    // The stores' clock is the test's: it jumps past twice the lease, then the next heartbeat renews.
+    let now = Date.now();
+    const clock = () => now;
+    const renewals = observed('UpdateItemCommand');
+    const owner = new SlotStore({ dynamodb: renewals.client, tableName, leaseMs: 1_500, clock });
     const slot = freshSlot();
-    const first = await store.claim(slot, 'owner');
+    const first = await owner.claim(slot, 'owner');
     if (first.outcome !== 'claimed') throw new Error('first claim failed');
     first.lease.startHeartbeat();
     try {
-      // Twice the lease: without renewals it would have expired.
-      await new Promise((r) => setTimeout(r, 3_000));
-      expect((await store.claim(slot, 'duplicate')).outcome).toBe('busy');
+      now += 3_000; // without a renewal from here on the lease would have expired
+      await renewals.next();
+      expect((await new SlotStore({ dynamodb, tableName, leaseMs: 1_500, clock }).claim(slot, 'duplicate')).outcome).toBe('busy');
     } finally {
       first.lease.stop();
+    }
+  });
+});
+
+describe('a lost response to the commit write', () => {
+  it('is settled by re-reading the slot: the run whose commit landed knows it did (one success metric), although the SDK retry failed its condition', async () => {
+    // A client whose first UpdateItem after `lose` is set succeeds on the server, then loses its response (a reset), so the SDK retries it.
+    const lossy = createDynamoDbClient();
+    let lose = false;
+    lossy.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        if (lose) {
+          lose = false;
+          throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET', $metadata: {} });
+        }
+        return out;
+      },
+      { step: 'deserialize', name: 'loseOneResponse' },
+    );
+    try {
+      const store = new SlotStore({ dynamodb: lossy, tableName });
+      const slot = freshSlot();
+      const run = await store.claim(slot, 'committer');
+      if (run.outcome !== 'claimed') throw new Error('claim failed');
+      lose = true;
+      expect(await run.lease.finish('committed')).toBe(true);
+      expect(lose).toBe(false);
+      expect(run.lease.lost).toBe(false);
+      expect(await store.get(slot)).toMatchObject({ state: 'committed', owner: 'committer' });
+    } finally {
+      lossy.destroy();
     }
   });
 });
@@ -141,7 +198,7 @@ describe('slot time', () => {
     expect(truncateTime(parseEventTime('2026-11-23T02:00:41Z')).toISOString()).toBe('2026-11-23T02:00:00.000Z');
     expect(truncateTime(parseEventTime('2026-11-23T02:00:00.999Z')).toISOString()).toBe('2026-11-23T02:00:00.000Z');
   });
-  it.each([['yesterday'], ['2026-11-23 02:00:00'], ['2026-11-23T02:00:00+01:00'], ['2026-13-45T99:00:00Z'], [12345], [null]])(
+  it.each([['yesterday'], ['2026-11-23 02:00:00'], ['2026-11-23T02:00:00+01:00'], [12345], [null]])(
     'refuses %p, naming the field, the value and the expected form',
     (value) => {
       expect(() => parseEventTime(value, 'event.time')).toThrow(
@@ -149,4 +206,21 @@ describe('slot time', () => {
       );
     },
   );
+  it.each([
+    ['2026-13-45T99:00:00Z', /month 13/],
+    ['2026-02-30T02:00:00Z', /day 30: 2026-02 has 28 days/],
+    ['2026-11-23T24:00:00Z', /hour 24/],
+    ['0000-11-23T02:00:00Z', /year 0000/],
+  ])('refuses the impossible date %p instead of rolling it over', (value, why) => {
+    expect(() => parseEventTime(value, 'event.time')).toThrow(why);
+  });
+  it('is an identity inside a sane window: 5 min early at most, 8 h late at most unless backfill (never the recovery point)', () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T10:05:00Z'), { now })).not.toThrow();
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T10:06:00Z'), { now })).toThrow(/ahead of this run's clock/);
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T10:06:00Z'), { now, backfill: true })).toThrow(/ahead of this run's clock/);
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T02:00:00Z'), { now })).not.toThrow();
+    expect(() => checkSlotTime('event.time', new Date('2026-11-23T01:59:00Z'), { now })).toThrow(/"backfill": true/);
+    expect(() => checkSlotTime('event.time', new Date('2026-11-01T02:00:00Z'), { now, backfill: true })).not.toThrow();
+  });
 });

@@ -51,7 +51,8 @@ test('(aws-sdk-client-mock) never more than `concurrency` batches in flight', as
   ddb.on(BatchWriteItemCommand).callsFake(async () => {
     inFlight++;
     peak = Math.max(peak, inFlight);
-    await new Promise((r) => setTimeout(r, 5));
+    // One turn of the event loop: every batch the writer sends at once is in flight by then.
+    await new Promise((r) => setImmediate(r));
     inFlight--;
     return {};
   });

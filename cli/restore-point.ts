@@ -1,0 +1,195 @@
+/**
+ * `dr restore --at <time>`: every table as of one instant, from the newest complete full set
+ * before it and the chain of incremental export windows after it.
+ *
+ * 1. Plan, before any write: the time is not in the future; a full set holding every table was
+ *    taken at or before it (else refused naming the oldest one); each table's chain covers
+ *    [set's export time, at] without a gap (else refused naming the missing window and the last
+ *    restorable time). Every table uses the SAME instant and the same full set.
+ * 2. The base: the full set restored by the ordinary restore (any engine; its own journal).
+ * 3. The windows, in order, by the write path (puts, deletes; changes after `at` skipped), each a
+ *    part of the target's chain journal (`restores/<target>.chain.json`), so a killed restore rerun
+ *    with --resume continues at the first window not done (re-applying a window is idempotent:
+ *    each line is the key's final state in the window).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { findLatestSet, listBackupSets } from '../lambda/store/catalog';
+import type { BackupSet } from '../lambda/store/catalog';
+import { getJsonIfExists, putJson } from '../lambda/store/s3-io';
+import { backupIdFor } from '../lambda/format/backup-set';
+import type { WindowRef } from '../lambda/format/window';
+import { windowsForPoint } from '../lambda/incremental/chain';
+import { listWindows, readWindowMetadata } from '../lambda/incremental/window-store';
+import { applyWindow, type AppliedWindow } from '../lambda/incremental/apply-window';
+import { DEFAULT_RESTORE_SUFFIX, restoreBackupSet, type RestoreOptions, type RestoreReport } from '../lambda/restore/restore';
+import { readJournal, RESTORE_JOURNAL_PREFIX, type JournalPart } from '../lambda/restore/journal';
+
+/** Thrown when `--at` cannot be restored; nothing was written. */
+export class PointRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PointRefusedError';
+  }
+}
+
+/** The plan of a point-in-time restore: one full set, and each table's windows. */
+export interface PointPlan {
+  readonly at: Date;
+  readonly base: { readonly tier: string; readonly backupId: string; readonly exportTime: Date };
+  readonly windows: Record<string, WindowRef[]>;
+}
+
+/** Options of {@link planPointRestore}. */
+export interface PlanPointOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly tables: readonly string[];
+  readonly at: Date;
+  /** @default - now */
+  readonly now?: Date;
+}
+
+/** The newest complete set holding `tables` whose data is as of `at` or earlier. */
+async function baseFor(o: PlanPointOptions): Promise<BackupSet | undefined> {
+  let before = new Date(o.at.getTime() + 1);
+  for (let i = 0; i < 100; i++) {
+    const set = (await findLatestSet({ s3: o.s3, bucket: o.bucket, tables: o.tables, before })).set;
+    const exportTime = set?.metadata?.exportTime;
+    if (!set || !exportTime) return undefined;
+    if (Date.parse(exportTime) <= o.at.getTime()) return set;
+    before = set.startedAt;
+  }
+  return undefined;
+}
+
+/** Checks `at` and finds the base and every table's windows; throws {@link PointRefusedError} before any work. */
+export async function planPointRestore(o: PlanPointOptions): Promise<PointPlan> {
+  const now = o.now ?? new Date();
+  if (Number.isNaN(o.at.getTime())) throw new PointRefusedError('--at is not a time: give an ISO 8601 UTC time such as 2026-11-23T14:37:00Z');
+  if (o.at.getTime() > now.getTime())
+    throw new PointRefusedError(`--at ${o.at.toISOString()} is in the future (now ${now.toISOString()}): give a time at or before now, or "latest"`);
+  const set = await baseFor(o);
+  if (!set?.metadata) {
+    const oldest = (await listBackupSets({ s3: o.s3, bucket: o.bucket })).filter((s) => s.status === 'complete').at(-1);
+    throw new PointRefusedError(
+      `--at ${o.at.toISOString()} is before the oldest complete full set holding ${o.tables.join(', ')} in s3://${o.bucket}${
+        oldest?.summary ? ` (the oldest is ${oldest.tier}/${oldest.backupId}, data as of ${oldest.summary.exportTime})` : ' (there is none)'
+      }: give a later --at, or restore from another bucket`,
+    );
+  }
+  const exportTime = new Date(set.metadata.exportTime);
+  const windows: Record<string, WindowRef[]> = {};
+  for (const table of o.tables) {
+    // Windows are at most a day long: one starting a day before the base still reaches it.
+    const committed = await listWindows(o.s3, o.bucket, table, new Date(exportTime.getTime() - 24 * 3600_000));
+    try {
+      windows[table] = windowsForPoint(table, committed, exportTime, o.at);
+    } catch (e) {
+      throw new PointRefusedError((e as Error).message);
+    }
+  }
+  return { at: o.at, base: { tier: set.tier, backupId: set.backupId, exportTime }, windows };
+}
+
+/** The chain journal of a target: one part per window, in order. */
+export interface ChainJournal {
+  readonly target: string;
+  readonly source: string;
+  readonly at: string;
+  readonly baseSet: string;
+  readonly parts: JournalPart[];
+  readonly state: 'unfinished' | 'verified';
+  readonly updatedAt: string;
+}
+
+/** `restores/<target>.chain.json` */
+export function chainJournalKey(target: string): string {
+  return `${RESTORE_JOURNAL_PREFIX}${target}.chain.json`;
+}
+
+/** Options of {@link restoreToPoint}. */
+export interface RestoreToPointOptions extends Omit<RestoreOptions, 'ref' | 'tables'> {
+  readonly tables: readonly string[];
+  readonly at: Date;
+  readonly now?: Date;
+  /** Called after each window is applied (the kill-and-resume test stops here). */
+  readonly onWindow?: (table: string, w: WindowRef, applied: AppliedWindow) => void | Promise<void>;
+}
+
+/** What a point-in-time restore did. */
+export interface PointRestoreReport {
+  readonly plan: PointPlan;
+  /** The base restore; undefined when a resumed run found every base verified already. */
+  readonly base?: RestoreReport;
+  /** Per table: the windows applied (ids) and the counts. */
+  readonly tables: Record<
+    string,
+    { readonly target: string; readonly windows: string[]; readonly puts: number; readonly deletes: number; readonly skipped: number }
+  >;
+}
+
+/** Plans (refusing before any work), restores the base set, then applies every table's windows. */
+export async function restoreToPoint(o: RestoreToPointOptions): Promise<PointRestoreReport> {
+  const plan = await planPointRestore({ s3: o.s3, bucket: o.bucket, tables: o.tables, at: o.at, now: o.now });
+  const baseSet = `${plan.base.tier}/${plan.base.backupId}`;
+  const targetOf = (table: string) => (o.intoExisting ? table : `${table}${o.suffix ?? DEFAULT_RESTORE_SUFFIX}`);
+  const journals = new Map<string, ChainJournal>();
+  const needBase: string[] = [];
+  for (const table of o.tables) {
+    const target = targetOf(table);
+    const previous = o.resume ? await getJsonIfExists<ChainJournal>(o.s3, o.bucket, chainJournalKey(target)) : undefined;
+    const same = previous?.at === plan.at.toISOString() && previous.baseSet === baseSet && previous.source === table ? previous : undefined;
+    const parts = (plan.windows[table] ?? []).map((w) => {
+      const id = backupIdFor(w.from);
+      return same?.parts.find((p) => p.id === id) ?? { id, items: 0, done: false };
+    });
+    const baseJournal = same ? await readJournal(o.s3, o.bucket, target) : undefined;
+    if (!(baseJournal?.state === 'verified' && baseJournal.backupId === plan.base.backupId)) needBase.push(table);
+    // Written before the base: a target killed anywhere before its last window stays unfinished.
+    const journal: ChainJournal = {
+      target,
+      source: table,
+      at: plan.at.toISOString(),
+      baseSet,
+      parts,
+      state: 'unfinished',
+      updatedAt: new Date().toISOString(),
+    };
+    journals.set(table, journal);
+    await putJson(o.s3, o.bucket, chainJournalKey(target), journal);
+  }
+  const base = needBase.length ? await restoreBackupSet({ ...o, ref: baseSet, tables: needBase }) : undefined;
+  const tables: PointRestoreReport['tables'] = {};
+  for (const table of o.tables) {
+    const journal = journals.get(table)!;
+    const parts = [...journal.parts];
+    const windows = plan.windows[table] ?? [];
+    const save = (state: ChainJournal['state']) =>
+      putJson(o.s3, o.bucket, chainJournalKey(journal.target), { ...journal, parts, state, updatedAt: new Date().toISOString() });
+    let puts = 0;
+    let deletes = 0;
+    let skipped = 0;
+    for (let i = 0; i < windows.length; i++) {
+      if (parts[i].done) continue;
+      const metadata = await readWindowMetadata(o.s3, o.bucket, windows[i]);
+      const applied = await applyWindow({
+        s3: o.s3,
+        dynamodb: o.dynamodb as DynamoDBClient,
+        bucket: o.bucket,
+        window: metadata,
+        target: journal.target,
+        at: plan.at,
+      });
+      puts += applied.puts;
+      deletes += applied.deletes;
+      skipped += applied.skipped;
+      parts[i] = { id: parts[i].id, items: applied.puts + applied.deletes, done: true, doneAt: new Date().toISOString() };
+      await save('unfinished');
+      await o.onWindow?.(table, windows[i], applied);
+    }
+    await save('verified');
+    tables[table] = { target: journal.target, windows: parts.map((p) => p.id), puts, deletes, skipped };
+  }
+  return { plan, base, tables };
+}

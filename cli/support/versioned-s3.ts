@@ -1,0 +1,194 @@
+/**
+ * A real versioned S3 on loopback: Ceph's RADOS Gateway (RGW) from Debian's packages, a
+ * throwaway single-node cluster (ceph-mon, ceph-osd on memstore, radosgw) started by
+ * `rgw/start.sh` and stopped here by the process ids it recorded.
+ *
+ * s3rver has no versioning, delete markers, Object Lock or SSE-KMS; RGW has all of them (the
+ * recipe and its measured feature table: /work/shared/local-s3-versioned/README.md, and
+ * docs/bucket-recovery.md "Local versioned S3"). Data lives in the OSD's RAM and is gone at stop.
+ *
+ * Its traps, handled here: clients must send checksums only when required (Ceph 16 answers the
+ * SDK's default aws-chunked trailer with 411 MissingContentLength), and buckets are created
+ * without a LocationConstraint (RGW's zonegroup is `default`).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The Debian packages RGW needs (`.ci/run` installs them when missing). */
+export const RGW_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'curl'] as const;
+/** The install line printed when RGW is missing. */
+export const RGW_INSTALL_LINE = `apt-get update && apt-get install -y --no-install-recommends ${RGW_PACKAGES.join(' ')}`;
+/** The SSE-KMS key ids RGW's "testing" KMS backend knows (start.sh writes them into ceph.conf). */
+export const RGW_KMS_KEY_IDS = ['testkey-1', 'testkey-2'] as const;
+
+const SCRIPTS = path.join(__dirname, 'rgw');
+const ACCESS_KEY = 'testaccess';
+const SECRET_KEY = 'testsecret';
+
+/** A running RGW. */
+export interface VersionedS3 {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** The standard SDK variables pointing S3 clients at this RGW (checksums only when required). */
+  readonly env: Record<string, string>;
+  /** The three daemons, in start order (`ceph-mon`, `ceph-osd`, `radosgw`). */
+  readonly pids: readonly { readonly pid: number; readonly name: string }[];
+  /** The gateway's pid: kill it to cut S3 mid-run; the cluster stays for inspection. */
+  readonly gatewayPid: number;
+  /** The cluster's folder (ceph.conf, logs); removed on stop unless given in the options. */
+  readonly workDir: string;
+  /** Stops exactly the recorded daemons (newest first: SIGTERM, SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startVersionedS3}. */
+export interface VersionedS3Options {
+  /** @default - a new temporary directory, removed on stop */
+  readonly workDir?: string;
+  /**
+   * Seconds a lifecycle "day" lasts (RGW's `rgw lc debug interval`), so lifecycle rules run in a
+   * test. @default - real days
+   */
+  readonly lifecycleDaySeconds?: number;
+  /**
+   * A region CreateBucket may name as LocationConstraint (the SDK sends the client's region; RGW
+   * accepts only its zonegroup's api name). Costs one gateway restart, about 1.5 s.
+   * @default - only buckets created without a LocationConstraint (clients in us-east-1)
+   */
+  readonly region?: string;
+  /** @default 30 - seconds to wait for the gateway to answer */
+  readonly readyTimeoutSeconds?: number;
+}
+
+/** Two distinct free ports on 127.0.0.1 (S3 and the mon), both held until both are known. */
+async function freePortPair(): Promise<[number, number]> {
+  const servers = [net.createServer(), net.createServer()];
+  const ports = await Promise.all(
+    servers.map(
+      (srv) =>
+        new Promise<number>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve((srv.address() as net.AddressInfo).port));
+        }),
+    ),
+  );
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return [ports[0], ports[1]];
+}
+
+/** Throws a message with the install line when the Ceph binaries are missing. */
+export function assertRgw(): void {
+  const missing = ['radosgw', 'ceph-mon', 'ceph-osd', 'radosgw-admin', 'monmaptool', 'uuidgen', 'curl'].filter(
+    (b) => spawnSync('sh', ['-c', `command -v ${b}`], { stdio: 'ignore' }).status !== 0,
+  );
+  if (missing.length > 0)
+    throw new Error(`the local versioned S3 (Ceph RGW) needs ${missing.join(', ')}, not found on PATH: install it with \`${RGW_INSTALL_LINE}\` and run again`);
+}
+
+/** "PID NAME" lines of start.sh's pids file. */
+function readPids(workDir: string): { pid: number; name: string }[] {
+  const file = path.join(workDir, 'pids');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([p, n]) => p && n && Number.isInteger(Number(p)))
+    .map(([p, n]) => ({ pid: Number(p), name: n }));
+}
+
+/** Still running (not a zombie) and still the program we started (pids are reused). */
+function ours(pid: number, name: string): boolean {
+  try {
+    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) return false;
+    return !/^State:\s*Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGTERM, then up to 5 s for the daemon to go (the OSD tells the mon it is leaving), then SIGKILL. */
+async function stopDaemon(pid: number, name: string): Promise<void> {
+  if (!ours(pid, name)) return;
+  signal(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && ours(pid, name); i++) await new Promise((r) => setTimeout(r, 100));
+  if (ours(pid, name)) signal(pid, 'SIGKILL');
+}
+
+/** Runs start.sh and resolves when it exits (it exits 0 once S3 answers and the user exists). */
+function runStartScript(workDir: string, port: number, monPort: number, opts: VersionedS3Options): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MON_PORT: String(monPort),
+    S3_ACCESS_KEY: ACCESS_KEY,
+    S3_SECRET_KEY: SECRET_KEY,
+    READY_TIMEOUT: String(opts.readyTimeoutSeconds ?? 30),
+  };
+  if (opts.region && opts.region !== 'us-east-1') env.RGW_API_NAME = opts.region;
+  if (opts.lifecycleDaySeconds) env.RGW_LC_DEBUG_INTERVAL = String(opts.lifecycleDaySeconds);
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(SCRIPTS, 'start.sh'), workDir, String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`the local versioned S3 (Ceph RGW) did not start (exit ${code}): ${stderr.trim().slice(-600)}`)),
+    );
+  });
+}
+
+/**
+ * Starts RGW on a free loopback port. About 2 s on a quiet machine; the daemons are stopped by
+ * `stop()` and, as a last resort, on process exit.
+ */
+export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<VersionedS3> {
+  assertRgw();
+  const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-rgw-'));
+  const killAll = () => readPids(workDir).forEach(({ pid, name }) => ours(pid, name) && signal(pid, 'SIGKILL'));
+  process.once('exit', killAll);
+  const [port, monPort] = await freePortPair();
+  try {
+    await runStartScript(workDir, port, monPort, opts);
+  } catch (e) {
+    killAll(); // start.sh stops what it started on failure; this covers a start.sh killed midway
+    process.removeListener('exit', killAll);
+    if (!opts.workDir) fs.rmSync(workDir, { recursive: true, force: true });
+    throw e;
+  }
+  const pids = readPids(workDir);
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    accessKeyId: ACCESS_KEY,
+    secretAccessKey: SECRET_KEY,
+    env: {
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ACCESS_KEY_ID: ACCESS_KEY,
+      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+      AWS_REGION: opts.region ?? 'us-east-1',
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    },
+    pids,
+    gatewayPid: pids.find((p) => p.name === 'radosgw')!.pid,
+    workDir,
+    async stop() {
+      for (const { pid, name } of [...pids].reverse()) await stopDaemon(pid, name);
+      process.removeListener('exit', killAll);
+      if (!opts.workDir) fs.rmSync(workDir, { recursive: true, force: true });
+      else fs.rmSync(path.join(workDir, 'pids'), { force: true });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Folder lambda/buckets/: point-in-time recovery of a versioned S3 bucket (`dr restore-bucket`).
+ * Imports restore/ (the journal), store/ and shared/.
+ *
+ * Types only, and the refusal error, so every file of the folder can import them.
+ */
+
+/** One entry of a ListObjectVersions listing: an object version or a delete marker. */
+export interface VersionEntry {
+  readonly key: string;
+  readonly versionId: string;
+  readonly lastModified: Date;
+  readonly isLatest: boolean;
+  readonly deleteMarker: boolean;
+  /** Bytes (0 for a delete marker). */
+  readonly size: number;
+  /** As listed, quotes removed (RGW lists ETags without quotes, S3 with). */
+  readonly etag: string;
+}
+
+/** Every entry of one key, newest first. */
+export interface KeyVersions {
+  readonly key: string;
+  readonly entries: readonly VersionEntry[];
+}
+
+/**
+ * What the restore does with one key:
+ * - `restore`: copy `version` (the one current at the time) to be the newest again (or into `--to`);
+ * - `delete`: the key did not exist at the time: add a delete marker (in place only);
+ * - `untouched`: the key is already as it was (same bytes as at the time, or absent then and now);
+ * - `unrestorable`: the key has no version at or before the time, but its oldest version is old
+ *   enough that lifecycle may have expired the one that was current then: named, never guessed.
+ */
+export type KeyAction =
+  | { readonly kind: 'restore'; readonly key: string; readonly version: VersionEntry }
+  | { readonly kind: 'delete'; readonly key: string; readonly size: number }
+  | { readonly kind: 'untouched'; readonly key: string; readonly size: number }
+  | { readonly kind: 'unrestorable'; readonly key: string; readonly oldestRestorable: Date; readonly reason: string };
+
+/** The kinds of {@link KeyAction}. */
+export type ActionKind = KeyAction['kind'];
+
+/** Counts of the actions of a plan or a run. */
+export type ActionCounts = Record<ActionKind, number>;
+
+/** A bucket's lifecycle facts the planner needs to name expired versions. */
+export interface VersionHorizon {
+  /** Noncurrent versions are expired this many lifecycle days after they became noncurrent; undefined: never. */
+  readonly noncurrentDays?: number;
+  /** Length of a lifecycle day (RGW's debug interval in tests). @default 86_400_000 */
+  readonly dayMs?: number;
+}
+
+/** A refusal before anything was written: the message says the problem and the fix. */
+export class BucketRestoreRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BucketRestoreRefusedError';
+  }
+}
+
+/** The copy of a version differs from it after the restore (size or checksum). */
+export class BucketVerifyError extends Error {
+  constructor(
+    message: string,
+    readonly mismatches: readonly string[],
+  ) {
+    super(message);
+    this.name = 'BucketVerifyError';
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * A chain of incremental export windows end to end against DynamoDB Local and s3rver, on a
+ * simulated clock: the windows are exported through the LOCAL STAND-IN for incremental exports
+ * (cli/drill/standins/incremental-export-standin.ts, from the tables' streams), finalized by the
+ * same code the export finalizer runs, then `dr restore --at`'s core restores full set + chain.
+ *
+ * Timeline (minutes after the full set at T0): window 1 [0,15) updates, a delete and a put;
+ * window 2 [15,30) changes at 20 (before --at 22) and at 25 (after it) and is FAILED once, then
+ * retried as the same window; window 3 [30,45).
+ */
+import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { runBackup } from '../../lambda/backup/backup';
+import { createSlotTable, SlotStore } from '../../lambda/backup/slot';
+import { backupIdFor } from '../../lambda/format/backup-set';
+import { chainShapeProblems } from '../../lambda/incremental/chain';
+import { exportNextWindow, finalizeWindow } from '../../lambda/incremental/window-export';
+import { listWindows, readLatestWindow } from '../../lambda/incremental/window-store';
+import { installIncrementalExportStandIn, type IncrementalExportStandIn } from '../../cli/drill/standins/incremental-export-standin';
+import { planPointRestore, restoreToPoint } from '../../cli/restore-point';
+import { scanAsJson } from '../support/ddb-compare';
+import { useLocalServers } from '../support/use-local-servers';
+
+jest.setTimeout(300_000);
+const bucket = 'incremental-chain-test';
+const stateTable = 'chain-dr-state';
+const ORDERS = 'chain_orders';
+const USERS = 'chain_users';
+const local = useLocalServers({ buckets: [bucket] });
+const T0 = new Date('2026-11-23T02:00:00.000Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+const INTERVAL_MS = 15 * 60_000;
+
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+let streams: DynamoDBStreamsClient;
+let slots: SlotStore;
+let standIn: IncrementalExportStandIn;
+let sim = at(-1);
+/** The source tables' state at minute 22, scanned then: what --at 22 must give back. */
+const snapshot22 = new Map<string, Map<string, Record<string, unknown>>>();
+
+const item = (pk: string, v: number): Record<string, AttributeValue> => ({ pk: { S: pk }, v: { N: String(v) }, note: { S: `${pk} v${v}` } });
+const put = (table: string, pk: string, v: number) => dynamodb.send(new PutItemCommand({ TableName: table, Item: item(pk, v) }));
+const del = (table: string, pk: string) => dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: pk } } }));
+const scan = (table: string) => scanAsJson(dynamodb, table, (i) => JSON.stringify(i.pk));
+const tableArn = (t: string) => `arn:aws:dynamodb:ddblocal:000000000000:table/${t}`;
+
+async function createStreamTable(name: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
+}
+
+/** Writes at simulated minute `m`, then lets the stand-in read them from the streams at that time. */
+async function writesAt(m: number, writes: () => Promise<unknown>): Promise<void> {
+  sim = at(m);
+  await writes();
+  await standIn.capture();
+}
+
+const exportRun = (table: string, owner: string) =>
+  exportNextWindow({ dynamodb, s3, slots, bucket, table, tableArn: tableArn(table), intervalMs: INTERVAL_MS, owner, now: sim });
+const finalize = (table: string) => finalizeWindow({ dynamodb, s3, slots, bucket, table, intervalMs: INTERVAL_MS, now: sim });
+
+beforeAll(async () => {
+  ({ dynamodb, s3 } = local);
+  streams = new DynamoDBStreamsClient({ endpoint: local.env.AWS_ENDPOINT_URL_DYNAMODB, region: local.env.AWS_REGION });
+  await createSlotTable(dynamodb, stateTable);
+  slots = new SlotStore({ dynamodb, tableName: stateTable });
+  for (const t of [ORDERS, USERS]) await createStreamTable(t);
+  standIn = installIncrementalExportStandIn({ dynamodb, streams, s3, clock: () => sim, tables: [ORDERS, USERS] });
+  await writesAt(-1, async () => {
+    for (let i = 0; i < 20; i++) await Promise.all([put(ORDERS, `o${i}`, 1), put(USERS, `u${i}`, 1)]);
+  });
+  await runBackup({ dynamodb, s3, bucket, tables: [ORDERS, USERS], tier: 'daily', engine: 'scan', now: T0 });
+
+  // Window 1 [0, 15).
+  await writesAt(3, () => Promise.all([put(ORDERS, 'o1', 2), del(ORDERS, 'o2'), put(ORDERS, 'o100', 1), put(USERS, 'u1', 2)]));
+  await writesAt(10, () => put(ORDERS, 'o3', 2));
+  // Window 2 [15, 30): before and after --at 22.
+  await writesAt(20, () => Promise.all([del(ORDERS, 'o4'), put(ORDERS, 'o1', 3), put(ORDERS, 'o101', 1), put(USERS, 'u2', 2)]));
+  sim = at(22);
+  for (const t of [ORDERS, USERS]) snapshot22.set(t, await scan(t));
+  await writesAt(25, () => Promise.all([put(ORDERS, 'o5', 2), del(ORDERS, 'o6'), put(ORDERS, 'o102', 1), del(USERS, 'u3')]));
+  // Window 3 [30, 45).
+  await writesAt(33, () => Promise.all([put(ORDERS, 'o7', 2), put(USERS, 'u4', 2)]));
+});
+
+afterAll(() => {
+  standIn?.dispose();
+  streams?.destroy();
+});
+
+describe('exporting windows', () => {
+  it('a duplicate delivery of a window exports it once and commits one window', async () => {
+    sim = at(16);
+    const runs = await Promise.all([exportRun(ORDERS, 'run-a'), exportRun(ORDERS, 'run-b')]);
+    // The second run finds the slot held (busy) or already handed to the finalizer (exporting).
+    expect(runs.filter((r) => r.outcome === 'busy' || r.outcome === 'exporting')).toHaveLength(1);
+    expect(runs.filter((r) => r.outcome === 'started')).toHaveLength(1);
+    const exportsOfWindow1 = standIn.calls.filter(
+      (c) => c.command === 'ExportTableToPointInTime' && (c.input as { TableArn: string }).TableArn === tableArn(ORDERS),
+    );
+    expect(exportsOfWindow1).toHaveLength(1);
+    expect((await finalize(ORDERS)).status).toBe('committed');
+    expect((await exportRun(USERS, 'run-c')).outcome).toBe('started');
+    expect((await finalize(USERS)).status).toBe('committed');
+    expect((await listWindows(s3, bucket, ORDERS)).map((w) => w.from)).toEqual([T0.toISOString()]);
+  });
+
+  it('a FAILED window is exported again as the same window, never skipped', async () => {
+    sim = at(31);
+    standIn.failNext(ORDERS);
+    expect(await exportRun(ORDERS, 'run-d')).toMatchObject({ outcome: 'started', window: { from: at(15), to: at(30) } });
+    expect(await finalize(ORDERS)).toMatchObject({ status: 'failed', window: { from: at(15) } });
+    sim = at(46);
+    // The next run, a whole interval later, still exports [15, 30) before [30, 45).
+    expect(await exportRun(ORDERS, 'run-e')).toMatchObject({ outcome: 'started', window: { from: at(15), to: at(30) } });
+    expect((await finalize(ORDERS)).status).toBe('committed');
+  });
+
+  it('windows are contiguous from the full set export time', async () => {
+    for (const t of [ORDERS, USERS]) {
+      for (let i = 0; i < 4; i++) {
+        const run = await exportRun(t, `run-${t}-${i}`);
+        if (run.outcome !== 'started') break;
+        expect((await finalize(t)).status).toBe('committed');
+      }
+    }
+    for (const t of [ORDERS, USERS]) {
+      const windows = await listWindows(s3, bucket, t);
+      expect(windows.map((w) => [w.from, w.to])).toEqual([
+        [at(0).toISOString(), at(15).toISOString()],
+        [at(15).toISOString(), at(30).toISOString()],
+        [at(30).toISOString(), at(45).toISOString()],
+      ]);
+      expect(chainShapeProblems(windows)).toEqual([]);
+      expect((await readLatestWindow(s3, bucket, t))?.to).toBe(at(45).toISOString());
+    }
+    expect((await listWindows(s3, bucket, ORDERS))[0].counts).toEqual({ puts: 3, deletes: 1 });
+  });
+});
+
+describe('dr restore --at', () => {
+  it('restores every table to the same instant: deletes applied, changes after --at skipped', async () => {
+    sim = at(50);
+    const report = await restoreToPoint({ dynamodb, s3, bucket, tables: [ORDERS, USERS], at: at(22), now: sim, suffix: '-at22' });
+    expect(report.plan.at).toEqual(at(22));
+    expect(report.tables[ORDERS]).toMatchObject({ windows: [backupIdFor(at(0)), backupIdFor(at(15))], skipped: 3 });
+    for (const t of [ORDERS, USERS]) expect(await scan(`${t}-at22`)).toEqual(snapshot22.get(t));
+    const orders = await scan(`${ORDERS}-at22`);
+    const key = (pk: string) => JSON.stringify({ S: pk });
+    expect(orders.has(key('o1'))).toBe(true);
+    expect(orders.has(key('o2'))).toBe(false); // deleted in window 1
+    expect(orders.has(key('o4'))).toBe(false); // deleted in window 2 before --at
+    expect(orders.has(key('o6'))).toBe(true); // deleted in window 2 after --at: skipped
+    expect(orders.has(key('o102'))).toBe(false); // put after --at: skipped
+  });
+
+  it('a chain restore killed after its first window resumes item-exact with --resume', async () => {
+    sim = at(50);
+    const opts = { dynamodb, s3, bucket, tables: [ORDERS], at: at(45), now: sim, suffix: '-kill' };
+    const kill = async () => {
+      throw new Error('killed after the first window');
+    };
+    await expect(restoreToPoint({ ...opts, onWindow: kill })).rejects.toThrow(/killed/);
+    const resumed = await restoreToPoint({ ...opts, resume: true });
+    expect(resumed.base).toBeUndefined();
+    expect(resumed.tables[ORDERS].windows).toHaveLength(3);
+    expect(await scan(`${ORDERS}-kill`)).toEqual(await scan(ORDERS));
+  });
+
+  it('refuses a time beyond the chain naming the missing window and the last restorable time, before any work', async () => {
+    sim = at(80);
+    await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(70), now: sim })).rejects.toThrow(
+      new RegExp(`no window from ${at(45).toISOString()} on .*the last restorable time is ${at(45).toISOString()}`),
+    );
+  });
+
+  it('refuses a time before the oldest full set', async () => {
+    await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(-30), now: sim })).rejects.toThrow(
+      /is before the oldest complete full set .*daily\/2026-11-23T02-00-00-000Z/,
+    );
+  });
+
+  it('refuses a time in the future', async () => {
+    await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(200), now: at(80) })).rejects.toThrow(/is in the future/);
+  });
+});
