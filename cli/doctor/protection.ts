@@ -29,5 +29,17 @@ export function protectionCheck(config: DrConfig, outputs: StackOutputs, stacks:
       'deploy both stacks again (npx cdk deploy --all)',
     );
   }
-  return pass(CHECK, declared.map((d) => `${d.label}: ${d.value}`).join('; '));
+  return pass(CHECK, `hardened: ${declared.map((d) => `${d.label} (${shortSummary(d.value!)})`).join(', ')}`);
+}
+
+/** `locks: X | guards: Y | tamper rules: a, b` as `X; guards on Y; 2 tamper rules`. */
+function shortSummary(value: string): string {
+  const parts = Object.fromEntries(
+    value
+      .split(' | ')
+      .slice(1)
+      .map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 2)]),
+  );
+  const rules = (parts['tamper rules'] ?? '').split(', ').filter(Boolean).length;
+  return `${parts.locks}; guards on ${parts.guards}; ${rules} tamper rules`;
 }

@@ -22,8 +22,12 @@ describe('dr doctor: protection', () => {
     const outputs = deployedOutputs(exampleConfig());
     const r = protectionCheck(exampleConfig(), outputs, STACKS);
     expect(r.status).toBe('PASS');
-    expect(r.detail).toMatch(
-      /^primary: hardened \| locks: Object Lock COMPLIANCE; Vault Lock \| guards: every KMS key, 1 bucket\(s\), 1 vault\(s\) \| tamper rules: shop-tamper-keys, shop-tamper-buckets, shop-tamper-tables, shop-tamper-tableprotection, shop-tamper-vaults; recovery: hardened/,
+    expect(r.detail).toBe(
+      'hardened: primary (Object Lock COMPLIANCE; Vault Lock; guards on every KMS key, 1 bucket(s), 1 vault(s); 5 tamper rules), ' +
+        'recovery (Object Lock COMPLIANCE; Vault Lock; guards on every KMS key, 1 bucket(s), 1 vault(s); 5 tamper rules)',
+    );
+    expect(outputs[protectionOutputKey('primary')]).toBe(
+      'hardened | locks: Object Lock COMPLIANCE; Vault Lock | guards: every KMS key, 1 bucket(s), 1 vault(s) | tamper rules: shop-tamper-keys, shop-tamper-buckets, shop-tamper-tables, shop-tamper-tableprotection, shop-tamper-vaults',
     );
   });
   it('WARNs on standard, saying what an admin can do and the fix', () => {
