@@ -5,7 +5,7 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { DrConfig } from '../../lib/config';
-import { tightestRpo } from '../../lib/stacks/targets';
+import { tightestFullSetRpo } from '../../lib/stacks/targets';
 import { listBackupSets } from '../../lambda/store/catalog';
 import { dataAge, recoveryPoint } from '../../lambda/format/trusted-time';
 import { Dimension, METRIC_NAMESPACE, MetricName } from '../../lambda/shared/metrics';
@@ -26,11 +26,12 @@ export function formatAge(mins: number): string {
 
 /**
  * The newest complete backup set (the catalog's commit marker, metadata.json, present) against
- * the tightest RPO of the config. The age is taken from the set's recovery point (exportTime).
+ * the tightest RPO the full sets alone must meet (a table with a chain of incremental exports meets
+ * its RPO through the windows, checked apart). The age is taken from the set's recovery point.
  */
 export async function backupAgeCheck(clients: RegionClients, bucket: string, config: DrConfig, now: Date): Promise<CheckResult> {
   const check = `newest backup vs RPO`;
-  const rpo = tightestRpo(config);
+  const rpo = tightestFullSetRpo(config);
   const sets = await listBackupSets({ s3: clients.s3, bucket });
   // The newest DATA, not the newest slot: a slot's time is only its identity (trusted-time.ts).
   const complete = sets.filter((s) => s.status === 'complete');
