@@ -12,6 +12,7 @@ import { registerPitrRestoreCommand } from '../cli/pitr-restore';
 import { registerDrillCommand } from '../cli/drill';
 import { registerPlanCommand } from '../cli/plan';
 import { registerDoctorCommand } from '../cli/doctor';
+import { registerCatalogCommand } from '../cli/catalog';
 import { settleSdkNodeWarningBeforeActions } from '../cli/support/sdk-warning';
 
 /** Builds the program (exported for tests). */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDrillCommand(program);
   registerPlanCommand(program);
   registerDoctorCommand(program);
+  registerCatalogCommand(program);
   // Before any SDK client exists: the SDK's Node warning once, up front, never mid-progress.
   return settleSdkNodeWarningBeforeActions(program);
 }

@@ -7,6 +7,7 @@ import type { EngineSettings } from '../lambda/restore/restore';
 import { restorableUntil } from '../lambda/incremental/chain';
 import { listWindows } from '../lambda/incremental/window-store';
 import { findLatestSet } from '../lambda/store/catalog';
+import { parseTime, recoveryPoint } from '../lambda/format/trusted-time';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import type { CommandContext } from './context';
 import { parseTablesOption, UserError } from './context';
@@ -31,12 +32,17 @@ export async function resolveAt(ctx: CommandContext, value: string, tables: read
   if (value !== 'latest') {
     if (!ZONED.test(value))
       throw new UserError(`--at "${value}" is not an ISO 8601 time with its zone: write it like 2026-11-23T14:37:00Z (UTC) or 2026-11-23T15:37:00+01:00`);
-    return new Date(value);
+    // Trusted time's one parser: impossible dates (02-30, 24:00) refused, never rolled over.
+    try {
+      return parseTime('--at', value, { zone: 'required' }).time;
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
   }
   const bucket = ctx.bucket();
   const set = (await findLatestSet({ s3: ctx.s3, bucket, tables })).set;
   if (!set?.metadata) throw new UserError(`--at latest: no complete full set holding ${tables.join(', ')} in s3://${bucket}; run "dr list"`);
-  const base = new Date(set.metadata.exportTime);
+  const base = recoveryPoint(set.metadata);
   const ends = await Promise.all(tables.map(async (t) => restorableUntil(await listWindows(ctx.s3, bucket, t, new Date(base.getTime() - 86_400_000)), base)));
   return new Date(Math.min(...ends.map((d) => d.getTime())));
 }
