@@ -9,17 +9,22 @@
 import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import type { DrStacks } from './dr-app';
 import type { DrFunction } from './constructs/dr-function';
+import { acknowledgeNistFindings } from './nag-nist';
 import { DRTEST_TABLE_PATTERN } from './stacks/recovery-stack';
 
-/** Registers the AwsSolutions pack (synth fails on unacknowledged errors) and the acknowledgements. */
+/**
+ * Registers the AwsSolutions and NIST 800-53 R5 packs (synth fails on unacknowledged errors of
+ * either) and the acknowledgements of both (NIST's in lib/nag-nist.ts).
+ */
 export function applyNag(app: App, stacks: DrStacks): AwsSolutionsChecks {
   const pack = new AwsSolutionsChecks(app);
-  Validations.of(app).addPlugins(pack);
+  Validations.of(app).addPlugins(pack, new NIST80053R5Checks(app));
   acknowledgeFindings(stacks);
+  acknowledgeNistFindings(stacks);
   return pack;
 }
 

@@ -239,6 +239,7 @@ export class ProductionStack extends Stack {
         watchedVaultNames: this.awsBackup ? [`${app}-dr-primary`] : [],
         watchedTableNames: tableNames,
         topic: topics.critical,
+        regionLabel: 'primary',
       });
     }
     new DrDashboard(this, 'Dashboard', {

@@ -118,6 +118,7 @@ export class RecoveryStack extends Stack {
         watchedVaultNames: [recoveryVaultName(c)],
         watchedTableNames: c.tables.map((t) => t.name),
         topic: topics.critical,
+        regionLabel: 'recovery',
       });
     }
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
