@@ -52,10 +52,13 @@ export class AlertTopics extends Construct {
     const key = new EncryptionKey(this, 'Key', {
       alias: `${props.appName}-dr-alerts-${props.regionLabel}`,
       description: `${props.appName} DR alert topics`,
-      servicePrincipals: ['cloudwatch.amazonaws.com'],
+      // EventBridge publishes the tamper pages (lockdown): SNS encrypts each message with this key
+      // on the publisher's behalf, so without the key grant EventBridge's publish fails and
+      // nobody is paged (AWS re:Post "sns-not-getting-eventbridge-notification").
+      servicePrincipals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'],
     }).key;
-    this.critical = this.topic('Critical', `${props.appName}-dr-critical-${props.regionLabel}`, key, props.critical);
-    this.warning = this.topic('Warning', `${props.appName}-dr-warning-${props.regionLabel}`, key, props.warning);
+    this.critical = this.topic('Critical', `${props.appName}-dr-critical-${props.regionLabel}`, key, props.critical, props.appName);
+    this.warning = this.topic('Warning', `${props.appName}-dr-warning-${props.regionLabel}`, key, props.warning, props.appName);
   }
 
   /** Sends the alarm (and its recovery) to the topic of its severity. */
@@ -65,9 +68,10 @@ export class AlertTopics extends Construct {
     alarm.addOkAction(action);
   }
 
-  private topic(id: string, topicName: string, key: EncryptionKey['key'], r: Recipients): sns.Topic {
+  private topic(id: string, topicName: string, key: EncryptionKey['key'], r: Recipients, appName: string): sns.Topic {
     const topic = new sns.Topic(this, id, { topicName, displayName: topicName, masterKey: key, enforceSSL: true });
     topic.addToResourcePolicy(cloudWatchMayPublish(topic));
+    topic.addToResourcePolicy(eventRulesMayPublish(topic, appName));
     for (const email of r.emails ?? []) topic.addSubscription(new subs.EmailSubscription(email));
     for (const phone of r.sms ?? []) topic.addSubscription(new subs.SmsSubscription(phone));
     for (const url of r.https ?? []) {
@@ -89,6 +93,25 @@ export function cloudWatchMayPublish(topic: sns.ITopic): iam.PolicyStatement {
     conditions: {
       StringEquals: { 'aws:SourceAccount': stack.account },
       ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+    },
+  });
+}
+
+/**
+ * The topic-policy statement that lets this app's EventBridge rules (this account and region,
+ * rules named `<app>-*`) publish: the tamper pages. TamperPages binds its rules to the topic by
+ * ARN, so no broader statement is added beside this one.
+ */
+export function eventRulesMayPublish(topic: sns.ITopic, appName: string): iam.PolicyStatement {
+  const stack = Stack.of(topic);
+  return new iam.PolicyStatement({
+    sid: 'AllowEventRulesToPublish',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${appName}-*` },
     },
   });
 }

@@ -1,5 +1,4 @@
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
@@ -75,7 +74,9 @@ export class TamperPages extends Construct {
         description: `${props.app}: pages on-call when someone ${w.what} (CloudTrail ${w.eventNames.join(', ')})`,
         eventPattern: renderTamperPattern(w),
       });
-      rule.addTarget(new targets.SnsTopic(props.topic, { message: renderTamperMessage(props.app, w) }));
+      // Bound by ARN, not with targets.SnsTopic: that would add an unconditioned topic-policy
+      // statement for events.amazonaws.com; AlertTopics grants this app's rules alone.
+      rule.addTarget({ bind: () => ({ arn: props.topic.topicArn, input: renderTamperMessage(props.app, w) }) });
       this.rules.set(w.id, rule);
     }
   }

@@ -126,7 +126,7 @@ describe('issue 13 #4: CloudWatch alarms may publish to the SSL-only alert topic
   it.each([
     ['production', 'eu-west-1'],
     ['recovery', 'eu-central-1'],
-  ])('%s: each topic policy keeps the SSL deny and allows cloudwatch.amazonaws.com to publish for this account', (name, region) => {
+  ])('%s: each topic policy keeps the SSL deny and allows cloudwatch.amazonaws.com and the app event rules to publish for this account', (name, region) => {
     const t = name === 'production' ? built.production : built.recovery;
     const policies = Object.values(t.findResources('AWS::SNS::TopicPolicy'));
     expect(policies).toHaveLength(2);
@@ -152,6 +152,18 @@ describe('issue 13 #4: CloudWatch alarms may publish to the SSL-only alert topic
             ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${region}:123456789012:alarm:*` },
           },
         },
+        {
+          // The tamper pages (EventBridge rules named shop-*), this account and region only.
+          Sid: 'AllowEventRulesToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topic,
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+            ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:123456789012:rule/shop-*` },
+          },
+        },
       ]);
     }
   });
@@ -172,6 +184,34 @@ describe('issue 13 #4: CloudWatch alarms may publish to the SSL-only alert topic
         ]),
       },
     });
+  });
+  it.each(['production', 'recovery'])('%s: the alert key lets EventBridge use it for this account only (tamper pages publish to an SSE-KMS topic)', (name) => {
+    const t = name === 'production' ? built.production : built.recovery;
+    t.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('alert topics'),
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AlloweventsToUseTheKey',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          },
+        ]),
+      },
+    });
+  });
+  it.each(['production', 'recovery'])('%s: tamper rules target the critical topic by ARN with their own message', (name) => {
+    const t = name === 'production' ? built.production : built.recovery;
+    const rules = Object.values(t.findResources('AWS::Events::Rule')).filter((r) => /tamper/.test(String(r.Properties.Name)));
+    expect(rules.length).toBeGreaterThan(0);
+    for (const r of rules) {
+      expect(r.Properties.Targets).toHaveLength(1);
+      expect(r.Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/AlertsCritical/) });
+      expect(r.Properties.Targets[0].RoleArn).toBeUndefined();
+    }
   });
 });
 
