@@ -16,6 +16,7 @@ import {
   rpoOf,
 } from './config-incremental';
 import type { DrConfig, TableConfig } from './config-schema';
+import { cronProblem } from './config-cron';
 
 /** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
 export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
@@ -68,6 +69,19 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
   });
   checkTopLevelRpo(c, ctx);
   c.tables.forEach((t, i) => checkIncremental(c, t, i, ctx));
+  checkCronSchedules(c, issue);
+}
+
+/** Every cron schedule against EventBridge's documented fields and ranges (config-cron.ts). */
+export function checkCronSchedules(c: DrConfig, issue: Issue): void {
+  const schedules: [(string | number)[], string][] = [
+    ...Object.entries(c.schedules).map(([k, v]) => [['schedules', k], v] as [(string | number)[], string]),
+    [['restoreTest', 'schedule'], c.restoreTest.schedule],
+  ];
+  for (const [path, expr] of schedules) {
+    const problem = cronProblem(expr);
+    if (problem) issue(path, `${path.join('.')} "${expr}" ${problem}: EventBridge refuses it at deploy`);
+  }
 }
 
 const CHAIN_FLOOR = `the shortest chain of incremental exports reaches ${MIN_CHAIN_RPO_MINUTES} minutes across regions (15-minute windows + ${EXPORT_ESTIMATE_MINUTES} export + ${REPLICATION_MINUTES} replication; PITR covers seconds-level recovery inside the primary region)`;
