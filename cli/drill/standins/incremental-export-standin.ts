@@ -95,8 +95,8 @@ export function installIncrementalExportStandIn(o: IncrementalExportStandInOptio
     let read = 0;
     const micros = clock().getTime() * 1000;
     for (const shard of shards) {
-      // From the shard's start every time, skipping what was read: DynamoDB Local's
-      // AFTER_SEQUENCE_NUMBER iterators skipped records here (a stand-in reads a day at most).
+      // From the shard's start every time, skipping what was read (by sequence number): one
+      // iterator type to rely on, and a stand-in's stream holds a day at most.
       const cursorKey = `${streamArn}/${shard.ShardId}`;
       const after = BigInt(cursors.get(cursorKey) ?? '0');
       let iterator = (await o.streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' })))
