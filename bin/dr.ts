@@ -13,6 +13,7 @@ import { registerDrillCommand } from '../cli/drill';
 import { registerPlanCommand } from '../cli/plan';
 import { registerDoctorCommand } from '../cli/doctor';
 import { registerCatalogCommand } from '../cli/catalog';
+import { registerRestoreBucketCommand } from '../cli/restore-bucket';
 import { settleSdkNodeWarningBeforeActions } from '../cli/support/sdk-warning';
 
 /** Builds the program (exported for tests). */
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerDoctorCommand(program);
   registerCatalogCommand(program);
+  registerRestoreBucketCommand(program);
   // Before any SDK client exists: the SDK's Node warning once, up front, never mid-progress.
   return settleSdkNodeWarningBeforeActions(program);
 }
