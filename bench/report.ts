@@ -360,6 +360,9 @@ function profileSection(r: BenchResults): string {
   }
   const analysis = path.join(__dirname, 'analysis.md');
   if (fs.existsSync(analysis)) parts.push(fs.readFileSync(analysis, 'utf8').trim());
+  // Measured apart by bench/restore-bucket.ts (on Ceph RGW), pasted by hand.
+  const bucketFigures = path.join(__dirname, 'restore-bucket.md');
+  if (fs.existsSync(bucketFigures)) parts.push(fs.readFileSync(bucketFigures, 'utf8').trim());
   return parts.join('\n\n');
 }
 

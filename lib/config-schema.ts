@@ -128,6 +128,12 @@ export const drConfigFields = strict({
          * locked objects only into a bucket with Object Lock (and versioning).
          */
         objectLock: z.boolean().default(false),
+        /**
+         * Days a noncurrent version is kept (buckets the stack creates, and every replica): the
+         * restore horizon of `dr restore-bucket`. Overwritten or deleted objects can be brought
+         * back for this long.
+         */
+        versionsDays: z.number().int().min(1, { message: 'versionsDays must be at least 1 (the days overwritten objects can be restored)' }).default(35),
       }),
     )
     .default([]),

@@ -26,6 +26,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   restore: ['validate', 'store', 'format', 'shared'],
   incremental: ['backup', 'store', 'format', 'shared'],
   handlers: ['backup', 'restore', 'validate', 'incremental', 'store', 'format', 'shared'],
+  // point-in-time bucket recovery (`dr restore-bucket`): only the restore journal
+  buckets: ['restore'],
 };
 
 type Graph = Record<string, string[]>;

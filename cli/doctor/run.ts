@@ -2,7 +2,7 @@
  * Runs every `dr doctor` check against the account the credentials belong to, in report order.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { operatorPolicyName, type DrConfig } from '../../lib/config';
+import { dataReplicaBucketName, operatorPolicyName, type DrConfig } from '../../lib/config';
 import {
   describeStack,
   objectLockCheck,
@@ -15,6 +15,8 @@ import {
   versioningCheck,
 } from './checks';
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
+import { bucketWindowCheck } from './bucket-window';
+import { protectionCheck } from './protection';
 import { CheckResult, fail, guard, pass } from './result';
 import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
@@ -105,6 +107,19 @@ export async function runChecks(
       guard(`versioning ${bucket}`, `s3:GetBucketVersioning on ${s3arn(bucket)}`, policy, () => versioningCheck(r, bucket)),
       guard(`Object Lock ${bucket}`, `s3:GetBucketObjectLockConfiguration on ${s3arn(bucket)}`, policy, () => objectLockCheck(r, bucket, config)),
     ]),
+    // dr restore-bucket: each data bucket and its replica, versioned, with its noncurrent-version window.
+    ...config.dataBuckets.flatMap((b) =>
+      (
+        [
+          [primary, b.name],
+          [recovery, dataReplicaBucketName(config, b.name)],
+        ] as const
+      ).map(([r, bucket]) =>
+        guard(`restore window ${bucket}`, `s3:GetBucketVersioning and s3:GetLifecycleConfiguration on ${s3arn(bucket)}`, policy, () =>
+          bucketWindowCheck(r, bucket, b.versionsDays),
+        ),
+      ),
+    ),
     guard(`replication ${target.replicationRuleId}`, `s3:GetReplicationConfiguration on ${s3arn(target.backupBucket)}`, policy, () =>
       replicationCheck(primary, target.backupBucket, target.replicaBucket, target.replicationRuleId, caller.partition),
     ),
@@ -127,5 +142,6 @@ export async function runChecks(
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
   ];
-  return { target, results: [accountCheck(config, caller), ...stackResults, ...(await Promise.all(checks))] };
+  const protection = protectionCheck(config, outputs, names);
+  return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };
 }

@@ -5,7 +5,7 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DrConfig } from '../../lib/config';
-import { replicaKeyAlias, targetsFor } from '../../lib/config';
+import { replicaKeyAlias, targetsFor, worstCaseRpoMinutes } from '../../lib/config';
 import { resolveBackupSet } from '../../lambda/store/catalog';
 import type { EngineSettings } from '../../lambda/restore/engines/engine-types';
 import { writeItems } from '../../lambda/restore/restore';
@@ -13,6 +13,7 @@ import { DrillEnvironment, createConfigTable, localEnvironment, LocalEnvironment
 import { SHOP_TABLES, ShopTable, countShop, generateShop } from './dataset';
 import { DrillReport, SCENARIO_IDS, ScenarioId, ScenarioResult, writeDrillReport } from './report';
 import { DrillFaults, DrillTable, SCENARIOS, ScenarioContext } from './scenarios';
+import { uploadsEncrypted } from './uploads-scenario';
 import { TableSnapshot, hashItem, itemKey } from './verify';
 import { createSlotTable } from '../../lambda/backup/slot';
 
@@ -133,7 +134,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       badDeployTable: tables.find((t) => t.source === 'products') ?? tables[0],
     };
     const results: ScenarioResult[] = [];
-    for (const id of scenarios) results.push(await SCENARIOS[id](ctx));
+    const all = { ...SCENARIOS, 'uploads-encrypted': uploadsEncrypted };
+    for (const id of scenarios) results.push(await all[id](ctx));
 
     const finishedAt = new Date();
     const report: DrillReport = {
@@ -149,6 +151,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       engineNote: `auto, tables above ${ctx.engines.importThresholdBytes} bytes by import (new) or bulk put (existing), the rest by BatchWriteItem; ${env.engineNote}`,
       scenarios: results,
       targets: Object.fromEntries(tables.map((t) => [t.source, targetsFor(config, t.source)])),
+      worstCaseRpoMinutes: Object.fromEntries(config.tables.map((t) => [t.name, worstCaseRpoMinutes(config, t)])),
     };
     if (opts.outDir) {
       const files = writeDrillReport(report, opts.outDir);

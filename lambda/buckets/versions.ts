@@ -41,9 +41,15 @@ export function entriesOf(page: Pick<ListObjectVersionsCommandOutput, 'Versions'
       etag: unquote(v.ETag),
     });
   for (const m of page.DeleteMarkers ?? [])
-    out.push({ key: m.Key!, versionId: m.VersionId ?? 'null', lastModified: m.LastModified!, isLatest: m.IsLatest === true, deleteMarker: true, size: 0, etag: '' });
-  const order = new Map<string, number>();
-  for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) if (!order.has(v.Key!)) order.set(v.Key!, order.size);
+    out.push({
+      key: m.Key!,
+      versionId: m.VersionId ?? 'null',
+      lastModified: m.LastModified!,
+      isLatest: m.IsLatest === true,
+      deleteMarker: true,
+      size: 0,
+      etag: '',
+    });
   return out.sort(
     (a, b) =>
       compareKeys(a.key, b.key) ||

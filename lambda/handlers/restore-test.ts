@@ -12,7 +12,10 @@
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { runRestoreTest, RestoreTestResult } from '../restore/restore-test';
 import type { EngineSettings } from '../restore/engines/engine-types';
-import { MetricDatum, MetricName, toEmfLines } from '../shared/metrics';
+import type { Context } from 'aws-lambda';
+import { publishMetrics } from '../shared/emit-metrics';
+import { logger } from '../shared/logger';
+import { MetricName } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();
 const s3 = createS3Client();
@@ -24,10 +27,6 @@ function env(name: string): string {
       `environment variable ${name} is not set: the recovery stack sets it on the restore-test function; set it when running the handler by hand`,
     );
   return v;
-}
-
-function emit(data: MetricDatum[]): void {
-  for (const line of toEmfLines(data)) process.stdout.write(`${line}\n`);
 }
 
 /** Engine settings from RESTORE_ENGINE / IMPORT_THRESHOLD_BYTES; throws naming the variable. */
@@ -55,7 +54,8 @@ export function eventTimeOf(event: unknown): Date | undefined {
 }
 
 /** Lambda entry point. */
-export async function handler(event?: unknown): Promise<RestoreTestResult> {
+export async function handler(event?: unknown, context?: Context): Promise<RestoreTestResult> {
+  if (context) logger.addContext(context);
   const app = env('APP_NAME');
   const bucket = env('REPLICA_BUCKET');
   const sampleSize = Number(process.env.SAMPLE_SIZE || 100);
@@ -69,14 +69,14 @@ export async function handler(event?: unknown): Promise<RestoreTestResult> {
       .map((t) => t.trim())
       .filter(Boolean);
     const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables, engines: engineSettingsFromEnv(), eventTime: eventTimeOf(event) });
-    emit([
+    publishMetrics([
       { name: MetricName.RestoreTestSuccess, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: result.durationSeconds, dimensions: dims },
       { name: MetricName.RestoredDataAgeMinutes, value: result.dataAgeMinutes, dimensions: dims },
     ]);
     return result;
   } catch (e) {
-    emit([
+    publishMetrics([
       { name: MetricName.RestoreTestFailure, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: (Date.now() - t0) / 1000, dimensions: dims },
     ]);

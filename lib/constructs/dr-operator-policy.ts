@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { bucketRestoreStatements } from './bucket-restore-statements';
 import { Construct } from 'constructs';
 import {
   backupBucketName,
@@ -147,7 +148,8 @@ export class DrOperatorPolicy extends Construct {
       new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
       new iam.PolicyStatement({
         sid: 'DoctorBuckets',
-        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration'],
+        // GetLifecycleConfiguration: the restore window of each data bucket (cli/doctor/bucket-window.ts).
+        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration', 's3:GetLifecycleConfiguration'],
         resources: [backupBucket, replicaBucket, ...dataBuckets],
       }),
       new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),
@@ -213,6 +215,13 @@ export class DrOperatorPolicy extends Construct {
         sid: 'RestoreJournal',
         actions: ['s3:GetObject', 's3:PutObject'],
         resources: [`${backupBucket}/restores/*`, `${replicaBucket}/restores/*`],
+      }),
+      // dr restore-bucket: data buckets, replicas, `<bucket>-restored*` targets.
+      ...bucketRestoreStatements({
+        s3ArnPrefix: s3Arn(''),
+        buckets: c.dataBuckets.flatMap((b) => [b.name, dataReplicaBucketName(c, b.name)]),
+        keys: keysByAlias([backupKeyAlias, replicaKeyAlias(c)]),
+        existingKeyArns: c.dataBuckets.flatMap((b) => (b.kmsKeyArn ? [b.kmsKeyArn] : [])),
       }),
       // StartBulkPutItems writes its error report (OutputS3Configuration) as the caller.
       new iam.PolicyStatement({

@@ -75,7 +75,8 @@ export class RecoveryStack extends Stack {
         // keep their source objects' retention; unlocked objects stay deletable): turning
         // dataBuckets[].objectLock on later changes only the source check, never this bucket.
         objectLock: true,
-        lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(c.retention.dailyDays) }],
+        // The replica keeps versions as long as its source: `restore-bucket --from-replica` reaches as far back.
+        lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(b.versionsDays) }],
       });
       replicas.push(replica);
     }
@@ -117,6 +118,7 @@ export class RecoveryStack extends Stack {
         watchedVaultNames: [recoveryVaultName(c)],
         watchedTableNames: c.tables.map((t) => t.name),
         topic: topics.critical,
+        regionLabel: 'recovery',
       });
     }
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });

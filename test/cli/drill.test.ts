@@ -19,7 +19,7 @@ const local = useLocalServers();
 const faultDrill = (name: string, scenario: ScenarioId, faults: DrillFaults) =>
   runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: `${name}-`, bucket: `drill-${name}`, scenarios: [scenario], faults, log: quiet });
 
-describe('dr drill --local (DynamoDB Local + s3rver)', () => {
+describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads scenario)', () => {
   it('passes every scenario at --items 200 and writes drill-report.json/.md', async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-ok-'));
     const report = await runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: 'ok-', bucket: 'drill-ok', outDir, log: quiet });
@@ -28,6 +28,7 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
       ['bad-deploy', true, undefined],
       ['ransomware', true, undefined],
       ['region-lost', true, undefined],
+      ['uploads-encrypted', true, undefined],
     ]);
     expect(report.passed).toBe(true);
     expect(report.dataset.totalItems).toBeGreaterThan(150);
@@ -50,7 +51,8 @@ describe('dr drill --local (DynamoDB Local + s3rver)', () => {
     expect(report.scenarios[3].engines?.length).toBe(report.dataset && Object.keys(report.dataset.perTable).length);
     expect(md).toMatch(/LOCAL STAND-IN/);
     expect(md).toMatch(/\| table \| restored into \| engine \| why \| re-applied \|/);
-  });
+    // Five scenarios, one of them on its own Ceph RGW: longer than the default 120 s on a loaded 2-core machine.
+  }, 300_000);
 
   it('fails when one restored item is corrupted on purpose (fault injection)', async () => {
     const report = await faultDrill('bad', 'table-deleted', { corruptRestoredItem: 'table-deleted' });

@@ -80,6 +80,7 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
         'cloudformation:DescribeStacks',
         'dynamodb:DescribeContinuousBackups',
         's3:GetBucketVersioning',
+        's3:GetBucketLifecycleConfiguration',
         's3:GetObjectLockConfiguration',
         's3:GetBucketReplication',
         's3:ListObjectsV2',

@@ -199,6 +199,37 @@ const alarmArn = (call: SdkCall, ctx: MappingContext, name: unknown) => `arn:aws
 /** Stands in for the UUID in a stack ARN when the request names the stack only. */
 export const PLACEHOLDER_STACK_ID = '00000000-0000-4000-8000-000000000000';
 
+/**
+ * The source side of a copy: s3:GetObject, or s3:GetObjectVersion for `?versionId=`. A CopyObject
+ * of a version copies its tags (TaggingDirective COPY): s3:GetObjectVersionTagging on the source
+ * and s3:PutObjectTagging on the copy.
+ */
+function copySourceRequests(call: SdkCall, ctx: MappingContext, tags: boolean): IamRequest[] {
+  const [path, query = ''] = String(call.input.CopySource).replace(/^\//, '').split('?');
+  const [srcBucket, ...srcKey] = decodeURIComponent(path).split('/');
+  const source = objectArn(srcBucket, srcKey.join('/'));
+  const versioned = /(^|&)versionId=/.test(query);
+  return [
+    req(call, versioned ? 's3:GetObjectVersion' : 's3:GetObject', source, undefined, 'copy source'),
+    ...(versioned && tags
+      ? [
+          req(call, 's3:GetObjectVersionTagging', source, undefined, 'tags of the copy source'),
+          req(call, 's3:PutObjectTagging', objectArn(call.input.Bucket, call.input.Key), undefined, 'tags copied'),
+        ]
+      : []),
+    ...kms(call, ctx, srcBucket, ['kms:Decrypt']),
+  ];
+}
+
+/** Object Lock settings written with an object: s3:PutObjectRetention / s3:PutObjectLegalHold. */
+function lockRequests(call: SdkCall): IamRequest[] {
+  const arn = objectArn(call.input.Bucket, call.input.Key);
+  return [
+    ...(call.input.ObjectLockMode ? [req(call, 's3:PutObjectRetention', arn, undefined, 'retention set on the object')] : []),
+    ...(call.input.ObjectLockLegalHoldStatus ? [req(call, 's3:PutObjectLegalHold', arn, undefined, 'legal hold set on the object')] : []),
+  ];
+}
+
 /** Read and write actions a point-in-time restore needs on its target table (see below). */
 const RESTORE_TARGET_ACTIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'Query', 'Scan', 'BatchWriteItem'];
 
@@ -327,15 +358,13 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     // DeleteObjects is authorized per key as s3:DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
     DeleteObjects: (call) =>
       ((call.input.Delete as { Objects?: { Key: string }[] })?.Objects ?? []).map((o) => req(call, 's3:DeleteObject', objectArn(call.input.Bucket, o.Key))),
-    CopyObject: (call, ctx) => {
-      const source = decodeURIComponent(String(call.input.CopySource)).replace(/^\//, '');
-      const [srcBucket, ...srcKey] = source.split('?')[0].split('/');
-      return [
-        req(call, 's3:GetObject', objectArn(srcBucket, srcKey.join('/')), undefined, 'copy source'),
-        ...kms(call, ctx, srcBucket, ['kms:Decrypt']),
-        ...s3Object('s3:PutObject', ['kms:GenerateDataKey'])(call, ctx),
-      ];
-    },
+    CopyObject: (call, ctx) => [...copySourceRequests(call, ctx, true), ...s3Object('s3:PutObject', ['kms:GenerateDataKey'])(call, ctx), ...lockRequests(call)],
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html: s3:GetObject(Version) on the source, s3:PutObject on the destination.
+    UploadPartCopy: (call, ctx) => [...copySourceRequests(call, ctx, false), ...s3Object('s3:PutObject', ['kms:GenerateDataKey'])(call, ctx)],
+    GetBucketLifecycleConfiguration: s3Bucket('s3:GetLifecycleConfiguration'),
+    GetObjectTagging: (call) => [
+      req(call, call.input.VersionId ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging', objectArn(call.input.Bucket, call.input.Key)),
+    ],
   },
   dynamodb: {
     ...Object.fromEntries(
