@@ -69,7 +69,7 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
   FollowOperations:
     'DynamoDB assigns export and import ids when they start; the statement only describes them (status), in the two regions (aws:RequestedRegion).',
   ListImports:
-    'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), and DescribeBulkOperation has no published resource type yet, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
+    'dynamodb:ListImports has no resource type (the Service Authorization Reference lists none), and DescribeBulkOperation / CancelBulkOperation have no published resource type yet, so they take "*" (status and cancelling a bulk put, no data access); limited to the two regions by aws:RequestedRegion.',
   ImportLogs: 'ImportTable writes its error log to CloudWatch Logs groups under /aws-dynamodb/ as the caller; limited to that prefix and the two regions.',
   ImportLogGroupsList:
     'logs:DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs), so it takes "*"; ImportTable lists log groups as the caller (DynamoDB "Requesting a table import"); read-only, in the two regions.',

@@ -136,11 +136,12 @@ export class DrOperatorPolicy extends Construct {
         conditions: inRegions,
       }),
       // ListImports has no resource type in the Service Authorization Reference: "*" only.
-      // DescribeBulkOperation (bulk put, 2026) is in no published Service Authorization Reference
-      // yet, so its resource type is unknown: granted on "*" (read-only status) in our regions.
+      // DescribeBulkOperation and CancelBulkOperation (bulk put, 2026) are in no published Service
+      // Authorization Reference yet, so their resource type (the bulk operation's ARN) is unknown:
+      // granted on "*" in our regions (status, and cancelling a running bulk put; no data access).
       new iam.PolicyStatement({
         sid: 'ListImports',
-        actions: ['dynamodb:ListImports', 'dynamodb:DescribeBulkOperation'],
+        actions: ['dynamodb:ListImports', 'dynamodb:DescribeBulkOperation', 'dynamodb:CancelBulkOperation'],
         resources: ['*'],
         conditions: inRegions,
       }),
@@ -186,13 +187,12 @@ export class DrOperatorPolicy extends Construct {
           'dynamodb:UntagResource',
           'dynamodb:ListTagsOfResource',
           'dynamodb:ImportTable',
-          // Bulk put items (StartBulkPutItems / CancelBulkOperation, a 2026 API): no published
+          // Bulk put items (StartBulkPutItems, a 2026 API; Cancel/Describe under ListImports): no published
           // Service Authorization Reference lists these action names or a bulk-operation resource
           // type yet, and IAM accepts unknown action names silently, so these two are UNPROVEN
           // (docs/restore-engines.md "Bulk put: IAM names unproven"; `--engine auto` never picks
           // bulk). Scoped to the targets and what lies under them.
           'dynamodb:StartBulkPutItems',
-          'dynamodb:CancelBulkOperation',
           // pitr-restore: "RestoreTableToPointInTime permissions are necessary on the source table,
           // and DynamoDB read and write permissions on the target table" (DynamoDB developer guide,
           // "Using IAM with DynamoDB backup and restore"). BatchWriteItem (restore --into-existing)

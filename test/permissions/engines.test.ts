@@ -13,7 +13,7 @@ import { operatorPolicyName, replicaBucketName, replicaKeyAlias } from '../../li
 import { exampleConfig } from '../lib/app-fixture';
 import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { denied, editedModel, operatorPrincipal } from './proof';
-import { toIamRequests, type IamRequest, type SdkCall } from './recorder';
+import { toIamRequests, UNPUBLISHED_ACTION, type IamRequest, type SdkCall } from './recorder';
 import { mappingContext } from './evaluate';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel } from './templates';
 
@@ -127,5 +127,104 @@ describe('import by the weekly restore test (its own role, *-drtest-* tables, is
   test('negative: a production table name is denied ImportTable', async () => {
     const v = await evaluateAll(model, casesFor(model, role, [importCall('RestoreTestFunction', 'orders')]));
     expect(denied(v)).toEqual([expect.stringMatching(/may not dynamodb:ImportTable on arn:aws:dynamodb:eu-central-1:123456789012:table\/orders /)]);
+  });
+});
+
+/** StartBulkPutItems as lambda/restore/engines/operations.ts sends it: into an existing table, report to restore-reports/. */
+const bulkCall: SdkCall = {
+  who: 'cli',
+  service: 'dynamodb',
+  operation: 'StartBulkPutItems',
+  region: RECOVERY,
+  input: {
+    ClientToken: 'dr-bulk-0123',
+    TableName: 'orders',
+    InputS3Configuration: { S3Bucket: replica, S3KeyPrefix: `${exportFolder}data/`, InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'GZIP' },
+    OutputS3Configuration: { S3Bucket: replica, S3KeyPrefix: 'restore-reports/2026-12-01T02-00-00Z/orders/', OutputType: ['ERROR'] },
+    MaxWriteRequestUnits: 1024,
+  },
+};
+const bulkFollow: SdkCall[] = [
+  {
+    who: 'cli',
+    service: 'dynamodb',
+    operation: 'DescribeBulkOperation',
+    region: RECOVERY,
+    input: { BulkOperationArn: `arn:aws:dynamodb:${RECOVERY}:${ACCOUNT}:table/orders/bulk-operation/0123` },
+  },
+  {
+    who: 'cli',
+    service: 'dynamodb',
+    operation: 'CancelBulkOperation',
+    region: RECOVERY,
+    input: { BulkOperationArn: `arn:aws:dynamodb:${RECOVERY}:${ACCOUNT}:table/orders/bulk-operation/0123` },
+  },
+];
+
+type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: { StringEquals?: Record<string, string[]> } };
+/** IAM's wildcard match of a resource pattern (`*` any run, `?` one character). */
+const matches = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(value);
+/**
+ * The simulator cannot evaluate an action its IAM data lacks, so a bulk action is checked against
+ * the policy text here: an Allow statement of the principal's policies naming the exact action,
+ * a resource pattern that matches, and (if present) an aws:RequestedRegion condition holding the
+ * region. UNPROVEN even when it passes: IAM may know the action under another name.
+ */
+function textAllows(m: PolicyModel, policies: readonly string[], request: IamRequest): boolean {
+  const statements = policies.flatMap((n) => (m.managedPolicies.get(n) ?? []).flatMap((p) => p.policy.Statement as Statement[]));
+  const region = request.region ?? request.resource.split(':')[3];
+  return statements.some(
+    (st) =>
+      st.Effect === 'Allow' &&
+      ([] as string[]).concat(st.Action).includes(request.action) &&
+      ([] as string[]).concat(st.Resource).some((r) => matches(r, request.resource)) &&
+      (st.Condition?.StringEquals?.['aws:RequestedRegion'] ?? [region]).includes(region),
+  );
+}
+
+describe('bulk put in the recovery region, as the operator (issue 18 item 3)', () => {
+  const all = () => casesFor(model, operator, [bulkCall, ...bulkFollow]);
+  const provable = () => all().filter((c) => !c.request.context?.[UNPUBLISHED_ACTION]);
+  const unpublished = () => all().filter((c) => c.request.context?.[UNPUBLISHED_ACTION]);
+  const holds = (operator as { holds?: readonly string[] }).holds ?? [];
+
+  test("the bulk put's S3 and KMS requests as the caller (input read, replica key, error report write) are allowed by the simulator", async () => {
+    const verdicts = await evaluateAll(model, provable());
+    printed.push(...verdicts);
+    expect(verdicts.map((v) => v.request.action).sort()).toEqual(
+      ['kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort(),
+    );
+    expect(denied(verdicts)).toEqual([]);
+  });
+  test('the three bulk actions are UNPROVEN (not in the IAM data): evaluated against the policy text, each granted there', () => {
+    const rows = unpublished().map((c) => ({ action: c.request.action, granted: textAllows(model, holds, c.request) }));
+    process.stdout.write(`UNPROVEN (policy text only): ${rows.map((r) => `${r.action} ${r.granted ? 'granted' : 'NOT granted'}`).join(', ')}\n`);
+    expect(rows).toEqual([
+      { action: 'dynamodb:StartBulkPutItems', granted: true },
+      { action: 'dynamodb:DescribeBulkOperation', granted: true },
+      { action: 'dynamodb:CancelBulkOperation', granted: true },
+    ]);
+  });
+  test('negative: into a production-named table of another app, StartBulkPutItems is not granted by the text', () => {
+    const [start] = unpublished();
+    expect(textAllows(model, holds, { ...start.request, resource: `arn:aws:dynamodb:${RECOVERY}:${ACCOUNT}:table/payments` })).toBe(false);
+  });
+  test('negative: without BulkErrorReports, the error report write is denied, naming the object', async () => {
+    const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => {
+      p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((st: { Sid?: string }) => st.Sid !== 'BulkErrorReports');
+    });
+    const reasons = denied(
+      await evaluateAll(
+        m,
+        casesFor(m, operator, [bulkCall]).filter((c) => !c.request.context?.[UNPUBLISHED_ACTION]),
+      ),
+    );
+    expect(reasons).toEqual([expect.stringMatching(/may not s3:PutObject on arn:aws:s3:::shop-replica-123456789012-eu-central-1\/restore-reports\//)]);
   });
 });
