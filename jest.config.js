@@ -15,6 +15,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 120000,
-  // Integration suites start their own DynamoDB Local and s3rver; two workers fit two cores.
+  // Two workers fit two cores. Each worker's suites share one DynamoDB Local + s3rver pair,
+  // started before the workers and stopped after them (test/support/shared-servers.ts).
   maxWorkers: 2,
+  globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/jest-global-teardown.ts',
 };

@@ -12,6 +12,7 @@ import { registerPitrRestoreCommand } from '../cli/pitr-restore';
 import { registerDrillCommand } from '../cli/drill';
 import { registerPlanCommand } from '../cli/plan';
 import { registerDoctorCommand } from '../cli/doctor';
+import { registerCatalogCommand } from '../cli/catalog';
 import { registerRestoreBucketCommand } from '../cli/restore-bucket';
 import { settleSdkNodeWarningBeforeActions } from '../cli/support/sdk-warning';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDrillCommand(program);
   registerPlanCommand(program);
   registerDoctorCommand(program);
+  registerCatalogCommand(program);
   registerRestoreBucketCommand(program);
   // Before any SDK client exists: the SDK's Node warning once, up front, never mid-progress.
   return settleSdkNodeWarningBeforeActions(program);

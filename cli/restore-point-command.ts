@@ -7,10 +7,11 @@ import type { EngineSettings } from '../lambda/restore/restore';
 import { restorableUntil } from '../lambda/incremental/chain';
 import { listWindows } from '../lambda/incremental/window-store';
 import { findLatestSet } from '../lambda/store/catalog';
+import { recoveryPoint } from '../lambda/format/trusted-time';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import type { CommandContext } from './context';
 import { parseTablesOption, UserError } from './context';
-import { renderTable } from './list';
+import { parseTime, renderTable } from './list';
 import { planPointRestore, PointRefusedError, restoreToPoint } from './restore-point';
 
 /** The flags `--at` uses. */
@@ -23,20 +24,15 @@ export interface PointCommandOptions {
   readonly confirm?: boolean;
 }
 
-/** An ISO 8601 time WITH its zone (Z or ±hh:mm): a zone-less time would be read in whatever zone the shell runs in. */
-const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Reads `--at`: an ISO time with a zone, or `latest` (the last time every table's chain reaches). */
+/** Reads `--at`: an ISO time (zone-less: UTC), or `latest` (the last time every table's chain reaches). */
 export async function resolveAt(ctx: CommandContext, value: string, tables: readonly string[]): Promise<Date> {
-  if (value !== 'latest') {
-    if (!ZONED.test(value))
-      throw new UserError(`--at "${value}" is not an ISO 8601 time with its zone: write it like 2026-11-23T14:37:00Z (UTC) or 2026-11-23T15:37:00+01:00`);
-    return new Date(value);
-  }
+  // Operator times are read one way everywhere (trusted-time): a zone-less one as UTC, and said
+  // so; impossible dates (02-30, 24:00) refused, never rolled over.
+  if (value !== 'latest') return parseTime('--at', value);
   const bucket = ctx.bucket();
   const set = (await findLatestSet({ s3: ctx.s3, bucket, tables })).set;
   if (!set?.metadata) throw new UserError(`--at latest: no complete full set holding ${tables.join(', ')} in s3://${bucket}; run "dr list"`);
-  const base = new Date(set.metadata.exportTime);
+  const base = recoveryPoint(set.metadata);
   const ends = await Promise.all(tables.map(async (t) => restorableUntil(await listWindows(ctx.s3, bucket, t, new Date(base.getTime() - 86_400_000)), base)));
   return new Date(Math.min(...ends.map((d) => d.getTime())));
 }

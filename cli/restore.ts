@@ -34,7 +34,7 @@ import {
   restoreFromExport,
   RestoreProgress,
 } from '../lambda/restore/restore';
-import { parseEngineChoice } from '../lambda/restore/engines/select';
+import { BULK_IAM_CAVEAT, parseEngineChoice } from '../lambda/restore/engines/select';
 import { dryRunRestore, renderDryRun } from '../lambda/restore/engines/dry-run';
 import { ConfigError, DrConfig, replicaKeyAlias } from '../lib/config';
 import { assertBackupBucket } from '../lambda/validate/validate';
@@ -312,6 +312,7 @@ export function registerRestoreCommand(program: Command): void {
           engines: engineSettings(ctx, opts),
           resume: Boolean(opts.resume),
         };
+        if (base.engines.engine === 'bulk') ctx.info(`--engine bulk: ${BULK_IAM_CAVEAT}`);
         if (opts.dryRun) {
           const dry = await asUserError(async () => {
             await assertBackupBucket(ctx.s3, bucket);

@@ -58,6 +58,14 @@ export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): st
   return `${config.appName}-dr-operator-restore`;
 }
 
+/**
+ * Output key of a stack's protection summary under the hardened profile (`ProtectionPrimary`,
+ * `ProtectionRecovery`): the stacks write it, `dr doctor` reads it.
+ */
+export function protectionOutputKey(regionLabel: 'primary' | 'recovery'): 'ProtectionPrimary' | 'ProtectionRecovery' {
+  return regionLabel === 'primary' ? 'ProtectionPrimary' : 'ProtectionRecovery';
+}
+
 /** Stack names, shared by the app, the docs and the CLI. */
 export function stackNames(config: DrConfig): { production: string; recovery: string } {
   return { production: `${pascal(config.appName)}-Production`, recovery: `${pascal(config.appName)}-Recovery` };

@@ -9,17 +9,22 @@
 import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import type { DrStacks } from './dr-app';
 import type { DrFunction } from './constructs/dr-function';
+import { acknowledgeNistFindings } from './nag-nist';
 import { DRTEST_TABLE_PATTERN } from './stacks/recovery-stack';
 
-/** Registers the AwsSolutions pack (synth fails on unacknowledged errors) and the acknowledgements. */
+/**
+ * Registers the AwsSolutions and NIST 800-53 R5 packs (synth fails on unacknowledged errors of
+ * either) and the acknowledgements of both (NIST's in lib/nag-nist.ts).
+ */
 export function applyNag(app: App, stacks: DrStacks): AwsSolutionsChecks {
   const pack = new AwsSolutionsChecks(app);
-  Validations.of(app).addPlugins(pack);
+  Validations.of(app).addPlugins(pack, new NIST80053R5Checks(app));
   acknowledgeFindings(stacks);
+  acknowledgeNistFindings(stacks);
   return pack;
 }
 
@@ -28,6 +33,8 @@ const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 const REASONS = {
   backupObjects: 'Backup set keys (backups/<tier>/<backupId>/...) are created at run time; the grant is limited to the backups/ prefix of this one bucket.',
+  windows:
+    'Incremental export windows (backups/incremental/<table>/<windowStart>/...) are created at run time; the grant is limited to that prefix of this one bucket (reads: the base sets under backups/).',
   exports: 'DynamoDB names each export (table/<name>/export/<exportId>) when it starts; the grant is limited to the exports of the configured tables.',
   drtest: 'The restore test creates and deletes its own throw-away tables; the grant covers only tables named *-drtest-*, never production tables.',
   drtestImports:
@@ -107,6 +114,18 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
     ackBucketObjects(fn, production.backupBucket);
     for (const table of production.tableNames) {
       ack(fn.role, `AwsSolutions-IAM5[Resource::arn:${p}:dynamodb:${production.region}:${production.account}:table/${table}/export/*]`, REASONS.exports);
+    }
+  }
+  const chain = production.incrementalExports;
+  if (chain) {
+    ackBucketObjects(chain.function, production.backupBucket);
+    ack(chain.function.role, `AwsSolutions-IAM5[Resource::${ref(production.backupBucket, 'Arn')}/backups/incremental/*]`, REASONS.windows);
+    for (const table of chain.tables) {
+      ack(
+        chain.function.role,
+        `AwsSolutions-IAM5[Resource::arn:${p}:dynamodb:${production.region}:${production.account}:table/${table}/export/*]`,
+        REASONS.exports,
+      );
     }
   }
   const replication = production.replication;

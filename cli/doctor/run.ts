@@ -16,6 +16,7 @@ import {
 } from './checks';
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
 import { bucketWindowCheck } from './bucket-window';
+import { protectionCheck } from './protection';
 import { CheckResult, fail, guard, pass } from './result';
 import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
@@ -141,5 +142,6 @@ export async function runChecks(
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
   ];
-  return { target, results: [accountCheck(config, caller), ...stackResults, ...(await Promise.all(checks))] };
+  const protection = protectionCheck(config, outputs, names);
+  return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };
 }

@@ -59,6 +59,9 @@ export interface DoctorTarget {
 export interface StackOutputs {
   readonly BackupBucketName?: string;
   readonly ReplicaBucketName?: string;
+  /** The hardened profile's summary per stack (lib/constructs/lockdown.ts). */
+  readonly ProtectionPrimary?: string;
+  readonly ProtectionRecovery?: string;
 }
 
 /** Partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`); `aws` when it cannot be read. */

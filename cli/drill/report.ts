@@ -1,6 +1,7 @@
 /**
  * The drill report: `drill-report.json` (read back by `dr plan`) and `drill-report.md`.
  */
+import { EXPORT_ESTIMATE_MINUTES, REPLICATION_MINUTES } from '../../lib/config-incremental';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TableVerification } from './verify';
@@ -49,6 +50,18 @@ export interface DrillReport {
   readonly scenarios: ScenarioResult[];
   /** Per table: RPO/RTO targets from the config, minutes. */
   readonly targets: Record<string, { rpoMinutes: number; rtoMinutes: number }>;
+  /**
+   * Per table: the worst-case RPO across regions the configured schedule allows, minutes
+   * (interval + export + replication with a chain; a day for full-only tables). Reports written
+   * before it existed lack it.
+   */
+  readonly worstCaseRpoMinutes?: Record<string, number>;
+}
+
+/** The worst case the schedule allows for a scenario's tables: the largest of theirs, or undefined when unknown. */
+export function scenarioWorstCase(r: Pick<DrillReport, 'worstCaseRpoMinutes'>, s: Pick<ScenarioResult, 'tables'>): number | undefined {
+  const known = s.tables.map((t) => r.worstCaseRpoMinutes?.[t]).filter((m): m is number => m !== undefined);
+  return known.length ? Math.max(...known) : undefined;
 }
 
 const fmtMs = (ms: number) => (ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
@@ -71,13 +84,25 @@ export function renderDrillMarkdown(r: DrillReport): string {
     `Backup through the scheduled backup handler: set ${r.backup.backupId}, ${r.backup.items} items in ${formatDuration(r.backup.durationMs)}; metrics emitted: ${r.backup.metrics.join(', ') || 'none'}.`,
     '',
     ...(r.engineNote ? [`Restore engines: ${r.engineNote}.`, ''] : []),
-    '| scenario | result | RTO (detection to verified) | RPO (age of restored data) | items | items/s | backup set |',
-    '|---|---|---|---|---|---|---|',
-    ...r.scenarios.map(
-      (s) =>
-        `| ${s.title} | ${s.passed ? 'pass' : '**FAIL**'} | ${formatDuration(s.rtoMs)} | ${formatDuration(s.rpoMs)} | ${s.items} | ${s.itemsPerSecond} | ${s.backupId ?? '-'} |`,
-    ),
+    '| scenario | result | RTO (detection to verified) | RPO measured (age of restored data) | RPO worst case the schedule allows | items | items/s | backup set |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.scenarios.map((s) => {
+      const worst = scenarioWorstCase(r, s);
+      return `| ${s.title} | ${s.passed ? 'pass' : '**FAIL**'} | ${formatDuration(s.rtoMs)} | ${formatDuration(s.rpoMs)} | ${worst === undefined ? '-' : `${worst} min`} | ${s.items} | ${s.itemsPerSecond} | ${s.backupId ?? '-'} |`;
+    }),
     '',
+    ...(r.worstCaseRpoMinutes
+      ? [
+          `Worst case per table (interval + ${EXPORT_ESTIMATE_MINUTES} min export + ${REPLICATION_MINUTES} min replication with a chain of incremental exports; a day for full-only tables): ${Object.entries(
+            r.worstCaseRpoMinutes,
+          )
+            .map(([t, m]) => `${t} ${m} min`)
+            .join(
+              ', ',
+            )}. The measured RPO is this run's; the worst case is what the configured schedule allows when the region is lost just before the next window lands.`,
+          '',
+        ]
+      : []),
   ];
   for (const s of r.scenarios) {
     lines.push(`## ${s.title}: ${s.passed ? 'pass' : 'FAIL'}`, '');

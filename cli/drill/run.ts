@@ -5,7 +5,7 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DrConfig } from '../../lib/config';
-import { replicaKeyAlias, targetsFor } from '../../lib/config';
+import { replicaKeyAlias, targetsFor, worstCaseRpoMinutes } from '../../lib/config';
 import { resolveBackupSet } from '../../lambda/store/catalog';
 import type { EngineSettings } from '../../lambda/restore/engines/engine-types';
 import { writeItems } from '../../lambda/restore/restore';
@@ -151,6 +151,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       engineNote: `auto, tables above ${ctx.engines.importThresholdBytes} bytes by import (new) or bulk put (existing), the rest by BatchWriteItem; ${env.engineNote}`,
       scenarios: results,
       targets: Object.fromEntries(tables.map((t) => [t.source, targetsFor(config, t.source)])),
+      worstCaseRpoMinutes: Object.fromEntries(config.tables.map((t) => [t.name, worstCaseRpoMinutes(config, t)])),
     };
     if (opts.outDir) {
       const files = writeDrillReport(report, opts.outDir);

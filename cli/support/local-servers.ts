@@ -157,6 +157,7 @@ interface StartedS3 {
 /**
  * The one place that chooses the S3 engine: s3rver, or Ceph RGW when `DR_LOCAL_S3=rgw` (used to
  * measure whether RGW can serve every S3 test: docs/bucket-recovery.md, "One S3 engine or two").
+ * The main pair, the extra servers and the shared test servers all start theirs here.
  */
 async function startS3Engine(directory: string, track: (c: ChildProcess) => void): Promise<StartedS3> {
   if (process.env.DR_LOCAL_S3 === 'rgw') {
@@ -167,65 +168,114 @@ async function startS3Engine(directory: string, track: (c: ChildProcess) => void
   return { endpoint, pid: child.pid!, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 }
 
+/** Where a running pair is reached, as {@link attachLocalServers} takes it (for example from another process). */
+export interface RunningPair {
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  /** The S3 engine's credentials. */
+  readonly s3Credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly pids: { readonly dynamodb: number; readonly s3: number };
+}
+
+/** The standard SDK variables pointing at a running pair. */
+export function localServerEnv(pair: RunningPair): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: pair.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: pair.s3Endpoint,
+    AWS_ACCESS_KEY_ID: pair.s3Credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: pair.s3Credentials.secretAccessKey,
+    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
+}
+
+/**
+ * A {@link LocalServers} handle on a pair started elsewhere (the shared servers of a test
+ * worker). Extra servers started through it are its own; its `stop()` stops only those and
+ * leaves the pair running for its owner to stop.
+ */
+export function attachLocalServers(pair: RunningPair, opts: Pick<LocalServerOptions, 'javaHeap' | 'applyToProcessEnv'> = {}): LocalServers {
+  const env = localServerEnv(pair);
+  if (opts.applyToProcessEnv) Object.assign(process.env, env);
+  return serversHandle(pair, env, opts.javaHeap ?? '1g', async () => undefined);
+}
+
+/** The handle of a pair plus the extra servers started through it; `stop()` stops what it tracks, then calls `onStop`. */
+function serversHandle(pair: RunningPair, env: Record<string, string>, heap: string, onStop: () => Promise<void>, children: ChildProcess[] = []): LocalServers {
+  const extraDirs: string[] = [];
+  const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  process.once('exit', kill);
+  const track = (c: ChildProcess) => children.push(c);
+  return {
+    dynamodbEndpoint: pair.dynamodbEndpoint,
+    s3Endpoint: pair.s3Endpoint,
+    env,
+    pids: pair.pids,
+    async startExtraDynamoDb() {
+      return (await startDynamoDbLocal(heap, track)).endpoint;
+    },
+    async startExtraServer(kind) {
+      let started: { endpoint: string; child: ChildProcess };
+      if (kind === 'dynamodb') started = await startDynamoDbLocal(heap, track);
+      else {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
+        extraDirs.push(dir);
+        started = await startS3rver(dir, track);
+      }
+      return { endpoint: started.endpoint, pid: started.child.pid! };
+    },
+    async stop() {
+      await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              if (c.exitCode !== null || c.signalCode !== null) return resolve();
+              c.once('exit', () => resolve());
+              c.kill('SIGTERM');
+              setTimeout(() => c.kill('SIGKILL'), 2000).unref();
+            }),
+        ),
+      );
+      process.removeListener('exit', kill);
+      await onStop();
+      for (const dir of extraDirs) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts DynamoDB Local and s3rver on free loopback ports. */
 export async function startLocalServers(opts: LocalServerOptions = {}): Promise<LocalServers> {
   const heap = opts.javaHeap ?? '1g';
   const tmp = opts.s3Directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
   const children: ChildProcess[] = [];
-  const extraDirs: string[] = [];
   const kill = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
   process.once('exit', kill);
   try {
     const track = (c: ChildProcess) => children.push(c);
     const [ddb, s3] = await Promise.all([startDynamoDbLocal(heap, track), startS3Engine(tmp, track)]);
-    const env: Record<string, string> = {
-      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.accessKeyId === 'S3RVER' ? 'S3RVER' : s3.secretAccessKey,
-      AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    };
-    if (opts.applyToProcessEnv) Object.assign(process.env, env);
-    return {
+    const pair: RunningPair = {
       dynamodbEndpoint: ddb.endpoint,
       s3Endpoint: s3.endpoint,
-      env,
+      s3Credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
       pids: { dynamodb: ddb.child.pid!, s3: s3.pid },
-      async startExtraDynamoDb() {
-        return (await startDynamoDbLocal(heap, track)).endpoint;
-      },
-      async startExtraServer(kind) {
-        let started: { endpoint: string; child: ChildProcess };
-        if (kind === 'dynamodb') started = await startDynamoDbLocal(heap, track);
-        else {
-          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
-          extraDirs.push(dir);
-          started = await startS3rver(dir, track);
-        }
-        return { endpoint: started.endpoint, pid: started.child.pid! };
-      },
-      async stop() {
-        await s3.stop?.();
-        await Promise.all(
-          children.map(
-            (c) =>
-              new Promise<void>((resolve) => {
-                if (c.exitCode !== null || c.signalCode !== null) return resolve();
-                c.once('exit', () => resolve());
-                c.kill('SIGTERM');
-                setTimeout(() => c.kill('SIGKILL'), 2000).unref();
-              }),
-          ),
-        );
-        process.removeListener('exit', kill);
-        if (!opts.s3Directory) fs.rmSync(tmp, { recursive: true, force: true });
-        for (const dir of extraDirs) fs.rmSync(dir, { recursive: true, force: true });
-      },
     };
+    const env = localServerEnv(pair);
+    if (opts.applyToProcessEnv) Object.assign(process.env, env);
+    process.removeListener('exit', kill); // the handle tracks the children from here on
+    return serversHandle(
+      pair,
+      env,
+      heap,
+      async () => {
+        await s3.stop?.();
+        if (!opts.s3Directory) fs.rmSync(tmp, { recursive: true, force: true });
+      },
+      children,
+    );
   } catch (e) {
     kill();
+    process.removeListener('exit', kill);
     throw e;
   }
 }

@@ -32,7 +32,7 @@ import { exportIdFor, writeManifests } from '../store/manifest-writer';
 import { autoSegments, scanTableToS3 } from './scan-engine';
 import { describeTable, DescribedTable } from './schema';
 import { getJsonIfExists, listKeys, putText } from '../store/s3-io';
-import { commitBackupSet, recordFailure, recordPending } from '../store/catalog-write';
+import { commitBackupSet, healCatalogEntry, recordFailure, recordPending } from '../store/catalog-write';
 import { SlotLostError } from './slot';
 import { describeError } from '../shared/errors';
 import { earliestOf } from '../format/trusted-time';
@@ -117,7 +117,11 @@ export async function startBackup(opts: BackupOptions): Promise<BackupRunResult>
     getJsonIfExists<unknown>(opts.s3, opts.bucket, `${prefix}${FAILURE_FILE}`),
     getJsonIfExists<PendingBackup>(opts.s3, opts.bucket, `${prefix}${PENDING_FILE}`),
   ]);
-  if (existing?.success === true) return { status: 'complete', metadata: existing, reused: true };
+  if (existing?.success === true) {
+    // A run killed between metadata.json and its catalog entry: the redelivery writes the entry (self-heal).
+    await healCatalogEntry(opts.s3, opts.bucket, existing);
+    return { status: 'complete', metadata: existing, reused: true };
+  }
   // Exports already started for this slot are not started again, unless the set has failed since.
   const pending = failed ? undefined : pendingFile;
   if (pending) return { status: 'pending', pending };

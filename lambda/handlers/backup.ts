@@ -28,7 +28,8 @@ import { TIERS, Tier, backupIdFor } from '../format/backup-set';
 import { failureMetrics, successMetrics } from '../backup/backup-metrics';
 import { checkSlotTime, parseEventTime, SlotLostError, SlotStore, truncateTime } from '../backup/slot';
 import { recoveryPoint } from '../format/trusted-time';
-import { toEmfLines, MetricDatum } from '../shared/metrics';
+import { publishMetrics } from '../shared/emit-metrics';
+import { logger } from '../shared/logger';
 
 const dynamodb = createDynamoDbClient();
 const s3 = createS3Client();
@@ -76,12 +77,10 @@ const optionalNumber = (name: string): number | undefined => {
   return n;
 };
 
-function emit(data: MetricDatum[]): void {
-  for (const line of toEmfLines(data)) process.stdout.write(`${line}\n`);
-}
-
 /** Lambda entry point. */
 export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<BackupResult> {
+  // The request id on every log line (tests and the drill pass a partial context or none).
+  if (context) logger.addContext(context as Context);
   if (!event || !(TIERS as readonly string[]).includes(event.tier)) {
     throw new Error(`event.tier must be one of ${TIERS.join(', ')} (got ${JSON.stringify(event?.tier)})`);
   }
@@ -105,7 +104,7 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
   const waitUntil = Date.now() + (context ? context.getRemainingTimeInMillis() - WAIT_MARGIN_MS : DEFAULT_WAIT_MS);
   const claim = await slots.claim({ kind: 'backup', scope: tier, time: started }, owner, { waitUntil, detail: { backupId } });
   if (claim.outcome !== 'claimed') {
-    console.log(JSON.stringify({ message: `slot ${tier}/${backupId} is ${claim.outcome} (owner ${claim.record.owner}): nothing to do`, owner }));
+    logger.info(`slot ${tier}/${backupId} is ${claim.outcome} (owner ${claim.record.owner}): nothing to do`, { owner });
     return { backupId, tier, status: claim.outcome };
   }
   const lease = claim.lease;
@@ -130,23 +129,21 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
     if (result.status === 'pending') {
       // Success metrics come from the export-finalizer, which settles the slot when the exports finish.
       await lease.finish('exporting');
-      console.log(
-        JSON.stringify({ message: 'native exports started', backupId: result.pending.backupId, exports: result.pending.exports.map((e) => e.exportArn) }),
-      );
+      logger.info('native exports started', { backupId: result.pending.backupId, exports: result.pending.exports.map((e) => e.exportArn) });
       return { backupId, tier, status: 'pending', attempt: lease.attempt };
     }
     if (!(await lease.finish('committed'))) {
-      console.log(JSON.stringify({ message: `slot ${tier}/${backupId} was taken over before this run committed it: no metrics from this run`, owner }));
+      logger.info(`slot ${tier}/${backupId} was taken over before this run committed it: no metrics from this run`, { owner });
       return { backupId, tier, status: 'superseded', attempt: lease.attempt };
     }
     // The one run that committed the slot reports it (also when it found the set already written by a run that died before committing).
     // The tier's previous complete, sound set (damaged ones skipped), read without listing every set.
     const previous = await latestCompleteSet({ s3, bucket, tier, before: recoveryPoint(result.metadata) });
-    emit(successMetrics(appName, result.metadata, previous?.metadata));
+    publishMetrics(successMetrics(appName, result.metadata, previous?.metadata));
     return { backupId, tier, status: 'complete', attempt: lease.attempt, totalRecords: result.metadata.totalRecords };
   } catch (e) {
     if (e instanceof SlotLostError) {
-      console.log(JSON.stringify({ message: e.message, owner }));
+      logger.warn(e.message, { owner });
       return { backupId, tier, status: 'superseded', attempt: lease.attempt };
     }
     await lease.finish('failed', (e as Error).message ?? String(e)).catch(() => false);
@@ -157,7 +154,7 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
     } catch {
       // Metrics must not hide the original error.
     }
-    emit(failureMetrics(appName, tier, Date.now() - t0, latestGood));
+    publishMetrics(failureMetrics(appName, tier, Date.now() - t0, latestGood));
     throw e;
   } finally {
     lease.stop();

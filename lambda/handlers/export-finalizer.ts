@@ -15,7 +15,8 @@ import { finalizePendingBackups, FinalizeOutcome, HashingProgress } from '../bac
 import { failureMetrics, successMetrics } from '../backup/backup-metrics';
 import { parseBackupId, Tier } from '../format/backup-set';
 import { SlotStore } from '../backup/slot';
-import { toEmfLines } from '../shared/metrics';
+import { publishMetrics } from '../shared/emit-metrics';
+import { logger } from '../shared/logger';
 
 /** Left of the run when hashing stops: for the checkpoint, metadata.json and the metrics. */
 export const SAFETY_MARGIN_MS = 60_000;
@@ -34,6 +35,7 @@ export async function handler(
   _event: unknown,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<{ outcomes: { backupId: string; tier: string; status: string; progress?: HashingProgress }[] }> {
+  logger.addContext(context as Context);
   const appName = env('APP_NAME');
   const bucket = env('BACKUP_BUCKET');
   const slots = new SlotStore({ dynamodb, tableName: env('STATE_TABLE') });
@@ -43,17 +45,16 @@ export async function handler(
   for (const o of outcomes) {
     if (o.status === 'running' && o.progress) {
       const p = o.progress;
-      console.log(`${o.tier}/${o.backupId}: ${p.filesHashed} of ${p.filesTotal} data files hashed (${p.bytesHashed} bytes); the next run continues`);
+      logger.info(`${o.tier}/${o.backupId}: ${p.filesHashed} of ${p.filesTotal} data files hashed (${p.bytesHashed} bytes); the next run continues`);
     } else if (o.status === 'complete') {
       if (!(await slots.settle(slotOf(o), 'committed'))) continue;
       const previous = await latestCompleteSet({ s3, bucket, tier: o.metadata.tier, before: recoveryPoint(o.metadata) });
-      for (const line of toEmfLines(successMetrics(appName, o.metadata, previous?.metadata))) process.stdout.write(`${line}\n`);
+      publishMetrics(successMetrics(appName, o.metadata, previous?.metadata));
     } else if (o.status === 'failed') {
       if (!(await slots.settle(slotOf(o), 'failed', o.reason))) continue;
       const newest = await latestCompleteSet({ s3, bucket });
       const latestGood = newest?.summary ? recoveryPoint(newest.summary) : undefined;
-      for (const line of toEmfLines(failureMetrics(appName, o.tier as Tier, Date.now() - parseBackupId(o.backupId).getTime(), latestGood)))
-        process.stdout.write(`${line}\n`);
+      publishMetrics(failureMetrics(appName, o.tier as Tier, Date.now() - parseBackupId(o.backupId).getTime(), latestGood));
     }
   }
   const failed = outcomes.filter((o) => o.status === 'failed');

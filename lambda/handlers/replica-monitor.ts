@@ -8,7 +8,10 @@
 import { dataAge, recoveryPoint } from '../format/trusted-time';
 import { latestCompleteSet } from '../store/catalog';
 import { createS3Client } from '../shared/clients';
-import { MetricName, toEmfLines } from '../shared/metrics';
+import type { Context } from 'aws-lambda';
+import { publishMetrics } from '../shared/emit-metrics';
+import { logger } from '../shared/logger';
+import { MetricName } from '../shared/metrics';
 
 const s3 = createS3Client();
 
@@ -22,12 +25,14 @@ function env(name: string): string {
 }
 
 /** Lambda entry point. */
-export async function handler(): Promise<{ backupId?: string; ageMinutes: number }> {
+export async function handler(_event?: unknown, context?: Context): Promise<{ backupId?: string; ageMinutes: number }> {
+  if (context) logger.addContext(context);
   const app = env('APP_NAME');
   const bucket = env('REPLICA_BUCKET');
   // The newest complete, sound set: reads one set's files, not every set's (damaged ones skipped).
   const newest = await latestCompleteSet({ s3, bucket });
   const ageMinutes = newest?.metadata ? dataAge(recoveryPoint(newest.metadata), new Date()).minutes : NO_BACKUP_AGE_MINUTES;
-  for (const line of toEmfLines([{ name: MetricName.ReplicaBackupAgeMinutes, value: ageMinutes, dimensions: { App: app } }])) process.stdout.write(`${line}\n`);
+  publishMetrics([{ name: MetricName.ReplicaBackupAgeMinutes, value: ageMinutes, dimensions: { App: app } }]);
+  logger.info('replica age measured', { backupId: newest?.backupId, ageMinutes });
   return { backupId: newest?.backupId, ageMinutes };
 }

@@ -12,7 +12,10 @@
 import { createDynamoDbClient, createS3Client } from '../shared/clients';
 import { runRestoreTest, RestoreTestResult } from '../restore/restore-test';
 import type { EngineSettings } from '../restore/engines/engine-types';
-import { MetricDatum, MetricName, toEmfLines } from '../shared/metrics';
+import type { Context } from 'aws-lambda';
+import { publishMetrics } from '../shared/emit-metrics';
+import { logger } from '../shared/logger';
+import { MetricName } from '../shared/metrics';
 
 const dynamodb = createDynamoDbClient();
 const s3 = createS3Client();
@@ -24,10 +27,6 @@ function env(name: string): string {
       `environment variable ${name} is not set: the recovery stack sets it on the restore-test function; set it when running the handler by hand`,
     );
   return v;
-}
-
-function emit(data: MetricDatum[]): void {
-  for (const line of toEmfLines(data)) process.stdout.write(`${line}\n`);
 }
 
 /** Engine settings from RESTORE_ENGINE / IMPORT_THRESHOLD_BYTES; throws naming the variable. */
@@ -42,8 +41,21 @@ export function engineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Eng
   return { engine: engine as EngineSettings['engine'], importThresholdBytes };
 }
 
+/**
+ * The schedule event's time (EventBridge sends the whole event: `time` is when the schedule
+ * fired, the same in every retry of that event); undefined for a hand-made invocation.
+ */
+export function eventTimeOf(event: unknown): Date | undefined {
+  const time = (event as { time?: unknown } | undefined)?.time;
+  if (typeof time !== 'string') return undefined;
+  const d = new Date(time);
+  if (Number.isNaN(d.getTime())) throw new Error(`event time "${time}" is not an ISO-8601 time: invoke with {"time": "2026-12-07T05:00:00Z"} or no time`);
+  return d;
+}
+
 /** Lambda entry point. */
-export async function handler(): Promise<RestoreTestResult> {
+export async function handler(event?: unknown, context?: Context): Promise<RestoreTestResult> {
+  if (context) logger.addContext(context);
   const app = env('APP_NAME');
   const bucket = env('REPLICA_BUCKET');
   const sampleSize = Number(process.env.SAMPLE_SIZE || 100);
@@ -56,15 +68,15 @@ export async function handler(): Promise<RestoreTestResult> {
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables, engines: engineSettingsFromEnv() });
-    emit([
+    const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize, tables, engines: engineSettingsFromEnv(), eventTime: eventTimeOf(event) });
+    publishMetrics([
       { name: MetricName.RestoreTestSuccess, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: result.durationSeconds, dimensions: dims },
       { name: MetricName.RestoredDataAgeMinutes, value: result.dataAgeMinutes, dimensions: dims },
     ]);
     return result;
   } catch (e) {
-    emit([
+    publishMetrics([
       { name: MetricName.RestoreTestFailure, value: 1, dimensions: dims },
       { name: MetricName.RestoreTestDurationSeconds, value: (Date.now() - t0) / 1000, dimensions: dims },
     ]);

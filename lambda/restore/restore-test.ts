@@ -4,7 +4,7 @@
  * the scratch tables (also when a step failed). The duration is the measured RTO; the age of
  * the restored data the measured RPO.
  */
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { dataAge, recoveryPoint } from '../format/trusted-time';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveBackupSet } from '../store/catalog';
@@ -31,6 +31,12 @@ export interface RestoreTestOptions {
   readonly tables?: readonly string[];
   /** @default - now */
   readonly now?: Date;
+  /**
+   * The schedule's event time (EventBridge `time`): names the scratch tables, and through them the
+   * import ClientTokens, so an async retry of the same event uses the same names instead of
+   * starting imports under new ones. @default - `now`
+   */
+  readonly eventTime?: Date;
   /** Engine and threshold (restore.engine, restore.importThresholdBytes of the config). @default - auto with the defaults */
   readonly engines?: EngineSettings;
 }
@@ -44,6 +50,8 @@ export interface RestoreTestResult {
   /** now - the set's exportTime: the measured RPO. */
   readonly dataAgeMinutes: number;
   readonly scratchTablesDeleted: string[];
+  /** `*-drtest-*` tables older than a day that this run deleted (left by a run that timed out). */
+  readonly staleTablesDeleted: string[];
 }
 
 /** Deletes scratch tables; returns those deleted and the errors of the others. */
@@ -61,14 +69,60 @@ export async function deleteScratchTables(dynamodb: DynamoDBClient, tables: stri
   return { deleted, errors };
 }
 
+/** `-drtest-20261207t050000z`: the scratch suffix of one schedule event (table names allow [a-z0-9_.-]). */
+export function scratchSuffix(eventTime: Date): string {
+  return `-drtest-${eventTime
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '')
+    .toLowerCase()}`;
+}
+
+/** Scratch tables older than this are left behind by an earlier run and are deleted at start. */
+export const STALE_SCRATCH_MS = 24 * 3600_000;
+/** ListTables pages read by the sweep (100 names each): far above any account's table count here. */
+const MAX_LIST_PAGES = 500;
+
+/**
+ * Deletes `*-drtest-*` tables created more than a day before `now`: what a timed-out run (whose
+ * cleanup never ran) or a retry left behind. A table DynamoDB cannot delete yet (an import still
+ * running: ResourceInUseException) is reported and left for the next run.
+ */
+export async function sweepStaleScratchTables(dynamodb: DynamoDBClient, now: Date): Promise<{ deleted: string[]; errors: string[] }> {
+  const names: string[] = [];
+  let start: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const res = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    names.push(...(res.TableNames ?? []).filter((n) => n.includes('-drtest-')));
+    start = res.LastEvaluatedTableName;
+    if (!start) break;
+  }
+  const stale: string[] = [];
+  for (const name of names) {
+    try {
+      const created = (await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table?.CreationDateTime;
+      if (created && now.getTime() - created.getTime() > STALE_SCRATCH_MS) stale.push(name);
+    } catch (e) {
+      if (!isTableMissing(e)) throw e;
+    }
+  }
+  return deleteScratchTables(dynamodb, stale);
+}
+
 /** Runs one restore test; throws (after cleaning up) when anything does not match. */
 export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreTestResult> {
   const t0 = Date.now();
   const now = opts.now ?? new Date();
   const set = await resolveBackupSet({ s3: opts.s3, bucket: opts.bucket, ref: 'latest', tables: opts.tables });
   const md = set.metadata!;
-  const suffix = `-drtest-${now.getTime()}`;
+  const suffix = scratchSuffix(opts.eventTime ?? now);
   const scratch = md.tables.map((t) => `${t}${suffix}`);
+  const swept = await sweepStaleScratchTables(opts.dynamodb, now);
+  // A retry of the same event: its earlier attempt's tables go first (an import still running
+  // cannot be deleted: the retry fails naming it, and the next run's sweep removes the table).
+  const previous = await deleteScratchTables(opts.dynamodb, scratch);
+  if (previous.errors.length)
+    throw new Error(`restore test: an earlier attempt of this schedule event left scratch tables DynamoDB cannot delete yet: ${previous.errors.join('; ')}`);
   let failure: unknown;
   let report: RestoreReport | undefined;
   const tables: RestoreTestResult['tables'][number][] = [];
@@ -119,5 +173,6 @@ export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreT
     durationSeconds: (Date.now() - t0) / 1000,
     dataAgeMinutes: dataAge(recoveryPoint(md), now).minutes,
     scratchTablesDeleted: cleanup.deleted,
+    staleTablesDeleted: swept.deleted,
   };
 }

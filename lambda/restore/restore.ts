@@ -28,8 +28,10 @@ import { countItems, createTableFromSchema, protectTable, tableExists, tableHasI
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { describeError } from '../shared/errors';
 import { CorruptDataFileError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
-import { decideTarget, readJournal, readRestoreTag, RestoreJournal, TargetDecision, unfinishedRestore, unfinishedTags } from './journal';
-import { checkEngineInput, checkEngineTarget, decideEngine } from './engines/select';
+import { describeIdentity, RestoreJournal, TargetDecision, unfinishedTags } from './journal';
+import { verifySample } from './engines/verify';
+import { checkTargets, withResume } from './targets';
+import { checkEngineInput, decideEngine } from './engines/select';
 import { restoreWithEngine } from './engines/run-engine';
 import {
   DEFAULT_RESTORE_SUFFIX,
@@ -100,11 +102,16 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
       `backup set ${set.tier}/${set.backupId} is ${set.status} (${set.damage?.reason ?? 'no metadata.json'}): restore refused; pick a complete set from "dr list"`,
     );
   const md = set.metadata;
+  // ImportTable's size quota depends on the region the restore runs in.
+  const region = await opts.dynamodb.config.region();
   const tables = chosenTables(md, opts.tables).map<RestorePlanTable>((t) => {
     const td = md.tableDetails[t];
     const bytes = md.bytes?.[t] ?? td.bytes;
     const intoExisting = Boolean(opts.intoExisting);
-    const d = decideEngine({ bytes, intoExisting, localSecondaryIndexes: td.schema.localSecondaryIndexes.length }, opts.engines ?? {});
+    const d = decideEngine(
+      { bytes, intoExisting, localSecondaryIndexes: td.schema.localSecondaryIndexes.length, storedBytes: td.storedBytes, region },
+      opts.engines ?? {},
+    );
     return {
       source: t,
       target: targetName(t, opts),
@@ -120,45 +127,6 @@ export async function planWithMetadata(opts: Omit<RestoreOptions, 'onProgress'>)
   for (const t of tables) if (t.engine !== 'write') await checkEngineInput(opts.s3, opts.bucket, t.source, md.tableDetails[t.source]);
   const decisions = await checkTargets(opts, plan);
   return { plan: { ...plan, tables: tables.map((t, i) => withResume(t, decisions[i])) }, md };
-}
-
-/** The plan row of a target `--resume` continues. */
-function withResume(t: RestorePlanTable, d: TargetDecision): RestorePlanTable {
-  if (d.mode !== 'resume') return t;
-  const done = d.journal?.parts.filter((p) => p.done) ?? [];
-  return { ...t, resume: { partsDone: done.length, parts: d.journal?.parts.length ?? 0, itemsDone: d.journal?.doneItems ?? 0 } };
-}
-
-/**
- * Decides each target from what exists and what its journal and tag say (journal.ts): refuses
- * targets that exist (new tables) or are missing / not empty (--into-existing), and an engine that
- * cannot load its target (import into an existing table, bulk into a missing one), unless --resume
- * continues an unfinished restore of this set with the same engine. Returns the decisions in plan order.
- */
-async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, plan: RestorePlan): Promise<TargetDecision[]> {
-  const intoExisting = Boolean(opts.intoExisting);
-  const journal = opts.journal !== false;
-  const out: TargetDecision[] = [];
-  for (const t of plan.tables) {
-    const exists = await tableExists(opts.dynamodb, t.target);
-    const facts = {
-      exists,
-      hasItems: exists && intoExisting ? await tableHasItems(opts.dynamodb, t.target) : undefined,
-      journal: journal && exists ? await readJournal(opts.s3, opts.bucket, t.target) : undefined,
-      tag: journal && exists ? await readRestoreTag(opts.dynamodb, t.target) : undefined,
-    };
-    const req = { target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, intoExisting, resume: Boolean(opts.resume) };
-    // An unfinished restore is decided by its journal (resume or refuse with the fix); otherwise the engine must fit the target.
-    if (!(exists && unfinishedRestore(facts))) checkEngineTarget(t.engine, t.target, exists);
-    const decision = decideTarget(req, facts);
-    const started = decision.mode === 'resume' ? decision.journal?.engine : undefined;
-    if (started && started !== t.engine)
-      throw new RestoreRefusedError(
-        `table "${t.target}" is an unfinished restore by the ${started} engine, and this run would use ${t.engine} (${t.engineReason}): nothing was written; resume it with --engine ${started} --resume`,
-      );
-    out.push(decision);
-  }
-  return out;
 }
 
 /**
@@ -257,11 +225,15 @@ async function restoreTable(
           parts: parts.map((p) => ({ id: p.entry.dataFileS3Key, items: p.entry.itemCount })),
           resumeFrom: resume ? decision.journal : undefined,
           tagNow: Boolean(opts.intoExisting) || resume,
+          journalEtag: decision.journalEtag,
+          targetIdentity: opts.intoExisting || resume ? await describeIdentity(opts.dynamodb, t.target) : undefined,
         });
   try {
     if (resume) await waitUntilTableExists({ client: opts.dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: t.target });
-    else if (!opts.intoExisting)
+    else if (!opts.intoExisting) {
       warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema, journal ? unfinishedTags(md.backupId) : undefined)));
+      await journal?.bindTarget(await describeIdentity(opts.dynamodb, t.target));
+    }
     const writeStart = Date.now();
     const done = journal?.doneParts() ?? new Set<string>();
     const todo = parts.filter((p) => !done.has(p.entry.dataFileS3Key));
@@ -285,6 +257,9 @@ async function restoreTable(
       const before = skipped ? ` (${skipped} by an earlier run)` : '';
       throw new Error(`${verifiedItems} items in the table, ${skipped + written} written${before}, ${t.items} in the backup`);
     }
+    // Counts match also when another writer's items stand in for ours: compare a sample by content, as import and bulk do.
+    const base = { dynamodb: opts.dynamodb, s3: opts.s3, bucket: opts.bucket, source: t.source, target: t.target, record: td };
+    const sampled = await verifySample({ ...base, size: opts.sampleSize });
     await journal?.verified(verifiedItems);
     warnings.push(...(journal?.warnings ?? []));
     const finished = Date.now();
@@ -293,7 +268,7 @@ async function restoreTable(
       ...t,
       verifiedItems,
       reapplied: [],
-      sampled: 0,
+      sampled,
       createMs: writeStart - started,
       writeMs: verifyStart - writeStart,
       verifyMs: finished - verifyStart,

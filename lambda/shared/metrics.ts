@@ -71,33 +71,3 @@ export interface MetricDatum {
   readonly value: number;
   readonly dimensions: Readonly<Record<string, string>>;
 }
-
-/**
- * Renders data points as CloudWatch Embedded Metric Format log lines (one per dimension set):
- * written to stdout by a Lambda, CloudWatch turns them into metrics without an API call.
- */
-export function toEmfLines(data: readonly MetricDatum[], timestamp = Date.now()): string[] {
-  const groups = new Map<string, MetricDatum[]>();
-  for (const d of data) {
-    const key = JSON.stringify(Object.entries(d.dimensions).sort());
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
-  return [...groups.values()].map((group) => {
-    const dims = group[0].dimensions;
-    const doc: Record<string, unknown> = {
-      _aws: {
-        Timestamp: timestamp,
-        CloudWatchMetrics: [
-          {
-            Namespace: METRIC_NAMESPACE,
-            Dimensions: [Object.keys(dims)],
-            Metrics: group.map((d) => ({ Name: d.name, Unit: MetricUnit[d.name] })),
-          },
-        ],
-      },
-      ...dims,
-    };
-    for (const d of group) doc[d.name] = d.value;
-    return JSON.stringify(doc);
-  });
-}

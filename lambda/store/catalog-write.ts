@@ -5,11 +5,11 @@
  * writes the entry again (see {@link ensureCatalogEntry}).
  */
 import { createHash } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BackupFailure, BackupMetadata, FAILURE_FILE, FORMAT_VERSION, METADATA_FILE, Tier, backupSetPrefix, parseBackupId } from '../format/backup-set';
 import { CatalogEntry, catalogEntryKey, readLateMarkerKey, summarizeMetadata } from '../format/catalog-entry';
 import { readLate, recoveryPoint } from '../format/trusted-time';
-import { putJson, putText } from './s3-io';
+import { getText, isNotFound, putJson, putText } from './s3-io';
 
 /** The exact body {@link putJson} writes (pretty JSON and a newline). */
 function jsonBody(value: unknown): string {
@@ -47,6 +47,24 @@ export async function commitBackupSet(s3: S3Client, bucket: string, metadata: Ba
 export async function ensureCatalogEntry(s3: S3Client, bucket: string, metadata: BackupMetadata, body: string): Promise<void> {
   if (readLate(parseBackupId(metadata.backupId), recoveryPoint(metadata))) await putText(s3, bucket, readLateMarkerKey(metadata.tier, metadata.backupId), '');
   await putJson(s3, bucket, catalogEntryKey(metadata.tier, metadata.backupId), completeEntry(metadata, body));
+}
+
+/**
+ * Writes the `complete` entry of a committed set when it has none (a run killed between
+ * metadata.json and its entry): reads metadata.json as stored, for the entry's size and sha256.
+ * True when it wrote one. Used by the redelivery of the slot and by `dr catalog rebuild`.
+ */
+export async function healCatalogEntry(s3: S3Client, bucket: string, metadata: Pick<BackupMetadata, 'tier' | 'backupId'>): Promise<boolean> {
+  const key = catalogEntryKey(metadata.tier, metadata.backupId);
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return false;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  const body = await getText(s3, bucket, `${backupSetPrefix(metadata.tier, metadata.backupId)}${METADATA_FILE}`);
+  await ensureCatalogEntry(s3, bucket, JSON.parse(body) as BackupMetadata, body);
+  return true;
 }
 
 /** Writes failure.json, then the set's `failed` catalog entry. */

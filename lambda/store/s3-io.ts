@@ -52,6 +52,64 @@ export async function getJsonIfExists<T>(s3: S3Client, bucket: string, key: stri
   }
 }
 
+/** Like {@link getJsonIfExists}, with the object's ETag: the version a conditional write ({@link putJsonIf}) replaces. */
+export async function getJsonWithEtag<T>(s3: S3Client, bucket: string, key: string): Promise<{ value: T; etag: string } | undefined> {
+  let res;
+  try {
+    res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  const text = (await res.Body?.transformToString('utf-8')) ?? '';
+  try {
+    return { value: JSON.parse(text) as T, etag: res.ETag ?? '' };
+  } catch (e) {
+    throw new Error(`s3://${bucket}/${key} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** A conditional write's precondition: create only (If-None-Match: *), or replace only the version read (If-Match: its ETag). */
+export type WriteCondition = { readonly ifNoneMatch: '*' } | { readonly ifMatch: string };
+
+/** Thrown when a conditional write's precondition failed: another writer created or changed the object first. */
+export class PreconditionFailedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly cause: unknown,
+  ) {
+    super(`s3 object ${key} was created or changed by another writer first (${(cause as Error)?.name ?? 'PreconditionFailed'})`);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
+/**
+ * Writes `value` as pretty JSON only if the precondition holds (S3 conditional writes: 412
+ * PreconditionFailed when it does not; 409 ConditionalRequestConflict when another conditional
+ * write of the key raced this one). Both mean another writer won: {@link PreconditionFailedError}.
+ * Returns the new ETag, the condition of the writer's next write.
+ */
+export async function putJsonIf(s3: S3Client, bucket: string, key: string, value: unknown, cond: WriteCondition): Promise<string> {
+  try {
+    const res = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: `${JSON.stringify(value, null, 2)}\n`,
+        ContentType: 'application/json',
+        ...('ifNoneMatch' in cond ? { IfNoneMatch: cond.ifNoneMatch } : { IfMatch: cond.ifMatch }),
+      }),
+    );
+    return res.ETag ?? '';
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    const status = err?.$metadata?.httpStatusCode;
+    if (err?.name === 'PreconditionFailed' || err?.name === 'ConditionalRequestConflict' || status === 412 || status === 409)
+      throw new PreconditionFailedError(key, e);
+    throw e;
+  }
+}
+
 /** Every object under a prefix (all pages), in key order; with `startAfter`, only keys after it. */
 export async function* listObjects(s3: S3Client, bucket: string, prefix: string, startAfter?: string): AsyncGenerator<_Object> {
   let token: string | undefined;

@@ -228,7 +228,8 @@ export class CrossRegionReplication extends Construct {
       timeout: Duration.minutes(2),
       role,
       logGroup,
-      bundling: { forceDockerBundling: false, minify: true, target: 'node24', format: nodejs.OutputFormat.CJS },
+      // The pinned SDK, not the runtime's (as the DR functions: dr-function.ts).
+      bundling: { forceDockerBundling: false, minify: true, target: 'node24', format: nodejs.OutputFormat.CJS, bundleAwsSDK: true },
     });
     return this.existingBucketHandler;
   }

@@ -86,6 +86,10 @@ export class DrFunction extends Construct {
         sourceMap: true,
         target: 'node24',
         format: nodejs.OutputFormat.CJS,
+        // Bundle the SDK pinned in package-lock.json (the one the tests ran) instead of marking
+        // @aws-sdk/* external, which would run whatever SDK the Lambda runtime ships: its version
+        // decides whether lib-storage and the 2026 bulk-put commands exist. Sizes: BENCHMARKS.md.
+        bundleAwsSDK: true,
       },
     });
   }

@@ -1,10 +1,13 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
-import type { DrConfig } from '../config';
+import { Construct, type IConstruct } from 'constructs';
+import { protectionOutputKey, type DrConfig } from '../config';
+import { EncryptionKey } from './encryption-key';
 import { exemptRoles, guardBucket, guardKey, guardVault } from './lockdown-guards';
 import { TAMPER_EVENTS, TamperPages, type TamperWatch } from './tamper-pages';
 
@@ -59,30 +62,85 @@ export interface LockdownProps {
   readonly watchedTableNames: readonly string[];
   /** The critical topic. */
   readonly topic: sns.ITopic;
+  /** Which stack: names the log-group key (`<app>-dr-logs-<regionLabel>`) and the protection output. */
+  readonly regionLabel: 'primary' | 'recovery';
 }
 
 /**
- * The hardened profile of one stack: guards on every KMS key of the stack (found in the tree, so
- * a key added later is guarded too) and on the given buckets and vaults, and the tamper pages of
- * its region. Add it last, once the stack's keys exist.
+ * The hardened profile of one stack: every log group of the stack encrypted with a key of its
+ * own (the function logs can hold table keys and object names), guards on every KMS key of the
+ * stack and on the given buckets and vaults, and the tamper pages of its region. Keys and log
+ * groups are found by an aspect at synth, so those added after this construct are covered too.
  */
 export class Lockdown extends Construct {
   /** The tamper rules. */
   public readonly pages: TamperPages;
-  /** Keys guarded. */
-  public readonly keys: readonly kms.Key[];
+  /** The key of the stack's log groups. */
+  public readonly logsKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: LockdownProps) {
     super(scope, id);
+    this.logsKey = logsKey(this, `${props.app}-dr-logs-${props.regionLabel}`);
     const exempt = exemptRoles(this, props.breakGlassRoleArn);
-    this.keys = Stack.of(this)
-      .node.findAll()
-      .filter((c): c is kms.Key => c instanceof kms.Key);
-    for (const key of this.keys) guardKey(key, exempt);
+    Aspects.of(Stack.of(this)).add(new KeysAndLogs(this.logsKey, exempt));
     for (const bucket of props.guardedBuckets) guardBucket(bucket, exempt);
     for (const vault of props.guardedVaults) guardVault(vault, exempt);
     this.pages = new TamperPages(this, 'TamperPages', { app: props.app, topic: props.topic, watches: tamperWatches(props) });
+    // `dr doctor` reports the protection level from this output (no extra permission: DescribeStacks).
+    new CfnOutput(Stack.of(this), protectionOutputKey(props.regionLabel), {
+      description: 'dr-stack protection level (dr doctor reads it)',
+      value: renderProtectionSummary({
+        locks: props.guardedVaults.length ? 'Object Lock COMPLIANCE; Vault Lock' : 'Object Lock COMPLIANCE',
+        guards: `every KMS key, ${props.guardedBuckets.length} bucket(s), ${props.guardedVaults.length} vault(s)`,
+        tamperRules: this.pages.ruleNames,
+      }),
+    });
   }
+}
+
+/** What the hardened profile put into one stack, as the output `dr doctor` reads. */
+export interface ProtectionSummary {
+  readonly locks: string;
+  readonly guards: string;
+  readonly tamperRules: readonly string[];
+}
+
+/** `hardened | locks: ... | guards: ... | tamper rules: a, b`. */
+export function renderProtectionSummary(s: ProtectionSummary): string {
+  return `hardened | locks: ${s.locks} | guards: ${s.guards} | tamper rules: ${s.tamperRules.join(', ')}`;
+}
+
+/** Guards every KMS key and encrypts every log group of the stack it visits. */
+class KeysAndLogs implements IAspect {
+  constructor(
+    private readonly logsKey: kms.Key,
+    private readonly exempt: readonly string[],
+  ) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof kms.Key) guardKey(node, this.exempt);
+    if (node instanceof logs.LogGroup) (node.node.defaultChild as logs.CfnLogGroup).kmsKeyId = this.logsKey.keyArn;
+  }
+}
+
+/**
+ * The key of the stack's log groups. CloudWatch Logs uses it as `logs.<region>.amazonaws.com`,
+ * for log groups of this account and region only (the encryption-context condition AWS documents
+ * for log-group keys).
+ */
+function logsKey(scope: Construct, alias: string): kms.Key {
+  const stack = Stack.of(scope);
+  const key = new EncryptionKey(scope, 'LogsKey', { alias, description: `${alias}: CloudWatch Logs of the DR functions` }).key;
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CloudWatchLogsOfThisAccount',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } },
+    }),
+  );
+  return key;
 }
 
 /** The watches of one region: keys (any key of the account and region), vaults, buckets, tables. */

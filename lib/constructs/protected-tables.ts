@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { TableConfig } from '../config';
+import { TableDeletionProtection } from './table-deletion-protection';
 
 /** Props of {@link ProtectedTables}. */
 export interface ProtectedTablesProps {
@@ -25,7 +26,7 @@ const ATTRIBUTE_TYPES: Record<'S' | 'N' | 'B', dynamodb.AttributeType> = {
 
 /**
  * The DynamoDB tables under protection. Created tables get point-in-time recovery, deletion
- * protection, RETAIN and their GSIs/TTL; existing tables get PITR switched on through
+ * protection (switched on after create: {@link TableDeletionProtection}), RETAIN and their GSIs/TTL; existing tables get PITR switched on through
  * UpdateContinuousBackups (left on when the stack is deleted).
  */
 export class ProtectedTables extends Construct {
@@ -57,11 +58,13 @@ export class ProtectedTables extends Construct {
       sortKey: t.sortKey ? { name: t.sortKey.name, type: ATTRIBUTE_TYPES[t.sortKey.type] } : undefined,
       billingMode: t.billingMode === 'PROVISIONED' ? dynamodb.BillingMode.PROVISIONED : dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: t.pointInTimeRecovery },
-      deletionProtection: true,
+      // Deletion protection comes from TableDeletionProtection once the table exists, so that a
+      // failed first deploy can roll back (it deletes what it created) and be retried.
       timeToLiveAttribute: t.timeToLiveAttribute,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
     });
+    TableDeletionProtection.of(this).protect(table);
     for (const gsi of t.globalSecondaryIndexes) {
       table.addGlobalSecondaryIndex({
         indexName: gsi.indexName,

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { TableDeletionProtection } from './table-deletion-protection';
 
 /** Props of {@link SlotTable}. */
 export interface SlotTableProps {
@@ -32,9 +33,10 @@ export class SlotTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'expiresAt',
-      deletionProtection: true,
+      // Deletion protection from TableDeletionProtection once created: a failed first deploy rolls back and retries.
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    TableDeletionProtection.of(this).protect(this.table);
   }
 
   /** What a slot's runner needs: claim (PutItem), read (GetItem), renew, take over and settle (UpdateItem); nothing else. */

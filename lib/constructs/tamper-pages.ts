@@ -62,12 +62,16 @@ export const TAMPER_EVENTS = {
 export class TamperPages extends Construct {
   /** The rules, by watch id. */
   public readonly rules = new Map<string, events.Rule>();
+  /** The rules' names (`<app>-tamper-<watch>`). */
+  public readonly ruleNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: TamperPagesProps) {
     super(scope, id);
     for (const w of props.watches) {
+      const ruleName = `${props.app}-tamper-${w.id.toLowerCase()}`;
+      this.ruleNames.push(ruleName);
       const rule = new events.Rule(this, w.id, {
-        ruleName: `${props.app}-tamper-${w.id.toLowerCase()}`,
+        ruleName,
         description: `${props.app}: pages on-call when someone ${w.what} (CloudTrail ${w.eventNames.join(', ')})`,
         eventPattern: renderTamperPattern(w),
       });

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import {
   backupBucketName,
   dataReplicaBucketName,
+  incrementalTables,
   recoveryAccountOf,
   recoveryVaultName,
   replicaBucketName,
@@ -31,6 +32,7 @@ import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
 import { SlotTable } from '../constructs/slot-table';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { tightestFullSetRpo } from './targets';
+import { IncrementalExports } from '../constructs/incremental-exports';
 
 /** Props of {@link ProductionStack}. */
 export interface ProductionStackProps extends StackProps {
@@ -62,6 +64,8 @@ export class ProductionStack extends Stack {
   public readonly operatorPolicy: DrOperatorPolicy;
   /** The backup slots' state table (`<app>-dr-state`). */
   public readonly slotTable: SlotTable;
+  /** The chains of incremental exports, when a table has one (config `incremental`). */
+  public readonly incrementalExports?: IncrementalExports;
   /** Guards and tamper pages, under `protection: "hardened"`. */
   public readonly lockdown?: Lockdown;
 
@@ -198,6 +202,11 @@ export class ProductionStack extends Stack {
       invocations: [{ name: 'EveryFiveMinutes', schedule: 'rate(5 minutes)' }],
     });
 
+    const chained = incrementalTables(c);
+    if (chained.length > 0) {
+      this.incrementalExports = new IncrementalExports(this, 'IncrementalExports', { appName: app, tables: chained, bucket: store.bucket, key, slots });
+    }
+
     const topics = (this.alerts = new AlertTopics(this, 'Alerts', {
       appName: app,
       regionLabel: 'primary',
@@ -230,6 +239,7 @@ export class ProductionStack extends Stack {
         watchedVaultNames: this.awsBackup ? [`${app}-dr-primary`] : [],
         watchedTableNames: tableNames,
         topic: topics.critical,
+        regionLabel: 'primary',
       });
     }
     new DrDashboard(this, 'Dashboard', {

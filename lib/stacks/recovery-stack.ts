@@ -69,8 +69,12 @@ export class RecoveryStack extends Stack {
         bucketName: dataReplicaBucketName(c, b.name),
         encryptionKey: key,
         logBucket: store.logBucket,
-        // S3 replicates locked objects only into a bucket with Object Lock.
-        objectLock: b.objectLock,
+        // S3 replicates locked objects only into a bucket with Object Lock, and ObjectLockEnabled
+        // cannot be switched on in place (CloudFormation would replace the bucket, which it refuses
+        // for a named bucket). So EVERY replica has Object Lock, with no default retention (replicas
+        // keep their source objects' retention; unlocked objects stay deletable): turning
+        // dataBuckets[].objectLock on later changes only the source check, never this bucket.
+        objectLock: true,
         // The replica keeps versions as long as its source: `restore-bucket --from-replica` reaches as far back.
         lifecycleRules: [{ id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(b.versionsDays) }],
       });
@@ -114,6 +118,7 @@ export class RecoveryStack extends Stack {
         watchedVaultNames: [recoveryVaultName(c)],
         watchedTableNames: c.tables.map((t) => t.name),
         topic: topics.critical,
+        regionLabel: 'recovery',
       });
     }
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
@@ -176,6 +181,9 @@ export class RecoveryStack extends Stack {
         resources: [this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: DRTEST_TABLE_PATTERN })],
       }),
     );
+    // The stale-scratch sweep lists tables (ListTables has no resource type: "*") before it
+    // describes and deletes *-drtest-* ones older than a day (OnlyDrTestTables above).
+    restoreTest.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListTablesForSweep', actions: ['dynamodb:ListTables'], resources: ['*'] }));
     restoreTest.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FollowDrTestImports',

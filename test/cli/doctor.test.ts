@@ -16,8 +16,8 @@ import { runCli, testProgram } from '../support/run-cli';
 
 beforeEach(() => healthyAccount());
 
-/** Number of checks for the shipped config: account, 2 stacks, 9 tables, 2 x 2 bucket, 2 replication, 4 x 2 topic, backup age, restore test. */
-const CHECKS = 1 + 2 + 9 + 4 + 2 + 2 + 8 + 2;
+/** Number of checks for the shipped config: account, 2 stacks, protection, 9 tables, 2 x 2 bucket, 2 restore windows, 2 replication, 4 x 2 topic, backup age, restore test. */
+const CHECKS = 1 + 2 + 1 + 9 + 4 + 2 + 2 + 8 + 2;
 
 describe('report', () => {
   test('a healthy account (mocked AWS): every check PASS, exit 0, one line per check and a count', async () => {

@@ -23,7 +23,8 @@ import { useLocalServers } from '../support/use-local-servers';
 import { freePort } from '../../cli/support/local-servers';
 
 const bucket = 'faults-server-loss';
-const local = useLocalServers({ buckets: [bucket] });
+// It kills its own DynamoDB Local mid-run, so it gets a pair of its own rather than the shared one.
+const local = useLocalServers({ buckets: [bucket], dedicated: true });
 
 /** Runs `fn` with the SDK variables changed (clients created inside see them), then puts them back. */
 async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {

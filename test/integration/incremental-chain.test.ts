@@ -28,7 +28,8 @@ const stateTable = 'chain-dr-state';
 const ORDERS = 'chain_orders';
 const USERS = 'chain_users';
 const local = useLocalServers({ buckets: [bucket] });
-const T0 = new Date('2026-11-23T02:00:00.000Z');
+/** The full set's recovery point (when its scan read the data): minute 0 of the simulated clock. */
+let T0 = new Date();
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const INTERVAL_MS = 15 * 60_000;
 
@@ -37,7 +38,7 @@ let s3: S3Client;
 let streams: DynamoDBStreamsClient;
 let slots: SlotStore;
 let standIn: IncrementalExportStandIn;
-let sim = at(-1);
+let sim = new Date();
 /** The source tables' state at minute 22, scanned then: what --at 22 must give back. */
 const snapshot22 = new Map<string, Map<string, Record<string, unknown>>>();
 
@@ -78,10 +79,12 @@ beforeAll(async () => {
   slots = new SlotStore({ dynamodb, tableName: stateTable });
   for (const t of [ORDERS, USERS]) await createStreamTable(t);
   standIn = installIncrementalExportStandIn({ dynamodb, streams, s3, clock: () => sim, tables: [ORDERS, USERS] });
-  await writesAt(-1, async () => {
-    for (let i = 0; i < 20; i++) await Promise.all([put(ORDERS, `o${i}`, 1), put(USERS, `u${i}`, 1)]);
-  });
-  await runBackup({ dynamodb, s3, bucket, tables: [ORDERS, USERS], tier: 'daily', engine: 'scan', now: T0 });
+  // Written and read from the streams before the full set reads the tables: no window holds them.
+  sim = new Date(Date.now() - 60_000);
+  for (let i = 0; i < 20; i++) await Promise.all([put(ORDERS, `o${i}`, 1), put(USERS, `u${i}`, 1)]);
+  await standIn.capture();
+  const set = await runBackup({ dynamodb, s3, bucket, tables: [ORDERS, USERS], tier: 'daily', engine: 'scan' });
+  T0 = new Date(set.exportTime);
 
   // Window 1 [0, 15).
   await writesAt(3, () => Promise.all([put(ORDERS, 'o1', 2), del(ORDERS, 'o2'), put(ORDERS, 'o100', 1), put(USERS, 'u1', 2)]));
@@ -188,7 +191,7 @@ describe('dr restore --at', () => {
 
   it('refuses a time before the oldest full set', async () => {
     await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(-30), now: sim })).rejects.toThrow(
-      /is before the oldest complete full set .*daily\/2026-11-23T02-00-00-000Z/,
+      /is before the oldest complete full set .*\(the oldest is daily\/.*, data as of /,
     );
   });
 

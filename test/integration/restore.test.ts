@@ -31,6 +31,8 @@ const customers = 'customers-e2e';
 const orderItems = makeItems(700, 'order');
 const customerItems = makeItems(120, 'cust');
 let backupId: string;
+/** When the set's data was read: its recovery point (trusted time), the origin of the restore test's data age. */
+let readAt: number;
 
 async function putAll(table: string, items: Record<string, AttributeValue>[]): Promise<void> {
   for (let i = 0; i < items.length; i += 25) {
@@ -78,6 +80,7 @@ beforeAll(async () => {
     maxFileBytes: 64 * 1024,
   });
   backupId = md.backupId;
+  readAt = Date.parse(md.exportTime);
 });
 
 test('back up, delete the table, restore: equal item by item, schema (GSI) rebuilt', async () => {
@@ -161,7 +164,7 @@ test('bare native export folder (no metadata.json) loads into an existing empty 
 });
 
 test('restore test (real servers): restores the latest set into scratch tables, compares a sample, deletes them', async () => {
-  const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize: 20, now: new Date('2026-11-23T03:00:00.000Z') });
+  const result = await runRestoreTest({ dynamodb, s3, bucket, sampleSize: 20, now: new Date(readAt + 3_600_000) });
   expect(result.backupId).toBe(backupId);
   expect(result.tables.map((t) => [t.items, t.sampled])).toEqual([
     [700, 20],

@@ -64,9 +64,15 @@ describe('issue 13 #1: existing data buckets replicate SSE-KMS objects, from a l
       full.recovery.hasResourceProperties('AWS::S3::Bucket', { BucketName: name, ObjectLockEnabled: true, VersioningConfiguration: { Status: 'Enabled' } });
     }
   });
-  it('leaves the replica of an unlocked data bucket without Object Lock', () => {
+  it('gives the replica of an unlocked data bucket Object Lock too, without default retention (issue 18 item 4: turning objectLock on later must not replace a named bucket)', () => {
     const [replica] = Object.values(built.recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'shop-uploads-example-dr-eu-central-1' } }));
-    expect(replica.Properties.ObjectLockEnabled).toBeUndefined();
+    expect(replica.Properties.ObjectLockEnabled).toBe(true);
+    expect(replica.Properties.ObjectLockConfiguration).toBeUndefined();
+  });
+  it('flipping dataBuckets[].objectLock leaves the replica template unchanged (no replacement of a named bucket)', () => {
+    const replicaOf = (b: Built) =>
+      Object.values(b.recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'shop-uploads-example-dr-eu-central-1' } }))[0];
+    expect(replicaOf(full)).toEqual(replicaOf(built));
   });
   it('tells the custom resource the source has Object Lock, so it can refuse a mismatch', () => {
     const [resource] = Object.values(full.production.findResources('Custom::ExistingBucketReplication'));

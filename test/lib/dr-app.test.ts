@@ -94,12 +94,12 @@ describe('app: existing tables, owned data buckets and switched-off features', (
     // carts, and the backup slots' state table.
     production.resourceCountIs('AWS::DynamoDB::Table', 2);
   });
-  it('still creates the other table with PITR and deletion protection, kept on delete', () => {
+  it('still creates the other table with PITR and deletion protection (after create, issue 18 item 6), kept on delete', () => {
+    production.hasResourceProperties('Custom::TableDeletionProtection', { TableName: Match.objectLike({ Ref: Match.stringLikeRegexp('Carts') }) });
     production.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({
         TableName: 'carts',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
       }),
       DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',

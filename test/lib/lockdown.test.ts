@@ -223,3 +223,20 @@ describe('standard: the behaviour before issue 21', () => {
     expect(json).not.toContain('-tamper-');
   });
 });
+
+describe('hardened: log groups', () => {
+  it.each(['production', 'recovery'])('%s: the log-group key lets only CloudWatch Logs of this account and region use it', (stack) => {
+    const [, t, region] = both(hardened).find(([s]) => s === stack)!;
+    const key = Object.values(t.findResources('AWS::KMS::Key')).find((k) => k.Properties.Description.includes('CloudWatch Logs'))!;
+    expect(statements(key.Properties.KeyPolicy)).toContainEqual(
+      expect.objectContaining({
+        Sid: 'CloudWatchLogsOfThisAccount',
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:123456789012:log-group:*` } },
+      }),
+    );
+  });
+  it('standard leaves log groups with the CloudWatch Logs default encryption', () => {
+    for (const g of Object.values(standard.production.findResources('AWS::Logs::LogGroup'))) expect(g.Properties.KmsKeyId).toBeUndefined();
+  });
+});

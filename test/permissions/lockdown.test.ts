@@ -109,8 +109,8 @@ const deniedOnes = (v: Verdict[]) => v.filter((x) => !x.allowed).map((x) => x.re
 describe('the stolen admin of the production account (* on * in its identity policy)', () => {
   test('is denied every guarded action on every key, backup bucket and vault, each by the guard statement', async () => {
     const requests = guardedRequests().map((g) => g.request);
-    expect(keys).toHaveLength(4); // backup, replica and the two alert-topic keys
-    expect(requests).toHaveLength(4 * 3 + 2 * 6 + 2 * 6);
+    expect(keys).toHaveLength(6); // backup, replica, and per region the alert-topic and log-group keys
+    expect(requests).toHaveLength(6 * 3 + 2 * 6 + 2 * 6);
     const verdicts = await run(admin, requests);
     expect(allowedOnes(verdicts)).toEqual([]);
     for (const v of verdicts)

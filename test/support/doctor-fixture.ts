@@ -101,6 +101,10 @@ export function listing(keys: string[]): (input: { Prefix?: string; StartAfter?:
 /** A GetObject body the SDK's transformToString reads. */
 export const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
 
+/** The Protection output of each hardened stack of the shipped config. */
+export const PROTECTION_SUMMARY =
+  'hardened | locks: Object Lock COMPLIANCE; Vault Lock | guards: every KMS key, 1 bucket(s), 1 vault(s) | tamper rules: shop-tamper-keys, shop-tamper-buckets, shop-tamper-tables, shop-tamper-tableprotection, shop-tamper-vaults';
+
 /** Every mock answers as a healthy, fully deployed account. */
 export function healthyAccount(): void {
   for (const m of Object.values(mocks)) m.reset();
@@ -114,9 +118,16 @@ export function healthyAccount(): void {
           StackStatus: production ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE',
           CreationTime: new Date('2026-11-01T10:00:00Z'),
           LastUpdatedTime: new Date('2026-11-20T10:00:00Z'),
+          // As the shipped (hardened) config's templates declare them (test/cli/doctor-protection.test.ts).
           Outputs: production
-            ? [{ OutputKey: 'BackupBucketName', OutputValue: BACKUP_BUCKET }]
-            : [{ OutputKey: 'ReplicaBucketName', OutputValue: REPLICA_BUCKET }],
+            ? [
+                { OutputKey: 'BackupBucketName', OutputValue: BACKUP_BUCKET },
+                { OutputKey: 'ProtectionPrimary', OutputValue: PROTECTION_SUMMARY },
+              ]
+            : [
+                { OutputKey: 'ReplicaBucketName', OutputValue: REPLICA_BUCKET },
+                { OutputKey: 'ProtectionRecovery', OutputValue: PROTECTION_SUMMARY },
+              ],
         },
       ],
     };

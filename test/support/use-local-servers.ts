@@ -1,11 +1,15 @@
 /**
- * One pair of local servers (DynamoDB Local + s3rver) per test suite, with SDK clients pointed
- * at them: `useLocalServers()` registers the suite's start-up and clean-up hooks itself.
+ * Local servers (DynamoDB Local + s3rver) for a test suite, with SDK clients pointed at them:
+ * `useLocalServers()` registers the suite's start-up and clean-up hooks itself. The suite gets
+ * its worker's shared pair (test/support/shared-servers.ts), emptied of every table and bucket
+ * before it starts, so it sees servers as fresh as its own would be; or, with `dedicated` (or
+ * outside Jest's shared set-up), a pair of its own.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalServers, startLocalServers } from '../../cli/support/local-servers';
+import { DeleteTableCommand, DynamoDBClient, paginateListTables, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListBucketsCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import { attachLocalServers, LocalServers, startLocalServers } from '../../cli/support/local-servers';
 import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
+import { workerPair } from './shared-servers';
 
 /** Starting Java and s3rver on a busy two-core machine running other suites takes a while. */
 const START_TIMEOUT_MS = 180_000;
@@ -15,6 +19,11 @@ const STOP_TIMEOUT_MS = 60_000;
 export interface UseLocalServersOptions {
   /** Buckets created once the servers are up, before the suite's own `beforeAll` runs. @default - none */
   readonly buckets?: readonly string[];
+  /**
+   * The suite stops or kills its servers (fault tests): it gets a pair of its own instead of the
+   * worker's shared one. @default false
+   */
+  readonly dedicated?: boolean;
 }
 
 /**
@@ -54,12 +63,16 @@ export function useLocalServers(opts: UseLocalServersOptions = {}): LocalServerC
 
   beforeAll(async () => {
     savedEnv = { ...process.env };
-    const servers = await startLocalServers({ applyToProcessEnv: true }).catch((e: unknown) => {
-      startError = e;
-      throw e;
-    });
+    const shared = opts.dedicated ? undefined : workerPair();
+    const servers = shared
+      ? attachLocalServers(shared, { applyToProcessEnv: true })
+      : await startLocalServers({ applyToProcessEnv: true }).catch((e: unknown) => {
+          startError = e;
+          throw e;
+        });
     // Created after the variables are applied: createS3Client picks path-style from AWS_ENDPOINT_URL_S3.
     started = { servers, dynamodb: createDynamoDbClient(), s3: createS3Client() };
+    if (shared) await emptyServers(started.dynamodb, started.s3);
     for (const bucket of opts.buckets ?? []) await started.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }, START_TIMEOUT_MS);
 
@@ -96,6 +109,34 @@ export function useLocalServers(opts: UseLocalServersOptions = {}): LocalServerC
       return running().s3;
     },
   };
+}
+
+/** Deletes a table, turning its deletion protection off first when it has it (restored tables do). */
+async function deleteTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await dynamodb.send(new DeleteTableCommand({ TableName: table }));
+  } catch (e) {
+    if (!/protected against deletion/.test((e as Error).message)) throw e;
+    await dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: false }));
+    await dynamodb.send(new DeleteTableCommand({ TableName: table }));
+  }
+}
+
+/** Deletes every table and every bucket (with its objects): what the previous suite left. */
+async function emptyServers(dynamodb: DynamoDBClient, s3: S3Client): Promise<void> {
+  for await (const page of paginateListTables({ client: dynamodb }, {})) {
+    await Promise.all((page.TableNames ?? []).map((t) => deleteTable(dynamodb, t)));
+  }
+  for (const b of (await s3.send(new ListBucketsCommand({}))).Buckets ?? []) {
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: b.Name! })) {
+      const keys = (page.Contents ?? []).map((o) => o.Key!);
+      // Bounded parallelism: 16 deletes in flight.
+      for (let i = 0; i < keys.length; i += 16) {
+        await Promise.all(keys.slice(i, i + 16).map((k) => s3.send(new DeleteObjectCommand({ Bucket: b.Name!, Key: k }))));
+      }
+    }
+    await s3.send(new DeleteBucketCommand({ Bucket: b.Name! }));
+  }
 }
 
 /** Puts process.env back to `saved` in place (Node keeps process.env a special object). */

@@ -37,6 +37,8 @@ export async function startEngineJournal(t: EngineJournalTarget, resumeFrom: Res
     resumeFrom,
     // An existing table (bulk) is tagged now; a new one (import) once ImportTable has created it.
     tagNow: t.intoExisting,
+    journalEtag: t.journalEtag,
+    targetIdentity: t.targetIdentity,
   });
 }
 

@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata, TableBackupRecord } from '../../format/backup-set';
 import { describeError } from '../../shared/errors';
 import { countItems, createTableInput } from '../tables';
-import type { RestoreJournalRecord, TargetDecision } from '../journal';
+import { describeIdentity, type RestoreJournalRecord, type TargetDecision } from '../journal';
 import { RestoreOptions, RestorePlanTable, RestoreProgress, TableOutcome, TargetUnfinishedError } from '../types';
 import { EngineOperationError, EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName, engineClientToken } from './engine-types';
 import { bulkPutInput, importTableInput, runBulkPut, runImport } from './operations';
@@ -134,6 +134,8 @@ export interface EngineRestoreOptions extends Omit<LoadTableOptions, 'request' |
   readonly protect: boolean;
   /** The journal of the unfinished restore `--resume` continues: its ClientToken is sent again. @default - a fresh start */
   readonly resumeFrom?: RestoreJournalRecord;
+  /** The journal version the target was decided on (TargetDecision.journalEtag): the claim is conditional on it. @default - none existed */
+  readonly journalEtag?: string;
   /** Keep a journal (`restores/<target>.json` in the bucket). @default true */
   readonly journal?: boolean;
   /** Items compared by key and content. @default 100 */
@@ -160,7 +162,16 @@ export async function loadVerifiedWithEngine(opts: EngineRestoreOptions): Promis
     opts.journal === false
       ? undefined
       : await startEngineJournal(
-          { ...opts, target: t.target, source: t.source, backupId: t.backupId, tier: opts.tier, engine: opts.engine, items: opts.expectedItems },
+          {
+            ...opts,
+            target: t.target,
+            source: t.source,
+            backupId: t.backupId,
+            tier: opts.tier,
+            engine: opts.engine,
+            items: opts.expectedItems,
+            targetIdentity: opts.intoExisting ? await describeIdentity(opts.dynamodb, t.target) : undefined,
+          },
           opts.resumeFrom,
         );
   try {
@@ -172,6 +183,7 @@ export async function loadVerifiedWithEngine(opts: EngineRestoreOptions): Promis
       request,
       beforeStart: journal ? (clientToken) => journal.setOperation({ engine: opts.engine, clientToken, startedAt: new Date().toISOString() }) : undefined,
     });
+    if (!opts.intoExisting) await journal?.bindTarget(await describeIdentity(opts.dynamodb, t.target));
     const extraTags = [{ Key: 'dr:restored-from', Value: `${opts.tier}/${t.backupId}` }];
     const r = await reapplySettings(opts.dynamodb, t.target, t.record.schema, { engine: opts.engine, protect: opts.protect, extraTags });
     const verifiedItems = await countItems(opts.dynamodb, t.target);
@@ -222,6 +234,7 @@ export async function restoreWithEngine(opts: RestoreOptions, md: BackupMetadata
       expectedItems: t.items,
       protect: !opts.intoExisting && opts.protect !== false,
       resumeFrom: decision.mode === 'resume' ? decision.journal : undefined,
+      journalEtag: decision.journalEtag,
       settings: opts.engines ?? {},
       onEngineProgress: (p) => (operation = p),
       onItems: (n) => {

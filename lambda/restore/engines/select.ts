@@ -62,6 +62,30 @@ export interface EngineChoiceInput {
   readonly intoExisting: boolean;
   /** Local secondary indexes in the saved schema: ImportTable cannot create them. */
   readonly localSecondaryIndexes?: number;
+  /** Gzipped bytes of the table's data files (metadata `storedBytes`): what ImportTable's size quota counts. */
+  readonly storedBytes?: number;
+  /** The region the restore runs in (ImportTable's size quota depends on it). @default - not checked */
+  readonly region?: string;
+}
+
+/** Regions where ImportTable accepts 15 TB of source objects at a time (1 TB elsewhere). */
+const IMPORT_15TB_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+
+/**
+ * ImportTable's limit on the source objects of imports running at a time: "up to 15 TB ... in
+ * us-east-1, us-west-2, and eu-west-1, and 1 TB in all other regions" (DynamoDB developer guide,
+ * "Import format quotas and validation"), in decimal terabytes.
+ */
+export function importSourceLimitBytes(region: string): number {
+  return (IMPORT_15TB_REGIONS.includes(region) ? 15 : 1) * 1e12;
+}
+
+/** Why a table is too big for one import in `region`, or undefined when it fits (or is unknown). */
+function overImportLimit(t: EngineChoiceInput): string | undefined {
+  if (!t.region || t.storedBytes === undefined) return undefined;
+  const limit = importSourceLimitBytes(t.region);
+  if (t.storedBytes <= limit) return undefined;
+  return `its data files are ${t.storedBytes} bytes, over ImportTable's ${limit / 1e12} TB limit in ${t.region} (DynamoDB developer guide, "Import format quotas and validation")`;
 }
 
 /** An engine and why it was chosen (shown by --dry-run and the plan). */
@@ -73,14 +97,16 @@ export interface EngineDecision {
 /**
  * The engine for one table. `auto`: `write` below the threshold and wherever the endpoint is
  * local (no emulator has import or bulk put, unless the drill's stand-ins answer them); above it
- * `import` for a new table (`write` if it has LSIs, which ImportTable cannot create) and `bulk`
- * for an existing one. An explicit engine is returned as asked (checkEngineTarget refuses a
+ * `import` for a new table (`write` if it has LSIs, which ImportTable cannot create) and `write`
+ * for an existing one (never `bulk`: {@link BULK_IAM_CAVEAT}). An explicit engine is returned as asked (checkEngineTarget refuses a
  * wrong one).
  */
 export function decideEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): EngineDecision {
   const choice = settings.engine ?? 'auto';
   const threshold = importThreshold(settings);
   if (choice !== 'auto') {
+    const over = choice === 'import' ? overImportLimit(t) : undefined;
+    if (over) throw new RestoreRefusedError(`--engine import cannot load this table: ${over}; use --engine write or auto`);
     if (choice === 'import' && (t.localSecondaryIndexes ?? 0) > 0)
       throw new RestoreRefusedError(
         '--engine import cannot restore a table with local secondary indexes: ImportTable has no way to create them (TableCreationParameters holds GSIs only); use --engine write or auto',
@@ -91,11 +117,24 @@ export function decideEngine(t: EngineChoiceInput, settings: EngineSettings, env
     return { engine: 'write', reason: 'auto: the DynamoDB endpoint is local (no emulator has import or bulk put)' };
   const size = `${t.bytes} bytes ${t.bytes > threshold ? '>' : '<='} restore.importThresholdBytes ${threshold}`;
   if (t.bytes <= threshold) return { engine: 'write', reason: `auto: ${size}` };
-  if (t.intoExisting) return { engine: 'bulk', reason: `auto: ${size}, existing table` };
+  // Bulk put's IAM action names are unpublished (BULK_IAM_CAVEAT): auto never chooses it.
+  if (t.intoExisting) return { engine: 'write', reason: `auto: ${size}, existing table: write (auto never picks bulk put: ${BULK_IAM_CAVEAT})` };
   if ((t.localSecondaryIndexes ?? 0) > 0)
     return { engine: 'write', reason: `auto: ${size}, but the table has local secondary indexes, which ImportTable cannot create` };
+  const over = overImportLimit(t);
+  if (over) return { engine: 'write', reason: `auto: ${size}, but ${over}` };
   return { engine: 'import', reason: `auto: ${size}, new table` };
 }
+
+/**
+ * Why `auto` never picks bulk put, and what `--engine bulk` prints: the IAM action names
+ * (dynamodb:StartBulkPutItems, DescribeBulkOperation, CancelBulkOperation) and a bulk-operation
+ * resource type are in no published Service Authorization Reference, and IAM accepts unknown
+ * action names silently, so the operator policy's grant for them is unproven
+ * (docs/restore-engines.md "Bulk put: IAM names unproven").
+ */
+export const BULK_IAM_CAVEAT =
+  "bulk put's IAM action names are not in AWS's Service Authorization Reference yet, so the operator policy's grant for them is unproven; if DynamoDB answers AccessDenied, restore with --engine write";
 
 /** {@link decideEngine}'s engine alone. */
 export function chooseEngine(t: EngineChoiceInput, settings: EngineSettings, env: NodeJS.ProcessEnv = process.env): RestoreEngineName {

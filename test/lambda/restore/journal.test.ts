@@ -1,16 +1,19 @@
 /**
- * The contract of the restore journal (lambda/restore/journal.ts): what makes a target
- * "unfinished", what a rerun may do with it, and how the journal object and the tag change during
- * a restore. Other tests use the journal; this file states it.
+ * The contract of the restore journal (lambda/restore/journal/): what makes a target
+ * "unfinished", what a rerun may do with it, how the journal object and the tag change during a
+ * restore, one restore per target (a conditional write claims it), and the binding to the
+ * target's identity (a recreated table is foreign). Other tests use the journal; this file states it.
  *
  * The journal object is written to s3rver and the tag read from DynamoDB Local (which has no
  * tagging: the tag is absent there). The tagging calls AWS has are tested "(mocked tagging)".
  */
 import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { MetadataBearer } from '@smithy/types';
 import {
   decideTarget,
+  JournalTakenError,
   journalKey,
   listJournals,
   parseRestoreTag,
@@ -222,5 +225,112 @@ describe('the journal object and the tag during a restore (s3rver, DynamoDB Loca
     expect(journalKey('t-failed')).toBe('restores/t-failed.json');
     const raw = await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'restores/t-failed.json' }));
     expect(JSON.parse(await raw.Body!.transformToString())).toMatchObject({ version: 1, target: 't-failed' });
+  });
+});
+
+describe('one restore per target: claimed by a conditional write (mocked S3 conditional writes: s3rver ignores If-None-Match / If-Match on PUT)', () => {
+  // Created in beforeAll: mockClient(S3Client) replaces every S3Client's send, the s3rver suite's too.
+  let s3Mock: AwsStub<object, MetadataBearer, unknown>;
+  beforeAll(() => {
+    s3Mock = mockClient(S3Client);
+  });
+  const s3 = new S3Client({ region: 'eu-west-1' });
+  const start = (journalEtag?: string) =>
+    RestoreJournal.start({
+      s3,
+      bucket: 'b',
+      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+      target: 'orders-restored',
+      source: 'orders',
+      backupId: BACKUP,
+      tier: 'daily',
+      engine: 'write',
+      intoExisting: false,
+      parts: [{ id: 'a', items: 1 }],
+      journalEtag,
+    });
+  const preconditionFailed = () =>
+    Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+  afterEach(() => s3Mock.reset());
+  afterAll(() => s3Mock.restore());
+
+  test('a target with no journal is claimed with If-None-Match: *, one with a journal with If-Match on the ETag the decision read', async () => {
+    s3Mock.on(PutObjectCommand).resolves({ ETag: '"e1"' });
+    await start();
+    await start('"e0"');
+    const inputs = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(inputs[0]).toMatchObject({ Key: 'restores/orders-restored.json', IfNoneMatch: '*' });
+    expect(inputs[0].IfMatch).toBeUndefined();
+    expect(inputs[1]).toMatchObject({ IfMatch: '"e0"' });
+  });
+
+  test('of two restores deciding at once, the second claim is refused before anything is written (412 or 409)', async () => {
+    s3Mock.on(PutObjectCommand).rejects(preconditionFailed());
+    await expect(start()).rejects.toThrow(RestoreRefusedError);
+    await expect(start('"e0"')).rejects.toThrow(/another restore of "orders-restored" claimed it first .* nothing was written by this run/);
+    s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('conflict'), { name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } }));
+    await expect(start()).rejects.toThrow(/claimed it first/);
+  });
+
+  test('each later write is conditional on the version the holder wrote last; a journal changed under it stops the holder', async () => {
+    s3Mock.on(PutObjectCommand).resolvesOnce({ ETag: '"v1"' }).resolvesOnce({ ETag: '"v2"' }).rejects(preconditionFailed());
+    const j = await start();
+    j.markPartDone('a');
+    await j.flush();
+    expect(s3Mock.commandCalls(PutObjectCommand)[1].args[0].input).toMatchObject({ IfMatch: '"v1"' });
+    await expect(j.setOperation({ engine: 'import', clientToken: 't', startedAt: '2026-11-23T03:00:00.000Z' })).rejects.toThrow(JournalTakenError);
+    expect(s3Mock.commandCalls(PutObjectCommand)[2].args[0].input).toMatchObject({ IfMatch: '"v2"' });
+  });
+});
+
+describe('bound to the target identity: a table created again under the same name is foreign', () => {
+  const mine = { tableId: 'id-1', createdAt: '2026-11-23T03:00:00.000Z' };
+  const recreated = { tableId: 'id-2', createdAt: '2026-11-23T05:00:00.000Z' };
+
+  test('--resume of a journal bound to another table is refused, naming both identities and the stale journal', () => {
+    expect(() =>
+      decideTarget(
+        req({ intoExisting: true, resume: true }),
+        { exists: true, hasItems: true, identity: recreated, journal: journal({ intoExisting: true, targetIdentity: mine }) },
+        'bkt',
+      ),
+    ).toThrow(
+      /is not the table the restore of .* started on \(that one: created 2026-11-23T03:00:00.000Z, TableId id-1; this one: created 2026-11-23T05:00:00.000Z, TableId id-2\).*s3:\/\/bkt\/restores\/orders-restored.json is stale/,
+    );
+  });
+
+  test('without --resume, a foreign journal does not make the table an unfinished restore: it is judged as any existing table', () => {
+    expect(() => decideTarget(req(), { exists: true, identity: recreated, journal: journal({ targetIdentity: mine }) })).toThrow(
+      /already exists: nothing was written/,
+    );
+    expect(
+      decideTarget(req({ intoExisting: true }), {
+        exists: true,
+        hasItems: false,
+        identity: recreated,
+        journal: journal({ targetIdentity: mine }),
+        journalEtag: '"e"',
+      }),
+    ).toEqual({
+      mode: 'fresh',
+      journalEtag: '"e"',
+    });
+  });
+
+  test('the same table (same TableId) resumes as before', () => {
+    const j = journal({ targetIdentity: mine });
+    expect(decideTarget(req({ resume: true }), { exists: true, identity: mine, journal: j, journalEtag: '"e"' })).toEqual({
+      mode: 'resume',
+      journal: j,
+      journalEtag: '"e"',
+    });
+  });
+
+  test('an engine journal whose operation was never sent counts as nothing started', () => {
+    const j = journal({ engine: 'bulk', intoExisting: true, parts: [{ id: 'bulk-operation', items: 15, done: false }], doneItems: 0 });
+    expect(decideTarget(req({ intoExisting: true }), { exists: true, hasItems: false, journal: j })).toEqual({ mode: 'fresh' });
   });
 });

@@ -26,9 +26,25 @@ const local = { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000' } as NodeJS.P
 describe('auto', () => {
   test('new table above the threshold: import; existing: bulk; at or below it: write', () => {
     expect(chooseEngine({ bytes: 2 * GiB, intoExisting: false }, {}, aws)).toBe('import');
-    expect(chooseEngine({ bytes: 2 * GiB, intoExisting: true }, {}, aws)).toBe('bulk');
+    // Issue 18 item 3: bulk put's IAM names are unpublished, so auto writes into an existing table.
+    expect(chooseEngine({ bytes: 2 * GiB, intoExisting: true }, {}, aws)).toBe('write');
+    expect(decideEngine({ bytes: 2 * GiB, intoExisting: true }, {}, aws).reason).toMatch(
+      /auto never picks bulk put: bulk put's IAM action names are not in AWS's Service Authorization Reference/,
+    );
     expect(chooseEngine({ bytes: GiB, intoExisting: false }, {}, aws)).toBe('write');
     expect(chooseEngine({ bytes: 10, intoExisting: false }, { importThresholdBytes: 0 }, aws)).toBe('import');
+  });
+
+  test("issue 18 item 12: a table over ImportTable's per-region size limit is written, not imported (1 TB in eu-central-1, 15 TB in eu-west-1)", () => {
+    const big = { bytes: 4e12, intoExisting: false, storedBytes: 2e12 };
+    expect(decideEngine({ ...big, region: 'eu-central-1' }, {}, aws)).toEqual({
+      engine: 'write',
+      reason: expect.stringMatching(/over ImportTable's 1 TB limit in eu-central-1 \(DynamoDB developer guide, "Import format quotas and validation"\)/),
+    });
+    expect(chooseEngine({ ...big, region: 'eu-west-1' }, {}, aws)).toBe('import');
+    expect(() => decideEngine({ ...big, region: 'eu-central-1' }, { engine: 'import' }, aws)).toThrow(
+      /--engine import cannot load this table: its data files are 2000000000000 bytes, over ImportTable's 1 TB limit in eu-central-1.*use --engine write/,
+    );
   });
 
   test('a local endpoint always gets write, unless the drill stand-ins answer import / bulk put', () => {
