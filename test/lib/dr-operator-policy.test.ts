@@ -134,7 +134,13 @@ describe('issue 13 #8: operator managed policy <app>-dr-operator', () => {
         'arn:aws:cloudformation:eu-central-1:123456789012:stack/Shop-Recovery/*',
       ].sort(),
     );
-    expect(list(sid('DoctorBuckets').Action)).toEqual(['s3:GetBucketObjectLockConfiguration', 's3:GetBucketVersioning', 's3:GetReplicationConfiguration']);
+    // GetLifecycleConfiguration: the restore window of each data bucket (dr restore-bucket's horizon).
+    expect(list(sid('DoctorBuckets').Action)).toEqual([
+      's3:GetBucketObjectLockConfiguration',
+      's3:GetBucketVersioning',
+      's3:GetLifecycleConfiguration',
+      's3:GetReplicationConfiguration',
+    ]);
     expect(sid('DoctorBuckets').Resource).toContain('arn:aws:s3:::shop-uploads-example-dr-eu-central-1');
     expect(list(sid('DoctorTopics').Resource)).toEqual(
       [
