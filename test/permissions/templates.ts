@@ -118,6 +118,7 @@ const PSEUDO: Record<string, (s: StackTemplate) => string> = {
   'AWS::Region': (s) => s.region,
   'AWS::Partition': () => 'aws',
   'AWS::URLSuffix': () => 'amazonaws.com',
+  'AWS::StackId': (s) => `arn:aws:cloudformation:${s.region}:${ACCOUNT}:stack/${s.name}/00000000-0000-4000-8000-000000000000`,
 };
 
 function resource(stack: StackTemplate, logicalId: string): { Type: string; Properties?: Json } {
