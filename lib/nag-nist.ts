@@ -46,6 +46,8 @@ export function acknowledgeNistFindings({ production, recovery }: DrStacks): voi
     for (const fn of all.filter((c): c is lambda.Function => c instanceof lambda.Function)) {
       ack(fn, 'LambdaInsideVPC', REASONS.vpc);
       ack(fn, 'LambdaConcurrency', REASONS.concurrency);
+      // Only custom-resource handlers run without a dead-letter queue (every DrFunction has one).
+      if ((fn.node.defaultChild as lambda.CfnFunction).deadLetterConfig === undefined) ack(fn, 'LambdaDLQ', REASONS.crDlq);
     }
     for (const policy of all.filter((c): c is iam.Policy => c instanceof iam.Policy)) ack(policy, 'IAMNoInlinePolicy', REASONS.inline);
     const handler = production.replication.existingBucketHandler;
