@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { RestoreJournal, readJournal, type RestoreJournalRecord } from '../restore/journal';
+import { RestoreJournal, readJournalVersion, type RestoreJournalRecord } from '../restore/journal';
 import { addDeleteMarker, copyVersion } from './copy';
 import { countPlan, emptyCounts, planKey, sameContent, type PlanContext, type PlanCount } from './plan';
 import { preflight } from './preflight';
@@ -81,9 +81,12 @@ function resumeAfter(j: RestoreJournalRecord | undefined): string | undefined {
   return after;
 }
 
-async function openJournal(o: RestoreBucketOptions, target: string, destination: string): Promise<RestoreJournalRecord | undefined> {
-  const prev = await readJournal(o.s3, o.journalBucket, target);
-  if (!prev || prev.state === 'verified') return undefined;
+async function openJournal(o: RestoreBucketOptions, target: string, destination: string): Promise<{ prev?: RestoreJournalRecord; journalEtag?: string }> {
+  const read = await readJournalVersion(o.s3, o.journalBucket, target);
+  // The claim is a write conditional on the version read here (one run per destination).
+  const journalEtag = read?.etag;
+  const prev = read?.record;
+  if (!prev || prev.state === 'verified') return { journalEtag };
   const at = o.at.toISOString();
   if (!o.resume)
     throw new BucketRestoreRefusedError(
@@ -93,7 +96,7 @@ async function openJournal(o: RestoreBucketOptions, target: string, destination:
     throw new BucketRestoreRefusedError(
       `the unfinished restore of "${destination}" is from "${prev.source}" at ${prev.backupId}, not "${o.bucket}" at ${at}: nothing was written; resume it with --at ${prev.backupId}`,
     );
-  return prev;
+  return { prev, journalEtag };
 }
 
 /** Restores the bucket (see the file comment). Throws BucketRestoreRefusedError before any write, BucketVerifyError after a bad copy. */
@@ -102,7 +105,7 @@ export async function restoreBucket(o: RestoreBucketOptions): Promise<RestoreBuc
   const now = new Date();
   const destination = o.to ?? o.bucket;
   const target = bucketJournalTarget(destination, o.prefix);
-  const prev = o.dryRun ? undefined : await openJournal(o, target, destination);
+  const { prev, journalEtag } = o.dryRun ? {} : await openJournal(o, target, destination);
   const facts = await preflight(o.s3, {
     bucket: o.bucket,
     at: o.at,
@@ -151,6 +154,7 @@ export async function restoreBucket(o: RestoreBucketOptions): Promise<RestoreBuc
     intoExisting: !o.to,
     parts: (prev?.parts ?? []).map((p) => ({ id: p.id, items: p.items })),
     resumeFrom: prev,
+    journalEtag,
   });
   const startedPages = new Set((prev?.parts ?? []).filter((p) => !p.done).map((p) => p.id));
   const run = new PagePool(o, ctx, journal, facts, startedPages);
