@@ -180,6 +180,8 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
       AWS_REGION: opts.region ?? 'us-east-1',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      // RGW 16 cannot honour conditional writes (lambda/store/s3-io.ts, CONDITIONAL_WRITES_VARIABLE).
+      DR_S3_CONDITIONAL_WRITES: 'off',
     },
     pids,
     gatewayPid: pids.find((p) => p.name === 'radosgw')!.pid,

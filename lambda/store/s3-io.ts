@@ -84,12 +84,22 @@ export class PreconditionFailedError extends Error {
 }
 
 /**
+ * `DR_S3_CONDITIONAL_WRITES=off` drops the preconditions of {@link putJsonIf}: set ONLY by the local
+ * servers for an S3 emulator that cannot honour them (Ceph RGW 16 from Debian refuses If-Match with
+ * a quoted ETag and ignores If-None-Match on versioned buckets; s3rver ignores both). One restore
+ * per target is then not enforced there; the rule itself is proven against the SDK's mocked S3 in
+ * test/lambda/restore/journal.test.ts. Amazon S3 honours both headers (conditional writes).
+ */
+export const CONDITIONAL_WRITES_VARIABLE = 'DR_S3_CONDITIONAL_WRITES';
+
+/**
  * Writes `value` as pretty JSON only if the precondition holds (S3 conditional writes: 412
  * PreconditionFailed when it does not; 409 ConditionalRequestConflict when another conditional
  * write of the key raced this one). Both mean another writer won: {@link PreconditionFailedError}.
  * Returns the new ETag, the condition of the writer's next write.
  */
 export async function putJsonIf(s3: S3Client, bucket: string, key: string, value: unknown, cond: WriteCondition): Promise<string> {
+  const conditional = process.env[CONDITIONAL_WRITES_VARIABLE] !== 'off';
   try {
     const res = await s3.send(
       new PutObjectCommand({
@@ -97,7 +107,7 @@ export async function putJsonIf(s3: S3Client, bucket: string, key: string, value
         Key: key,
         Body: `${JSON.stringify(value, null, 2)}\n`,
         ContentType: 'application/json',
-        ...('ifNoneMatch' in cond ? { IfNoneMatch: cond.ifNoneMatch } : { IfMatch: cond.ifMatch }),
+        ...(!conditional ? {} : 'ifNoneMatch' in cond ? { IfNoneMatch: cond.ifNoneMatch } : { IfMatch: cond.ifMatch }),
       }),
     );
     return res.ETag ?? '';

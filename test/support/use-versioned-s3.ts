@@ -32,11 +32,17 @@ export function versionedS3Client(server: VersionedS3, maxAttempts = 3): S3Clien
 /** Starts RGW in `beforeAll`, stops it in `afterAll`. */
 export function useVersionedS3(opts: VersionedS3Options = {}): VersionedS3Context {
   let started: VersionedS3Context | undefined;
+  let conditionalWrites: string | undefined;
   beforeAll(async () => {
     const server = await startVersionedS3(opts);
     started = { server, s3: versionedS3Client(server) };
+    // Code under test in this process writes its journals to RGW: no conditional writes there.
+    conditionalWrites = process.env.DR_S3_CONDITIONAL_WRITES;
+    process.env.DR_S3_CONDITIONAL_WRITES = server.env.DR_S3_CONDITIONAL_WRITES;
   }, START_TIMEOUT_MS);
   afterAll(async () => {
+    if (conditionalWrites === undefined) delete process.env.DR_S3_CONDITIONAL_WRITES;
+    else process.env.DR_S3_CONDITIONAL_WRITES = conditionalWrites;
     const s = started;
     started = undefined;
     s?.s3.destroy();
