@@ -58,6 +58,11 @@ const REASONS = {
  * wildcard in a statement without an entry here stays an unacknowledged finding.
  */
 export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
+  BucketRestoreBuckets:
+    'dr restore-bucket --to copies into a bucket the operator names at restore time; limited to <data bucket>-restored* beside each configured data bucket and its replica.',
+  BucketRestoreObjects:
+    "dr restore-bucket reads and writes object versions whose keys are the users' uploads, unknown at deploy time; limited to the configured data buckets, their replicas and <bucket>-restored* copies.",
+  BucketRestoreKeys: "dr restore-bucket decrypts and re-encrypts objects with the data buckets' keys; limited as the statement's conditions say.",
   ReadBackupObjects:
     'dr list/validate/restore read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the backup and replica buckets.',
   WriteBackupSets: 'dr backup writes sets whose keys are created at run time, exactly as the backup Lambda does; limited to backups/ of the backup bucket.',

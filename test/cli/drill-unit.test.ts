@@ -180,7 +180,7 @@ describe('drill report', () => {
   it('renders the failure, the figures and the mismatching key', () => {
     const md = renderDrillMarkdown(report);
     expect(md).toMatch(/Result: FAILED/);
-    expect(md).toContain('| Table deleted (orders) | **FAIL** | 1.5 s | 4.0 s | 24 | 16 |');
+    expect(md).toContain('| Table deleted (orders) | **FAIL** | 1.5 s | 4.0 s | - | 24 | 16 |');
     expect(md).toContain('different ["o-1"]');
     expect(summaryLines(report)[0]).toMatch(/drill FAILED in 60.0 s/);
   });
