@@ -65,7 +65,7 @@ describe('backup slots: state table', () => {
     // The incremental-export function claims each window as a slot (issue 19, kind 'window').
     expect(runners.map((g) => g.policy.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'BackupFunctionRoleDefaultPolicy',
-      'ExportFinalizerFunctionRoleDefaultPolicy',
+      'ExportFinalizerRoleDefaultPolicy',
       expect.stringMatching(/^IncrementalExports.*RoleDefaultPolicy$/),
     ]);
     for (const g of runners) expect(g.actions).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);

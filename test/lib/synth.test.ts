@@ -29,9 +29,10 @@ it('writes both templates without AWS credentials', () => {
 });
 
 it('bundles each handler with esbuild into a small CommonJS index.js with a source map', () => {
-  // Our four handlers carry a source map; the aws-cdk-lib custom-resource provider asset does not.
+  // Our five handlers (backup, export finalizer, incremental export, restore test, replica monitor) carry a
+  // source map; the aws-cdk-lib custom-resource provider asset does not.
   const ours = fs.readdirSync(out).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(out, d, 'index.js.map')));
-  expect(ours).toHaveLength(4);
+  expect(ours).toHaveLength(5);
   for (const a of ours) {
     expect(fs.statSync(path.join(out, a, 'index.js')).size).toBeLessThan(5 * 1024 * 1024);
     expect(fs.readFileSync(path.join(out, a, 'index.js'), 'utf8')).toMatch(/module\.exports|exports\./);
