@@ -29,14 +29,12 @@ test('by default (mocked S3) the create sends If-None-Match: * and the update If
 
 test('a 412 (mocked S3) is PreconditionFailedError: another writer won', async () => {
   delete process.env[CONDITIONAL_WRITES_VARIABLE];
-  s3mock
-    .on(PutObjectCommand)
-    .rejects(
-      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
-        name: 'PreconditionFailed',
-        $metadata: { httpStatusCode: 412 },
-      }),
-    );
+  s3mock.on(PutObjectCommand).rejects(
+    Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    }),
+  );
   await expect(putJsonIf(new S3Client({ region: 'eu-west-1' }), 'b', 'k', {}, { ifMatch: '"e0"' })).rejects.toBeInstanceOf(PreconditionFailedError);
 });
 
