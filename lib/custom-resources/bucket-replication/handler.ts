@@ -33,6 +33,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mergeRule, removeRule } from './rules';
+import { FAILED_CREATE_MARKER, applyAndRespond } from '../respond';
 
 /** ResourceProperties of the custom resource (CloudFormation sends every value as a string). */
 export interface ExistingBucketReplicationProperties {
@@ -57,8 +58,7 @@ export interface CustomResourceEvent {
   readonly OldResourceProperties?: ExistingBucketReplicationProperties;
 }
 
-/** Prefix of the physical id a failed Create answers with; a Delete of such an id does nothing. */
-export const FAILED_CREATE_MARKER = 'FAILED-CREATE:';
+export { FAILED_CREATE_MARKER } from '../respond';
 
 const s3 = new S3Client({});
 
@@ -165,26 +165,11 @@ export async function apply(client: S3Client, event: CustomResourceEvent): Promi
 
 /** Lambda entry point: applies the request and answers CloudFormation either way. */
 export async function handler(event: CustomResourceEvent): Promise<void> {
-  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
-  let reason = '';
-  let physicalId = event.PhysicalResourceId ?? `${event.ResourceProperties.BucketName}-replication`;
-  try {
-    physicalId = await apply(s3, event);
-  } catch (e) {
-    status = 'FAILED';
-    reason = (e as Error).message;
-    // The rollback's Delete carries this id and does nothing (see the file comment).
-    if (event.RequestType === 'Create') physicalId = `${FAILED_CREATE_MARKER}${event.ResourceProperties.BucketName}`;
-    console.error(JSON.stringify({ level: 'ERROR', requestType: event.RequestType, bucket: event.ResourceProperties.BucketName, reason }));
-  }
-  const body = JSON.stringify({
-    Status: status,
-    // CloudFormation shows at most 4 KB of reason.
-    Reason: reason.slice(0, 3000) || 'ok',
-    PhysicalResourceId: physicalId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) } });
+  await applyAndRespond(
+    event,
+    event.ResourceProperties.BucketName,
+    `${event.ResourceProperties.BucketName}-replication`,
+    { bucket: event.ResourceProperties.BucketName },
+    () => apply(s3, event),
+  );
 }

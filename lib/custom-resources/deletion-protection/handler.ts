@@ -22,6 +22,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient, UpdateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { FAILED_CREATE_MARKER, applyAndRespond } from '../respond';
 
 /** ResourceProperties of the custom resource. */
 export interface TableDeletionProtectionProperties {
@@ -45,8 +46,7 @@ export interface DeletionProtectionClients {
   readonly cloudformation: CloudFormationClient;
 }
 
-/** Prefix of the physical id a failed Create answers with; a Delete of such an id does nothing. */
-export const FAILED_CREATE_MARKER = 'FAILED-CREATE:';
+export { FAILED_CREATE_MARKER } from '../respond';
 
 /**
  * Stack states in which a Delete of this resource means CloudFormation is deleting a table the
@@ -91,24 +91,11 @@ const clients: DeletionProtectionClients = { dynamodb: new DynamoDBClient({}), c
 
 /** Lambda entry point: applies the request and answers CloudFormation either way. */
 export async function handler(event: DeletionProtectionEvent): Promise<void> {
-  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
-  let reason = '';
-  let physicalId = event.PhysicalResourceId ?? `${event.ResourceProperties.TableName}-deletion-protection`;
-  try {
-    physicalId = await apply(clients, event);
-  } catch (e) {
-    status = 'FAILED';
-    reason = (e as Error).message;
-    if (event.RequestType === 'Create') physicalId = `${FAILED_CREATE_MARKER}${event.ResourceProperties.TableName}`;
-    console.error(JSON.stringify({ level: 'ERROR', requestType: event.RequestType, table: event.ResourceProperties.TableName, reason }));
-  }
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason.slice(0, 3000) || 'ok',
-    PhysicalResourceId: physicalId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) } });
+  await applyAndRespond(
+    event,
+    event.ResourceProperties.TableName,
+    `${event.ResourceProperties.TableName}-deletion-protection`,
+    { table: event.ResourceProperties.TableName },
+    () => apply(clients, event),
+  );
 }
