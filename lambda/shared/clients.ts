@@ -38,6 +38,25 @@ export interface ClientOptions {
   readonly profile?: string;
   /** @default - AWS_MAX_ATTEMPTS (the SDK's standard variable) when set, else 10: SDK retries with backoff, throttling included */
   readonly maxAttempts?: number;
+  /**
+   * Milliseconds to open a connection before the attempt fails and the SDK retries.
+   * @default 5000
+   */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * Milliseconds a request's socket may stay silent (no byte sent or received) before the attempt
+   * fails and the SDK retries: a request nobody answers never hangs a restore or a validate. An
+   * idle limit, not a total one, so a long download that keeps flowing is never cut.
+   * @default 60000
+   */
+  readonly socketIdleTimeoutMs?: number;
+}
+
+/** The SDK's Node HTTP handler options with our timeouts (issue 23 #4: no request may hang forever). */
+function requestHandler(opts: ClientOptions): { connectionTimeout: number; socketTimeout: number } {
+  // socketTimeout is the Node handler's idle limit; its requestTimeout is a total limit that only
+  // warns unless throwOnRequestTimeout, and would cut long downloads (@smithy/types HttpHandlerOptions).
+  return { connectionTimeout: opts.connectionTimeoutMs ?? 5_000, socketTimeout: opts.socketIdleTimeoutMs ?? 60_000 };
 }
 
 /**
@@ -67,6 +86,7 @@ export function createDynamoDbClient(opts: ClientOptions = {}): DynamoDBClient {
       profile: opts.profile,
       maxAttempts: opts.maxAttempts ?? defaultMaxAttempts(),
       retryMode: 'adaptive',
+      requestHandler: requestHandler(opts),
       logger: SILENT_LOGGER,
     }),
     'DynamoDB',
@@ -82,6 +102,7 @@ export function createS3Client(opts: ClientOptions = {}): S3Client {
       profile: opts.profile,
       maxAttempts: opts.maxAttempts ?? defaultMaxAttempts(),
       forcePathStyle: override ? true : undefined,
+      requestHandler: requestHandler(opts),
       logger: SILENT_LOGGER,
     }),
     'S3',
