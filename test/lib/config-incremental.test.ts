@@ -4,8 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, incrementalIntervalOf, parseConfig, worstCaseRpoMinutes, type DrConfig } from '../../lib/config';
+import { incrementalIntervalOf, parseConfig, worstCaseRpoMinutes, type DrConfig } from '../../lib/config';
 import { ROOT } from './app-fixture';
+import { problemsOf } from '../support/config-problems';
 
 type RawTable = Record<string, unknown>;
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8')) as Record<string, unknown> & { tables: RawTable[] };
@@ -13,16 +14,6 @@ const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'u
 /** The example config with table `orders` changed by `edit`. */
 function withOrders(edit: (t: RawTable) => RawTable): unknown {
   return { ...example, tables: example.tables.map((t) => (t.name === 'orders' ? edit({ ...t }) : t)) };
-}
-
-function problems(raw: unknown): string {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.join('\n');
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 function table(c: DrConfig, name: string) {
@@ -51,25 +42,25 @@ test('the default interval is the longest that fits the RPO, up to 60 minutes', 
 });
 
 test('an interval under 15 minutes is refused with the bounds', () => {
-  expect(problems(withOrders((t) => ({ ...t, incremental: { intervalMinutes: 10 } })))).toMatch(
+  expect(problemsOf(withOrders((t) => ({ ...t, incremental: { intervalMinutes: 10 } })))).toMatch(
     /tables\[3\]\.incremental\.intervalMinutes: incremental\.intervalMinutes must be a whole number of minutes from 15 .* to 60.*\(got 10\)/,
   );
 });
 
 test('an interval whose worst case exceeds the RPO is refused naming the interval that would fit', () => {
-  expect(problems(withOrders((t) => ({ ...t, incremental: { intervalMinutes: 45 } })))).toContain(
+  expect(problemsOf(withOrders((t) => ({ ...t, incremental: { intervalMinutes: 45 } })))).toContain(
     'tables[3] ("orders") incremental.intervalMinutes (45) gives a worst-case RPO of 75 minutes (45 interval + 15 export + 15 replication), above its RPO of 60: use "incremental": { "intervalMinutes": 30 }',
   );
 });
 
 test('incremental on a table without PITR is refused', () => {
-  expect(problems(withOrders((t) => ({ ...t, pointInTimeRecovery: false })))).toMatch(
+  expect(problemsOf(withOrders((t) => ({ ...t, pointInTimeRecovery: false })))).toMatch(
     /tables\[3\] \("orders"\) has incremental exports but "pointInTimeRecovery": false; DynamoDB exports read from PITR/,
   );
 });
 
 test('an RPO under a day with incremental turned off is refused: the daily full set cannot meet it', () => {
-  expect(problems(withOrders((t) => ({ ...t, incremental: false })))).toContain(
+  expect(problemsOf(withOrders((t) => ({ ...t, incremental: false })))).toContain(
     'tables[3] ("orders") RPO is 60 minutes but "incremental": false leaves only the daily full set across regions (worst case 1440 minutes): remove "incremental": false (an interval of 30 minutes fits)',
   );
 });

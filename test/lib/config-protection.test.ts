@@ -4,9 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, parseConfig } from '../../lib/config';
+import { parseConfig } from '../../lib/config';
 import { resolveAccount } from '../../lib/dr-app';
 import { ROOT } from './app-fixture';
+import { problemsOf } from '../support/config-problems';
 
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8')) as Record<string, unknown>;
 const withFields = (overrides: Record<string, unknown>) => ({ ...example, ...overrides });
@@ -15,16 +16,6 @@ const withoutLockdown = () => {
   const { protection: _p, objectLock: _o, vaultLock: _v, ...rest } = example;
   return rest;
 };
-
-function problemsOf(raw: unknown): string {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.join('\n');
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 const PRIMARY = { region: 'eu-west-1', account: '111122223333' };
 

@@ -2,25 +2,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, dataReplicaBucketName, loadConfig, parseConfig, replicaBucketName, stackNames } from '../../lib/config';
+import { dataReplicaBucketName, loadConfig, parseConfig, replicaBucketName, stackNames } from '../../lib/config';
 import { ROOT } from './app-fixture';
+import { problemsOf } from '../support/config-problems';
 
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8')) as Record<string, unknown>;
 
 /** The example config with top-level fields replaced. */
 function withFields(overrides: Record<string, unknown>): Record<string, unknown> {
   return { ...example, ...overrides };
-}
-
-/** The problems parseConfig reports for `raw` (fails the test when it does not throw). */
-function problemsOf(raw: unknown): string {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.join('\n');
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 describe('dr.config.json', () => {
