@@ -1,18 +1,15 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { recoveryOperatorPolicyName, type DrConfig } from '../config';
-import { RESTORE_TARGET_ACTIONS } from './dr-operator-policy';
+import { recoveryOperatorPolicyName, replicaBucketName, type DrConfig } from '../config';
+import { partitionFor, RESTORE_TARGET_ACTIONS } from './dr-operator-policy';
 import { importLogStatements } from './import-grants';
 
 /** Props of {@link RecoveryOperatorPolicy}. */
 export interface RecoveryOperatorPolicyProps {
   /** The validated config (tables, app name). */
   readonly config: DrConfig;
-  /** The replica of the backup bucket, the sets `dr restore` reads. */
-  readonly replicaBucket: s3.IBucket;
   /** The replica key: the replicas and the vault are encrypted with it. */
   readonly replicaKey: kms.IKey;
 }
@@ -41,18 +38,23 @@ export class RecoveryOperatorPolicy extends Construct {
     super(scope, id);
     const c = props.config;
     const stack = Stack.of(this);
-    const bucket = props.replicaBucket;
-    const table = (name: string) => stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+    if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region))
+      throw new Error(`RecoveryOperatorPolicy needs the recovery stack's account and region (recovery.account and recovery.region with offAccount)`);
+    // Literal ARNs (the off-account recovery stack always names its account and region), so each
+    // wildcard is acknowledged by its text in lib/nag.ts like the primary operator policy's.
+    const partition = partitionFor(stack.region);
+    const bucket = `arn:${partition}:s3:::${replicaBucketName(c, stack.account)}`;
+    const table = (name: string) => `arn:${partition}:dynamodb:${stack.region}:${stack.account}:table/${name}`;
     const names = c.tables.map((t) => t.name);
     const region = { StringEquals: { 'aws:RequestedRegion': [stack.region] } };
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: recoveryOperatorPolicyName(c),
       description: `${c.appName} DR operators in the recovery account: dr list, validate and restore from the replica bucket in ${c.recovery.region}`,
       statements: [
-        new iam.PolicyStatement({ sid: 'ReadReplicaSets', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
-        new iam.PolicyStatement({ sid: 'ReadReplicaObjects', actions: ['s3:GetObject'], resources: [bucket.arnForObjects('backups/*')] }),
-        new iam.PolicyStatement({ sid: 'RestoreJournal', actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects('restores/*')] }),
-        new iam.PolicyStatement({ sid: 'BulkErrorReports', actions: ['s3:PutObject'], resources: [bucket.arnForObjects('restore-reports/*')] }),
+        new iam.PolicyStatement({ sid: 'ReadReplicaSets', actions: ['s3:ListBucket'], resources: [bucket] }),
+        new iam.PolicyStatement({ sid: 'ReadReplicaObjects', actions: ['s3:GetObject'], resources: [`${bucket}/backups/*`] }),
+        new iam.PolicyStatement({ sid: 'RestoreJournal', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${bucket}/restores/*`] }),
+        new iam.PolicyStatement({ sid: 'BulkErrorReports', actions: ['s3:PutObject'], resources: [`${bucket}/restore-reports/*`] }),
         // Reads decrypt the sets (SSE-KMS through S3), journal writes encrypt; ImportTable with the
         // replica key describes it as the caller (DynamoDB "Requesting a table import").
         new iam.PolicyStatement({
@@ -85,10 +87,7 @@ export class RecoveryOperatorPolicy extends Construct {
           actions: ['dynamodb:DescribeImport'],
           resources: names.flatMap((n) => [table(`${n}/import/*`), table(`${n}-*/import/*`)]),
         }),
-        ...importLogStatements(
-          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-dynamodb/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-          region,
-        ),
+        ...importLogStatements(`arn:${partition}:logs:${stack.region}:${stack.account}:log-group:/aws-dynamodb/*`, region),
       ],
     });
   }

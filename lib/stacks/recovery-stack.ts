@@ -95,7 +95,7 @@ export class RecoveryStack extends Stack {
 
     if (c.recovery.offAccount && c.primary.account) {
       // The primary account's operator policy cannot reach this account: operators here get their own.
-      this.operatorPolicy = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaBucket: store.bucket, replicaKey: key }).policy;
+      this.operatorPolicy = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaKey: key }).policy;
       const primary = c.primary.account;
       trustPrimaryWriters(
         { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },
