@@ -21,6 +21,7 @@ import { exampleConfig } from '../lib/app-fixture';
 import { modelProblems } from '../support/sdk-model';
 import { useLocalServers } from '../support/use-local-servers';
 import { ENGINE_ITEMS, ENGINE_TABLE, engineCallsOf, engineSetUp, runEngineRestore, type EngineRun } from './engine-runs';
+import { iamLike } from './encryption-context';
 import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal } from './proof';
 import { startRecorder, toIamRequests, UNPUBLISHED_ACTION, type IamRequest, type SdkCall } from './recorder';
@@ -172,14 +173,6 @@ const bulkFollow: SdkCall[] = [
 ];
 
 type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: { StringEquals?: Record<string, string[]> } };
-/** IAM's wildcard match of a resource pattern (`*` any run, `?` one character). */
-const matches = (pattern: string, value: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  ).test(value);
 /**
  * The simulator cannot evaluate an action its IAM data lacks, so a bulk action is checked against
  * the policy text here: an Allow statement of the principal's policies naming the exact action,
@@ -193,7 +186,7 @@ function textAllows(m: PolicyModel, policies: readonly string[], request: IamReq
     (st) =>
       st.Effect === 'Allow' &&
       ([] as string[]).concat(st.Action).includes(request.action) &&
-      ([] as string[]).concat(st.Resource).some((r) => matches(r, request.resource)) &&
+      ([] as string[]).concat(st.Resource).some((r) => iamLike(r, request.resource)) &&
       (st.Condition?.StringEquals?.['aws:RequestedRegion'] ?? [region]).includes(region),
   );
 }

@@ -346,7 +346,22 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     HeadBucket: s3Bucket('s3:ListBucket'),
     CreateBucket: s3Bucket('s3:CreateBucket'),
     GetBucketReplication: s3Bucket('s3:GetReplicationConfiguration'),
-    PutBucketReplication: s3Bucket('s3:PutReplicationConfiguration'),
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html: whoever
+    // writes a replication rule passes its role to S3 (iam:PassRole); DeleteBucketReplication is
+    // authorized as s3:PutReplicationConfiguration (DeleteBucketReplication API reference).
+    PutBucketReplication: (call, ctx) => [
+      ...s3Bucket('s3:PutReplicationConfiguration')(call, ctx),
+      req(
+        call,
+        'iam:PassRole',
+        String((call.input.ReplicationConfiguration as { Role?: string } | undefined)?.Role),
+        { 'iam:PassedToService': 's3.amazonaws.com' },
+        'the replication rule names the role S3 assumes',
+      ),
+    ],
+    DeleteBucketReplication: s3Bucket('s3:PutReplicationConfiguration'),
+    GetBucketLocation: s3Bucket('s3:GetBucketLocation'),
+    PutBucketVersioning: s3Bucket('s3:PutBucketVersioning'),
     GetBucketVersioning: s3Bucket('s3:GetBucketVersioning'),
     GetBucketEncryption: s3Bucket('s3:GetEncryptionConfiguration'),
     GetObjectLockConfiguration: s3Bucket('s3:GetBucketObjectLockConfiguration'),
