@@ -55,6 +55,7 @@ export class PagePool {
   /** The check of every page this run wrote. */
   verified: VerifyResult = noMismatch();
   private readonly limit: number;
+  private wake?: () => void;
 
   constructor(
     private readonly o: RestoreBucketOptions,
@@ -85,13 +86,18 @@ export class PagePool {
       const written: Promise<void>[] = [];
       for (const kv of page.keys) {
         if (failure) break;
-        while (running.size >= this.limit) await Promise.race(running);
-        const p = this.apply(planKey(kv, this.ctx), resumed).catch((e: unknown) => {
-          failure ??= e;
-        });
+        // One waiter (this loop), woken by the copy that frees a slot: no race over every promise in flight.
+        while (running.size >= this.limit) await new Promise<void>((wake) => (this.wake = wake));
+        const p = this.apply(planKey(kv, this.ctx), resumed)
+          .catch((e: unknown) => {
+            failure ??= e;
+          })
+          .finally(() => {
+            running.delete(p);
+            this.wake?.();
+          });
         running.add(p);
         written.push(p);
-        void p.finally(() => running.delete(p));
       }
       if (failure) break;
       const check = Promise.all(written)

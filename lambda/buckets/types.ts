@@ -94,6 +94,8 @@ export interface RestoreBucketOptions {
   /** Tests only: lower the 5 GB CopyObject limit to exercise multipart copy. */
   readonly multipartThreshold?: number;
   readonly partSize?: number;
+  /** Tests only: entries per ListObjectVersions request, to make pages of a few keys. @default 1000 */
+  readonly listPageSize?: number;
   /** Tests only: the lifecycle day length (RGW) or a fixed horizon. @default - read from the bucket */
   readonly horizon?: VersionHorizon;
   /** Called after each key is done (objects and bytes so far). */
