@@ -49,6 +49,16 @@ export function bucketJournalTarget(destination: string, prefix?: string): strin
   return prefix ? `bucket/${destination}/${createHash('sha256').update(prefix).digest('hex').slice(0, 16)}` : `bucket/${destination}`;
 }
 
+/**
+ * The arguments of `dr restore-bucket` that continue the unfinished restore a journal records
+ * (`dr list` prints them): the source, the time, where it goes, the prefix, `--resume`.
+ */
+export function resumeArgs(j: Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'engine' | 'prefix'>): string[] {
+  const destination = j.target.split('/')[1];
+  const where = j.engine === 'copy' ? ['--to', destination] : ['--in-place', '--confirm'];
+  return [j.source, '--at', j.backupId, ...where, ...(j.prefix ? ['--prefix', j.prefix] : []), '--resume'];
+}
+
 /** The last page of the unbroken run of done pages: where a resumed listing starts. */
 function resumeAfter(j: RestoreJournalRecord | undefined): string | undefined {
   let after: string | undefined;
@@ -148,6 +158,7 @@ export async function restoreBucket(o: RestoreBucketOptions): Promise<RestoreBuc
     tier: 'bucket',
     engine: mode,
     intoExisting: !o.to,
+    prefix: o.prefix,
     parts: (prev?.parts ?? []).map((p) => ({ id: p.id, items: p.items })),
     resumeFrom: prev,
     journalEtag,
