@@ -52,6 +52,9 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   SNSClient: 'sns',
   STSClient: 'sts',
   CloudFormationClient: 'cloudformation',
+  EventBridgeClient: 'events',
+  BackupClient: 'backup',
+  CloudTrailClient: 'cloudtrail',
 };
 
 type AnyClient = { config: { region: () => Promise<string> }; middlewareStack: { add: (...a: unknown[]) => void }; constructor: { name: string } };
@@ -201,6 +204,8 @@ const dynamoTable =
   };
 
 const alarmArn = (call: SdkCall, ctx: MappingContext, name: unknown) => `arn:aws:cloudwatch:${call.region}:${ctx.account}:alarm:${String(name)}`;
+const trailArn = (call: SdkCall, ctx: MappingContext, name: unknown) =>
+  String(name).startsWith('arn:') ? String(name) : `arn:aws:cloudtrail:${call.region}:${ctx.account}:trail/${String(name)}`;
 /** Stands in for the UUID in a stack ARN when the request names the stack only. */
 export const PLACEHOLDER_STACK_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -471,6 +476,23 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
           ? String(call.input.StackName)
           : `arn:aws:cloudformation:${call.region}:${ctx.account}:stack/${String(call.input.StackName ?? '*')}/${PLACEHOLDER_STACK_ID}`,
       ),
+    ],
+  },
+  // Service Authorization Reference (EventBridge): DescribeRule on the rule, `rule/<name>` on the default bus.
+  events: {
+    DescribeRule: (call, ctx) => [req(call, 'events:DescribeRule', `arn:aws:events:${call.region}:${ctx.account}:rule/${String(call.input.Name)}`)],
+  },
+  // Service Authorization Reference (CloudTrail): DescribeTrails has no resource type; GetTrailStatus and
+  // GetEventSelectors are on the trail, `trail/<name>` (a name is in the client's region and account).
+  cloudtrail: {
+    DescribeTrails: (call) => [req(call, 'cloudtrail:DescribeTrails', '*')],
+    GetTrailStatus: (call, ctx) => [req(call, 'cloudtrail:GetTrailStatus', trailArn(call, ctx, call.input.Name))],
+    GetEventSelectors: (call, ctx) => [req(call, 'cloudtrail:GetEventSelectors', trailArn(call, ctx, call.input.TrailName))],
+  },
+  // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`.
+  backup: {
+    DescribeBackupVault: (call, ctx) => [
+      req(call, 'backup:DescribeBackupVault', `arn:aws:backup:${call.region}:${ctx.account}:backup-vault:${String(call.input.BackupVaultName)}`),
     ],
   },
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.
