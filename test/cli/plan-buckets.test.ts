@@ -27,7 +27,13 @@ const uploads = (extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
   ...extra,
 });
 const report = (s: ScenarioResult) =>
-  drillReport({ passed: s.passed, dataset: { seed: 1, requestedItems: 20000, totalItems: 18370, perTable: {} }, scenarios: [s], targets: {} });
+  drillReport({
+    passed: s.passed,
+    dataset: { seed: 1, requestedItems: 20000, totalItems: 18370, perTable: {} },
+    backup: { backupId: 'daily/x', durationMs: 1, items: 1, metrics: [] },
+    scenarios: [s],
+    targets: {},
+  });
 
 /** The row of `bucket` in the data-bucket table. */
 const row = (md: string, bucket: string) => md.split('\n').find((l) => l.startsWith(`| ${bucket} |`));
