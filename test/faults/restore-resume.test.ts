@@ -54,7 +54,7 @@ beforeAll(async () => {
     await createTableFromSchema(dynamodb, table, FIXTURE_SCHEMA);
     await batchWriteAll(dynamodb, table, makeItems(ITEMS, tag) as Record<string, AttributeValue>[]);
   }
-  // Small data files: the restore marks one done every few hundred items, so a kill lands between two.
+  // Small data files: the restore marks one done every ~100 items, so a kill lands between two.
   const backup = (hour: number, tables: string[]) =>
     runBackup({
       dynamodb,
