@@ -87,7 +87,16 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
     'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
   ImportWithCustomerKey:
     'ImportTable with a customer managed key creates a grant on it for DynamoDB; key/* is limited to the backup and replica keys by kms:ResourceAliases, and grants to AWS resources by kms:GrantIsForAWSResource.',
+  ReadReplicaObjects:
+    'dr list/validate/restore in the recovery account read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the replica bucket.',
+  FollowImports:
+    'DynamoDB assigns import ids when ImportTable starts; the statement only describes imports under the configured tables and their <table>-* restore targets, in the recovery account.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
+  DoctorProtection:
+    "dr doctor reads the state of this app's tamper rules (<app>-tamper-<watch>, one per watched service and region) and the two vaults' Vault Lock; read-only.",
+  DoctorTrails: 'cloudtrail:DescribeTrails has no resource type (Service Authorization Reference, CloudTrail), so it takes "*"; read-only, in the two regions.',
+  DoctorTrailStatus:
+    "dr doctor reads whether the trails covering the two regions log write management events; trail names are the account's own (or an organization trail of the management account), unknown at deploy time; read-only, in the two regions.",
   DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
   DoctorMetrics:
     'cloudwatch:GetMetricData, GetMetricStatistics and ListMetrics have no resource type, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
@@ -147,6 +156,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
   }
   acknowledgeOperatorPolicy(production.operatorPolicy.policy);
   acknowledgeOperatorPolicy(production.operatorPolicy.restorePolicy);
+  if (recovery.operatorPolicy) acknowledgeOperatorPolicy(recovery.operatorPolicy);
   const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
   if (singleton) {
     ack(singleton, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.customResourceLogs);

@@ -12,7 +12,9 @@ import { FunctionSchedule } from '../constructs/function-schedule';
 import { importLogStatements } from '../constructs/import-grants';
 import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
 import { trustPrimaryWriters } from '../constructs/off-account-trust';
+import { addProtectionOutput } from '../constructs/protection-output';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
+import { RecoveryOperatorPolicy } from '../constructs/recovery-operator-policy';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
@@ -46,6 +48,8 @@ export class RecoveryStack extends Stack {
   public readonly vault: backup.BackupVault;
   /** Guards and tamper pages, under `protection: "hardened"`. */
   public readonly lockdown?: Lockdown;
+  /** `<app>-dr-operator-recovery`, when the recovery stack is in its own account (`recovery.offAccount`). */
+  public readonly operatorPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -90,6 +94,8 @@ export class RecoveryStack extends Stack {
     });
 
     if (c.recovery.offAccount && c.primary.account) {
+      // The primary account's operator policy cannot reach this account: operators here get their own.
+      this.operatorPolicy = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaKey: key }).policy;
       const primary = c.primary.account;
       trustPrimaryWriters(
         { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },
@@ -121,6 +127,7 @@ export class RecoveryStack extends Stack {
         regionLabel: 'recovery',
       });
     }
+    addProtectionOutput(this, c, { regionLabel: 'recovery', lockedVaults: [recoveryVaultName(c)], lockdown: this.lockdown });
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
