@@ -16,6 +16,7 @@ import { recoveryPoint } from '../format/trusted-time';
 import { LineCheck } from './line-check';
 import { keyRules, type KeyRule } from '../format/item-rules';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
+import { S3ReadError } from '../store/ranged-read';
 
 /** Drift of count or size against the previous set above which validate warns. */
 export const DRIFT_WARNING_PERCENT = 25;
@@ -296,6 +297,8 @@ export async function checkDataFile(
     const more = lines.dataErrorCount - lines.dataErrors.length;
     if (more > 0) problems.push({ object, message: `data error: ${more} more item(s) DynamoDB would refuse` });
   } catch (e) {
+    // The network kept cutting the download: not a verdict on the file (the caller reports it as a network failure).
+    if (e instanceof S3ReadError) throw e;
     // A truncated or corrupted gzip stream: the checksums below say the same, this says why.
     problems.push({ object, message: `data file cannot be read to the end (truncated or corrupt): ${(e as Error).message.replace(/^s3:\/\/\S+: /, '')}` });
   }
