@@ -8,8 +8,11 @@
  * Exit codes: 0 nothing failed (WARNs allowed), 1 a check failed (or the config is invalid),
  * 2 doctor could not run at all: no usable AWS credentials.
  */
+import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
@@ -35,6 +38,9 @@ export function doctorClients(config: DrConfig, profile?: string): DoctorClients
     dynamodb: createDynamoDbClient({ region: r, profile, maxAttempts: 3 }),
     s3: createS3Client({ region: r, profile, maxAttempts: 3 }),
     sns: new SNSClient({ ...common, region: r }),
+    events: new EventBridgeClient({ ...common, region: r }),
+    backup: new BackupClient({ ...common, region: r }),
+    cloudtrail: new CloudTrailClient({ ...common, region: r }),
   });
   return { sts: new STSClient({ ...common, region: config.primary.region }), primary: region(config.primary.region), recovery: region(config.recovery.region) };
 }

@@ -62,6 +62,7 @@ interface RestoreCommandOptions {
   readonly kmsKey?: string;
   readonly maxWriteUnits?: string;
   readonly performanceTier?: string;
+  readonly pollSeconds?: string;
   readonly at?: string;
 }
 
@@ -211,12 +212,18 @@ export function engineSettings(ctx: CommandContext, opts: RestoreCommandOptions,
   const tier = opts.performanceTier?.toUpperCase();
   if (tier !== undefined && tier !== 'STANDARD' && tier !== 'ACCELERATED')
     throw new UserError(`--performance-tier must be STANDARD or ACCELERATED (got "${opts.performanceTier}")`);
+  const pollSeconds = opts.pollSeconds === undefined ? undefined : Number(opts.pollSeconds);
+  if (pollSeconds !== undefined && !(pollSeconds >= 0 && pollSeconds <= 300))
+    throw new UserError(
+      `--poll-seconds must be a number from 0 to 300 (got "${opts.pollSeconds}"): how often DynamoDB is asked how an import / bulk put is going`,
+    );
   return {
     engine: asUserErrorSync(() => parseEngineChoice(opts.engine)),
     importThresholdBytes: config?.restore.importThresholdBytes,
     kmsKeyId: opts.kmsKey ?? recoveryKey,
     maxWriteRequestUnits,
     performanceTier: tier as EngineSettings['performanceTier'],
+    pollSeconds,
     signal,
   };
 }
@@ -286,6 +293,7 @@ export function registerRestoreCommand(program: Command): void {
     .option('--kms-key <key>', 'KMS key for tables created by import (and the bulk put error report); default: the recovery key in the recovery region')
     .option('--max-write-units <n>', 'bulk put rate cap, write request units per second (at least 1024; default 1024)')
     .option('--performance-tier <tier>', 'bulk put tier: STANDARD (default) or ACCELERATED')
+    .option('--poll-seconds <n>', 'how often to ask DynamoDB how an import / bulk put is going (default 10)')
     .option(
       '--at <time>',
       'every table as of one instant (ISO 8601 with Z or an offset, or "latest"): the newest full set before it, then its chain of incremental export windows',

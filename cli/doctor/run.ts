@@ -17,6 +17,7 @@ import {
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
 import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
+import { liveProtectionChecks } from './protection-live';
 import { CheckResult, fail, guard, pass } from './result';
 import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
@@ -141,6 +142,8 @@ export async function runChecks(
       () => backupAgeCheck(primary, target.backupBucket, config, now),
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
+    // What the stacks declare, compared with the live account where a read-only call exists.
+    ...liveProtectionChecks(config.appName, outputs, { primary, recovery }, arn, policy, now),
   ];
   const protection = protectionCheck(config, outputs, names);
   return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };

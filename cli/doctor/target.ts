@@ -3,9 +3,12 @@
  * stacks compute them (lib/config.ts, lib/constructs/alert-topics.ts), with the stacks' outputs
  * taking precedence where they export a name.
  */
+import type { BackupClient } from '@aws-sdk/client-backup';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -20,6 +23,12 @@ export interface RegionClients {
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly sns: SNSClient;
+  /** The tamper rules' state (events:DescribeRule). */
+  readonly events: EventBridgeClient;
+  /** Vault Lock as AWS Backup reports it (backup:DescribeBackupVault). */
+  readonly backup: BackupClient;
+  /** The trails that feed the tamper rules (cloudtrail:DescribeTrails, GetEventSelectors, GetTrailStatus). */
+  readonly cloudtrail: CloudTrailClient;
 }
 
 /** Every client doctor uses. */
@@ -59,7 +68,7 @@ export interface DoctorTarget {
 export interface StackOutputs {
   readonly BackupBucketName?: string;
   readonly ReplicaBucketName?: string;
-  /** The hardened profile's summary per stack (lib/constructs/lockdown.ts). */
+  /** Each stack's declared protection, JSON (lib/protection-summary.ts). */
   readonly ProtectionPrimary?: string;
   readonly ProtectionRecovery?: string;
 }

@@ -36,6 +36,8 @@ export interface Recorder {
   readonly calls: SdkCall[];
   /** Runs `fn` with every request it sends recorded as sent by `who`. */
   as<T>(who: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` outside any `as` (its requests, and what it starts, are set-up): a stand-in doing AWS's own work. */
+  outside<T>(fn: () => Promise<T>): Promise<T>;
   /** Records the calls an aws-sdk-client-mock stub received (mocked APIs never reach the middleware). */
   recordMocked(mock: { calls(): { args: unknown[]; thisValue: unknown }[] }, who: string): Promise<void>;
   /** Puts `send` back; recorded calls stay. */
@@ -50,6 +52,9 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   SNSClient: 'sns',
   STSClient: 'sts',
   CloudFormationClient: 'cloudformation',
+  EventBridgeClient: 'events',
+  BackupClient: 'backup',
+  CloudTrailClient: 'cloudtrail',
 };
 
 type AnyClient = { config: { region: () => Promise<string> }; middlewareStack: { add: (...a: unknown[]) => void }; constructor: { name: string } };
@@ -96,6 +101,7 @@ export function startRecorder(): Recorder {
   return {
     calls: state.calls,
     as: (who, fn) => state.who.run(who, fn),
+    outside: (fn) => state.who.exit(fn),
     async recordMocked(mock, who) {
       for (const call of mock.calls()) {
         const client = call.thisValue as AnyClient;
@@ -146,10 +152,12 @@ const objectArn = (b: unknown, k: unknown) => `arn:aws:s3:::${String(b)}/${Strin
 /**
  * A table's ARN in the deployed account and the client's region. An ARN that DynamoDB Local
  * handed out (`arn:aws:dynamodb:ddblocal:000000000000:table/x`, e.g. from DescribeTable, which
- * the restore journal tags with) names the table that AWS would name in the deployed account.
+ * the restore journal tags with), or that the drill's engine stand-in handed out
+ * (`arn:aws:dynamodb:local:000000000000:table/x/import/<id>`), names what AWS would name in the
+ * deployed account.
  */
 const tableArn = (call: SdkCall, ctx: MappingContext, name: unknown) => {
-  const local = /^arn:aws:dynamodb:ddblocal:\d+:table\/(.+)$/.exec(String(name));
+  const local = /^arn:aws:dynamodb:(?:ddblocal|local):\d+:table\/(.+)$/.exec(String(name));
   if (local) return `arn:aws:dynamodb:${call.region}:${ctx.account}:table/${local[1]}`;
   return String(name).startsWith('arn:') ? String(name) : `arn:aws:dynamodb:${call.region}:${ctx.account}:table/${String(name)}`;
 };
@@ -196,6 +204,8 @@ const dynamoTable =
   };
 
 const alarmArn = (call: SdkCall, ctx: MappingContext, name: unknown) => `arn:aws:cloudwatch:${call.region}:${ctx.account}:alarm:${String(name)}`;
+const trailArn = (call: SdkCall, ctx: MappingContext, name: unknown) =>
+  String(name).startsWith('arn:') ? String(name) : `arn:aws:cloudtrail:${call.region}:${ctx.account}:trail/${String(name)}`;
 /** Stands in for the UUID in a stack ARN when the request names the stack only. */
 export const PLACEHOLDER_STACK_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -304,7 +314,7 @@ const ENGINE_ACTIONS: Record<string, Mapper> = {
     ];
   },
   // DescribeImport's resource is the import: table/<name>/import/<id> (Service Authorization Reference, DynamoDB).
-  DescribeImport: (call) => [req(call, 'dynamodb:DescribeImport', String(call.input.ImportArn))],
+  DescribeImport: (call, ctx) => [req(call, 'dynamodb:DescribeImport', tableArn(call, ctx, call.input.ImportArn))],
   ListImports: (call) => [req(call, 'dynamodb:ListImports', '*')],
   // StartBulkPutItems (API reference; BulkPutItems.*): the table, the input read and the error
   // report written as the caller (like ImportTable and ExportTableToPointInTime).
@@ -323,7 +333,9 @@ const ENGINE_ACTIONS: Record<string, Mapper> = {
     ];
   },
   DescribeBulkOperation: (call) => [req(call, 'dynamodb:DescribeBulkOperation', '*', { [UNPUBLISHED_ACTION]: 'true' })],
-  CancelBulkOperation: (call) => [req(call, 'dynamodb:CancelBulkOperation', String(call.input.BulkOperationArn), { [UNPUBLISHED_ACTION]: 'true' })],
+  CancelBulkOperation: (call, ctx) => [
+    req(call, 'dynamodb:CancelBulkOperation', tableArn(call, ctx, call.input.BulkOperationArn), { [UNPUBLISHED_ACTION]: 'true' }),
+  ],
 };
 
 /**
@@ -339,7 +351,22 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     HeadBucket: s3Bucket('s3:ListBucket'),
     CreateBucket: s3Bucket('s3:CreateBucket'),
     GetBucketReplication: s3Bucket('s3:GetReplicationConfiguration'),
-    PutBucketReplication: s3Bucket('s3:PutReplicationConfiguration'),
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html: whoever
+    // writes a replication rule passes its role to S3 (iam:PassRole); DeleteBucketReplication is
+    // authorized as s3:PutReplicationConfiguration (DeleteBucketReplication API reference).
+    PutBucketReplication: (call, ctx) => [
+      ...s3Bucket('s3:PutReplicationConfiguration')(call, ctx),
+      req(
+        call,
+        'iam:PassRole',
+        String((call.input.ReplicationConfiguration as { Role?: string } | undefined)?.Role),
+        { 'iam:PassedToService': 's3.amazonaws.com' },
+        'the replication rule names the role S3 assumes',
+      ),
+    ],
+    DeleteBucketReplication: s3Bucket('s3:PutReplicationConfiguration'),
+    GetBucketLocation: s3Bucket('s3:GetBucketLocation'),
+    PutBucketVersioning: s3Bucket('s3:PutBucketVersioning'),
     GetBucketVersioning: s3Bucket('s3:GetBucketVersioning'),
     GetBucketEncryption: s3Bucket('s3:GetEncryptionConfiguration'),
     GetObjectLockConfiguration: s3Bucket('s3:GetBucketObjectLockConfiguration'),
@@ -449,6 +476,23 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
           ? String(call.input.StackName)
           : `arn:aws:cloudformation:${call.region}:${ctx.account}:stack/${String(call.input.StackName ?? '*')}/${PLACEHOLDER_STACK_ID}`,
       ),
+    ],
+  },
+  // Service Authorization Reference (EventBridge): DescribeRule on the rule, `rule/<name>` on the default bus.
+  events: {
+    DescribeRule: (call, ctx) => [req(call, 'events:DescribeRule', `arn:aws:events:${call.region}:${ctx.account}:rule/${String(call.input.Name)}`)],
+  },
+  // Service Authorization Reference (CloudTrail): DescribeTrails has no resource type; GetTrailStatus and
+  // GetEventSelectors are on the trail, `trail/<name>` (a name is in the client's region and account).
+  cloudtrail: {
+    DescribeTrails: (call) => [req(call, 'cloudtrail:DescribeTrails', '*')],
+    GetTrailStatus: (call, ctx) => [req(call, 'cloudtrail:GetTrailStatus', trailArn(call, ctx, call.input.Name))],
+    GetEventSelectors: (call, ctx) => [req(call, 'cloudtrail:GetEventSelectors', trailArn(call, ctx, call.input.TrailName))],
+  },
+  // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`.
+  backup: {
+    DescribeBackupVault: (call, ctx) => [
+      req(call, 'backup:DescribeBackupVault', `arn:aws:backup:${call.region}:${ctx.account}:backup-vault:${String(call.input.BackupVaultName)}`),
     ],
   },
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.

@@ -27,6 +27,9 @@ import { logicalIds, resolve, type NamedPolicy, type PolicyModel, type StackTemp
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The KMS condition key S3 sets to the object's ARN (the simulator does not evaluate it: encryption-context.ts does). */
+export const S3_ENCRYPTION_CONTEXT = 'kms:EncryptionContext:aws:s3:arn';
+
 const r = (action: string, resource: string, because: string, context?: IamRequest['context']): IamRequest => ({
   action,
   resource,
@@ -98,12 +101,17 @@ export function replicationCases(model: PolicyModel): Case[] {
           ...(lock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : []),
         ])
           cases.push({ who, request: r(a, obj, src) });
-        // An existing bucket's key is not in our templates (its key policy is the owner's): only our buckets' keys are checked.
+        // An existing bucket's key is not in our templates: checked only when the model knows it
+        // (existing-buckets.test.ts adds `dataBuckets[].kmsKeyArn`). S3 calls KMS with the object's
+        // ARN as encryption context (the bucket's ARN with S3 Bucket Keys).
         const sourceKey = model.bucketKeys.get(bucket);
         if (rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled' && sourceKey)
           cases.push({
             who,
-            request: r('kms:Decrypt', keyArnOf(model, sourceKey), `${src}: read SSE-KMS source objects`, { 'kms:ViaService': `s3.${s.region}.amazonaws.com` }),
+            request: r('kms:Decrypt', keyArnOf(model, sourceKey), `${src}: read SSE-KMS source objects`, {
+              'kms:ViaService': `s3.${s.region}.amazonaws.com`,
+              [S3_ENCRYPTION_CONTEXT]: obj,
+            }),
           });
         const dest = rule.Destination;
         const destObj = `${dest.Bucket}/replicated-object`;

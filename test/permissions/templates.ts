@@ -13,6 +13,7 @@
  * Physical names CloudFormation would generate (roles, keys, queues without a name) are the
  * logical id: stable, and the same wherever the template refers to the resource.
  */
+import type { DrConfig } from '../../lib/config';
 import { build } from '../lib/app-fixture';
 
 /** The account the stacks are synthesized for (the fixture's CDK_DEFAULT_ACCOUNT). */
@@ -80,9 +81,9 @@ export function synthesizePolicyModel(templates?: readonly StackTemplate[]): Pol
   return model;
 }
 
-/** The two templates as the fixture synthesizes them (a deep copy each time: callers may edit them). */
-export function builtTemplates(): StackTemplate[] {
-  const built = build();
+/** The two templates of `config` (default: the example config) as the fixture synthesizes them (a deep copy each time: callers may edit them). */
+export function builtTemplates(config?: DrConfig): StackTemplate[] {
+  const built = build(config);
   const { production, recovery } = built.stacks;
   return [
     { id: 'recovery', name: recovery.stackName, region: recovery.region, template: structuredClone(built.recovery.toJSON()) },

@@ -8,23 +8,7 @@ import { DynamoDBClient, ExportTableToPointInTimeCommand, type ExportTableToPoin
 import { mockClient } from 'aws-sdk-client-mock';
 import { windowClientToken, windowExportRequest } from '../../../lambda/incremental/window-export';
 import { nextWindow } from '../../../lambda/incremental/chain';
-
-/** The SDK's structure schema: [3, namespace, name, traits, member names, member types, required count]. */
-type StructSchema = [number, string, string, number, string[], unknown[], number?];
-const model = (name: string) => (sdk as unknown as Record<string, StructSchema>)[`${name}$`];
-
-/** Problems of `value` against the SDK's structure `name`: unknown members, missing required ones, timestamps not Dates. */
-function modelProblems(name: string, value: Record<string, unknown>): string[] {
-  const [, , , , members, types, required = 0] = model(name);
-  const problems = Object.keys(value)
-    .filter((k) => value[k] !== undefined && !members.includes(k))
-    .map((k) => `${name}.${k} is not in the model`);
-  for (const m of members.slice(0, required)) if (value[m] === undefined) problems.push(`${name}.${m} is required`);
-  members.forEach((m, i) => {
-    if (types[i] === 4 && value[m] !== undefined && !(value[m] instanceof Date)) problems.push(`${name}.${m} must be a timestamp (Date)`);
-  });
-  return problems;
-}
+import { modelProblems } from '../../support/sdk-model';
 
 const tableArn = 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders';
 const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -37,8 +21,8 @@ describe('incremental export request of a window (mocked DynamoDB export API)', 
 
   it('has only members the SDK model knows, its required ones, and Dates for the window', () => {
     const r = request();
-    expect(modelProblems('ExportTableToPointInTimeInput', r as unknown as Record<string, unknown>)).toEqual([]);
-    expect(modelProblems('IncrementalExportSpecification', r.IncrementalExportSpecification as unknown as Record<string, unknown>)).toEqual([]);
+    expect(modelProblems(sdk, 'ExportTableToPointInTimeInput', r)).toEqual([]);
+    expect(modelProblems(sdk, 'IncrementalExportSpecification', r.IncrementalExportSpecification)).toEqual([]);
   });
 
   it('asks for an INCREMENTAL_EXPORT of [from, to) with old and new images, in DynamoDB JSON, encrypted with the backup key', () => {
