@@ -8,6 +8,7 @@
  * Exit codes: 0 nothing failed (WARNs allowed), 1 a check failed (or the config is invalid),
  * 2 doctor could not run at all: no usable AWS credentials.
  */
+import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -30,6 +31,7 @@ export function doctorClients(config: DrConfig, profile?: string): DoctorClients
   const common = { profile, maxAttempts: 3, logger: SILENT_LOGGER };
   const region = (r: string): RegionClients => ({
     region: r,
+    backup: new BackupClient({ ...common, region: r }),
     cloudformation: new CloudFormationClient({ ...common, region: r }),
     cloudwatch: new CloudWatchClient({ ...common, region: r }),
     dynamodb: createDynamoDbClient({ region: r, profile, maxAttempts: 3 }),
@@ -49,7 +51,9 @@ function parseWait(v: string): number {
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('after deploy: check the real account (stacks, PITR, buckets, replication, alert topics, newest backup vs RPO, last restore test)')
+    .description(
+      'after deploy: check the real account (stacks, PITR, buckets, replication, alert topics, SMS sandbox, AWS Backup settings, newest backup vs RPO, last restore test)',
+    )
     .option(
       '--page-test',
       'instead of the checks, send a real test page: set the alarm <app>-doctor-page-test-Critical of both regions to ALARM, then back to OK',

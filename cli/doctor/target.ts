@@ -3,6 +3,7 @@
  * stacks compute them (lib/config.ts, lib/constructs/alert-topics.ts), with the stacks' outputs
  * taking precedence where they export a name.
  */
+import type { BackupClient } from '@aws-sdk/client-backup';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import { pageTestAlarmName } from '../../lib/constructs/alarm-naming';
 /** The clients of one region. */
 export interface RegionClients {
   readonly region: string;
+  readonly backup: BackupClient;
   readonly cloudformation: CloudFormationClient;
   readonly cloudwatch: CloudWatchClient;
   readonly dynamodb: DynamoDBClient;

@@ -50,6 +50,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   CloudWatchClient: 'cloudwatch',
   CloudWatchLogsClient: 'logs',
   SNSClient: 'sns',
+  BackupClient: 'backup',
   STSClient: 'sts',
   CloudFormationClient: 'cloudformation',
 };
@@ -477,7 +478,12 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
   sns: {
     ListSubscriptionsByTopic: (call) => [req(call, 'sns:ListSubscriptionsByTopic', String(call.input.TopicArn))],
     GetTopicAttributes: (call) => [req(call, 'sns:GetTopicAttributes', String(call.input.TopicArn))],
+    // Account settings: no resource type (Service Authorization Reference, Amazon SNS): "*".
+    GetSMSSandboxAccountStatus: (call) => [req(call, 'sns:GetSMSSandboxAccountStatus', '*')],
+    ListSMSSandboxPhoneNumbers: (call) => [req(call, 'sns:ListSMSSandboxPhoneNumbers', '*')],
   },
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html: DescribeRegionSettings has no resource type.
+  backup: { DescribeRegionSettings: (call) => [req(call, 'backup:DescribeRegionSettings', '*')] },
   // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html: "No permissions are
   // required to perform this operation", and an explicit Deny does not stop it: nothing to evaluate.
   sts: { GetCallerIdentity: () => [] },

@@ -4,6 +4,7 @@
  * overriding one mock after {@link healthyAccount}.
  */
 import * as path from 'node:path';
+import { BackupClient, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, ListMetricsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeContinuousBackupsCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,7 +17,13 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetSMSSandboxAccountStatusCommand,
+  GetTopicAttributesCommand,
+  ListSMSSandboxPhoneNumbersCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { registerDoctorCommand } from '../../cli/doctor';
@@ -36,6 +43,7 @@ export const CALLER = `arn:aws:sts::${ACCOUNT}:assumed-role/shop-dr-operator/ali
 /** The clients' mocks (shared by every client instance of the class, both regions). */
 export const mocks = {
   sts: mockClient(STSClient),
+  backup: mockClient(BackupClient),
   cloudformation: mockClient(CloudFormationClient),
   cloudwatch: mockClient(CloudWatchClient),
   dynamodb: mockClient(DynamoDBClient),
@@ -186,9 +194,21 @@ export function healthyAccount(): void {
       },
     ],
   }));
+  // Out of the SMS sandbox (the shipped config pages +447700900123 by SMS); AWS Backup's advanced DynamoDB features on.
+  mocks.sns.on(GetSMSSandboxAccountStatusCommand).resolves({ IsInSandbox: false });
+  mocks.backup
+    .on(DescribeRegionSettingsCommand)
+    .resolves({ ResourceTypeManagementPreference: { DynamoDB: true }, ResourceTypeOptInPreference: { DynamoDB: true } });
   mocks.sns
     .on(GetTopicAttributesCommand)
     .callsFake((input: { TopicArn: string }) => ({ Attributes: { TopicArn: input.TopicArn, Policy: topicPolicy(input.TopicArn) } }));
+}
+
+/** The healthy account, but SNS is in the SMS sandbox in both regions, where the on-call number is verified. */
+export function inTheSmsSandbox(): void {
+  healthyAccount();
+  mocks.sns.on(GetSMSSandboxAccountStatusCommand).resolves({ IsInSandbox: true });
+  mocks.sns.on(ListSMSSandboxPhoneNumbersCommand).resolves({ PhoneNumbers: [{ PhoneNumber: '+447700900123', Status: 'Verified' }] });
 }
 
 /** Runs `dr --config dr.config.json doctor <args>` in-process at {@link NOW}. */
