@@ -20,4 +20,6 @@ module.exports = {
   maxWorkers: 2,
   globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
   globalTeardown: '<rootDir>/test/support/jest-global-teardown.ts',
+  // The long files start first, also in a fresh clone that has no timings of a last run.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
 };

@@ -10,7 +10,9 @@
  */
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
@@ -31,12 +33,14 @@ export function doctorClients(config: DrConfig, profile?: string): DoctorClients
   const common = { profile, maxAttempts: 3, logger: SILENT_LOGGER };
   const region = (r: string): RegionClients => ({
     region: r,
-    backup: new BackupClient({ ...common, region: r }),
     cloudformation: new CloudFormationClient({ ...common, region: r }),
     cloudwatch: new CloudWatchClient({ ...common, region: r }),
     dynamodb: createDynamoDbClient({ region: r, profile, maxAttempts: 3 }),
     s3: createS3Client({ region: r, profile, maxAttempts: 3 }),
     sns: new SNSClient({ ...common, region: r }),
+    events: new EventBridgeClient({ ...common, region: r }),
+    backup: new BackupClient({ ...common, region: r }),
+    cloudtrail: new CloudTrailClient({ ...common, region: r }),
   });
   return { sts: new STSClient({ ...common, region: config.primary.region }), primary: region(config.primary.region), recovery: region(config.recovery.region) };
 }

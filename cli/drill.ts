@@ -5,8 +5,9 @@
  *   dr drill --bucket <scratch> --replica-bucket <scratch> [--items N] [--out DIR]
  *
  * --local starts DynamoDB Local and s3rver, seeds the shop dataset, backs it up through the
- * scheduled backup handler, and runs four scenarios (table deleted, bad deploy, ransomware,
- * region lost), each verified item by item. Without --local the same scenarios run in the
+ * scheduled backup handler, and runs the scenarios (table deleted, bad deploy, ransomware,
+ * region lost, region lost mid-day on a simulated clock, uploads encrypted), each verified item
+ * by item; --scenario <id...> runs some of them. Without --local the same scenarios run in the
  * recovery region of the config against scratch tables `drill-<time>-<table>` (deleted
  * afterwards) and two scratch buckets the operator names. Exit code 1 when any scenario fails.
  */
@@ -14,9 +15,8 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { action, contextFrom, UserError } from './context';
 import { awsEnvironment } from './drill/environment';
-import { formatDuration } from './drill/report';
 import { DEFAULT_DRILL_ITEMS, runDrill, runLocalDrill, stderrLog } from './drill/run';
-import type { DrillReport } from './drill/report';
+import { formatDuration, SCENARIO_IDS, type DrillReport, type ScenarioId } from './drill/report';
 
 /** Options of `dr drill`. */
 export interface DrillCommandOptions {
@@ -24,6 +24,16 @@ export interface DrillCommandOptions {
   readonly items?: string;
   readonly out?: string;
   readonly replicaBucket?: string;
+  readonly scenario?: string[];
+}
+
+/** Parses --scenario (repeatable, or comma-separated): known scenario ids, in drill order. */
+export function parseScenarios(v: string[] | undefined): ScenarioId[] | undefined {
+  if (!v?.length) return undefined;
+  const asked = v.flatMap((s) => s.split(',')).map((s) => s.trim());
+  const unknown = asked.filter((s) => !(SCENARIO_IDS as readonly string[]).includes(s));
+  if (unknown.length) throw new UserError(`--scenario ${unknown.join(', ')} is not a drill scenario: give one of ${SCENARIO_IDS.join(', ')}`);
+  return SCENARIO_IDS.filter((id) => asked.includes(id));
 }
 
 /** Parses --items: a whole number of at least 100. */
@@ -49,21 +59,23 @@ export function summaryLines(r: DrillReport): string[] {
 export function registerDrillCommand(program: Command): void {
   program
     .command('drill')
-    .description('run the DR drill: seed, back up, break things four ways, recover, verify item by item; writes drill-report.json/.md')
+    .description('run the DR drill: seed, back up, break things six ways, recover, verify item by item; writes drill-report.json/.md')
     .option('--local', 'run against DynamoDB Local and s3rver started here (no AWS account needed)')
     .option('--items <n>', `approximate items over all tables (default ${DEFAULT_DRILL_ITEMS})`)
     .option('--out <dir>', 'folder for drill-report.json and drill-report.md (default: current folder)')
+    .option('--scenario <id...>', `run only these scenarios (${SCENARIO_IDS.join(', ')}); default: all`)
     .option('--replica-bucket <name>', 'without --local: scratch bucket standing in for the replica (with --bucket, the scratch backup bucket)')
     .action(
       action(async (opts: DrillCommandOptions, command: Command) => {
         const ctx = contextFrom(command);
         const items = parseItems(opts.items);
+        const scenarios = parseScenarios(opts.scenario);
         const outDir = path.resolve(opts.out ?? '.');
         const config = ctx.config();
         const log = stderrLog();
         let report: DrillReport;
         if (opts.local) {
-          report = await runLocalDrill({ config, items, outDir, log });
+          report = await runLocalDrill({ config, items, outDir, log, scenarios });
         } else {
           if (!ctx.options.bucket || !opts.replicaBucket) {
             throw new UserError(
@@ -71,7 +83,7 @@ export function registerDrillCommand(program: Command): void {
             );
           }
           const env = awsEnvironment({ config, bucket: ctx.options.bucket, replicaBucket: opts.replicaBucket, profile: ctx.options.profile });
-          report = await runDrill({ config, env, items, outDir, log });
+          report = await runDrill({ config, env, items, outDir, log, scenarios });
         }
         if (ctx.json) ctx.printJson(report);
         else process.stdout.write(`${summaryLines(report).join('\n')}\n`);

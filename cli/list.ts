@@ -17,6 +17,7 @@ import { TIERS, Tier } from '../lambda/format/backup-set';
 import { parseTime as parseIsoTime, recoveryPoint } from '../lambda/format/trusted-time';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { journalProgress, listJournals } from '../lambda/restore/journal';
+import { resumeArgs } from '../lambda/buckets/restore-bucket';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, contextFrom, errorMessage, UserError } from './context';
 
@@ -98,16 +99,37 @@ export function renderTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** A word for a POSIX shell: as is when safe, else single-quoted. */
+export function shellWord(w: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
  * Restore targets whose journal is not `verified` (killed, stopped or failed restores): listed
- * apart, never as restored, with the command that continues them.
+ * apart, never as restored, with the command that continues them. A bucket restore's journal
+ * (tier `bucket`) gets its exact `dr restore-bucket ... --resume` line, with this listing's
+ * backup bucket and region.
  */
-async function printUnfinishedRestores(s3: S3Client, bucket: string): Promise<void> {
+async function printUnfinishedRestores(s3: S3Client, bucket: string, region: string | undefined): Promise<void> {
   const open = (await listJournals(s3, bucket)).filter((j) => j.state !== 'verified');
-  if (!open.length) return;
-  process.stdout.write(`\nunfinished restores (never verified, not restored tables; continue with "dr restore <backup id> --resume", or delete the target):\n`);
-  const body = open.map((j) => [j.target, j.source, `${j.tier}/${j.backupId}`, j.state, journalProgress(j)]);
-  process.stdout.write(`${renderTable(['TARGET', 'SOURCE', 'BACKUP', 'STATE', 'PROGRESS'], body)}\n`);
+  const tables = open.filter((j) => j.tier !== 'bucket');
+  const buckets = open.filter((j) => j.tier === 'bucket');
+  if (tables.length) {
+    process.stdout.write(
+      `\nunfinished restores (never verified, not restored tables; continue with "dr restore <backup id> --resume", or delete the target):\n`,
+    );
+    const body = tables.map((j) => [j.target, j.source, `${j.tier}/${j.backupId}`, j.state, journalProgress(j)]);
+    process.stdout.write(`${renderTable(['TARGET', 'SOURCE', 'BACKUP', 'STATE', 'PROGRESS'], body)}\n`);
+  }
+  if (buckets.length) {
+    process.stdout.write(`\nunfinished bucket restores (never verified: the bucket is not yet as it was; continue each with the command below it):\n`);
+    const context = ['--bucket', bucket, ...(region ? ['--region', region] : [])];
+    for (const j of buckets) {
+      const dest = j.engine === 'copy' ? `into "${j.target.split('/')[1]}"` : 'in place';
+      process.stdout.write(`  "${j.source}" ${dest} to ${j.backupId}${j.prefix ? ` (prefix "${j.prefix}")` : ''}: ${journalProgress(j)}\n`);
+      process.stdout.write(`    dr restore-bucket ${[...resumeArgs(j), ...context].map(shellWord).join(' ')}\n`);
+    }
+  }
 }
 
 /** Registers `dr list`. */
@@ -133,7 +155,7 @@ export function registerListCommand(program: Command): void {
           process.stdout.write(
             `no backup sets${opts.tier ? ` of tier ${opts.tier}` : ''}${before ? ` before ${before.toISOString()}` : ''} in s3://${bucket}\n`,
           );
-          return;
+          return printUnfinishedRestores(ctx.s3, bucket, ctx.options.region);
         }
         const body = rows.map((r) => [
           r.backupId,
@@ -147,7 +169,7 @@ export function registerListCommand(program: Command): void {
         ]);
         process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'SLOT', 'DATA AS OF', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
         process.stdout.write(notes(listing.sets, listing.scannedSets, bucket));
-        await printUnfinishedRestores(ctx.s3, bucket);
+        await printUnfinishedRestores(ctx.s3, bucket, ctx.options.region);
         if (before) {
           const good = rows.find((r) => r.status === 'complete');
           process.stdout.write(

@@ -4,15 +4,11 @@
  * the windows each table took.
  */
 import type { EngineSettings } from '../lambda/restore/restore';
-import { restorableUntil } from '../lambda/incremental/chain';
-import { listWindows } from '../lambda/incremental/window-store';
-import { findLatestSet } from '../lambda/store/catalog';
-import { recoveryPoint } from '../lambda/format/trusted-time';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import type { CommandContext } from './context';
 import { parseTablesOption, UserError } from './context';
 import { parseTime, renderTable } from './list';
-import { planPointRestore, PointRefusedError, restoreToPoint } from './restore-point';
+import { latestRestorablePoint, planPointRestore, PointRefusedError, restoreToPoint } from './restore-point';
 
 /** The flags `--at` uses. */
 export interface PointCommandOptions {
@@ -30,11 +26,9 @@ export async function resolveAt(ctx: CommandContext, value: string, tables: read
   // so; impossible dates (02-30, 24:00) refused, never rolled over.
   if (value !== 'latest') return parseTime('--at', value);
   const bucket = ctx.bucket();
-  const set = (await findLatestSet({ s3: ctx.s3, bucket, tables })).set;
-  if (!set?.metadata) throw new UserError(`--at latest: no complete full set holding ${tables.join(', ')} in s3://${bucket}; run "dr list"`);
-  const base = recoveryPoint(set.metadata);
-  const ends = await Promise.all(tables.map(async (t) => restorableUntil(await listWindows(ctx.s3, bucket, t, new Date(base.getTime() - 86_400_000)), base)));
-  return new Date(Math.min(...ends.map((d) => d.getTime())));
+  const point = await latestRestorablePoint(ctx.s3, bucket, tables);
+  if (!point) throw new UserError(`--at latest: no complete full set holding ${tables.join(', ')} in s3://${bucket}; run "dr list"`);
+  return point;
 }
 
 /** `dr restore --at`. */

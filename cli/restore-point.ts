@@ -19,7 +19,8 @@ import type { BackupSet } from '../lambda/store/catalog';
 import { getJsonIfExists, putJson } from '../lambda/store/s3-io';
 import { backupIdFor } from '../lambda/format/backup-set';
 import type { WindowRef } from '../lambda/format/window';
-import { windowsForPoint } from '../lambda/incremental/chain';
+import { restorableUntil, windowsForPoint } from '../lambda/incremental/chain';
+import { recoveryPoint } from '../lambda/format/trusted-time';
 import { listWindows, readWindowMetadata } from '../lambda/incremental/window-store';
 import { applyWindow, type AppliedWindow } from '../lambda/incremental/apply-window';
 import { DEFAULT_RESTORE_SUFFIX, restoreBackupSet, type RestoreOptions, type RestoreReport } from '../lambda/restore/restore';
@@ -90,6 +91,20 @@ export async function planPointRestore(o: PlanPointOptions): Promise<PointPlan> 
     }
   }
   return { at: o.at, base: { tier: set.tier, backupId: set.backupId, exportTime }, windows };
+}
+
+/**
+ * `--at latest`: the last time every table's chain reaches from the newest complete full set
+ * holding them all (that set's recovery point for a table without windows yet); undefined when
+ * no such set exists. The CLI and the drill's scenario 5 both call it.
+ */
+export async function latestRestorablePoint(s3: S3Client, bucket: string, tables: readonly string[]): Promise<Date | undefined> {
+  const set = (await findLatestSet({ s3, bucket, tables })).set;
+  if (!set?.metadata) return undefined;
+  const base = recoveryPoint(set.metadata);
+  // Windows are at most a day long: one starting a day before the base still reaches it.
+  const ends = await Promise.all(tables.map(async (t) => restorableUntil(await listWindows(s3, bucket, t, new Date(base.getTime() - 86_400_000)), base)));
+  return new Date(Math.min(...ends.map((d) => d.getTime())));
 }
 
 /** The chain journal of a target: one part per window, in order. */

@@ -59,7 +59,7 @@ export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): st
 }
 
 /**
- * Output key of a stack's protection summary under the hardened profile (`ProtectionPrimary`,
+ * Output key of a stack's protection summary, both profiles (`ProtectionPrimary`,
  * `ProtectionRecovery`): the stacks write it, `dr doctor` reads it.
  */
 export function protectionOutputKey(regionLabel: 'primary' | 'recovery'): 'ProtectionPrimary' | 'ProtectionRecovery' {

@@ -88,6 +88,11 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
   ImportWithCustomerKey:
     'ImportTable with a customer managed key creates a grant on it for DynamoDB; key/* is limited to the backup and replica keys by kms:ResourceAliases, and grants to AWS resources by kms:GrantIsForAWSResource.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
+  DoctorProtection:
+    "dr doctor reads the state of this app's tamper rules (<app>-tamper-<watch>, one per watched service and region) and the two vaults' Vault Lock; read-only.",
+  DoctorTrails: 'cloudtrail:DescribeTrails has no resource type (Service Authorization Reference, CloudTrail), so it takes "*"; read-only, in the two regions.',
+  DoctorTrailStatus:
+    'dr doctor reads whether the trails covering the two regions log write management events; trail names are the account\'s own (or an organization trail of the management account), unknown at deploy time; read-only, in the two regions.',
   DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
   DoctorMetrics:
     'cloudwatch:GetMetricData, GetMetricStatistics and ListMetrics have no resource type, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',

@@ -18,6 +18,7 @@ import { backupAgeCheck, restoreTestCheck } from './data-checks';
 import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
 import { awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
+import { liveProtectionChecks } from './protection-live';
 import { CheckResult, fail, guard, pass } from './result';
 import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
@@ -143,6 +144,8 @@ export async function runChecks(
       () => backupAgeCheck(primary, target.backupBucket, config, now),
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
+    // What the stacks declare, compared with the live account where a read-only call exists.
+    ...liveProtectionChecks(config.appName, outputs, { primary, recovery }, arn, policy, now),
   ];
   const protection = protectionCheck(config, outputs, names);
   return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };

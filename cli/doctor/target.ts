@@ -5,8 +5,10 @@
  */
 import type { BackupClient } from '@aws-sdk/client-backup';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -16,12 +18,17 @@ import { pageTestAlarmName } from '../../lib/constructs/alarm-naming';
 /** The clients of one region. */
 export interface RegionClients {
   readonly region: string;
-  readonly backup: BackupClient;
   readonly cloudformation: CloudFormationClient;
   readonly cloudwatch: CloudWatchClient;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly sns: SNSClient;
+  /** The tamper rules' state (events:DescribeRule). */
+  readonly events: EventBridgeClient;
+  /** Vault Lock as AWS Backup reports it (backup:DescribeBackupVault), and its advanced DynamoDB features (backup:DescribeRegionSettings). */
+  readonly backup: BackupClient;
+  /** The trails that feed the tamper rules (cloudtrail:DescribeTrails, GetEventSelectors, GetTrailStatus). */
+  readonly cloudtrail: CloudTrailClient;
 }
 
 /** Every client doctor uses. */
@@ -61,7 +68,7 @@ export interface DoctorTarget {
 export interface StackOutputs {
   readonly BackupBucketName?: string;
   readonly ReplicaBucketName?: string;
-  /** The hardened profile's summary per stack (lib/constructs/lockdown.ts). */
+  /** Each stack's declared protection, JSON (lib/protection-summary.ts). */
   readonly ProtectionPrimary?: string;
   readonly ProtectionRecovery?: string;
 }

@@ -4,10 +4,11 @@
 import { EXPORT_ESTIMATE_MINUTES, REPLICATION_MINUTES } from '../../lib/config-incremental';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ScenarioTimeline } from './timeline';
 import type { TableVerification } from './verify';
 
 /** Scenario ids, in the order the drill runs them. */
-export const SCENARIO_IDS = ['table-deleted', 'bad-deploy', 'ransomware', 'region-lost', 'uploads-encrypted'] as const;
+export const SCENARIO_IDS = ['table-deleted', 'bad-deploy', 'ransomware', 'region-lost', 'region-lost-midday', 'uploads-encrypted'] as const;
 /** One scenario of the drill. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -29,6 +30,8 @@ export interface ScenarioResult {
   readonly verification: TableVerification[];
   /** The engine each restored table was loaded with, and why. */
   readonly engines?: { readonly source: string; readonly target: string; readonly engine: string; readonly reason: string; readonly reapplied: string[] }[];
+  /** What the report's timeline draws. Reports written before it existed lack it. */
+  readonly timeline?: ScenarioTimeline;
   /** What happened, step by step, for the report. */
   readonly notes: string[];
   readonly error?: string;

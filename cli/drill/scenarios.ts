@@ -14,7 +14,9 @@ import { restoreBackupSet, RestoreReport, writeItems } from '../../lambda/restor
 import type { EngineSettings } from '../../lambda/restore/engines/engine-types';
 import { createTableFromSchema } from '../../lambda/restore/tables';
 import { listObjects } from '../../lambda/store/s3-io';
+import type { DrConfig } from '../../lib/config';
 import type { DrillEnvironment } from './environment';
+import type { ScenarioTimeline } from './timeline';
 import type { ScenarioId, ScenarioResult } from './report';
 import { Item, TableSnapshot, TableVerification, forEachItem, hashItem, itemKey, snapshotTable, verifyTable } from './verify';
 
@@ -44,24 +46,29 @@ export interface ScenarioContext {
   /** The good backup set, `<tier>/<backupId>`. */
   readonly goodRef: string;
   readonly faults: DrillFaults;
-  /** Runs a backup through the scheduled handler; returns its set. */
-  backup(): Promise<{ ref: string }>;
+  /** Runs a backup through the scheduled handler (of the drill's tables, or of `tables`); returns its set. */
+  backup(tables?: string[]): Promise<{ ref: string }>;
+  /** The drill's --items (scenario 5 scales its own tables from it). */
+  readonly items: number;
   /** A progress line. */
   step(message: string): void;
   /** How restores load tables: `auto` with the drill's threshold (and the stand-ins locally). */
   readonly engines: EngineSettings;
   /** KMS key for tables imported in the recovery region (the recovery key's alias). */
   readonly recoveryKmsKeyId?: string;
+  /** The drill's config (scenario 5 reads the chains' intervals and worst cases from it). */
+  readonly config: DrConfig;
   /** Table the bad-deploy scenario damages. */
   readonly badDeployTable: DrillTable;
   /** Filled by the ransomware scenario: the infection time. */
   infectedAt?: Date;
 }
 
-type Body = (rec: Recorder) => Promise<void>;
+/** A scenario's body. */
+export type Body = (rec: Recorder) => Promise<void>;
 
 /** What a scenario body records. */
-interface Recorder {
+export interface Recorder {
   notes: string[];
   verification: TableVerification[];
   items: number;
@@ -70,18 +77,23 @@ interface Recorder {
   tables: string[];
   /** The engine each restored table was loaded with. */
   engines: NonNullable<ScenarioResult['engines']>;
+  /** The measured RPO when the scenario measures it on its own clock. @default - detection time - exportTime */
+  rpoMs?: number;
+  /** The scenario's timeline. @default - its full set, detection and restore on the run's clock */
+  timeline?: ScenarioTimeline;
   detected(): void;
 }
 
 /** Records the engine of every table of a restore, and a note naming them. */
-function recordEngines(rec: Recorder, report: RestoreReport): void {
+export function recordEngines(rec: Recorder, report: RestoreReport): void {
   for (const t of report.tables) rec.engines.push({ source: t.source, target: t.target, engine: t.engine, reason: t.engineReason, reapplied: t.reapplied });
   rec.notes.push(
     `engines: ${report.tables.map((t) => `${t.target} ${t.engine}${t.reapplied.length ? ` (re-applied: ${t.reapplied.join(', ')})` : ''}`).join('; ')}`,
   );
 }
 
-async function measure(ctx: ScenarioContext, id: ScenarioId, title: string, body: Body): Promise<ScenarioResult> {
+/** Runs a scenario body: detection to verified is the RTO; a thrown error fails the scenario, named. */
+export async function measure(ctx: ScenarioContext, id: ScenarioId, title: string, body: Body): Promise<ScenarioResult> {
   ctx.step(`scenario ${title}`);
   let detectedAt = Date.now();
   const rec: Recorder = { notes: [], verification: [], items: 0, tables: [], engines: [], detected: () => (detectedAt = Date.now()) };
@@ -94,7 +106,21 @@ async function measure(ctx: ScenarioContext, id: ScenarioId, title: string, body
   }
   const rtoMs = Date.now() - detectedAt;
   const passed = !error && rec.verification.length > 0 && rec.verification.every((v) => v.ok);
-  const rpoMs = rec.exportTime ? Math.max(0, detectedAt - Date.parse(rec.exportTime)) : 0;
+  const rpoMs = rec.rpoMs ?? (rec.exportTime ? Math.max(0, detectedAt - Date.parse(rec.exportTime)) : 0);
+  const timeline: ScenarioTimeline | undefined =
+    rec.timeline ??
+    (rec.exportTime
+      ? {
+          simulated: false,
+          start: rec.exportTime,
+          end: new Date(detectedAt + rtoMs).toISOString(),
+          fullSets: [rec.exportTime],
+          windows: [],
+          disaster: new Date(detectedAt).toISOString(),
+          restoredPoint: rec.exportTime,
+          verifiedAt: new Date(detectedAt + rtoMs).toISOString(),
+        }
+      : undefined);
   ctx.step(`  ${passed ? 'PASS' : 'FAIL'} ${id}: ${rec.items} items verified, RTO ${rtoMs} ms`);
   return {
     id,
@@ -109,6 +135,7 @@ async function measure(ctx: ScenarioContext, id: ScenarioId, title: string, body
     verification: rec.verification,
     notes: rec.notes,
     engines: rec.engines,
+    timeline,
     error,
   };
 }
@@ -151,7 +178,8 @@ async function injectBeforeRestore(ctx: ScenarioContext, id: ScenarioId, s3: S3C
   ctx.step(`  fault injected: deleted s3://${bucket}/${key}`);
 }
 
-async function injectAfterRestore(ctx: ScenarioContext, id: ScenarioId, dynamodb: DynamoDBClient, table: string): Promise<void> {
+/** The corruptRestoredItem fault: one restored item of `table` changed before verification. */
+export async function injectAfterRestore(ctx: ScenarioContext, id: ScenarioId, dynamodb: DynamoDBClient, table: string): Promise<void> {
   if (ctx.faults.corruptRestoredItem !== id) return;
   let victim: Item | undefined;
   await forEachItem(dynamodb, table, (item) => (victim ??= item), 1);
@@ -342,7 +370,7 @@ export function regionLost(ctx: ScenarioContext): Promise<ScenarioResult> {
 
 /** The scenarios by id, in drill order. */
 /** The table scenarios; scenario 6 (uploads-encrypted, a bucket) lives in uploads-scenario.ts and joins them in run.ts. */
-export const SCENARIOS: Record<Exclude<ScenarioId, 'uploads-encrypted'>, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
+export const SCENARIOS: Record<Exclude<ScenarioId, 'uploads-encrypted' | 'region-lost-midday'>, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
   'table-deleted': tableDeleted,
   'bad-deploy': badDeploy,
   ransomware,

@@ -22,8 +22,8 @@ export interface PreflightRequest {
   readonly to?: string;
   readonly inPlaceConfirmed: boolean;
   readonly dryRun: boolean;
-  /** A resumed copy into `to` may find it holding this restore's own objects. */
-  readonly resumingCopy: boolean;
+  /** A resumed copy into `to` may find it holding this restore's own objects (known once the journal is read). */
+  readonly resumingCopy: boolean | Promise<boolean>;
   readonly prefix?: string;
 }
 
@@ -86,7 +86,17 @@ export async function preflight(s3: S3Client, req: PreflightRequest): Promise<Bu
     throw new BucketRestoreRefusedError(
       `--in-place rewrites bucket "${req.bucket}" and needs --confirm: nothing was written; run with --dry-run to see the plan, then again with --confirm`,
     );
-  const versioning = (await s3.send(new GetBucketVersioningCommand({ Bucket: req.bucket }))).Status;
+  // Every read goes out at once (nothing here writes); the answers are judged in the order above.
+  const dest = req.to ?? req.bucket;
+  const [versioningP, horizonP, listedP, lockP, keyP] = [
+    s3.send(new GetBucketVersioningCommand({ Bucket: req.bucket })),
+    readHorizon(s3, req.bucket, req.prefix),
+    req.to ? s3.send(new ListObjectsV2Command({ Bucket: req.to, MaxKeys: 1 })) : Promise.resolve(undefined),
+    objectLockEnabled(s3, dest),
+    defaultKmsKey(s3, dest),
+  ];
+  await Promise.allSettled([versioningP, horizonP, listedP, lockP, keyP]);
+  const versioning = (await versioningP).Status;
   if (versioning !== 'Enabled') {
     const how =
       versioning === 'Suspended'
@@ -96,15 +106,12 @@ export async function preflight(s3: S3Client, req: PreflightRequest): Promise<Bu
       `bucket "${req.bucket}" is not versioned (${how}); nothing was written. Fix for the future: aws s3api put-bucket-versioning --bucket ${req.bucket} --versioning-configuration Status=Enabled (dr-stack's data buckets are versioned and keep noncurrent versions for dataBuckets[].versionsDays)`,
     );
   }
-  const horizon = await readHorizon(s3, req.bucket, req.prefix);
-  const dest = req.to ?? req.bucket;
-  if (req.to && !req.resumingCopy) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: req.to, MaxKeys: 1 }));
-    if ((listed.KeyCount ?? listed.Contents?.length ?? 0) > 0)
-      throw new BucketRestoreRefusedError(
-        `--to bucket "${req.to}" is not empty (it holds "${listed.Contents?.[0]?.Key}"): nothing was written; a restore copies into an empty bucket so that what it holds afterwards is exactly the state at the time. Choose an empty bucket, or use --in-place`,
-      );
-  }
-  const [destinationObjectLock, destinationKmsKeyId] = await Promise.all([objectLockEnabled(s3, dest), defaultKmsKey(s3, dest)]);
+  const horizon = await horizonP;
+  const listed = await listedP;
+  if (req.to && listed && !(await req.resumingCopy) && (listed.KeyCount ?? listed.Contents?.length ?? 0) > 0)
+    throw new BucketRestoreRefusedError(
+      `--to bucket "${req.to}" is not empty (it holds "${listed.Contents?.[0]?.Key}"): nothing was written; a restore copies into an empty bucket so that what it holds afterwards is exactly the state at the time. Choose an empty bucket, or use --in-place`,
+    );
+  const [destinationObjectLock, destinationKmsKeyId] = [await lockP, await keyP];
   return { horizon, destinationObjectLock, destinationKmsKeyId };
 }

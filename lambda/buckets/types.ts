@@ -4,6 +4,7 @@
  *
  * Types only, and the refusal error, so every file of the folder can import them.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /** One entry of a ListObjectVersions listing: an object version or a delete marker. */
 export interface VersionEntry {
@@ -69,4 +70,34 @@ export class BucketVerifyError extends Error {
     super(message);
     this.name = 'BucketVerifyError';
   }
+}
+
+/** Options of {@link restoreBucket}. */
+export interface RestoreBucketOptions {
+  readonly s3: S3Client;
+  /** The versioned bucket to restore from (the replica with `--from-replica`). */
+  readonly bucket: string;
+  readonly at: Date;
+  readonly prefix?: string;
+  /** Copy the state into this empty bucket. @default - in place */
+  readonly to?: string;
+  /** `--confirm` (needed in place). */
+  readonly confirm?: boolean;
+  readonly dryRun?: boolean;
+  readonly resume?: boolean;
+  /** The bucket holding the journal (the backup bucket). */
+  readonly journalBucket: string;
+  /** @default 32 - copies in flight */
+  readonly concurrency?: number;
+  /** SSE-KMS key for the copies. @default - the destination's default key */
+  readonly kmsKeyId?: string;
+  /** Tests only: lower the 5 GB CopyObject limit to exercise multipart copy. */
+  readonly multipartThreshold?: number;
+  readonly partSize?: number;
+  /** Tests only: entries per ListObjectVersions request, to make pages of a few keys. @default 1000 */
+  readonly listPageSize?: number;
+  /** Tests only: the lifecycle day length (RGW) or a fixed horizon. @default - read from the bucket */
+  readonly horizon?: VersionHorizon;
+  /** Called after each key is done (objects and bytes so far). */
+  readonly onProgress?: (p: { readonly objects: number; readonly bytes: number }) => void;
 }

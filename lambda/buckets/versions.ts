@@ -89,7 +89,9 @@ export async function* keyPages(s3: S3Client, bucket: string, opts: KeyPagesOpti
         MaxKeys: opts.pageSize ?? 1000,
       }),
     );
-    let keys = group(entriesOf(res));
+    // S3 lists keys after KeyMarker; RGW repeats the marker key itself when no version marker is given.
+    const after = opts.afterKey;
+    let keys = group(after === undefined ? entriesOf(res) : entriesOf(res).filter((e) => compareKeys(e.key, after) > 0));
     if (carry) {
       if (keys[0]?.key === carry.key) keys[0] = { key: carry.key, entries: [...carry.entries, ...keys[0].entries] };
       else keys = [carry, ...keys];

@@ -8,6 +8,7 @@ import {
   operatorPolicyName,
   operatorRestorePolicyName,
   recoveryAccountOf,
+  recoveryVaultName,
   replicaBucketName,
   replicaKeyAlias,
   stackNames,
@@ -57,7 +58,9 @@ export { operatorPolicyName, operatorRestorePolicyName };
  * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
  *   backup Lambda).
  * - `dr doctor`: DoctorStacks, SourceTables (DescribeContinuousBackups), DoctorBuckets,
- *   DoctorTopics, DoctorMetrics, DoctorSettings (SMS sandbox, AWS Backup region settings), and for the newest set ReadBackupSets, ReadBackupObjects and
+ *   DoctorTopics, DoctorMetrics, DoctorSettings (SMS sandbox, AWS Backup region settings),
+ *   DoctorProtection (tamper rules' state, Vault Lock), DoctorTrails and DoctorTrailStatus (a
+ *   trail feeds the tamper rules), and for the newest set ReadBackupSets, ReadBackupObjects and
  *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
  *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
  *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
@@ -153,6 +156,26 @@ export class DrOperatorPolicy extends Construct {
         resources: [backupBucket, replicaBucket, ...dataBuckets],
       }),
       new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),
+      // dr doctor compares what the stacks declare with the live tamper rules and Vault Lock
+      // (cli/doctor/protection-live.ts): read-only, this app's rules and the two vaults.
+      new iam.PolicyStatement({
+        sid: 'DoctorProtection',
+        actions: ['events:DescribeRule', 'backup:DescribeBackupVault'],
+        resources: [
+          ...regions.map((r) => `arn:${partition}:events:${r}:${account}:rule/${c.appName}-tamper-*`),
+          `arn:${partition}:backup:${c.primary.region}:${account}:backup-vault:${c.appName}-dr-primary`,
+          `arn:${partition}:backup:${c.recovery.region}:${account}:backup-vault:${recoveryVaultName(c)}`,
+        ],
+      }),
+      // dr doctor: a trail feeds the tamper rules (cli/doctor/trail-check.ts). DescribeTrails has no
+      // resource type; the trail may be an organization trail of another account, named at run time.
+      new iam.PolicyStatement({ sid: 'DoctorTrails', actions: ['cloudtrail:DescribeTrails'], resources: ['*'], conditions: inRegions }),
+      new iam.PolicyStatement({
+        sid: 'DoctorTrailStatus',
+        actions: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+        resources: [`arn:${partition}:cloudtrail:*:*:trail/*`],
+        conditions: inRegions,
+      }),
       new iam.PolicyStatement({
         sid: 'DoctorAlarms',
         actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],

@@ -1,4 +1,4 @@
-import { Aspects, CfnOutput, Duration, Stack, type IAspect } from 'aws-cdk-lib';
+import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import type * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
-import { protectionOutputKey, type DrConfig } from '../config';
+import type { DrConfig } from '../config';
 import { EncryptionKey } from './encryption-key';
 import { exemptRoles, guardBucket, guardKey, guardVault } from './lockdown-guards';
 import { TAMPER_EVENTS, TamperPages, type TamperWatch } from './tamper-pages';
@@ -62,7 +62,7 @@ export interface LockdownProps {
   readonly watchedTableNames: readonly string[];
   /** The critical topic. */
   readonly topic: sns.ITopic;
-  /** Which stack: names the log-group key (`<app>-dr-logs-<regionLabel>`) and the protection output. */
+  /** Which stack: names the log-group key (`<app>-dr-logs-<regionLabel>`). */
   readonly regionLabel: 'primary' | 'recovery';
 }
 
@@ -77,6 +77,10 @@ export class Lockdown extends Construct {
   public readonly pages: TamperPages;
   /** The key of the stack's log groups. */
   public readonly logsKey: kms.Key;
+  /** How many backup or replica buckets carry the bucket guard. */
+  public readonly guardedBucketCount: number;
+  /** How many vaults carry the vault guard. */
+  public readonly guardedVaultCount: number;
 
   constructor(scope: Construct, id: string, props: LockdownProps) {
     super(scope, id);
@@ -86,28 +90,9 @@ export class Lockdown extends Construct {
     for (const bucket of props.guardedBuckets) guardBucket(bucket, exempt);
     for (const vault of props.guardedVaults) guardVault(vault, exempt);
     this.pages = new TamperPages(this, 'TamperPages', { app: props.app, topic: props.topic, watches: tamperWatches(props) });
-    // `dr doctor` reports the protection level from this output (no extra permission: DescribeStacks).
-    new CfnOutput(Stack.of(this), protectionOutputKey(props.regionLabel), {
-      description: 'dr-stack protection level (dr doctor reads it)',
-      value: renderProtectionSummary({
-        locks: props.guardedVaults.length ? 'Object Lock COMPLIANCE; Vault Lock' : 'Object Lock COMPLIANCE',
-        guards: `every KMS key, ${props.guardedBuckets.length} bucket(s), ${props.guardedVaults.length} vault(s)`,
-        tamperRules: this.pages.ruleNames,
-      }),
-    });
+    this.guardedBucketCount = props.guardedBuckets.length;
+    this.guardedVaultCount = props.guardedVaults.length;
   }
-}
-
-/** What the hardened profile put into one stack, as the output `dr doctor` reads. */
-export interface ProtectionSummary {
-  readonly locks: string;
-  readonly guards: string;
-  readonly tamperRules: readonly string[];
-}
-
-/** `hardened | locks: ... | guards: ... | tamper rules: a, b`. */
-export function renderProtectionSummary(s: ProtectionSummary): string {
-  return `hardened | locks: ${s.locks} | guards: ${s.guards} | tamper rules: ${s.tamperRules.join(', ')}`;
 }
 
 /** Guards every KMS key and encrypts every log group of the stack it visits. */

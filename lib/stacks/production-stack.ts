@@ -25,6 +25,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
 import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
+import { addProtectionOutput } from '../constructs/protection-output';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
@@ -242,6 +243,7 @@ export class ProductionStack extends Stack {
         regionLabel: 'primary',
       });
     }
+    addProtectionOutput(this, c, { regionLabel: 'primary', lockedVaults: this.awsBackup ? [`${app}-dr-primary`] : [], lockdown: this.lockdown });
     new DrDashboard(this, 'Dashboard', {
       app,
       // The latest full set's age, against what full sets alone must meet.

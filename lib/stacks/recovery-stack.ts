@@ -12,6 +12,7 @@ import { FunctionSchedule } from '../constructs/function-schedule';
 import { importLogStatements } from '../constructs/import-grants';
 import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lockdown';
 import { trustPrimaryWriters } from '../constructs/off-account-trust';
+import { addProtectionOutput } from '../constructs/protection-output';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
@@ -121,6 +122,7 @@ export class RecoveryStack extends Stack {
         regionLabel: 'recovery',
       });
     }
+    addProtectionOutput(this, c, { regionLabel: 'recovery', lockedVaults: [recoveryVaultName(c)], lockdown: this.lockdown });
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {

@@ -28,6 +28,7 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
       ['bad-deploy', true, undefined],
       ['ransomware', true, undefined],
       ['region-lost', true, undefined],
+      ['region-lost-midday', true, undefined],
       ['uploads-encrypted', true, undefined],
     ]);
     expect(report.passed).toBe(true);
@@ -51,7 +52,15 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     expect(report.scenarios[3].engines?.length).toBe(report.dataset && Object.keys(report.dataset.perTable).length);
     expect(md).toMatch(/LOCAL STAND-IN/);
     expect(md).toMatch(/\| table \| restored into \| engine \| why \| re-applied \|/);
-    // Five scenarios, one of them on its own Ceph RGW: longer than the default 120 s on a loaded 2-core machine.
+    // Scenario 5: the full set + chain from the replica, RPO measured on the simulated day within the schedule's worst case.
+    const midday = report.scenarios[4];
+    expect(midday.rpoMs).toBe(37 * 60_000); // 14:37 - 14:00: the 14:00..14:30 windows were still replicating
+    expect(midday.timeline).toMatchObject({ simulated: true, worstCaseMinutes: 60 });
+    expect(midday.rpoMs).toBeLessThanOrEqual(midday.timeline!.worstCaseMinutes! * 60_000);
+    expect(midday.notes.join('\n')).toMatch(/orders: full set \+ 24 windows of 30 min applied .*: 02:00..02:30, /);
+    expect(midday.verification.map((v) => v.table)).toEqual(['ok-midday-inventory', 'ok-midday-orders', 'ok-midday-order_items', 'ok-midday-users']);
+    expect(md).toMatch(/\| Primary region lost mid-day \(14:37\) \| pass \| .* \| 37.0 min \| 60 min \|/);
+    // Six scenarios, one of them on its own Ceph RGW: longer than the default 120 s on a loaded 2-core machine.
   }, 300_000);
 
   it('fails when one restored item is corrupted on purpose (fault injection)', async () => {
@@ -60,6 +69,12 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     const v = report.scenarios[0].verification[0];
     expect(v.ok).toBe(false);
     expect(v.different).toBe(1);
+  });
+
+  it('fails when one item restored from the chain (scenario 5) is corrupted on purpose', async () => {
+    const report = await faultDrill('midday', 'region-lost-midday', { corruptRestoredItem: 'region-lost-midday' });
+    expect(report.passed).toBe(false);
+    expect(report.scenarios[0].verification.filter((v) => !v.ok).map((v) => [v.table, v.different])).toEqual([['midday-midday-inventory', 1]]);
   });
 
   it('fails when a data file of the set is deleted before the restore (restore refused)', async () => {

@@ -1,8 +1,8 @@
 /**
  * `dr restore-bucket` against the real local versioned S3 (Ceph RGW): the dry run, JSON output,
  * the zone-less --at note, the exit code without --confirm, and a run killed by SIGKILL at a
- * known request (through the fault proxy) then resumed with --resume without a second copy of
- * any object.
+ * known request (through the fault proxy), listed by `dr list` with its resume command, then
+ * resumed by that exact command without a second copy of any object.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { registerListCommand } from '../../cli/list';
 import { registerRestoreBucketCommand } from '../../cli/restore-bucket';
 import { bucketJournalTarget } from '../../lambda/buckets/restore-bucket';
 import { readJournal, type RestoreJournalRecord } from '../../lambda/restore/journal';
@@ -158,7 +159,13 @@ describe('killed mid-run, then --resume', () => {
     expect(killed.state).toBe('unfinished');
     expect(killed.parts.filter((p) => p.done)).toHaveLength(1);
 
-    const r = await cli(['shop', '--at', at.toISOString(), '--in-place', '--confirm', '--resume', '--json']);
+    // `dr list` names the unfinished restore with the exact command that continues it: run that command.
+    await ctx.s3.send(new PutObjectCommand({ Bucket: JOURNALS, Key: 'backups/.keep', Body: '' }));
+    const listed = await runCli(testProgram(registerListCommand), ['list', '--bucket', JOURNALS]);
+    expect(listed.stdout).toContain('unfinished bucket restores');
+    const resume = /^ {4}dr restore-bucket (.*)$/m.exec(listed.stdout)?.[1];
+    expect(resume).toBe(`shop --at ${at.toISOString()} --in-place --confirm --resume --bucket ${JOURNALS}`);
+    const r = await cli([...resume!.split(' '), '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { runs: number; counts: Record<string, number> };
     expect(report.runs).toBe(2);

@@ -14,7 +14,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { restoreBucket, type RestoreBucketOptions } from '../../lambda/buckets/restore-bucket';
+import { bucketJournalTarget, restoreBucket, type RestoreBucketOptions } from '../../lambda/buckets/restore-bucket';
+import { journalKey, readJournal, type RestoreJournalRecord } from '../../lambda/restore/journal';
 import { BucketRestoreRefusedError } from '../../lambda/buckets/types';
 import { useVersionedS3 } from '../support/use-versioned-s3';
 
@@ -166,6 +167,25 @@ describe('--to another bucket', () => {
     expect([await text(dest, 'a'), await text(dest, 'b'), await exists(dest, 'new')]).toEqual(['a1', 'b1', false]);
     expect(report.verified).toEqual({ checked: 3, mismatches: [], mismatchCount: 0 });
     expect(await text(b, 'a')).toBe('a2');
+  });
+});
+
+describe('each page checked', () => {
+  test('a resumed run checks again the pages an earlier run finished: a key changed since is named', async () => {
+    const b = await bucket();
+    for (const k of ['a', 'b', 'c']) await put(ctx.s3, b, k, `${k}-original`);
+    const at = await markTime(b);
+    for (const k of ['a', 'b', 'c']) await put(ctx.s3, b, k, 'ENCRYPTED');
+    // requests of two entries (one key's versions): pages of a key or two, the first one "a"
+    await restoreBucket(opts(b, at, { listPageSize: 2 }));
+    // as if that run had been killed after its first page, and the attacker came back to that page
+    const target = bucketJournalTarget(b);
+    const done = (await readJournal(ctx.s3, JOURNALS, target))!;
+    expect(done.parts.map((p) => p.id)).toEqual(['a', 'c']);
+    const killed: RestoreJournalRecord = { ...done, state: 'unfinished', parts: done.parts.map((p, i) => ({ ...p, done: i === 0 })) };
+    await put(ctx.s3, JOURNALS, journalKey(target), JSON.stringify(killed));
+    await put(ctx.s3, b, 'a', 'ENCRYPTED AGAIN');
+    await expect(restoreBucket(opts(b, at, { listPageSize: 2, resume: true }))).rejects.toThrow(/1 of 3 keys .* a: the newest version is not the one of/);
   });
 });
 

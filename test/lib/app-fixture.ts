@@ -1,7 +1,8 @@
 /**
  * Test fixture: builds both stacks of a config once, in an App that reads cdk.json's feature
- * flags (as `cdk synth` does) and skips esbuild bundling (`aws:cdk:bundling-stacks: []`), so a
- * test file synthesises in seconds. Bundling itself is checked by test/lib/synth.test.ts.
+ * flags (as `cdk synth` does), skips esbuild bundling (`aws:cdk:bundling-stacks: []`) and skips
+ * CDK's built-in CloudFormation validation (`builtinCloudFormationValidation: false`), so a test
+ * file synthesises in seconds. Both run for real in test/lib/synth.test.ts (`npx cdk synth`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,10 +24,15 @@ export function configWith(overrides: Record<string, unknown>): DrConfig {
   return parseConfig({ ...raw, ...overrides });
 }
 
-/** An App with cdk.json's context and bundling skipped. */
+/**
+ * An App with cdk.json's context, bundling skipped and CDK's built-in CloudFormation validation
+ * off. That validation (aws-cdk-lib's CloudFormationValidatePlugin) starts a WebAssembly engine
+ * at every synth, about 80% of a fixture synth, and in an App it only reports warnings, which no
+ * template test reads; test/lib/synth.test.ts runs it on both templates and asserts a clean report.
+ */
 export function testApp(): App {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  return new App({ builtinCloudFormationValidation: false, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
 }
 
 /** Both stacks and their templates. */

@@ -2,12 +2,12 @@
  * The alarm `dr doctor --page-test` pages through: one per region, named exactly as the CLI and
  * the operator policy name it, routed to that region's critical topic, never breaching by itself.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { pageTestAlarmName } from '../../lib/constructs/alarm-naming';
 import { AlertTopics } from '../../lib/constructs/alert-topics';
 import { PAGE_TEST_METRIC_NAME, PageTestAlarm } from '../../lib/constructs/page-test-alarm';
-import { build, type Built } from './app-fixture';
+import { build, testApp, type Built } from './app-fixture';
 
 let built: Built;
 beforeAll(() => {
@@ -39,7 +39,7 @@ for (const which of ['production', 'recovery'] as const) {
 
 test('the page-test alarm cannot breach on its own: threshold 1 on a metric nothing emits, missing data not breaching', () => {
   // Missing data is NOT_BREACHING: with no datapoint ever, CloudWatch keeps (or returns) it to OK.
-  const stack = new Stack(new App(), 'S', { env: { region: 'eu-west-1', account: '123456789012' } });
+  const stack = new Stack(testApp(), 'S', { env: { region: 'eu-west-1', account: '123456789012' } });
   const topics = new AlertTopics(stack, 'Alerts', { appName: 'shop', regionLabel: 'primary', critical: { emails: ['a@example.com'] }, warning: {} });
   new PageTestAlarm(stack, 'PageTest', { app: 'shop', topics });
   Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {

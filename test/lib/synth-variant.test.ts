@@ -62,3 +62,8 @@ it('item 11: every Lambda bundle holds the pinned SDK and never requires @aws-sd
     expect(fs.statSync(path.join(out, b.dir, 'index.js')).size).toBeLessThan(5 * 1024 * 1024);
   }
 });
+
+it("passes CDK's built-in CloudFormation validation with no finding in the variant's templates", () => {
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+  expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+});

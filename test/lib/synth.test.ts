@@ -43,3 +43,10 @@ it('synthesises for the placeholder account when no account is known', () => {
   const template = fs.readFileSync(path.join(out, 'Shop-Production.template.json'), 'utf8');
   expect(template).toContain('shop-backups-000000000000-eu-west-1');
 });
+
+it("passes CDK's built-in CloudFormation validation with no finding (the test fixture skips it: app-fixture.ts)", () => {
+  // aws-cdk-lib's CloudFormationValidatePlugin checks both templates against the resource schemas
+  // and its default rules; in an App a finding is only a warning, written to this report.
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+  expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+});

@@ -32,8 +32,8 @@ const PAGE_TEST_ALARMS = REGIONS.map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:
 
 /** Measured request counts (the floors sit a little under them). */
 const FLOORS: Record<string, number> = {
-  doctor: 42, // measured 45 (41 before the account settings): stacks, tables, bucket settings and restore windows, the newest set and its kms:Decrypt, metric reads, topic reads, SMS sandbox and AWS Backup settings in 2 regions
-  'doctor (SMS sandbox)': 44, // measured 47: as doctor, plus ListSMSSandboxPhoneNumbers in 2 regions
+  doctor: 58, // measured 63 (59 before the account settings): 2 stacks, 9 tables, 5 bucket settings, 1 listing, 1 metadata.json + its kms:Decrypt, 3 metric reads, 8 topic reads, 10 tamper rules, 2 vaults, 2 x 3 trail reads, SMS sandbox and AWS Backup settings in 2 regions
+  'doctor (SMS sandbox)': 60, // measured 65: as doctor, plus ListSMSSandboxPhoneNumbers in 2 regions
   'doctor --page-test': 6, // measured 6: SetAlarmState ALARM and OK and DescribeAlarmHistory, in each region
 };
 
@@ -93,6 +93,11 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
         'sns:GetTopicAttributes',
         'sns:GetSMSSandboxAccountStatus',
         'backup:DescribeRegionSettings',
+        'events:DescribeRule',
+        'backup:DescribeBackupVault',
+        'cloudtrail:DescribeTrails',
+        'cloudtrail:GetTrailStatus',
+        'cloudtrail:GetEventSelectors',
       ]),
     );
   });
@@ -114,7 +119,8 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
 
   test("each request's resource ARN is in the region of the client that sent it, and both regions are checked", () => {
     const all = [...casesOfDoctor(model, 'doctor'), ...casesOfDoctor(model, 'doctor --page-test')].map((c) => c.request);
-    const regional = all.filter((r) => r.resource.split(':')[3]);
+    // A multi-region trail's ARN names its home region wherever it is read from (CloudTrail GetTrailStatus).
+    const regional = all.filter((r) => r.resource.split(':')[3] && !r.action.startsWith('cloudtrail:'));
     expect(regional.length).toBeGreaterThan(20);
     for (const r of regional) expect({ resource: r.resource, region: r.region }).toEqual({ resource: r.resource, region: r.resource.split(':')[3] });
     for (const action of ['cloudformation:DescribeStacks', 'sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes', 'cloudwatch:SetAlarmState'])
@@ -156,6 +162,27 @@ describe('the doctor proof can fail', () => {
     ]);
   });
 
+  test(`${OPERATOR_POLICY} grants DescribeStacks on the two dr-stack stacks only: another stack in either region is denied`, async () => {
+    const others = REGIONS.map((r) => ({
+      who: operatorPrincipal(OPERATOR_POLICY, 'doctor'),
+      request: { action: 'cloudformation:DescribeStacks', resource: `arn:aws:cloudformation:${r}:${ACCOUNT}:stack/Payments/0000`, because: 'another stack' },
+    }));
+    expect(denied(await evaluateAll(model, others))).toHaveLength(2);
+    // ...and the recorded DescribeStacks of both dr-stack stacks were allowed (the proof above).
+    const asked = casesOfDoctor(model, 'doctor').filter((c) => c.request.action === 'cloudformation:DescribeStacks');
+    expect(asked.map((c) => c.request.resource.split('/')[1]).sort()).toEqual(['Shop-Production', 'Shop-Recovery']);
+  });
+  test(`without ${OPERATOR_POLICY}'s DoctorProtection statement, the tamper-rule and Vault Lock reads are denied, named`, async () => {
+    const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => {
+      p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((s: { Sid?: string }) => s.Sid !== 'DoctorProtection');
+    });
+    const reasons = denied(await evaluateAll(m, casesOfDoctor(m, 'doctor')));
+    expect(reasons).toHaveLength(2 * 5 + 2);
+    expect(reasons).toContainEqual(expect.stringMatching(/may not events:DescribeRule on arn:aws:events:eu-central-1:123456789012:rule\/shop-tamper-keys /));
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/may not backup:DescribeBackupVault on arn:aws:backup:eu-west-1:123456789012:backup-vault:shop-dr-primary /),
+    );
+  });
   test(`without ${OPERATOR_POLICY}'s cloudwatch:SetAlarmState, the page test is denied, naming the action and each region's alarm ARN`, async () => {
     const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => withoutAction(p.PolicyDocument, 'cloudwatch:SetAlarmState'));
     const reasons = denied(await evaluateAll(m, casesOfDoctor(m, 'doctor --page-test')));

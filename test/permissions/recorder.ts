@@ -50,9 +50,11 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   CloudWatchClient: 'cloudwatch',
   CloudWatchLogsClient: 'logs',
   SNSClient: 'sns',
-  BackupClient: 'backup',
   STSClient: 'sts',
   CloudFormationClient: 'cloudformation',
+  EventBridgeClient: 'events',
+  BackupClient: 'backup',
+  CloudTrailClient: 'cloudtrail',
 };
 
 type AnyClient = { config: { region: () => Promise<string> }; middlewareStack: { add: (...a: unknown[]) => void }; constructor: { name: string } };
@@ -202,6 +204,8 @@ const dynamoTable =
   };
 
 const alarmArn = (call: SdkCall, ctx: MappingContext, name: unknown) => `arn:aws:cloudwatch:${call.region}:${ctx.account}:alarm:${String(name)}`;
+const trailArn = (call: SdkCall, ctx: MappingContext, name: unknown) =>
+  String(name).startsWith('arn:') ? String(name) : `arn:aws:cloudtrail:${call.region}:${ctx.account}:trail/${String(name)}`;
 /** Stands in for the UUID in a stack ARN when the request names the stack only. */
 export const PLACEHOLDER_STACK_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -474,6 +478,25 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
       ),
     ],
   },
+  // Service Authorization Reference (EventBridge): DescribeRule on the rule, `rule/<name>` on the default bus.
+  events: {
+    DescribeRule: (call, ctx) => [req(call, 'events:DescribeRule', `arn:aws:events:${call.region}:${ctx.account}:rule/${String(call.input.Name)}`)],
+  },
+  // Service Authorization Reference (CloudTrail): DescribeTrails has no resource type; GetTrailStatus and
+  // GetEventSelectors are on the trail, `trail/<name>` (a name is in the client's region and account).
+  cloudtrail: {
+    DescribeTrails: (call) => [req(call, 'cloudtrail:DescribeTrails', '*')],
+    GetTrailStatus: (call, ctx) => [req(call, 'cloudtrail:GetTrailStatus', trailArn(call, ctx, call.input.Name))],
+    GetEventSelectors: (call, ctx) => [req(call, 'cloudtrail:GetEventSelectors', trailArn(call, ctx, call.input.TrailName))],
+  },
+  // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`;
+  // DescribeRegionSettings has no resource type.
+  backup: {
+    DescribeBackupVault: (call, ctx) => [
+      req(call, 'backup:DescribeBackupVault', `arn:aws:backup:${call.region}:${ctx.account}:backup-vault:${String(call.input.BackupVaultName)}`),
+    ],
+    DescribeRegionSettings: (call) => [req(call, 'backup:DescribeRegionSettings', '*')],
+  },
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.
   sns: {
     ListSubscriptionsByTopic: (call) => [req(call, 'sns:ListSubscriptionsByTopic', String(call.input.TopicArn))],
@@ -482,8 +505,6 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     GetSMSSandboxAccountStatus: (call) => [req(call, 'sns:GetSMSSandboxAccountStatus', '*')],
     ListSMSSandboxPhoneNumbers: (call) => [req(call, 'sns:ListSMSSandboxPhoneNumbers', '*')],
   },
-  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html: DescribeRegionSettings has no resource type.
-  backup: { DescribeRegionSettings: (call) => [req(call, 'backup:DescribeRegionSettings', '*')] },
   // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html: "No permissions are
   // required to perform this operation", and an explicit Deny does not stop it: nothing to evaluate.
   sts: { GetCallerIdentity: () => [] },

@@ -4,10 +4,12 @@
  * overriding one mock after {@link healthyAccount}.
  */
 import * as path from 'node:path';
-import { BackupClient, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeBackupVaultCommand, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, ListMetricsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeContinuousBackupsCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   GetBucketReplicationCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -28,6 +30,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { registerDoctorCommand } from '../../cli/doctor';
 import type { CheckResult } from '../../cli/doctor/result';
+import { renderProtectionSummary, type ProtectionSummary } from '../../lib/protection-summary';
 import { runCli, testProgram, type CliRun } from './run-cli';
 
 export const ACCOUNT = '123456789012';
@@ -43,12 +46,14 @@ export const CALLER = `arn:aws:sts::${ACCOUNT}:assumed-role/shop-dr-operator/ali
 /** The clients' mocks (shared by every client instance of the class, both regions). */
 export const mocks = {
   sts: mockClient(STSClient),
-  backup: mockClient(BackupClient),
   cloudformation: mockClient(CloudFormationClient),
   cloudwatch: mockClient(CloudWatchClient),
   dynamodb: mockClient(DynamoDBClient),
   s3: mockClient(S3Client),
   sns: mockClient(SNSClient),
+  events: mockClient(EventBridgeClient),
+  backup: mockClient(BackupClient),
+  cloudtrail: mockClient(CloudTrailClient),
 };
 
 /** An AWS SDK service error as the SDK throws it. */
@@ -109,9 +114,29 @@ export function listing(keys: string[]): (input: { Prefix?: string; StartAfter?:
 /** A GetObject body the SDK's transformToString reads. */
 export const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
 
-/** The Protection output of each hardened stack of the shipped config. */
-export const PROTECTION_SUMMARY =
-  'hardened | locks: Object Lock COMPLIANCE; Vault Lock | guards: every KMS key, 1 bucket(s), 1 vault(s) | tamper rules: shop-tamper-keys, shop-tamper-buckets, shop-tamper-tables, shop-tamper-tableprotection, shop-tamper-vaults';
+/** The account's multi-region trail (home eu-west-1), logging all management events. */
+export const TRAIL = {
+  Name: 'management',
+  HomeRegion: 'eu-west-1',
+  IsMultiRegionTrail: true,
+  TrailARN: `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/management`,
+};
+
+/** The tamper rules of each hardened stack of the shipped config. */
+export const TAMPER_RULES = ['keys', 'buckets', 'tables', 'tableprotection', 'vaults'].map((w) => `shop-tamper-${w}`);
+/** The Vault Lock of the shipped config (shortest and longest tier). */
+export const VAULT_LOCK = { minRetentionDays: 30, maxRetentionDays: 365, changeableForDays: 3 };
+
+/** The Protection output of a hardened stack of the shipped config holding `vault` (as test/cli/doctor-protection.test.ts finds the templates write it). */
+export function protectionSummary(vault: string): ProtectionSummary {
+  return {
+    level: 'hardened',
+    objectLock: { mode: 'COMPLIANCE', days: 7 },
+    vaults: [{ name: vault, kind: 'locked', lock: VAULT_LOCK }],
+    guards: { keys: true, buckets: 1, vaults: 1 },
+    tamperRules: TAMPER_RULES,
+  };
+}
 
 /** Every mock answers as a healthy, fully deployed account. */
 export function healthyAccount(): void {
@@ -130,11 +155,11 @@ export function healthyAccount(): void {
           Outputs: production
             ? [
                 { OutputKey: 'BackupBucketName', OutputValue: BACKUP_BUCKET },
-                { OutputKey: 'ProtectionPrimary', OutputValue: PROTECTION_SUMMARY },
+                { OutputKey: 'ProtectionPrimary', OutputValue: renderProtectionSummary(protectionSummary('shop-dr-primary')) },
               ]
             : [
                 { OutputKey: 'ReplicaBucketName', OutputValue: REPLICA_BUCKET },
-                { OutputKey: 'ProtectionRecovery', OutputValue: PROTECTION_SUMMARY },
+                { OutputKey: 'ProtectionRecovery', OutputValue: renderProtectionSummary(protectionSummary('shop-dr-recovery')) },
               ],
         },
       ],
@@ -199,6 +224,19 @@ export function healthyAccount(): void {
   mocks.backup
     .on(DescribeRegionSettingsCommand)
     .resolves({ ResourceTypeManagementPreference: { DynamoDB: true }, ResourceTypeOptInPreference: { DynamoDB: true } });
+  mocks.events.on(DescribeRuleCommand).callsFake((input: { Name: string }) => ({ Name: input.Name, State: 'ENABLED' }));
+  mocks.backup.on(DescribeBackupVaultCommand).callsFake((input: { BackupVaultName: string }) => ({
+    BackupVaultName: input.BackupVaultName,
+    Locked: true,
+    MinRetentionDays: VAULT_LOCK.minRetentionDays,
+    MaxRetentionDays: VAULT_LOCK.maxRetentionDays,
+    LockDate: new Date('2026-11-04T10:00:00Z'),
+  }));
+  mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [TRAIL] });
+  mocks.cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+  mocks.cloudtrail
+    .on(GetEventSelectorsCommand)
+    .resolves({ TrailARN: TRAIL.TrailARN, EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] });
   mocks.sns
     .on(GetTopicAttributesCommand)
     .callsFake((input: { TopicArn: string }) => ({ Attributes: { TopicArn: input.TopicArn, Policy: topicPolicy(input.TopicArn) } }));

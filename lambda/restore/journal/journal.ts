@@ -29,7 +29,7 @@ export class JournalTakenError extends Error {
 }
 
 /** What {@link RestoreJournal.start} needs: the clients and bucket, and who the target is (as the record says it). */
-export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting'> {
+export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting' | 'prefix'> {
   readonly s3: S3Client;
   readonly bucket: string;
   /** Absent: no tag (a bucket restore is marked by its journal alone). */
@@ -96,6 +96,7 @@ export class RestoreJournal {
       operation: prev?.operation,
       objects: prev?.objects,
       runId: randomUUID(),
+      ...(opts.prefix ? { prefix: opts.prefix } : {}),
       ...((opts.targetIdentity ?? prev?.targetIdentity) ? { targetIdentity: opts.targetIdentity ?? prev?.targetIdentity } : {}),
     };
     const cond: WriteCondition = opts.journalEtag ? { ifMatch: opts.journalEtag } : { ifNoneMatch: '*' };

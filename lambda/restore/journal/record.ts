@@ -81,6 +81,8 @@ export interface RestoreJournalRecord {
   readonly operation?: JournalOperation;
   /** Facts a rerun must know about single objects, by id (a bucket restore: a multipart copy's ETag, written before it completes). */
   readonly objects?: Readonly<Record<string, string>>;
+  /** The key prefix a bucket restore covers (`dr restore-bucket --prefix`): `dr list` prints its exact resume command. */
+  readonly prefix?: string;
   /** The exact table the restore started on, once it exists (bound at start for an existing table, after CreateTable for a new one). */
   readonly targetIdentity?: TargetIdentity;
 }
