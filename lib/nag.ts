@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import type { DrStacks } from './dr-app';
-import type { DrFunction } from './constructs/dr-function';
+import { DrFunction } from './constructs/dr-function';
 import { acknowledgeNistFindings } from './nag-nist';
 import { DRTEST_TABLE_PATTERN } from './stacks/recovery-stack';
 
@@ -43,6 +43,7 @@ const REASONS = {
     'ImportTable writes its error log as the caller to CloudWatch Logs groups it names under /aws-dynamodb/; the grant is limited to that prefix in this region.',
   importLogGroupsList:
     'logs:DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs), so it takes "*"; ImportTable lists log groups as the caller; read-only.',
+  xray: 'X-Ray active tracing (hardened profile): Lambda sends the trace segments with the function role, and xray:PutTraceSegments / PutTelemetryRecords have no resource type (Service Authorization Reference, AWS X-Ray), so they take "*"; write-only telemetry.',
   replicaKey:
     'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
   replicationObjects:
@@ -181,7 +182,14 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       `AwsSolutions-IAM5[Resource::arn:${rp}:logs:${recovery.region}:${recovery.account}:log-group:/aws-dynamodb/*]`,
       REASONS.importLogs,
     );
-    ack(recovery.restoreTest.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.importLogGroupsList);
+    // The restore test has ListTables and DescribeLogGroups on "*" too: one finding, every reason.
+    const star = recovery.lockdown ? `${REASONS.importLogGroupsList} ${REASONS.xray}` : REASONS.importLogGroupsList;
+    ack(recovery.restoreTest.role, 'AwsSolutions-IAM5[Resource::*]', star);
+  }
+  for (const stack of [production, recovery]) {
+    if (!stack.lockdown) continue;
+    for (const fn of stack.node.findAll().filter((c): c is DrFunction => c instanceof DrFunction))
+      if (fn !== recovery.restoreTest) ack(fn.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
   }
 }
 

@@ -58,8 +58,9 @@ export { operatorPolicyName, operatorRestorePolicyName };
  * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
  *   backup Lambda).
  * - `dr doctor`: DoctorStacks, SourceTables (DescribeContinuousBackups), DoctorBuckets,
- *   DoctorTopics, DoctorMetrics, DoctorProtection (tamper rules' state, Vault Lock), DoctorTrails
- *   and DoctorTrailStatus (a trail feeds the tamper rules), and for the newest set ReadBackupSets, ReadBackupObjects and
+ *   DoctorTopics, DoctorMetrics, DoctorSettings (SMS sandbox, AWS Backup region settings),
+ *   DoctorProtection (tamper rules' state, Vault Lock), DoctorTrails and DoctorTrailStatus (a
+ *   trail feeds the tamper rules), and for the newest set ReadBackupSets, ReadBackupObjects and
  *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
  *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
  *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
@@ -184,6 +185,14 @@ export class DrOperatorPolicy extends Construct {
       new iam.PolicyStatement({
         sid: 'DoctorMetrics',
         actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'],
+        resources: ['*'],
+        conditions: inRegions,
+      }),
+      // Account settings doctor reads in both regions (no resource type: "*"): the SNS SMS sandbox
+      // and AWS Backup's advanced DynamoDB features (cli/doctor/prerequisites.ts). Read-only.
+      new iam.PolicyStatement({
+        sid: 'DoctorSettings',
+        actions: ['sns:GetSMSSandboxAccountStatus', 'sns:ListSMSSandboxPhoneNumbers', 'backup:DescribeRegionSettings'],
         resources: ['*'],
         conditions: inRegions,
       }),

@@ -241,3 +241,22 @@ describe('hardened: log groups', () => {
     for (const g of Object.values(standard.production.findResources('AWS::Logs::LogGroup'))) expect(g.Properties.KmsKeyId).toBeUndefined();
   });
 });
+
+describe('hardened: X-Ray active tracing on every DrFunction', () => {
+  it.each(['production', 'recovery'])('%s: each DrFunction traced, its role allowed to send the segments; standard traces none', (stack) => {
+    const [, t] = both(hardened).find(([s]) => s === stack)!;
+    const fns = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([, f]) => f.Properties.DeadLetterConfig);
+    expect(fns.length).toBeGreaterThanOrEqual(2);
+    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
+    for (const [, f] of fns) {
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = f.Properties.Role['Fn::GetAtt'][0];
+      const mine = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]));
+      expect(mine.flatMap((p) => statements(p.Properties.PolicyDocument))).toContainEqual(
+        expect.objectContaining({ Sid: 'XRayTraces', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }),
+      );
+    }
+    const std = stack === 'production' ? standard.production : standard.recovery;
+    for (const f of Object.values(std.findResources('AWS::Lambda::Function'))) expect(f.Properties.TracingConfig).toBeUndefined();
+  });
+});
