@@ -27,21 +27,20 @@ import {
   DEFAULT_PARALLEL_TABLES,
   DEFAULT_RESTORE_SUFFIX,
   ENGINE_CHOICES,
-  EngineSettings,
   planRestore,
   RestorePlanTable,
   restoreBackupSet,
   restoreFromExport,
   RestoreProgress,
 } from '../lambda/restore/restore';
-import { BULK_IAM_CAVEAT, parseEngineChoice } from '../lambda/restore/engines/select';
+import { BULK_IAM_CAVEAT } from '../lambda/restore/engines/select';
 import { dryRunRestore, renderDryRun } from '../lambda/restore/engines/dry-run';
-import { ConfigError, DrConfig, replicaKeyAlias } from '../lib/config';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, CommandContext, contextFrom, parseTablesOption, UserError } from './context';
 import { renderTable } from './list';
 import { asUserError } from './validate';
 import { pointRestoreCommand } from './restore-point-command';
+import { engineSettings } from './restore-engines';
 
 /** Exit code when --confirm is missing (the plan was printed, nothing written). */
 export const EXIT_NOT_CONFIRMED = 2;
@@ -185,55 +184,6 @@ export function parseParallelTables(value: string | undefined): number | undefin
       `--parallel-tables must be a whole number of 1 or more (got "${value}"): it is how many tables restore at once; use 1 for one after another, or leave it out for ${DEFAULT_PARALLEL_TABLES}`,
     );
   return n;
-}
-
-/** The config if there is one: restore reads only restore.importThresholdBytes and the key alias from it. */
-function optionalConfig(ctx: CommandContext): DrConfig | undefined {
-  try {
-    return ctx.config();
-  } catch (e) {
-    // No config file: the defaults apply. A config that is there but wrong still stops the restore.
-    if (e instanceof ConfigError && e.problems.length === 1 && e.problems[0].startsWith('file not found')) return undefined;
-    throw e;
-  }
-}
-
-/** Engine settings from the flags and the config. Working in the recovery region, imports encrypt with the recovery key. */
-export function engineSettings(ctx: CommandContext, opts: RestoreCommandOptions, signal?: AbortSignal): EngineSettings {
-  const config = optionalConfig(ctx);
-  const region = ctx.options.region ?? process.env.AWS_REGION;
-  const recoveryKey = config && region === config.recovery.region ? replicaKeyAlias(config) : undefined;
-  let maxWriteRequestUnits: number | undefined;
-  if (opts.maxWriteUnits !== undefined) {
-    maxWriteRequestUnits = Number(opts.maxWriteUnits);
-    if (!/^\d+$/.test(opts.maxWriteUnits) || maxWriteRequestUnits < 1024)
-      throw new UserError(`--max-write-units must be a whole number of at least 1024 (got "${opts.maxWriteUnits}"): StartBulkPutItems refuses less`);
-  }
-  const tier = opts.performanceTier?.toUpperCase();
-  if (tier !== undefined && tier !== 'STANDARD' && tier !== 'ACCELERATED')
-    throw new UserError(`--performance-tier must be STANDARD or ACCELERATED (got "${opts.performanceTier}")`);
-  const pollSeconds = opts.pollSeconds === undefined ? undefined : Number(opts.pollSeconds);
-  if (pollSeconds !== undefined && !(pollSeconds >= 0 && pollSeconds <= 300))
-    throw new UserError(
-      `--poll-seconds must be a number from 0 to 300 (got "${opts.pollSeconds}"): how often DynamoDB is asked how an import / bulk put is going`,
-    );
-  return {
-    engine: asUserErrorSync(() => parseEngineChoice(opts.engine)),
-    importThresholdBytes: config?.restore.importThresholdBytes,
-    kmsKeyId: opts.kmsKey ?? recoveryKey,
-    maxWriteRequestUnits,
-    performanceTier: tier as EngineSettings['performanceTier'],
-    pollSeconds,
-    signal,
-  };
-}
-
-function asUserErrorSync<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
 }
 
 /**

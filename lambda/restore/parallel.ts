@@ -6,6 +6,7 @@
  * On AWS every new table has its own write capacity, so a set's RTO is its longest tables, not
  * the sum of all of them, once they overlap.
  */
+import { DEFAULT_RESTORE_SUFFIX } from './types';
 import type { RestoredTable, RestorePlanTable } from './types';
 import { describeError } from '../shared/errors';
 
@@ -114,6 +115,13 @@ function incompleteMessage(set: string, failed: FailedTable[], restored: Restore
         : 'The restored tables are complete new tables: keep them (restore only the rest), or delete them and restore the whole set again.',
     );
   const retry = [...failed.map((f) => f.table.source), ...notStarted.map((t) => t.source)];
-  lines.push(`To finish, restore the rest from the same set: ${resumable ? '--resume ' : ''}--tables ${retry.join(',')}`);
+  // The targets' names come from --suffix: the hint keeps it, or the rerun would name other tables.
+  const first = failed[0]?.table ?? notStarted[0];
+  const suffix = !intoExisting && first && first.target.startsWith(first.source) ? first.target.slice(first.source.length) : undefined;
+  const suffixFlag = suffix !== undefined && suffix !== DEFAULT_RESTORE_SUFFIX ? ` --suffix ${JSON.stringify(suffix)}` : '';
+  const into = intoExisting ? ' --into-existing' : '';
+  lines.push(
+    `To finish, restore the rest from the same set: dr restore ${set} ${resumable ? '--resume ' : ''}--tables ${retry.join(',')}${suffixFlag}${into} --confirm`,
+  );
   return lines.join('\n');
 }

@@ -24,7 +24,8 @@ import { waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { resolveBackupSet } from '../store/catalog';
 import { checkDataFile, validateBackupSet, ValidationProblem } from '../validate/validate';
 import { findExportFolder, readExportBatches, readManifest } from '../store/export-reader';
-import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
+import { countItems, createTableFromSchema, tableExists, tableHasItems } from './tables';
+import { reapplySettings } from './engines/reapply';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { describeError } from '../shared/errors';
 import { CorruptDataFileError, DataItemError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
@@ -232,7 +233,8 @@ async function restoreTable(
   try {
     if (resume) await waitUntilTableExists({ client: opts.dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: t.target });
     else if (!opts.intoExisting) {
-      warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema, journal ? unfinishedTags(md.backupId) : undefined)));
+      const tags = journal ? unfinishedTags(md.backupId) : undefined;
+      warnings.push(...(await createTableFromSchema(opts.dynamodb, t.target, td.schema, tags, { ttl: false })));
       await journal?.bindTarget(await describeIdentity(opts.dynamodb, t.target));
     }
     const writeStart = Date.now();
@@ -247,13 +249,15 @@ async function restoreTable(
     });
     await journal?.flush();
     const verifyStart = Date.now();
-    // Protection and the count are independent once the data is in: run them side by side.
+    // The settings (TTL, tags, PITR, deletion protection) and the count are independent once the
+    // data is in: side by side. A run killed before them leaves the journal unfinished with every
+    // part done, so --resume comes back here and sets them.
     const protect = !opts.intoExisting && opts.protect !== false;
-    const [protectWarnings, verifiedItems] = await Promise.all([
-      protect ? protectTable(opts.dynamodb, t.target) : Promise.resolve([]),
+    const [settings, verifiedItems] = await Promise.all([
+      reapplySettings(opts.dynamodb, t.target, td.schema, { engine: 'write', protect, newTable: !opts.intoExisting }),
       countItems(opts.dynamodb, t.target),
     ]);
-    warnings.push(...protectWarnings);
+    warnings.push(...settings.warnings);
     if (verifiedItems !== t.items || skipped + written !== t.items) {
       const before = skipped ? ` (${skipped} by an earlier run)` : '';
       throw new Error(`${verifiedItems} items in the table, ${skipped + written} written${before}, ${t.items} in the backup`);
@@ -268,7 +272,7 @@ async function restoreTable(
     const table: RestoredTable = {
       ...t,
       verifiedItems,
-      reapplied: [],
+      reapplied: settings.applied,
       sampled,
       createMs: writeStart - started,
       writeMs: verifyStart - writeStart,

@@ -13,6 +13,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
+  type StreamViewType,
   type Tag,
 } from '@aws-sdk/client-dynamodb';
 import type { TableSchema } from '../format/backup-set';
@@ -93,14 +94,25 @@ export function createTableInput(table: string, schema: TableSchema): CreateTabl
 }
 
 /**
- * Creates a table from the saved schema, waits for ACTIVE, and turns TTL on. Returns warnings.
- * `tags` go with CreateTable (the restore journal's mark, there from the table's first second).
+ * Creates a table from the saved schema (its stream too: CreateTable carries StreamSpecification,
+ * so no later UpdateTable has to wait for it), waits for ACTIVE, and turns TTL on unless `ttl` is
+ * false (a restore sets it after the data, with the other settings, so a resume sets it too).
+ * Returns warnings. `tags` go with CreateTable (the restore journal's mark, there from the table's first second).
  */
-export async function createTableFromSchema(dynamodb: DynamoDBClient, table: string, schema: TableSchema, tags?: Tag[]): Promise<string[]> {
-  await dynamodb.send(new CreateTableCommand({ ...createTableInput(table, schema), Tags: tags?.length ? tags : undefined }));
+export async function createTableFromSchema(
+  dynamodb: DynamoDBClient,
+  table: string,
+  schema: TableSchema,
+  tags?: Tag[],
+  opts: { readonly ttl?: boolean } = {},
+): Promise<string[]> {
+  const stream = schema.stream?.StreamEnabled
+    ? { StreamSpecification: { StreamEnabled: true, StreamViewType: schema.stream.StreamViewType as StreamViewType } }
+    : {};
+  await dynamodb.send(new CreateTableCommand({ ...createTableInput(table, schema), ...stream, Tags: tags?.length ? tags : undefined }));
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: table });
   const warnings: string[] = [];
-  if (schema.ttlAttribute) {
+  if (schema.ttlAttribute && opts.ttl !== false) {
     await tryOptional(warnings, `TTL on "${table}"`, () =>
       dynamodb.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: schema.ttlAttribute! } })),
     );

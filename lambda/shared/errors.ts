@@ -41,7 +41,8 @@ function hostPort(url: string): { host: string; port: number } | undefined {
 /** The service whose endpoint variable points at `port` (and `host`, when given). */
 function serviceAt(host: string | undefined, port: number | undefined, env: NodeJS.ProcessEnv): ServiceName | undefined {
   for (const service of ['S3', 'DynamoDB'] as const) {
-    const url = env[ENDPOINT_VARIABLE[service]];
+    // The SDK reads the per-service variable first, then the general AWS_ENDPOINT_URL.
+    const url = env[ENDPOINT_VARIABLE[service]] ?? env.AWS_ENDPOINT_URL;
     const hp = url ? hostPort(url) : undefined;
     if (hp && hp.port === port && (!host || hp.host === host || ['localhost', '127.0.0.1', '::1'].includes(hp.host))) return service;
   }
@@ -69,9 +70,9 @@ export function explainConnectionError(e: unknown, env: NodeJS.ProcessEnv = proc
   const where = host ? `${host}${port ? `:${port}` : ''}` : ((service && env[ENDPOINT_VARIABLE[service]]) ?? 'its endpoint');
   const what = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'dropped the connection' : `could not be reached (${code})`;
   if (!service) {
-    return `${err.message}: a server at ${where} ${what}; neither AWS_ENDPOINT_URL_S3 nor AWS_ENDPOINT_URL_DYNAMODB points there: check the endpoint variables and your network`;
+    return `${err.message}: a server at ${where} ${what}; neither AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB nor AWS_ENDPOINT_URL points there: check the endpoint variables and your network`;
   }
-  const variable = ENDPOINT_VARIABLE[service];
+  const variable = env[ENDPOINT_VARIABLE[service]] || !env.AWS_ENDPOINT_URL ? ENDPOINT_VARIABLE[service] : 'AWS_ENDPOINT_URL';
   const configured = env[variable];
   const fix = configured
     ? `start the local ${service === 'S3' ? 'S3 server (s3rver)' : 'DynamoDB Local'} at ${configured}, or correct ${variable} (unset it to use AWS)`

@@ -27,6 +27,12 @@ export interface ReapplyOptions {
   readonly protect: boolean;
   /** Tags added to the saved ones, e.g. where the data came from. */
   readonly extraTags?: { Key: string; Value: string }[];
+  /**
+   * The restore created the table (not --into-existing): the write engine puts the saved TTL and
+   * tags on it here, after the data, so a resumed restore sets them too.
+   * @default false
+   */
+  readonly newTable?: boolean;
 }
 
 /** What was set, for the report, and the warnings of calls the endpoint refused. */
@@ -82,15 +88,17 @@ async function reapplyTags(
 }
 
 /**
- * Re-applies what the engine did not set. `write`: PITR and deletion protection (TTL was set at
- * CreateTable); `import`: TTL, tags, PITR, deletion protection; `bulk`: TTL and missing GSIs (an
- * existing table keeps its own protection and tags).
+ * Re-applies what the engine did not set, each step idempotent (a resumed restore runs it again).
+ * `write`: on a table it created TTL and tags (the stream came with CreateTable), then PITR and
+ * deletion protection; `import`: TTL, tags, PITR, deletion protection; `bulk`: TTL and missing
+ * GSIs (an existing table keeps its own protection and tags).
  */
 export async function reapplySettings(dynamodb: DynamoDBClient, table: string, schema: TableSchema, opts: ReapplyOptions): Promise<ReapplyResult> {
   const r = { applied: [] as string[], warnings: [] as string[] };
-  if (opts.engine !== 'write') await reapplyTtl(dynamodb, table, schema, r);
+  const ownTable = opts.engine === 'import' || (opts.engine === 'write' && opts.newTable === true);
+  if (opts.engine !== 'write' || ownTable) await reapplyTtl(dynamodb, table, schema, r);
   if (opts.engine === 'bulk') await reapplyIndexes(dynamodb, table, schema, r);
-  if (opts.engine === 'import') await reapplyTags(dynamodb, table, schema, opts.extraTags ?? [], r);
+  if (ownTable) await reapplyTags(dynamodb, table, schema, opts.extraTags ?? [], r);
   if (opts.protect) {
     const w = await protectTable(dynamodb, table);
     r.warnings.push(...w);
