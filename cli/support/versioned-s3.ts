@@ -148,10 +148,15 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM, then up to 5 s for the daemon to go (the OSD tells the mon it is leaving), then SIGKILL. */
+/**
+ * SIGTERM, then up to 5 s for the daemon to go (the OSD tells the mon it is leaving), then SIGKILL.
+ * radosgw gets SIGKILL at once: on SIGTERM it drains for 5 s (measured: 4.96 s of a 5.2 s stop),
+ * and it holds nothing worth a clean exit (the objects live in the OSD's memstore, thrown away
+ * with the cluster).
+ */
 async function stopDaemon(pid: number, name: string): Promise<void> {
   if (!ours(pid, name)) return;
-  signal(pid, 'SIGTERM');
+  signal(pid, name === 'radosgw' ? 'SIGKILL' : 'SIGTERM');
   for (let i = 0; i < 50 && ours(pid, name); i++) await new Promise((r) => setTimeout(r, 100));
   if (ours(pid, name)) signal(pid, 'SIGKILL');
 }
