@@ -119,6 +119,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     log(`  set ${first.ref}: ${first.items} items in ${first.durationMs} ms`);
 
     const ctx: ScenarioContext = {
+      appName: config.appName,
       env,
       engines: await drillEngines(env, config, first.ref),
       recoveryKmsKeyId: replicaKeyAlias(config),

@@ -40,6 +40,8 @@ export interface DrillTable {
 /** What scenarios share. */
 export interface ScenarioContext {
   readonly env: DrillEnvironment;
+  /** The config's appName (names the scratch uploads bucket on AWS). */
+  readonly appName: string;
   readonly tables: DrillTable[];
   /** Expected content (the data the good backup holds), by drill table name. */
   readonly expected: Map<string, TableSnapshot>;

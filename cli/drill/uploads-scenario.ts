@@ -16,9 +16,10 @@
  * not installed) the restore point is the second after seeding, and the report says so.
  */
 import { createHash } from 'node:crypto';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startVersionedS3 } from '../support/local-servers';
 import { FAKETIME_PACKAGE, hasSimulatedClock } from '../support/versioned-s3';
+import { createScratchBucket, deleteScratchBucket, scratchBucketName, sweepStaleScratchBuckets } from './scratch-buckets';
 import { restoreBucket } from '../../lambda/buckets/restore-bucket';
 import type { ScenarioResult } from './report';
 import type { ScenarioContext } from './scenarios';
@@ -100,14 +101,20 @@ async function uploadsBucket(ctx: ScenarioContext): Promise<UploadsBucket> {
       stop: async () => (restoreEnv(), s3.destroy(), rgw.stop()),
     };
   }
-  const bucket = `${ctx.env.tablePrefix}uploads-${Date.now()}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  // AWS: a scratch bucket of its own, deleted at the end; one a killed drill left is deleted first.
+  const s3 = ctx.env.s3;
+  const swept = await sweepStaleScratchBuckets(s3, ctx.appName, new Date());
+  for (const b of swept.deleted) ctx.step(`  deleted scratch bucket ${b}, left by an earlier drill that did not finish`);
+  for (const e of swept.errors) ctx.step(`  ${e}`);
+  const bucket = scratchBucketName(ctx.appName, new Date());
+  await createScratchBucket(s3, bucket);
   return {
-    s3: ctx.env.s3,
+    s3,
     bucket,
     journals: ctx.env.bucket,
-    where: `scratch bucket ${bucket} (delete it after the drill)`,
+    where: `scratch bucket ${bucket} (deleted at the end of the scenario)`,
     clock: { missing: "S3's clock cannot be set" },
-    stop: async () => undefined,
+    stop: () => deleteScratchBucket(s3, bucket),
   };
 }
 
@@ -158,8 +165,7 @@ export async function uploadsEncrypted(ctx: ScenarioContext): Promise<ScenarioRe
   const target = await uploadsBucket(ctx);
   try {
     const { s3, bucket } = target;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    if (ctx.env.mode === 'local') await createScratchBucket(s3, bucket);
     const specs = Array.from({ length: n }, (_, i) => uploadSpec(i, n));
     const originals = new Map<string, string>();
     await pool(specs, 16, async ({ key, size }) => {
