@@ -3,6 +3,9 @@
  *
  *   dr list [--tier daily|weekly|monthly|adhoc] [--before ISO] [--scan] [--json]
  *
+ * Without --tier and --before it also shows each table's restorable range (list-ranges.ts): the
+ * oldest full set to the furthest point the chain of incremental exports reaches, gaps named.
+ *
  * Sets are found through the catalog (one small entry per set; see lambda/store/catalog.ts), so
  * the cost grows with sets, not files. A DAMAGED set (metadata.json or its catalog entry cannot
  * be read, parsed or trusted) is listed with the reason and the fix, and never hides the others.
@@ -20,6 +23,7 @@ import { journalProgress, listJournals } from '../lambda/restore/journal';
 import { resumeArgs } from '../lambda/buckets/restore-bucket';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, contextFrom, errorMessage, UserError } from './context';
+import { renderRanges, restorableRanges } from './list-ranges';
 
 /** One row of `dr list` (also the --json shape). */
 export interface ListRow {
@@ -169,6 +173,8 @@ export function registerListCommand(program: Command): void {
         ]);
         process.stdout.write(`${renderTable(['BACKUP ID', 'TIER', 'SLOT', 'DATA AS OF', 'STATUS', 'TABLES', 'RECORDS', 'SIZE'], body)}\n`);
         process.stdout.write(notes(listing.sets, listing.scannedSets, bucket));
+        // The ranges belong to the whole bucket: shown when the listing is not narrowed.
+        if (!opts.tier && !before) process.stdout.write(renderRanges(await restorableRanges(ctx.s3, bucket, listing.sets), renderTable));
         await printUnfinishedRestores(ctx.s3, bucket, ctx.options.region);
         if (before) {
           const good = rows.find((r) => r.status === 'complete');

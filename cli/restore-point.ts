@@ -7,7 +7,7 @@
  *    [set's export time, at] without a gap (else refused naming the missing window and the last
  *    restorable time). Every table uses the SAME instant and the same full set.
  * 2. The base: the full set restored by the ordinary restore (any engine; its own journal).
- * 3. The windows, in order, by the write path (puts, deletes; changes after `at` skipped), each a
+ * 3. The windows, in order per table (tables side by side), by the write path (puts, deletes; changes after `at` skipped), each a
  *    part of the target's chain journal (`restores/<target>.chain.json`), so a killed restore rerun
  *    with --resume continues at the first window not done (re-applying a window is idempotent:
  *    each line is the key's final state in the window).
@@ -175,36 +175,45 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<PointRes
     await putJson(o.s3, o.bucket, chainJournalKey(target), journal);
   }
   const base = needBase.length ? await restoreBackupSet({ ...o, ref: baseSet, tables: needBase }) : undefined;
-  const tables: PointRestoreReport['tables'] = {};
-  for (const table of o.tables) {
-    const journal = journals.get(table)!;
-    const parts = [...journal.parts];
-    const windows = plan.windows[table] ?? [];
-    const save = (state: ChainJournal['state']) =>
-      putJson(o.s3, o.bucket, chainJournalKey(journal.target), { ...journal, parts, state, updatedAt: new Date().toISOString() });
-    let puts = 0;
-    let deletes = 0;
-    let skipped = 0;
-    for (let i = 0; i < windows.length; i++) {
-      if (parts[i].done) continue;
-      const metadata = await readWindowMetadata(o.s3, o.bucket, windows[i]);
-      const applied = await applyWindow({
-        s3: o.s3,
-        dynamodb: o.dynamodb as DynamoDBClient,
-        bucket: o.bucket,
-        window: metadata,
-        target: journal.target,
-        at: plan.at,
-      });
-      puts += applied.puts;
-      deletes += applied.deletes;
-      skipped += applied.skipped;
-      parts[i] = { id: parts[i].id, items: applied.puts + applied.deletes, done: true, doneAt: new Date().toISOString() };
-      await save('unfinished');
-      await o.onWindow?.(table, windows[i], applied);
-    }
-    await save('verified');
-    tables[table] = { target: journal.target, windows: parts.map((p) => p.id), puts, deletes, skipped };
-  }
+  // Tables apply their windows side by side (a table's windows in order): the RTO follows the
+  // longest chain, not the sum. Every table runs to its end before the first error is thrown, so
+  // each journal says exactly which windows are done.
+  const settled = await Promise.allSettled(
+    o.tables.map(async (table) => {
+      const journal = journals.get(table)!;
+      const parts = [...journal.parts];
+      const windows = plan.windows[table] ?? [];
+      const save = (state: ChainJournal['state']) =>
+        putJson(o.s3, o.bucket, chainJournalKey(journal.target), { ...journal, parts, state, updatedAt: new Date().toISOString() });
+      let puts = 0;
+      let deletes = 0;
+      let skipped = 0;
+      for (let i = 0; i < windows.length; i++) {
+        if (parts[i].done) continue;
+        const metadata = await readWindowMetadata(o.s3, o.bucket, windows[i]);
+        const applied = await applyWindow({
+          s3: o.s3,
+          dynamodb: o.dynamodb as DynamoDBClient,
+          bucket: o.bucket,
+          window: metadata,
+          target: journal.target,
+          at: plan.at,
+        });
+        puts += applied.puts;
+        deletes += applied.deletes;
+        skipped += applied.skipped;
+        parts[i] = { id: parts[i].id, items: applied.puts + applied.deletes, done: true, doneAt: new Date().toISOString() };
+        await save('unfinished');
+        await o.onWindow?.(table, windows[i], applied);
+      }
+      await save('verified');
+      return { target: journal.target, windows: parts.map((p) => p.id), puts, deletes, skipped };
+    }),
+  );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const tables: PointRestoreReport['tables'] = Object.fromEntries(
+    o.tables.map((t, i) => [t, (settled[i] as PromiseFulfilledResult<PointRestoreReport['tables'][string]>).value]),
+  );
   return { plan, base, tables };
 }

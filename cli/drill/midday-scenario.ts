@@ -143,39 +143,40 @@ async function runDay(ctx: ScenarioContext, rec: Recorder): Promise<void> {
     let replicated = 0;
     for (let m = 1; m <= MIDDAY.lostAfterMinutes; m++) {
       sim = at(m);
-      for (const t of day) {
-        if (m % t.intervalMinutes === 0) {
+      // Each table's schedules (export at its interval, finalizer every 5 minutes) run side by side, as on AWS.
+      await Promise.all(
+        day.map(async (t) => {
           const intervalMs = t.intervalMinutes * 60_000;
-          const run = await exportNextWindow({
-            dynamodb,
-            s3,
-            slots,
-            bucket,
-            table: t.name,
-            tableArn: arns.get(t.name)!,
-            intervalMs,
-            owner: `drill-${m}`,
-            now: sim,
-          });
-          if (run.outcome === 'started') exporting.set(t.name, m);
-        }
-        const started = exporting.get(t.name);
-        if (m % MIDDAY.finalizeEveryMinutes === 0 && started !== undefined && m - started >= MIDDAY.exportMinutes) {
-          const done = await finalizeWindow({ dynamodb, s3, slots, bucket, table: t.name, intervalMs: t.intervalMinutes * 60_000, now: sim });
-          if (done.status === 'committed') {
-            exporting.delete(t.name);
-            committed.push({ table: t, window: done.window, committedMinute: m, replicatedMinute: m + MIDDAY.replicationMinutes });
+          if (m % t.intervalMinutes === 0) {
+            const run = await exportNextWindow({
+              dynamodb,
+              s3,
+              slots,
+              bucket,
+              table: t.name,
+              tableArn: arns.get(t.name)!,
+              intervalMs,
+              owner: `drill-${m}`,
+              now: sim,
+            });
+            if (run.outcome === 'started') exporting.set(t.name, m);
           }
-        }
-      }
-      for (const c of committed.slice(replicated)) {
-        if (c.replicatedMinute > m) break;
-        await replicateWindow(s3, bucket, replicaBucket, c.window);
-        replicated++;
-      }
+          const started = exporting.get(t.name);
+          if (m % MIDDAY.finalizeEveryMinutes !== 0 || started === undefined || m - started < MIDDAY.exportMinutes) return;
+          const done = await finalizeWindow({ dynamodb, s3, slots, bucket, table: t.name, intervalMs, now: sim });
+          if (done.status !== 'committed') return;
+          exporting.delete(t.name);
+          committed.push({ table: t, window: done.window, committedMinute: m, replicatedMinute: m + MIDDAY.replicationMinutes });
+        }),
+      );
+      // Windows due in the replica this minute (one per table at most: each table's replicate in commit order).
+      const due = committed.slice(replicated).filter((c) => c.replicatedMinute <= m);
+      await Promise.all(due.map((c) => replicateWindow(s3, bucket, replicaBucket, c.window)));
+      replicated += due.length;
       if (m % 180 === 0) ctx.step(`  ${clockLabel(MIDDAY.fullSetAtMinutes + m)}: ${committed.length} windows committed, ${replicated} in the replica`);
       if (m % MIDDAY.writeEveryMinutes === MIDDAY.writeAtMinute || m === MIDDAY.lostAfterMinutes - 1) {
-        for (const t of day) await writeBurst(dynamodb, t, m, random);
+        // Each burst draws its changes before its first request, so the day is the same whatever the requests' timing.
+        await Promise.all(day.map((t) => writeBurst(dynamodb, t, m, random)));
         await standIn.capture();
       }
     }
@@ -232,7 +233,7 @@ async function runDay(ctx: ScenarioContext, rec: Recorder): Promise<void> {
   }));
   rec.timeline = {
     simulated: true,
-    labelStartMinutes: MIDDAY.fullSetAtMinutes,
+    clockOrigin: { at: T0.toISOString(), minuteOfDay: MIDDAY.fullSetAtMinutes },
     start: new Date(T0.getTime() - 30 * 60_000).toISOString(),
     end: new Date(disaster.getTime() + 30 * 60_000).toISOString(),
     fullSets: [T0.toISOString()],
@@ -338,7 +339,8 @@ function withNewPartitionKey(item: Item, pk: string, tag: number): Item {
 
 /** What CRR does for a committed window, in its commit order: the export's files and window.json, the catalog entry, then _latest.json. */
 async function replicateWindow(s3: S3Client, from: string, to: string, w: WindowRef): Promise<void> {
-  await replicatePrefixes(s3, from, to, [windowPrefix(w), windowEntryKey(w)]);
+  await replicatePrefixes(s3, from, to, [windowPrefix(w)]);
+  await s3.send(new CopyObjectCommand({ Bucket: to, Key: windowEntryKey(w), CopySource: copySource(from, windowEntryKey(w)) }));
   await s3.send(new CopyObjectCommand({ Bucket: to, Key: latestWindowKey(w.table), CopySource: copySource(from, windowEntryKey(w)) }));
 }
 

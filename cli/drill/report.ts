@@ -4,6 +4,7 @@
 import { EXPORT_ESTIMATE_MINUTES, REPLICATION_MINUTES } from '../../lib/config-incremental';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { renderTimelineSvg } from './svg-timeline';
 import type { ScenarioTimeline } from './timeline';
 import type { TableVerification } from './verify';
 
@@ -109,6 +110,7 @@ export function renderDrillMarkdown(r: DrillReport): string {
   ];
   for (const s of r.scenarios) {
     lines.push(`## ${s.title}: ${s.passed ? 'pass' : 'FAIL'}`, '');
+    if (s.timeline) lines.push(`![timeline: ${s.title}](${timelineFile(s.id)})`, '');
     lines.push(...s.notes.map((n) => `- ${n}`));
     if (s.engines?.length) {
       lines.push('', '| table | restored into | engine | why | re-applied |', '|---|---|---|---|---|');
@@ -124,14 +126,27 @@ export function renderDrillMarkdown(r: DrillReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes drill-report.json and drill-report.md into `dir`; returns both paths. */
-export function writeDrillReport(r: DrillReport, dir: string): { json: string; markdown: string } {
+/** The SVG timeline of a scenario, next to drill-report.md. */
+export function timelineFile(id: ScenarioId): string {
+  return `drill-timeline-${id}.svg`;
+}
+
+/** Writes drill-report.json, drill-report.md and each scenario's SVG timeline into `dir`; returns the paths. */
+export function writeDrillReport(r: DrillReport, dir: string): { json: string; markdown: string; timelines: string[] } {
   fs.mkdirSync(dir, { recursive: true });
   const json = path.join(dir, 'drill-report.json');
   const markdown = path.join(dir, 'drill-report.md');
   fs.writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  const timelines: string[] = [];
+  for (const s of r.scenarios) {
+    if (!s.timeline) continue;
+    const file = path.join(dir, timelineFile(s.id));
+    const worst = s.timeline.worstCaseMinutes ?? scenarioWorstCase(r, s);
+    fs.writeFileSync(file, renderTimelineSvg({ ...s.timeline, worstCaseMinutes: worst }, s.title));
+    timelines.push(file);
+  }
   fs.writeFileSync(markdown, renderDrillMarkdown(r));
-  return { json, markdown };
+  return { json, markdown, timelines };
 }
 
 /** Reads a drill report, or undefined when the file is missing; throws naming the file when it is not one. */

@@ -107,13 +107,15 @@ export async function measure(ctx: ScenarioContext, id: ScenarioId, title: strin
   const rtoMs = Date.now() - detectedAt;
   const passed = !error && rec.verification.length > 0 && rec.verification.every((v) => v.ok);
   const rpoMs = rec.rpoMs ?? (rec.exportTime ? Math.max(0, detectedAt - Date.parse(rec.exportTime)) : 0);
+  // On the run's clock: the restored set's point to the verified restore, with a margin of 5 % on either side.
+  const margin = rec.exportTime ? (detectedAt + rtoMs - Date.parse(rec.exportTime)) / 20 : 0;
   const timeline: ScenarioTimeline | undefined =
     rec.timeline ??
     (rec.exportTime
       ? {
           simulated: false,
-          start: rec.exportTime,
-          end: new Date(detectedAt + rtoMs).toISOString(),
+          start: new Date(Date.parse(rec.exportTime) - margin).toISOString(),
+          end: new Date(detectedAt + rtoMs + margin).toISOString(),
           fullSets: [rec.exportTime],
           windows: [],
           disaster: new Date(detectedAt).toISOString(),

@@ -22,10 +22,10 @@ export interface ScenarioTimeline {
   /** True when the times are on the drill's simulated clock (scenario 5), not the run's real one. */
   readonly simulated: boolean;
   /**
-   * How labels read the times: minutes to add to (time - `start`) to get the clock time shown
-   * (scenario 5's full set is "02:00": 120). @default - the times' own UTC clock
+   * How labels read the times on a simulated clock: `at` is shown as `minuteOfDay` (scenario 5's
+   * full set is 02:00: 120), later times as that plus the minutes since. @default - the times' own UTC clock
    */
-  readonly labelStartMinutes?: number;
+  readonly clockOrigin?: { readonly at: string; readonly minuteOfDay: number };
   /** Left and right ends of the axis, ISO. */
   readonly start: string;
   readonly end: string;

@@ -85,3 +85,42 @@ export function chainShapeProblems(windows: readonly WindowEntry[]): string[] {
   }
   return problems;
 }
+
+/** What a table can be restored to: from its oldest full set to the furthest point its chains reach, and the gaps between. */
+export interface RestorableRange {
+  readonly table: string;
+  /** The oldest full set's recovery point. */
+  readonly from: Date;
+  /** The newest point: the newest full set's, or the end of the chain that reaches furthest. */
+  readonly to: Date;
+  /** Committed windows from the oldest full set on. */
+  readonly windows: number;
+  /** Stretches inside [from, to] that no full set and chain reach (a missing window), oldest first. */
+  readonly gaps: { readonly from: Date; readonly to: Date }[];
+}
+
+/**
+ * The restorable range of a table from its full sets' recovery points and its committed windows:
+ * each full set reaches as far as its chain is contiguous ({@link restorableUntil}); the stretches
+ * between those reaches are the gaps. A table without windows restores to its full sets' points
+ * only: its range has no gaps named (there is no chain to have one). Undefined without a full set.
+ */
+export function restorableRange(table: string, fullSets: readonly Date[], windows: readonly WindowEntry[]): RestorableRange | undefined {
+  const points = [...fullSets].sort((a, b) => a.getTime() - b.getTime());
+  if (!points.length) return undefined;
+  const from = points[0];
+  const relevant = windows.filter((w) => Date.parse(w.to) > from.getTime());
+  const reach: { from: Date; to: Date }[] = [];
+  for (const p of points) {
+    const end = restorableUntil(relevant, p);
+    const last = reach.at(-1);
+    if (last && p.getTime() <= last.to.getTime()) {
+      if (end.getTime() > last.to.getTime()) last.to = end;
+    } else reach.push({ from: p, to: end });
+  }
+  const gaps = relevant.length ? reach.slice(1).map((r, i) => ({ from: reach[i].to, to: r.from })) : [];
+  // Windows past the last reach (after a gap, with no newer full set) are no restorable point: a gap up to them is named too.
+  const beyond = refs(relevant).find((w) => w.from.getTime() > reach.at(-1)!.to.getTime());
+  if (beyond) gaps.push({ from: reach.at(-1)!.to, to: beyond.from });
+  return { table, from, to: reach.at(-1)!.to, windows: relevant.length, gaps };
+}

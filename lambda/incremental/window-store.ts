@@ -8,9 +8,10 @@
  * next finalizer run commits again (each step overwrites the same key with the same content).
  */
 import { createHash } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { FORMAT_VERSION } from '../format/backup-set';
 import {
+  INCREMENTAL_PREFIX,
   WINDOW_FILE,
   WindowEntry,
   WindowFile,
@@ -102,18 +103,40 @@ export async function readLatestWindow(s3: S3Client, bucket: string, table: stri
   return getJsonIfExists<WindowEntry>(s3, bucket, latestWindowKey(table));
 }
 
-/** Every committed window of a table, oldest first (one listing per 1,000 windows, one GET per window). */
-export async function listWindows(s3: S3Client, bucket: string, table: string, from?: Date): Promise<WindowEntry[]> {
-  const prefix = windowCatalogPrefix(table);
-  const out: WindowEntry[] = [];
+/** Entries read at once by {@link listWindows}. */
+const ENTRY_READS_IN_FLIGHT = 16;
+
+/** The catalog entry keys of a table's windows, oldest first (one listing per 1,000 windows). */
+export async function listWindowEntryKeys(s3: S3Client, bucket: string, table: string, from?: Date): Promise<string[]> {
   // Keys sort by window start: StartAfter skips the windows before `from` without reading them.
   const startAfter = from ? windowEntryKey({ table, from: new Date(from.getTime() - 1) }) : undefined;
-  for await (const o of listObjects(s3, bucket, prefix, startAfter)) {
-    if (!o.Key || !windowFromOfEntryKey(table, o.Key)) continue;
-    const e = await getJson<WindowEntry>(s3, bucket, o.Key);
-    if (e.kind === 'incremental' && e.table === table) out.push(e);
+  const keys: string[] = [];
+  for await (const o of listObjects(s3, bucket, windowCatalogPrefix(table), startAfter)) if (o.Key && windowFromOfEntryKey(table, o.Key)) keys.push(o.Key);
+  return keys;
+}
+
+/** Every committed window of a table, oldest first (one listing per 1,000 windows, one GET per window, 16 at a time). */
+export async function listWindows(s3: S3Client, bucket: string, table: string, from?: Date): Promise<WindowEntry[]> {
+  const keys = await listWindowEntryKeys(s3, bucket, table, from);
+  const out: WindowEntry[] = [];
+  for (let i = 0; i < keys.length; i += ENTRY_READS_IN_FLIGHT) {
+    const entries = await Promise.all(keys.slice(i, i + ENTRY_READS_IN_FLIGHT).map((k) => getJson<WindowEntry>(s3, bucket, k)));
+    out.push(...entries.filter((e) => e.kind === 'incremental' && e.table === table));
   }
   return out.sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
+}
+
+/** The tables that have a chain in the bucket (one listing of `backups/incremental/` by folder). */
+export async function listChainTables(s3: S3Client, bucket: string): Promise<string[]> {
+  const tables: string[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: INCREMENTAL_PREFIX, Delimiter: '/', ContinuationToken: token }));
+    for (const p of res.CommonPrefixes ?? []) if (p.Prefix) tables.push(p.Prefix.slice(INCREMENTAL_PREFIX.length, -1));
+    token = res.NextContinuationToken;
+    if (!token) break;
+  }
+  return tables;
 }
 
 /** A committed window's window.json. */

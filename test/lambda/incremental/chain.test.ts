@@ -1,5 +1,7 @@
 /** The chain's rules over committed windows: the windows a point needs, gaps refused, shape problems. */
-import { ChainGapError, chainShapeProblems, restorableUntil, windowsForPoint } from '../../../lambda/incremental/chain';
+import { ChainGapError, chainShapeProblems, restorableRange, restorableUntil, windowsForPoint } from '../../../lambda/incremental/chain';
+import { renderRanges } from '../../../cli/list-ranges';
+import { renderTable } from '../../../cli/list';
 import type { WindowEntry } from '../../../lambda/format/window';
 
 const t = (hhmm: string) => new Date(`2026-11-23T${hhmm}:00.000Z`);
@@ -47,4 +49,34 @@ test('validate names a gap and an overlap', () => {
     expect.stringMatching(/^gap: no window from .*03:15.* to .*03:45/),
     expect.stringMatching(/^overlap: orders .*04:00.* starts before .*04:15/),
   ]);
+});
+
+describe('restorable range (dr list)', () => {
+  it('runs from the oldest full set to the end of the contiguous chain, naming the gap up to windows beyond it', () => {
+    expect(restorableRange('orders', [base], chain)).toEqual({
+      table: 'orders',
+      from: base,
+      to: t('03:15'),
+      windows: 4,
+      gaps: [{ from: t('03:15'), to: t('03:45') }],
+    });
+  });
+
+  it('a newer full set after a gap bridges it: the chain from it reaches on, the gap stays named', () => {
+    const later = t('03:50');
+    const range = restorableRange('orders', [later, base], [...chain, entry('04:15', '04:45')]);
+    expect(range).toMatchObject({ from: base, to: t('04:45'), gaps: [{ from: t('03:15'), to: later }] });
+  });
+
+  it('a table with full sets only restores to them, no gap named; no full set, no range', () => {
+    expect(restorableRange('products', [t('02:00'), t('01:00')], [])).toEqual({ table: 'products', from: t('01:00'), to: t('02:00'), windows: 0, gaps: [] });
+    expect(restorableRange('orders', [], chain)).toBeUndefined();
+  });
+
+  it('dr list renders one row per table and names each gap with the time to restore to', () => {
+    const text = renderRanges([restorableRange('orders', [base], chain)!, restorableRange('products', [base], [])!], renderTable);
+    expect(text).toMatch(/orders\s+2026-11-23T02:00:00.000Z\s+2026-11-23T03:15:00.000Z\s+4\s+1/);
+    expect(text).toMatch(/products\s+2026-11-23T02:00:00.000Z\s+2026-11-23T02:00:00.000Z\s+full sets only\s+-/);
+    expect(text).toContain('GAP orders: no window from 2026-11-23T03:15:00.000Z to 2026-11-23T03:45:00.000Z');
+  });
 });
