@@ -167,34 +167,22 @@ describe('issue 13 #4: CloudWatch alarms may publish to the SSL-only alert topic
       ]);
     }
   });
-  it.each(['production', 'recovery'])('%s: the alert key lets CloudWatch use it for this account only (aws:SourceAccount)', (name) => {
+  // CloudWatch (alarm actions) and EventBridge (the tamper pages) publish to the SSE-KMS alert topics.
+  it.each([
+    ['production', 'CloudWatch', 'aws:SourceAccount', 'cloudwatch'],
+    ['recovery', 'CloudWatch', 'aws:SourceAccount', 'cloudwatch'],
+    ['production', 'EventBridge', 'tamper pages publish to an SSE-KMS topic', 'events'],
+    ['recovery', 'EventBridge', 'tamper pages publish to an SSE-KMS topic', 'events'],
+  ])('%s: the alert key lets %s use it for this account only (%s)', (name, _who, _why, service) => {
     const t = name === 'production' ? built.production : built.recovery;
     t.hasResourceProperties('AWS::KMS::Key', {
       Description: Match.stringLikeRegexp('alert topics'),
       KeyPolicy: {
         Statement: Match.arrayWith([
           {
-            Sid: 'AllowcloudwatchToUseTheKey',
+            Sid: `Allow${service}ToUseTheKey`,
             Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Resource: '*',
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-          },
-        ]),
-      },
-    });
-  });
-  it.each(['production', 'recovery'])('%s: the alert key lets EventBridge use it for this account only (tamper pages publish to an SSE-KMS topic)', (name) => {
-    const t = name === 'production' ? built.production : built.recovery;
-    t.hasResourceProperties('AWS::KMS::Key', {
-      Description: Match.stringLikeRegexp('alert topics'),
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          {
-            Sid: 'AlloweventsToUseTheKey',
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
+            Principal: { Service: `${service}.amazonaws.com` },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
             Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },

@@ -3,50 +3,19 @@
  * the two-account variant, the standard profile and a config with existing tables and an owned
  * data bucket: zero unacknowledged errors in both packs, each acknowledgement one rule with a reason.
  */
-import { Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { DrConfig } from '../../lib/config';
 import { acknowledgeFindings } from '../../lib/nag';
 import { acknowledgeNistFindings } from '../../lib/nag-nist';
 import { build, configWith, exampleConfig, type Built } from './app-fixture';
+import { acknowledgements, existingResourcesConfig, nagErrors as errors } from './nag-fixture';
 import { twoAccountConfig } from './two-account-fixture';
-
-/** Unacknowledged error findings of `pack` as `rule @ construct path`. */
-function errors(built: Built, pack: NagPack): string[] {
-  return pack
-    .validateScope(built.app)
-    .violations.filter((v) => v.severity === 'error')
-    .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${(r as { constructPath?: string }).constructPath ?? r.resourceLogicalId}`));
-}
-
-function acknowledgements(root: IConstruct): [string, string][] {
-  return root.node
-    .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
-    .flatMap((m) => Object.entries(m.data as Record<string, string>))
-    .map(([id, reason]) => [id.replace(/^Annotation::/, ''), reason] as [string, string]);
-}
 
 const CONFIGS: [string, () => DrConfig][] = [
   ['shipped (hardened)', exampleConfig],
   ['two accounts (hardened, off-account)', twoAccountConfig],
   ['standard', () => configWith({ protection: 'standard', objectLock: { mode: 'GOVERNANCE', days: 7 } })],
-  [
-    'existing tables, owned data bucket, no restore test',
-    () =>
-      configWith({
-        tables: [
-          { name: 'legacy_orders', existing: true },
-          { name: 'carts', partitionKey: { name: 'cartId', type: 'S' } },
-        ],
-        dataBuckets: [
-          { name: 'shop-media-owned', existing: false },
-          { name: 'shop-uploads-example', existing: true },
-        ],
-        restoreTest: { enabled: false },
-      }),
-  ],
+  ['existing tables, owned data bucket, no restore test', existingResourcesConfig],
 ];
 
 describe.each(CONFIGS)('cdk-nag over both stacks: %s', (_name, config) => {
