@@ -18,8 +18,18 @@ export function alarmName(app: string, what: string, severity: Severity): string
   if (!/^[A-Za-z0-9_.-]+$/.test(what)) {
     throw new Error(`alarm subject "${what}" may only use letters, digits, _ . and -; rename it`);
   }
-  return `${app}-${what}-${severity}`;
+  const name = `${app}-${what}-${severity}`;
+  if (name.length > MAX_ALARM_NAME_LENGTH) {
+    throw new Error(
+      `alarm name "${name.slice(0, 60)}..." would be ${name.length} characters, over the ${MAX_ALARM_NAME_LENGTH} CloudWatch allows an alarm name; ` +
+        `shorten appName ("${app}") or the table or bucket name in "${what}"`,
+    );
+  }
+  return name;
 }
+
+/** CloudWatch: an alarm name is 1 to 255 characters (PutMetricAlarm AlarmName). */
+export const MAX_ALARM_NAME_LENGTH = 255;
 
 /** Subject of the alarm `dr doctor --page-test` sets to ALARM and back (one per region). */
 export const PAGE_TEST_ALARM_SUBJECT = 'doctor-page-test';
