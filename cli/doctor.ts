@@ -55,7 +55,9 @@ function parseWait(v: string): number {
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('after deploy: check the real account (stacks, PITR, buckets, replication, alert topics, newest backup vs RPO, last restore test)')
+    .description(
+      'after deploy: check the real account (stacks, PITR, buckets, replication, alert topics, SMS sandbox, AWS Backup settings, newest backup vs RPO, last restore test)',
+    )
     .option(
       '--page-test',
       'instead of the checks, send a real test page: set the alarm <app>-doctor-page-test-Critical of both regions to ALARM, then back to OK',

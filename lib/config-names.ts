@@ -58,6 +58,11 @@ export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): st
   return `${config.appName}-dr-operator-restore`;
 }
 
+/** `<app>-dr-operator-recovery`: the operators' policy in the recovery account of an off-account deployment. */
+export function recoveryOperatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator-recovery`;
+}
+
 /**
  * Output key of a stack's protection summary, both profiles (`ProtectionPrimary`,
  * `ProtectionRecovery`): the stacks write it, `dr doctor` reads it.

@@ -134,6 +134,15 @@ export const drConfigFields = strict({
          * back for this long.
          */
         versionsDays: z.number().int().min(1, { message: 'versionsDays must be at least 1 (the days overwritten objects can be restored)' }).default(35),
+        /**
+         * About how many objects the bucket holds: `dr plan` estimates the time to restore it
+         * from the rate the last drill measured. Optional; nothing is deployed from it.
+         */
+        expectedObjects: z
+          .number()
+          .int()
+          .min(1, { message: 'expectedObjects must be a whole number of 1 or more (about how many objects the bucket holds)' })
+          .optional(),
       }),
     )
     .default([]),

@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import type { DrStacks } from './dr-app';
-import type { DrFunction } from './constructs/dr-function';
+import { DrFunction } from './constructs/dr-function';
 import { acknowledgeNistFindings } from './nag-nist';
 import { DRTEST_TABLE_PATTERN } from './stacks/recovery-stack';
 
@@ -43,6 +43,7 @@ const REASONS = {
     'ImportTable writes its error log as the caller to CloudWatch Logs groups it names under /aws-dynamodb/; the grant is limited to that prefix in this region.',
   importLogGroupsList:
     'logs:DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs), so it takes "*"; ImportTable lists log groups as the caller; read-only.',
+  xray: 'X-Ray active tracing (hardened profile): Lambda sends the trace segments with the function role, and xray:PutTraceSegments / PutTelemetryRecords have no resource type (Service Authorization Reference, AWS X-Ray), so they take "*"; write-only telemetry.',
   replicaKey:
     'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
   replicationObjects:
@@ -87,12 +88,16 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
     'The backup and replica keys are named by alias (the replica key lives in the other region); key/* is limited to keys carrying those aliases by a kms:ResourceAliases condition.',
   ImportWithCustomerKey:
     'ImportTable with a customer managed key creates a grant on it for DynamoDB; key/* is limited to the backup and replica keys by kms:ResourceAliases, and grants to AWS resources by kms:GrantIsForAWSResource.',
+  ReadReplicaObjects:
+    'dr list/validate/restore in the recovery account read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the replica bucket.',
+  FollowImports:
+    'DynamoDB assigns import ids when ImportTable starts; the statement only describes imports under the configured tables and their <table>-* restore targets, in the recovery account.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
   DoctorProtection:
     "dr doctor reads the state of this app's tamper rules (<app>-tamper-<watch>, one per watched service and region) and the two vaults' Vault Lock; read-only.",
   DoctorTrails: 'cloudtrail:DescribeTrails has no resource type (Service Authorization Reference, CloudTrail), so it takes "*"; read-only, in the two regions.',
   DoctorTrailStatus:
-    'dr doctor reads whether the trails covering the two regions log write management events; trail names are the account\'s own (or an organization trail of the management account), unknown at deploy time; read-only, in the two regions.',
+    "dr doctor reads whether the trails covering the two regions log write management events; trail names are the account's own (or an organization trail of the management account), unknown at deploy time; read-only, in the two regions.",
   DoctorAlarms: 'dr doctor reads the state and history of every alarm of this app (named <app>-...); read-only.',
   DoctorMetrics:
     'cloudwatch:GetMetricData, GetMetricStatistics and ListMetrics have no resource type, so they take "*"; read-only, limited to the two regions by aws:RequestedRegion.',
@@ -152,6 +157,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
   }
   acknowledgeOperatorPolicy(production.operatorPolicy.policy);
   acknowledgeOperatorPolicy(production.operatorPolicy.restorePolicy);
+  if (recovery.operatorPolicy) acknowledgeOperatorPolicy(recovery.operatorPolicy);
   const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
   if (singleton) {
     ack(singleton, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.customResourceLogs);
@@ -176,7 +182,14 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       `AwsSolutions-IAM5[Resource::arn:${rp}:logs:${recovery.region}:${recovery.account}:log-group:/aws-dynamodb/*]`,
       REASONS.importLogs,
     );
-    ack(recovery.restoreTest.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.importLogGroupsList);
+    // The restore test has ListTables and DescribeLogGroups on "*" too: one finding, every reason.
+    const star = recovery.lockdown ? `${REASONS.importLogGroupsList} ${REASONS.xray}` : REASONS.importLogGroupsList;
+    ack(recovery.restoreTest.role, 'AwsSolutions-IAM5[Resource::*]', star);
+  }
+  for (const stack of [production, recovery]) {
+    if (!stack.lockdown) continue;
+    for (const fn of stack.node.findAll().filter((c): c is DrFunction => c instanceof DrFunction))
+      if (fn !== recovery.restoreTest) ack(fn.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
   }
 }
 

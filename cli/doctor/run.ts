@@ -17,6 +17,7 @@ import {
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
 import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
+import { awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
 import { liveProtectionChecks } from './protection-live';
 import { CheckResult, fail, guard, pass } from './result';
 import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
@@ -135,6 +136,7 @@ export async function runChecks(
         guard(`topic policy ${t.name}`, `sns:GetTopicAttributes on ${t.arn}`, policy, () => topicPolicyCheck(r, t, caller.account, alarmArn)),
       ];
     }),
+    ...prerequisiteChecks(clients, config, policy),
     guard(
       'newest backup vs RPO',
       `s3:ListBucket on ${s3arn(target.backupBucket)}, s3:GetObject on ${s3arn(target.backupBucket)}/backups/* and kms:Decrypt on the backup key (alias/${config.appName}-dr-backups)`,
@@ -147,4 +149,24 @@ export async function runChecks(
   ];
   const protection = protectionCheck(config, outputs, names);
   return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };
+}
+
+/** Account settings per region: the SMS sandbox (when on-call has SMS numbers) and AWS Backup's advanced DynamoDB features (when the plan is on). */
+function prerequisiteChecks(clients: DoctorClients, config: DrConfig, policy: string): Promise<CheckResult>[] {
+  const numbers = smsNumbers(config);
+  const regions = [clients.primary, clients.recovery];
+  return [
+    ...(numbers.critical.length + numbers.warning.length
+      ? regions.map((r) =>
+          guard(`SMS sandbox (${r.region})`, 'sns:GetSMSSandboxAccountStatus and sns:ListSMSSandboxPhoneNumbers (resource *)', policy, () =>
+            smsSandboxCheck(r, numbers),
+          ),
+        )
+      : []),
+    ...(config.awsBackup.enabled
+      ? regions.map((r) =>
+          guard(`AWS Backup advanced DynamoDB (${r.region})`, 'backup:DescribeRegionSettings (resource *)', policy, () => awsBackupDynamoDbCheck(r)),
+        )
+      : []),
+  ];
 }

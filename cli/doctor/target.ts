@@ -25,7 +25,7 @@ export interface RegionClients {
   readonly sns: SNSClient;
   /** The tamper rules' state (events:DescribeRule). */
   readonly events: EventBridgeClient;
-  /** Vault Lock as AWS Backup reports it (backup:DescribeBackupVault). */
+  /** Vault Lock as AWS Backup reports it (backup:DescribeBackupVault), and its advanced DynamoDB features (backup:DescribeRegionSettings). */
   readonly backup: BackupClient;
   /** The trails that feed the tamper rules (cloudtrail:DescribeTrails, GetEventSelectors, GetTrailStatus). */
   readonly cloudtrail: CloudTrailClient;

@@ -8,16 +8,26 @@
  * started for this scenario and stopped after it: s3rver has no versions. On AWS it is a scratch
  * bucket in the drill's S3.
  *
- * The restore time is the second after seeding ended, not "T − 1 min": the drill would otherwise
- * wait a minute between seeding and the attack for nothing it proves.
+ * The restore point is T − 1 min, as the runbook says, where T is when the attack starts. The
+ * originals must then be older than T − 1 min without the drill waiting a minute: locally the
+ * gateway runs on a simulated clock ({@link SEED_HEAD_START_SECONDS} behind while seeding, then
+ * set to the real time), so the originals are stamped minutes before T, the attack at T, and the
+ * restore picks versions by those stamps. Where there is no simulated clock (AWS, or libfaketime
+ * not installed) the restore point is the second after seeding, and the report says so.
  */
 import { createHash } from 'node:crypto';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startVersionedS3 } from '../support/local-servers';
+import { FAKETIME_PACKAGE, hasSimulatedClock } from '../support/versioned-s3';
 import { restoreBucket } from '../../lambda/buckets/restore-bucket';
 import type { ScenarioResult } from './report';
 import type { ScenarioContext } from './scenarios';
 import type { TableVerification } from './verify';
+
+/** How far behind the real time the local gateway's clock is while seeding (within S3's 15 minutes of request skew). */
+export const SEED_HEAD_START_SECONDS = 300;
+/** The restore point, before the attack: T − 1 min. */
+export const RESTORE_BEFORE_ATTACK_MS = 60_000;
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -59,9 +69,10 @@ async function pool<T>(items: readonly T[], limit: number, fn: (x: T) => Promise
 }
 
 /** The bucket the scenario runs on: RGW locally (stopped by `stop`), a scratch bucket on AWS. */
-async function uploadsBucket(ctx: ScenarioContext): Promise<{ s3: S3Client; bucket: string; journals: string; stop: () => Promise<void>; where: string }> {
+async function uploadsBucket(ctx: ScenarioContext): Promise<UploadsBucket> {
   if (ctx.env.mode === 'local') {
-    const rgw = await startVersionedS3();
+    const clocked = hasSimulatedClock();
+    const rgw = await startVersionedS3(clocked ? { clockOffsetSeconds: -SEED_HEAD_START_SECONDS } : {});
     const s3 = new S3Client({
       endpoint: rgw.endpoint,
       region: rgw.env.AWS_REGION,
@@ -83,11 +94,53 @@ async function uploadsBucket(ctx: ScenarioContext): Promise<{ s3: S3Client; buck
       bucket: 'drill-uploads',
       journals: 'drill-journals',
       where: `Ceph RGW ${rgw.endpoint} (local versioned S3)`,
+      clock: rgw.setClockOffset
+        ? { seededAgo: SEED_HEAD_START_SECONDS, toRealTime: () => rgw.setClockOffset!(0) }
+        : { missing: `no simulated clock (install ${FAKETIME_PACKAGE}: apt-get install -y ${FAKETIME_PACKAGE})` },
       stop: async () => (restoreEnv(), s3.destroy(), rgw.stop()),
     };
   }
   const bucket = `${ctx.env.tablePrefix}uploads-${Date.now()}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  return { s3: ctx.env.s3, bucket, journals: ctx.env.bucket, where: `scratch bucket ${bucket} (delete it after the drill)`, stop: async () => undefined };
+  return {
+    s3: ctx.env.s3,
+    bucket,
+    journals: ctx.env.bucket,
+    where: `scratch bucket ${bucket} (delete it after the drill)`,
+    clock: { missing: "S3's clock cannot be set" },
+    stop: async () => undefined,
+  };
+}
+
+/** Where the scenario runs, and whether the bucket's clock can be set (to stamp the originals minutes before T). */
+interface UploadsBucket {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly journals: string;
+  readonly where: string;
+  readonly clock: { readonly seededAgo: number; toRealTime(): void } | { readonly missing: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Ends the seeding and returns T (the attack starts now) and the restore point. With a simulated
+ * clock the originals were stamped {@link SEED_HEAD_START_SECONDS} behind: setting the clock to
+ * the real time puts them minutes before T, and the restore point is T − 1 min. Without one, the
+ * attack starts in the second after the last original, and that second is the restore point.
+ */
+async function startAttack(target: UploadsBucket, notes: string[]): Promise<{ t: Date; at: Date }> {
+  if ('toRealTime' in target.clock) {
+    target.clock.toRealTime();
+    const t = new Date();
+    notes.push(
+      `simulated clock: the originals were stamped ${target.clock.seededAgo / 60} min before the real time; the attack starts at T = ${t.toISOString()}, the restore point is T - 1 min`,
+    );
+    return { t, at: new Date(t.getTime() - RESTORE_BEFORE_ATTACK_MS) };
+  }
+  // S3 times are whole seconds: the attack starts in a later second than the last original.
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 999);
+  for (let i = 0; i < 40 && Date.now() <= at.getTime(); i++) await new Promise((r) => setTimeout(r, 50));
+  notes.push(`${target.clock.missing}: the restore point is the second after seeding (${at.toISOString()}), not T - 1 min`);
+  return { t: new Date(), at };
 }
 
 /** Scenario 6. */
@@ -99,6 +152,7 @@ export async function uploadsEncrypted(ctx: ScenarioContext): Promise<ScenarioRe
   const items = [...ctx.expected.values()].reduce((n, t) => n + t.size, 0);
   const n = uploadsCount(items);
   let rtoMs = 0;
+  let rpoMs = 0;
   let restored = 0;
   let error: string | undefined;
   const target = await uploadsBucket(ctx);
@@ -115,9 +169,8 @@ export async function uploadsEncrypted(ctx: ScenarioContext): Promise<ScenarioRe
     });
     const bytes = specs.reduce((s, x) => s + x.size, 0);
     notes.push(`seeded ${n} objects (${(bytes / MB).toFixed(1)} MB, ${specs.filter((s) => s.size > 8 * MB).length} over 8 MB) on ${target.where}`);
-    // S3 times are whole seconds: the attack starts in a later second than the last original.
-    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 999);
-    for (let i = 0; i < 40 && Date.now() <= at.getTime(); i++) await new Promise((r) => setTimeout(r, 50));
+    const { t, at } = await startAttack(target, notes);
+    rpoMs = t.getTime() - at.getTime();
     const encrypted = specs.filter((_, i) => i % 10 < 3);
     const deleted = specs.filter((_, i) => i % 10 === 3);
     await pool(encrypted, 16, async ({ key }) => {
@@ -173,7 +226,7 @@ export async function uploadsEncrypted(ctx: ScenarioContext): Promise<ScenarioRe
     title,
     passed,
     rtoMs,
-    rpoMs: 0,
+    rpoMs,
     items: verification[0]?.matched ?? 0,
     itemsPerSecond: rtoMs > 0 ? Math.round((restored * 1000) / rtoMs) : 0,
     tables: [target.bucket],

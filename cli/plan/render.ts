@@ -4,6 +4,7 @@
  */
 import { DrConfig, backupBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, stackNames, targetsFor } from '../../lib/config';
 import { DrillReport, formatDuration } from '../drill/report';
+import { bucketsSection, mediaRunbook } from './buckets';
 
 /** Scenario runbooks the plan holds, in order. */
 export const PLAN_SCENARIOS = ['Database corruption', 'Accidental deletion', 'Ransomware', 'Region failure', 'Security breach'] as const;
@@ -161,6 +162,7 @@ function runbooks(c: DrConfig): string[] {
       `# 3. data changed by the attacker: follow the ransomware runbook with T = first malicious action`,
     ]),
     '',
+    ...mediaRunbook(c, a),
   ];
 }
 
@@ -190,6 +192,7 @@ export function renderPlan(config: DrConfig, report?: DrillReport, configFile = 
     '',
     ...targetsSection(c, report),
     ...copiesSection(c),
+    ...bucketsSection(c, report),
     ...pagingSection(c),
     ...runbooks(c),
     ...checklist(c),

@@ -10,11 +10,31 @@
  * It is conservative: it says `true` only for a line that `checkExportLine` accepts, and `false`
  * for anything unusual it does not model (escaped keys, duplicate type tags, extra top-level
  * keys). Callers run `checkExportLine` on a line it refuses: that decides, and gives the message.
+ *
+ * Given the table's key rules it also says `true` only for an item DynamoDB would store by the
+ * rules of item-rules.ts that it can see on the bytes: key attributes present, of their type, not
+ * empty, within their byte limits; plain numbers of at most 38 characters (always within
+ * DynamoDB's precision and range); sets that are not empty and whose members are plainly distinct;
+ * at most 32 levels of nesting. Anything else (exponents, long numbers, sets of more than 16
+ * members, escapes in string set members) goes to the slow path, where `itemRuleProblem` decides.
  */
+import { MAX_NESTING_LEVELS, MAX_SCAN_KEYS, SCAN_TAGS, type ScanKey } from './item-rules';
 
 let b: Buffer = Buffer.alloc(0);
 let p = 0;
 let e = 0;
+/** Maps and lists open around p. */
+let level = 0;
+/** The type tag and payload length (inside the quotes, for S/N/B) of the value parsed last. */
+let lastTag = 0;
+let lastLen = 0;
+/** Key rules of this line's table, and which of them were seen. */
+let keys: readonly ScanKey[] = [];
+const keySeen = new Uint8Array(MAX_SCAN_KEYS);
+/** Set members seen in one set (start, end pairs), compared pairwise. */
+const members: number[] = [];
+/** Sets of more members than this go to the slow path (pairwise comparison grows as n^2). */
+const MAX_FAST_SET = 16;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -68,6 +88,105 @@ function str(): boolean {
   return false;
 }
 
+/** A JSON string holding a plain decimal of at most 38 characters (`-`, digits, one `.` between digits): always a valid DynamoDB Number. */
+function plainNumber(): boolean {
+  if (b[p] !== QUOTE) return false;
+  let i = p + 1;
+  if (b[i] === 0x2d) i++;
+  const digitsFrom = i;
+  while (i < e && b[i] >= 0x30 && b[i] <= 0x39) i++;
+  if (i === digitsFrom) return false;
+  if (b[i] === 0x2e) {
+    const frac = ++i;
+    while (i < e && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    if (i === frac) return false;
+  }
+  if (b[i] !== QUOTE || i - p - 1 > 38) return false;
+  p = i + 1;
+  return true;
+}
+
+/** True when `other` from `at` holds the bytes of b[from, to): a loop, cheaper than Buffer.compare's native call for a few bytes. */
+function equalBytes(other: Buffer, at: number, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== other[at + i - from]) return false;
+  return true;
+}
+
+/** The member parser of the set being read (a module variable: no closure per set). */
+let memberItem: () => boolean = () => false;
+
+function member(): boolean {
+  const from = p;
+  if (!memberItem()) return false;
+  members.push(from, p);
+  return true;
+}
+
+/** The trimmed range of the number {@link trimNumber} read last, and its sign. */
+let numFrom = 0;
+let numTo = 0;
+let numNegative = false;
+
+/** A plain decimal's bytes in [from, to) (quotes included) trimmed to its value: sign, then digits without leading zeroes or trailing fraction zeroes. */
+function trimNumber(from: number, to: number): void {
+  let i = from + 1;
+  let j = to - 1;
+  const negative = b[i] === 0x2d;
+  if (negative) i++;
+  while (i < j - 1 && b[i] === 0x30 && b[i + 1] !== 0x2e) i++;
+  let dot = false;
+  for (let c = i; c < j && !dot; c++) dot = b[c] === 0x2e;
+  if (dot) {
+    while (b[j - 1] === 0x30) j--;
+    if (b[j - 1] === 0x2e) j--;
+  }
+  numFrom = i;
+  numTo = j;
+  numNegative = negative && !(j - i === 1 && b[i] === 0x30);
+}
+
+/**
+ * A list of set members, not empty, no two members equal: strings by their JSON bytes (an escape
+ * goes to the slow path), numbers by value. Binary sets of two or more members go to the slow path
+ * (two base64 texts can decode to the same bytes).
+ */
+function set(item: () => boolean, numbers: boolean): boolean {
+  members.length = 0;
+  memberItem = item;
+  const ok = list(member);
+  const n = members.length / 2;
+  if (!ok || n === 0) return false;
+  if (n === 1) return true;
+  if (n > MAX_FAST_SET) return false;
+  for (let i = 0; i < members.length; i += 2) {
+    let a0 = members[i];
+    let a1 = members[i + 1];
+    let aNeg = false;
+    if (numbers) {
+      trimNumber(a0, a1);
+      a0 = numFrom;
+      a1 = numTo;
+      aNeg = numNegative;
+    } else {
+      // An escape may spell one string two ways: the slow path compares decoded strings.
+      for (let c = a0; c < a1; c++) if (b[c] === BACKSLASH) return false;
+    }
+    for (let j = i + 2; j < members.length; j += 2) {
+      let b0 = members[j];
+      let b1 = members[j + 1];
+      let bNeg = false;
+      if (numbers) {
+        trimNumber(b0, b1);
+        b0 = numFrom;
+        b1 = numTo;
+        bNeg = numNegative;
+      }
+      if (aNeg === bNeg && a1 - a0 === b1 - b0 && equalBytes(b, b0, a0, a1)) return false;
+    }
+  }
+  return true;
+}
+
 function isB64(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
 }
@@ -117,9 +236,9 @@ function lit(text: string): boolean {
 }
 
 // Type tags as numbers: no string is built per value.
-const T_S = 1;
-const T_N = 2;
-const T_B = 3;
+const T_S = SCAN_TAGS.S;
+const T_N = SCAN_TAGS.N;
+const T_B = SCAN_TAGS.B;
 const T_M = 4;
 const T_L = 5;
 const T_SS = 6;
@@ -160,16 +279,19 @@ function value(): boolean {
   p++;
   ws();
   let ok: boolean;
+  const from = p;
   switch (t) {
     case T_S:
-    case T_N:
       ok = str();
       break;
-    case T_M:
-      ok = map();
+    case T_N:
+      ok = plainNumber();
       break;
+    case T_M:
     case T_L:
-      ok = list(value);
+      if (++level > MAX_NESTING_LEVELS) return false;
+      ok = t === T_M ? map(false) : list(value);
+      level--;
       break;
     case T_B:
       ok = base64();
@@ -181,24 +303,39 @@ function value(): boolean {
       ok = lit('true');
       break;
     case T_SS:
+      ok = set(str, false);
+      break;
     case T_NS:
-      ok = list(str);
+      ok = set(plainNumber, true);
       break;
     case T_BS:
-      ok = list(base64);
+      ok = set(base64, false) && members.length === 2;
       break;
     default:
       return false;
   }
   if (!ok) return false;
+  lastTag = t;
+  lastLen = p - from - 2;
   ws();
   if (b[p] !== 0x7d) return false;
   p++;
   return true;
 }
 
-/** `{` "name": value, ... `}` (attribute names: any JSON string). */
-function map(): boolean {
+/** Records a top-level attribute named by bytes [from, to) when it is a key: false when its value breaks the key's rules. */
+function key(from: number, to: number): boolean {
+  for (let k = 0; k < keys.length; k++) {
+    const r = keys[k];
+    if (r.name.length !== to - from || !equalBytes(r.name, 0, from, to)) continue;
+    if (lastTag !== r.tag || (r.tag !== T_N && (lastLen === 0 || lastLen > r.maxBytes))) return false;
+    keySeen[k] = 1;
+  }
+  return true;
+}
+
+/** `{` "name": value, ... `}` (attribute names: any JSON string); `top`: the item's own attributes (keys checked). */
+function map(top: boolean): boolean {
   if (b[p] !== 0x7b) return false;
   p++;
   ws();
@@ -207,12 +344,15 @@ function map(): boolean {
     return true;
   }
   for (;;) {
+    const name = p;
     if (!str()) return false;
+    const nameEnd = p;
     ws();
     if (b[p] !== 0x3a) return false;
     p++;
     ws();
     if (!value()) return false;
+    if (top && keys.length && !key(name + 1, nameEnd - 1)) return false;
     ws();
     const c = b[p++];
     if (c === 0x7d) return true;
@@ -225,10 +365,13 @@ function map(): boolean {
  * True when `bytes[start, end)` is one export line `{"Item":{...}}` that `checkExportLine`
  * accepts; false means "check it the slow way", not necessarily "bad".
  */
-export function scanExportLine(bytes: Buffer, start: number, end: number): boolean {
+export function scanExportLine(bytes: Buffer, start: number, end: number, keyRules: readonly ScanKey[] = []): boolean {
   b = bytes;
   p = start;
   e = end;
+  level = 0;
+  keys = keyRules;
+  keySeen.fill(0, 0, keys.length);
   try {
     ws();
     if (!lit('{')) return false;
@@ -237,13 +380,17 @@ export function scanExportLine(bytes: Buffer, start: number, end: number): boole
     ws();
     if (!lit(':')) return false;
     ws();
-    if (!map()) return false;
+    if (!map(true)) return false;
     ws();
     if (!lit('}')) return false;
     ws();
-    return p === e;
+    if (p !== e) return false;
+    // Every table key seen (index keys may be absent: sparse indexes).
+    for (let k = 0; k < keys.length; k++) if (keys[k].required && !keySeen[k]) return false;
+    return true;
   } finally {
     b = EMPTY;
+    keys = [];
   }
 }
 

@@ -27,7 +27,8 @@ import { findExportFolder, readExportBatches, readManifest } from '../store/expo
 import { countItems, createTableFromSchema, protectTable, tableExists, tableHasItems } from './tables';
 import { DEFAULT_PARALLEL_TABLES, largestFirst, RestoreIncompleteError, runLimited } from './parallel';
 import { describeError } from '../shared/errors';
-import { CorruptDataFileError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
+import { CorruptDataFileError, DataItemError, readCheckedParts, RestorePart, writeItemBatches } from './write-items';
+import { DATA_ERROR_FIX, keyRules } from '../format/item-rules';
 import { describeIdentity, RestoreJournal, TargetDecision, unfinishedTags } from './journal';
 import { verifySample } from './engines/verify';
 import { checkTargets, withResume } from './targets';
@@ -238,7 +239,7 @@ async function restoreTable(
     const done = journal?.doneParts() ?? new Set<string>();
     const todo = parts.filter((p) => !done.has(p.entry.dataFileS3Key));
     const skipped = parts.filter((p) => done.has(p.entry.dataFileS3Key)).reduce((n, p) => n + p.entry.itemCount, 0);
-    const chunks = readCheckedParts(opts.s3, opts.bucket, todo, (p) => journal?.markPartDone(p.entry.dataFileS3Key));
+    const chunks = readCheckedParts(opts.s3, opts.bucket, todo, (p) => journal?.markPartDone(p.entry.dataFileS3Key), keyRules(td.schema));
     const written = await writeItemBatches(opts.dynamodb, t.target, chunks, {
       concurrency: opts.concurrency,
       onItems: (items) => progress('write', skipped + items),
@@ -279,7 +280,7 @@ async function restoreTable(
     return { table, warnings };
   } catch (e) {
     const problem = (e as Error).message;
-    await journal?.failed(problem);
+    await journal?.failed(problem, e instanceof DataItemError ? 'data' : undefined);
     throw new TargetUnfinishedError(unfinishedMessage(t, Boolean(opts.intoExisting), e, journal), !(e instanceof CorruptDataFileError));
   }
 }
@@ -290,6 +291,7 @@ function unfinishedMessage(t: RestorePlanTable, intoExisting: boolean, e: unknow
   const progress = j ? ` (${j.parts.filter((p) => p.done).length} of ${j.parts.length} data files written and checked)` : '';
   const state = `"${t.target}" is unfinished${progress}, never verified: it is not a restored table`;
   const remove = intoExisting ? `empty "${t.target}"` : `delete it (aws dynamodb delete-table --table-name ${t.target})`;
+  if (e instanceof DataItemError) return `stopped on a data error: ${e.message}. ${state}; ${remove}. ${DATA_ERROR_FIX}`;
   if (e instanceof CorruptDataFileError)
     return `stopped: a data file of the backup set failed its checks: ${e.message}. ${state}; ${remove}, then restore a set that "dr validate" passes`;
   const fix = journal ? `rerun the same command with --resume to continue it, or ${remove}` : remove;

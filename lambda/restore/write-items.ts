@@ -13,6 +13,7 @@ import { AttributeValue, BatchWriteItemCommand, DynamoDBClient, WriteRequest } f
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DataFileRecord, ManifestFileEntry } from '../format/backup-set';
 import { describeKey, MAX_BATCH_ITEMS, MAX_BATCH_REQUEST_BYTES, oversizeItemProblem, wireItemSize } from '../format/item-size';
+import { itemRuleProblem, type KeyRule } from '../format/item-rules';
 import { openDataFile, parseExportLine } from '../store/export-reader';
 import { isNotFound } from '../store/s3-io';
 import { dataFileProblems, ValidationProblem } from '../validate/validate';
@@ -126,53 +127,59 @@ export async function writeItemBatches(
   let batch: Item[] = [];
   let batchBytes = 0;
   let batchKeys = new Map<string, number>();
-  reading: for await (const chunk of chunks) {
-    if (!Array.isArray(chunk)) {
-      if (batch.length) launch(batch);
-      batch = [];
-      batchBytes = 0;
-      batchKeys = new Map();
-      checkpoints.push({ before: launched, reached: chunk.reached });
-      fireCheckpoints();
-      while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
-      slotFree = undefined;
-      if (failure) break;
-      continue;
-    }
-    for (const item of chunk) {
-      const bytes = wireItemSize(item);
-      // Only an item whose request form exceeds 400 KB can be over the stored limit (stored <= sent).
-      if (bytes > 400 * 1024) {
-        const problem = oversizeItemProblem(item, keys);
-        if (problem) {
-          failure ??= new Error(`restore into "${table}" stopped: ${problem}`);
-          break reading;
-        }
-      }
-      if (keys) {
-        const k = keyOf(item, keys);
-        const at = batchKeys.get(k);
-        if (at !== undefined) {
-          // Same key twice in one request is refused by DynamoDB; the later item wins, as with two puts.
-          batchBytes += bytes - wireItemSize(batch[at]);
-          batch[at] = item;
-          continue;
-        }
-      }
-      if (batch.length > 0 && (batch.length >= MAX_BATCH_ITEMS || batchBytes + bytes > maxBytes)) {
-        launch(batch);
+  try {
+    reading: for await (const chunk of chunks) {
+      if (!Array.isArray(chunk)) {
+        if (batch.length) launch(batch);
         batch = [];
         batchBytes = 0;
         batchKeys = new Map();
-        // Backpressure: the reader waits while `concurrency` batches are in flight.
+        checkpoints.push({ before: launched, reached: chunk.reached });
+        fireCheckpoints();
         while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
         slotFree = undefined;
-        if (failure) break reading;
+        if (failure) break;
+        continue;
       }
-      if (keys) batchKeys.set(keyOf(item, keys), batch.length);
-      batch.push(item);
-      batchBytes += bytes;
+      for (const item of chunk) {
+        const bytes = wireItemSize(item);
+        // Only an item whose request form exceeds 400 KB can be over the stored limit (stored <= sent).
+        if (bytes > 400 * 1024) {
+          const problem = oversizeItemProblem(item, keys);
+          if (problem) {
+            failure ??= new Error(`restore into "${table}" stopped: ${problem}`);
+            break reading;
+          }
+        }
+        if (keys) {
+          const k = keyOf(item, keys);
+          const at = batchKeys.get(k);
+          if (at !== undefined) {
+            // Same key twice in one request is refused by DynamoDB; the later item wins, as with two puts.
+            batchBytes += bytes - wireItemSize(batch[at]);
+            batch[at] = item;
+            continue;
+          }
+        }
+        if (batch.length > 0 && (batch.length >= MAX_BATCH_ITEMS || batchBytes + bytes > maxBytes)) {
+          launch(batch);
+          batch = [];
+          batchBytes = 0;
+          batchKeys = new Map();
+          // Backpressure: the reader waits while `concurrency` batches are in flight.
+          while (inFlight >= concurrency) await new Promise<void>((r) => (slotFree = r));
+          slotFree = undefined;
+          if (failure) break reading;
+        }
+        if (keys) batchKeys.set(keyOf(item, keys), batch.length);
+        batch.push(item);
+        batchBytes += bytes;
+      }
     }
+  } catch (e) {
+    // The reader failed (a data error, a lost connection): the batches already sent finish
+    // before this throws, so nothing lands in the table after the run has reported.
+    failure ??= e;
   }
   if (batch.length && !failure) launch(batch);
   await Promise.all(all);
@@ -237,8 +244,20 @@ export class CorruptDataFileError extends Error {
 }
 
 /**
+ * An item of the backup set that DynamoDB cannot store (key schema, type rules, size): the set's
+ * fault, found before the item's batch is sent; no rerun or --resume can write it.
+ */
+export class DataItemError extends CorruptDataFileError {
+  constructor(problem: ValidationProblem) {
+    super([problem]);
+    this.name = 'DataItemError';
+  }
+}
+
+/**
  * The items of `parts`, file after file, in chunks for {@link writeItemBatches}. Every line is
- * parsed and checked as DynamoDB JSON on the way; at the end of each file its md5, sha256 and
+ * parsed and checked as DynamoDB JSON on the way, and each item against the table's key rules and
+ * DynamoDB's item rules (format/item-rules.ts: a {@link DataItemError} names the file, line and item); at the end of each file its md5, sha256 and
  * count are compared with the manifest and metadata.json, and only then comes the file's
  * checkpoint, which calls `onChecked` once the file's items are all written. A bad line or digest
  * throws {@link CorruptDataFileError}: the writes stop and the file is never marked done.
@@ -248,6 +267,7 @@ export async function* readCheckedParts(
   bucket: string,
   parts: readonly RestorePart[],
   onChecked: (part: RestorePart) => void,
+  rules: readonly KeyRule[] = [],
 ): AsyncGenerator<Record<string, AttributeValue>[] | WriteCheckpoint> {
   for (const part of parts) {
     const key = part.entry.dataFileS3Key;
@@ -274,11 +294,15 @@ export async function* readCheckedParts(
       const items: Record<string, AttributeValue>[] = [];
       for (const line of next.value) {
         lineNo++;
+        let item;
         try {
-          items.push(parseExportLine(line));
+          item = parseExportLine(line);
         } catch (e) {
           throw new CorruptDataFileError([{ object: `s3://${bucket}/${key}`, message: `line ${lineNo}: ${(e as Error).message}` }]);
         }
+        const problem = itemRuleProblem(item, rules);
+        if (problem) throw new DataItemError({ object: `s3://${bucket}/${key}`, message: `line ${lineNo}: ${problem}` });
+        items.push(item);
       }
       yield items;
     }

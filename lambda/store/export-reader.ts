@@ -7,12 +7,13 @@
  * Memory is bounded: data files stream through gunzip and a line splitter, one chunk of lines at a time.
  */
 import { createGunzip } from 'node:zlib';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ManifestFileEntry, ManifestSummary } from '../format/backup-set';
 import type { JsonAttributeValue } from '../format/dynamodb-json';
 import { HashingStream, StreamDigest, getJson, getText, listObjects } from './s3-io';
+import { openObjectStream, S3ReadError } from './ranged-read';
 
 /** The two manifests of an export folder. */
 export interface ExportManifest {
@@ -237,14 +238,15 @@ export async function openDataFile(s3: S3Client, bucket: string, key: string): P
 }
 
 async function gunzipped(s3: S3Client, bucket: string, key: string): Promise<{ out: PassThrough; hasher: HashingStream }> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const body = res.Body as Readable;
+  // A cut download is continued from the byte it reached (ranged-read.ts); what the retries cannot mend is an S3ReadError.
+  const body = await openObjectStream(s3, bucket, key);
   const hasher = new HashingStream();
   const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   const out = new PassThrough({ readableHighWaterMark: GUNZIP_CHUNK_BYTES });
   // Errors (a truncated gzip stream, a broken connection) must reach the reader of the lines.
   // The code stays (zlib's Z_DATA_ERROR / Z_BUF_ERROR say the bytes are bad, not the connection).
-  const fail = (e: Error) => out.destroy(Object.assign(new Error(`s3://${bucket}/${key}: ${e.message}`), { code: (e as { code?: string }).code }));
+  const fail = (e: Error) =>
+    out.destroy(e instanceof S3ReadError ? e : Object.assign(new Error(`s3://${bucket}/${key}: ${e.message}`), { code: (e as { code?: string }).code }));
   body.on('error', fail);
   hasher.on('error', fail);
   gunzip.on('error', fail);

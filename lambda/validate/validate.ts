@@ -14,7 +14,9 @@ import { openDataFileBytes, readManifest } from '../store/export-reader';
 import { describeError } from '../shared/errors';
 import { recoveryPoint } from '../format/trusted-time';
 import { LineCheck } from './line-check';
+import { keyRules, type KeyRule } from '../format/item-rules';
 import { isNotFound, listObjects, StreamDigest } from '../store/s3-io';
+import { S3ReadError } from '../store/ranged-read';
 
 /** Drift of count or size against the previous set above which validate warns. */
 export const DRIFT_WARNING_PERCENT = 25;
@@ -189,8 +191,9 @@ async function validateTable(
   for (const f of td.files)
     if (!manifestKeys.has(f.key)) problems.push({ object: s3url(bucket, f.key), message: 'data file is in metadata.json but not in the manifest' });
   if (!readData) return checkDataFileSizes(s3, bucket, td, entries, problems);
+  const rules = keyRules(td.schema ?? { keySchema: [], attributeDefinitions: [] });
   for (let i = 0; i < entries.length; i += FILE_CONCURRENCY) {
-    const checks = await Promise.all(entries.slice(i, i + FILE_CONCURRENCY).map((e) => checkDataFile(s3, bucket, e, byKey.get(e.dataFileS3Key))));
+    const checks = await Promise.all(entries.slice(i, i + FILE_CONCURRENCY).map((e) => checkDataFile(s3, bucket, e, byKey.get(e.dataFileS3Key), rules)));
     for (const c of checks) {
       problems.push(...c.problems);
       result.items += c.items;
@@ -266,15 +269,21 @@ export interface DataFileCheck {
 }
 
 /**
- * Reads one data file back: gunzip, check every line (the DynamoDB JSON shape: on the bytes by
- * format/line-scan.ts, and by `checkExportLine` for a line the scanner refuses, which decides and
- * says why), count, and compare md5 with the manifest entry and sha256/size/count with
+ * Reads one data file back: gunzip, check every line (the DynamoDB JSON shape, and with `rules`
+ * the table's key schema and DynamoDB's item rules: on the bytes by format/line-scan.ts, and the
+ * slow way for a line the scanner refuses, which decides and says why), count, and compare md5 with the manifest entry and sha256/size/count with
  * metadata.json's record (when there is one: a bare native export has none).
  */
-export async function checkDataFile(s3: S3Client, bucket: string, entry: ManifestFileEntry, record?: DataFileRecord): Promise<DataFileCheck> {
+export async function checkDataFile(
+  s3: S3Client,
+  bucket: string,
+  entry: ManifestFileEntry,
+  record?: DataFileRecord,
+  rules: readonly KeyRule[] = [],
+): Promise<DataFileCheck> {
   const object = s3url(bucket, entry.dataFileS3Key);
   const problems: ValidationProblem[] = [];
-  const lines = new LineCheck();
+  const lines = new LineCheck(rules);
   let file;
   try {
     file = await openDataFileBytes(s3, bucket, entry.dataFileS3Key);
@@ -284,8 +293,12 @@ export async function checkDataFile(s3: S3Client, bucket: string, entry: Manifes
   try {
     for await (const chunk of file.chunks) lines.push(chunk);
     lines.end();
-    for (const o of lines.oversize) problems.push({ object, message: o });
+    for (const o of lines.dataErrors) problems.push({ object, message: `data error: ${o}` });
+    const more = lines.dataErrorCount - lines.dataErrors.length;
+    if (more > 0) problems.push({ object, message: `data error: ${more} more item(s) DynamoDB would refuse` });
   } catch (e) {
+    // The network kept cutting the download: not a verdict on the file (the caller reports it as a network failure).
+    if (e instanceof S3ReadError) throw e;
     // A truncated or corrupted gzip stream: the checksums below say the same, this says why.
     problems.push({ object, message: `data file cannot be read to the end (truncated or corrupt): ${(e as Error).message.replace(/^s3:\/\/\S+: /, '')}` });
   }

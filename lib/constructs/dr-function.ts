@@ -95,6 +95,17 @@ export class DrFunction extends Construct {
   }
 
   /**
+   * X-Ray active tracing (the hardened profile turns it on for every DrFunction): Lambda records
+   * each invocation's init, duration and errors as a trace, no code in the bundle (the SDK calls
+   * are not instrumented: that would need Powertools Tracer in every client). The role gets the two
+   * actions Lambda sends the segments with; they have no resource type, so "*".
+   */
+  enableTracing(): void {
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'XRayTraces', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }));
+  }
+
+  /**
    * Lets the function use a key for exactly these actions. Unlike `key.grantEncryptDecrypt`
    * (which adds `kms:ReEncrypt*` and `kms:GenerateDataKey*`), nothing beyond what S3 SSE-KMS
    * needs: Decrypt to read (and to complete multipart uploads), GenerateDataKey to write. S3

@@ -58,8 +58,9 @@ export { operatorPolicyName, operatorRestorePolicyName };
  * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
  *   backup Lambda).
  * - `dr doctor`: DoctorStacks, SourceTables (DescribeContinuousBackups), DoctorBuckets,
- *   DoctorTopics, DoctorMetrics, DoctorProtection (tamper rules' state, Vault Lock), DoctorTrails
- *   and DoctorTrailStatus (a trail feeds the tamper rules), and for the newest set ReadBackupSets, ReadBackupObjects and
+ *   DoctorTopics, DoctorMetrics, DoctorSettings (SMS sandbox, AWS Backup region settings),
+ *   DoctorProtection (tamper rules' state, Vault Lock), DoctorTrails and DoctorTrailStatus (a
+ *   trail feeds the tamper rules), and for the newest set ReadBackupSets, ReadBackupObjects and
  *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
  *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
  *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
@@ -187,6 +188,14 @@ export class DrOperatorPolicy extends Construct {
         resources: ['*'],
         conditions: inRegions,
       }),
+      // Account settings doctor reads in both regions (no resource type: "*"): the SNS SMS sandbox
+      // and AWS Backup's advanced DynamoDB features (cli/doctor/prerequisites.ts). Read-only.
+      new iam.PolicyStatement({
+        sid: 'DoctorSettings',
+        actions: ['sns:GetSMSSandboxAccountStatus', 'sns:ListSMSSandboxPhoneNumbers', 'backup:DescribeRegionSettings'],
+        resources: ['*'],
+        conditions: inRegions,
+      }),
       new iam.PolicyStatement({
         sid: 'PageTestAlarm',
         actions: ['cloudwatch:SetAlarmState'],
@@ -196,35 +205,7 @@ export class DrOperatorPolicy extends Construct {
     const restoreStatements = [
       new iam.PolicyStatement({
         sid: 'RestoreTargets',
-        actions: [
-          'dynamodb:CreateTable',
-          'dynamodb:DescribeTable',
-          'dynamodb:UpdateTimeToLive',
-          'dynamodb:DescribeTimeToLive',
-          'dynamodb:UpdateContinuousBackups',
-          'dynamodb:UpdateTable',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:Scan',
-          'dynamodb:TagResource',
-          'dynamodb:UntagResource',
-          'dynamodb:ListTagsOfResource',
-          'dynamodb:ImportTable',
-          // Bulk put items (StartBulkPutItems, a 2026 API; Cancel/Describe under ListImports): no published
-          // Service Authorization Reference lists these action names or a bulk-operation resource
-          // type yet, and IAM accepts unknown action names silently, so these two are UNPROVEN
-          // (docs/restore-engines.md "Bulk put: IAM names unproven"; `--engine auto` never picks
-          // bulk). Scoped to the targets and what lies under them.
-          'dynamodb:StartBulkPutItems',
-          // pitr-restore: "RestoreTableToPointInTime permissions are necessary on the source table,
-          // and DynamoDB read and write permissions on the target table" (DynamoDB developer guide,
-          // "Using IAM with DynamoDB backup and restore"). BatchWriteItem (restore --into-existing)
-          // already writes and deletes on these targets, so item-level writes add no power.
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:Query',
-        ],
+        actions: [...RESTORE_TARGET_ACTIONS],
         resources: targets,
         conditions: inRegions,
       }),
@@ -309,3 +290,37 @@ export function partitionFor(region: string): string {
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
+
+/**
+ * What `dr restore` (every engine) and `dr pitr-restore` do on a restore target table; shared by
+ * the operator policy and the recovery account's (recovery-operator-policy.ts).
+ */
+export const RESTORE_TARGET_ACTIONS = [
+  'dynamodb:CreateTable',
+  'dynamodb:DescribeTable',
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:DescribeTimeToLive',
+  'dynamodb:UpdateContinuousBackups',
+  'dynamodb:UpdateTable',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Scan',
+  'dynamodb:TagResource',
+  'dynamodb:UntagResource',
+  'dynamodb:ListTagsOfResource',
+  'dynamodb:ImportTable',
+  // Bulk put items (StartBulkPutItems, a 2026 API; Cancel/Describe under ListImports): no published
+  // Service Authorization Reference lists these action names or a bulk-operation resource
+  // type yet, and IAM accepts unknown action names silently, so these two are UNPROVEN
+  // (docs/restore-engines.md "Bulk put: IAM names unproven"; `--engine auto` never picks
+  // bulk). Scoped to the targets and what lies under them.
+  'dynamodb:StartBulkPutItems',
+  // pitr-restore: "RestoreTableToPointInTime permissions are necessary on the source table,
+  // and DynamoDB read and write permissions on the target table" (DynamoDB developer guide,
+  // "Using IAM with DynamoDB backup and restore"). BatchWriteItem (restore --into-existing)
+  // already writes and deletes on these targets, so item-level writes add no power.
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+] as const;

@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import type { DrConfig } from '../config';
+import { DrFunction } from './dr-function';
 import { EncryptionKey } from './encryption-key';
 import { exemptRoles, guardBucket, guardKey, guardVault } from './lockdown-guards';
 import { TAMPER_EVENTS, TamperPages, type TamperWatch } from './tamper-pages';
@@ -68,7 +69,8 @@ export interface LockdownProps {
 
 /**
  * The hardened profile of one stack: every log group of the stack encrypted with a key of its
- * own (the function logs can hold table keys and object names), guards on every KMS key of the
+ * own (the function logs can hold table keys and object names), X-Ray active tracing on every
+ * DrFunction (DrFunction.enableTracing), guards on every KMS key of the
  * stack and on the given buckets and vaults, and the tamper pages of its region. Keys and log
  * groups are found by an aspect at synth, so those added after this construct are covered too.
  */
@@ -95,7 +97,7 @@ export class Lockdown extends Construct {
   }
 }
 
-/** Guards every KMS key and encrypts every log group of the stack it visits. */
+/** Guards every KMS key, encrypts every log group and traces every DrFunction of the stack it visits. */
 class KeysAndLogs implements IAspect {
   constructor(
     private readonly logsKey: kms.Key,
@@ -105,6 +107,7 @@ class KeysAndLogs implements IAspect {
   visit(node: IConstruct): void {
     if (node instanceof kms.Key) guardKey(node, this.exempt);
     if (node instanceof logs.LogGroup) (node.node.defaultChild as logs.CfnLogGroup).kmsKeyId = this.logsKey.keyArn;
+    if (node instanceof DrFunction) node.enableTracing();
   }
 }
 

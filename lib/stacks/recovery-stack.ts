@@ -14,6 +14,7 @@ import { Lockdown, renderVaultLock, vaultLockSettings } from '../constructs/lock
 import { trustPrimaryWriters } from '../constructs/off-account-trust';
 import { addProtectionOutput } from '../constructs/protection-output';
 import { PageTestAlarm } from '../constructs/page-test-alarm';
+import { RecoveryOperatorPolicy } from '../constructs/recovery-operator-policy';
 import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
@@ -47,6 +48,8 @@ export class RecoveryStack extends Stack {
   public readonly vault: backup.BackupVault;
   /** Guards and tamper pages, under `protection: "hardened"`. */
   public readonly lockdown?: Lockdown;
+  /** `<app>-dr-operator-recovery`, when the recovery stack is in its own account (`recovery.offAccount`). */
+  public readonly operatorPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -91,6 +94,8 @@ export class RecoveryStack extends Stack {
     });
 
     if (c.recovery.offAccount && c.primary.account) {
+      // The primary account's operator policy cannot reach this account: operators here get their own.
+      this.operatorPolicy = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaKey: key }).policy;
       const primary = c.primary.account;
       trustPrimaryWriters(
         { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmHistoryCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { GetBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetSMSSandboxAccountStatusCommand, ListSMSSandboxPhoneNumbersCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { registerDoctorCommand } from '../../cli/doctor';
 import { awsError, doctor, doctorJson, healthyAccount, mocks, result, CONFIG, CALLER } from '../support/doctor-fixture';
@@ -18,9 +18,10 @@ beforeEach(() => healthyAccount());
 
 /**
  * Number of checks for the shipped config: account, 2 stacks, protection, 9 tables, 2 x 2 bucket,
- * 2 restore windows, 2 replication, 4 x 2 topic, backup age, restore test, 2 tamper rules, 2 CloudTrail, 2 vault locks.
+ * 2 restore windows, 2 replication, 4 x 2 topic, backup age, restore test, 2 tamper rules, 2 CloudTrail, 2 vault locks,
+ * 2 SMS sandbox (an on-call SMS number), 2 AWS Backup settings.
  */
-const CHECKS = 1 + 2 + 1 + 9 + 4 + 2 + 2 + 8 + 2 + 2 + 2 + 2;
+const CHECKS = 1 + 2 + 1 + 9 + 4 + 2 + 2 + 8 + 2 + 2 + 2 + 2 + 2 + 2;
 
 describe('report', () => {
   test('a healthy account (mocked AWS): every check PASS, exit 0, one line per check and a count', async () => {
@@ -237,7 +238,12 @@ test('dr doctor --help names the checks, --page-test, --json and the exit codes'
 });
 
 test('the docs/deploy.md sample output is what the mocked scenario prints (mocked AWS)', async () => {
-  // The scenario of docs/deploy.md: a fresh deploy where on-call has not confirmed the critical email yet.
+  // The scenario of docs/deploy.md: a fresh deploy where on-call has not confirmed the critical email yet,
+  // in an account whose SNS is still in the SMS sandbox in the recovery region, the on-call number not verified there.
+  mocks.sns.on(GetSMSSandboxAccountStatusCommand).callsFake(async (_i: unknown, getClient: () => SNSClient) => ({
+    IsInSandbox: (await getClient().config.region()) === 'eu-central-1',
+  }));
+  mocks.sns.on(ListSMSSandboxPhoneNumbersCommand).resolves({ PhoneNumbers: [] });
   mocks.sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
     Subscriptions: input.TopicArn.includes('critical-primary')
       ? [{ Protocol: 'email', Endpoint: 'oncall@example.com', SubscriptionArn: 'PendingConfirmation' }]

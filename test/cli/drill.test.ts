@@ -41,6 +41,9 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     // Ransomware: recovered from the set before the infection, not from the (bad) latest.
     expect(report.scenarios[2].backupId).toBe(report.backup.backupId.split('/')[1]);
     expect(report.scenarios[2].notes.join('\n')).toMatch(/latest is daily\//);
+    // Uploads: restored to T - 1 min (the originals stamped minutes before T by the gateway's simulated clock).
+    expect(report.scenarios[4].rpoMs).toBe(60_000);
+    expect(report.scenarios[4].notes.join('\n')).toMatch(/simulated clock: .* the restore point is T - 1 min/);
     expect(readDrillReport(path.join(outDir, 'drill-report.json'))?.passed).toBe(true);
     const md = fs.readFileSync(path.join(outDir, 'drill-report.md'), 'utf8');
     expect(md).toMatch(/Result: PASSED/);

@@ -17,3 +17,11 @@ test('an unknown --engine or a bulk rate below 1024 is refused naming the flag, 
   expect(b.code).toBe(1);
   expect(b.stderr).toMatch(/--max-write-units must be a whole number of at least 1024 \(got "100"\)/);
 });
+
+test('--poll-seconds outside 0-300 or not a number is refused naming the flag, exit 1, before any request', async () => {
+  for (const value of ['-1', '301', 'often']) {
+    const run = await runCli(testProgram(registerRestoreCommand), ['restore', 'latest', '--bucket', 'b', '--poll-seconds', value]);
+    expect({ value, code: run.code }).toEqual({ value, code: 1 });
+    expect(run.stderr).toContain(`--poll-seconds must be a number from 0 to 300 (got "${value}")`);
+  }
+});

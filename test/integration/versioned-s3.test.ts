@@ -1,6 +1,7 @@
 /**
  * The local versioned S3 (Ceph RGW, cli/support/versioned-s3.ts) keeps versions and delete
- * markers, copies by VersionId, and its daemons are gone after stop().
+ * markers, copies by VersionId, its daemons are gone after stop(), and its gateway can run on a
+ * simulated clock (libfaketime) so versions are stamped minutes in the past without waiting.
  */
 import * as fs from 'node:fs';
 import {
@@ -62,4 +63,24 @@ test('stop() ends exactly the daemons start recorded and removes the folder', as
   expect(fs.existsSync(other.workDir)).toBe(false);
   // the suite's own RGW is untouched
   await ctx.s3.send(new CreateBucketCommand({ Bucket: 'still-up' }));
+});
+
+test('a simulated clock stamps versions at its offset, and a new offset applies from the next write', async () => {
+  const clocked = await startVersionedS3({ clockOffsetSeconds: -300 });
+  const client = versionedS3Client(clocked);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: 'clocked' }));
+    await client.send(new PutBucketVersioningCommand({ Bucket: 'clocked', VersioningConfiguration: { Status: 'Enabled' } }));
+    await client.send(new PutObjectCommand({ Bucket: 'clocked', Key: 'k', Body: 'five minutes ago' }));
+    clocked.setClockOffset!(0);
+    await client.send(new PutObjectCommand({ Bucket: 'clocked', Key: 'k', Body: 'now' }));
+    const now = Date.now();
+    const versions = (await client.send(new ListObjectVersionsCommand({ Bucket: 'clocked' }))).Versions ?? [];
+    const ageSeconds = versions.map((v) => Math.round((now - v.LastModified!.getTime()) / 60_000) * 60);
+    // newest first: written on the real clock, then the one written five minutes "earlier"
+    expect(ageSeconds).toEqual([0, 300]);
+  } finally {
+    client.destroy();
+    await clocked.stop();
+  }
 });

@@ -9,38 +9,11 @@ import {
   GetBucketReplicationCommand,
   GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
-  PutBucketReplicationCommand,
   PutBucketVersioningCommand,
-  S3Client,
-  S3ServiceException,
+  type ReplicationRule,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { apply, bucketRegion, FAILED_CREATE_MARKER, handler, type CustomResourceEvent } from '../../lib/custom-resources/bucket-replication/handler';
-import { ourRuleId, renderExistingBucketRule } from '../../lib/custom-resources/bucket-replication/rules';
-
-const ROLE = 'arn:aws:iam::123456789012:role/Shop-Production-ReplicationRole';
-const rule = (region: string) =>
-  JSON.stringify(
-    renderExistingBucketRule({
-      ruleId: ourRuleId(region),
-      destinationBucketArn: `arn:aws:s3:::uploads-dr-${region}`,
-      replicaKmsKeyId: `arn:aws:kms:${region}:123456789012:alias/shop-dr-replica`,
-    }),
-  );
-const s3 = mockClient(S3Client);
-const client = new S3Client({ region: 'eu-west-1' });
-const s3Error = (name: string, status = 404) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
-const event = (RequestType: CustomResourceEvent['RequestType'], extra: Partial<CustomResourceEvent> = {}): CustomResourceEvent => ({
-  RequestType,
-  ResponseURL: 'https://example.invalid/response',
-  StackId: 'stack',
-  RequestId: 'req',
-  LogicalResourceId: 'UploadsReplication',
-  PhysicalResourceId: RequestType === 'Create' ? undefined : 'uploads-replication',
-  ResourceProperties: { BucketName: 'uploads', Role: ROLE, Rule: rule('eu-central-1'), ObjectLock: 'false' },
-  ...extra,
-});
-const putConfigs = () => s3.commandCalls(PutBucketReplicationCommand).map((c) => c.args[0].input.ReplicationConfiguration);
+import { client, event, ourRule, properties, putConfigs, ROLE, s3, s3Error } from './bucket-replication-fixture';
 
 beforeEach(() => {
   s3.reset();
@@ -127,8 +100,8 @@ describe('item 9: versioning is read first, after the Object Lock check', () => 
 
 describe('item 10: an Update that changes the recovery region removes the old rule', () => {
   test('the old rule ID (dr-stack-to-<old region>) is dropped, other rules kept, the new one added', async () => {
-    const old = JSON.parse(rule('eu-central-1'));
-    const foreign = {
+    const old = ourRule('eu-central-1');
+    const foreign: ReplicationRule = {
       ID: 'analytics',
       Priority: 3,
       Status: 'Enabled',
@@ -138,8 +111,8 @@ describe('item 10: an Update that changes the recovery region removes the old ru
     };
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [foreign, { ...old, Priority: 4 }] } });
     const e = event('Update', {
-      ResourceProperties: { BucketName: 'uploads', Role: ROLE, Rule: rule('eu-north-1'), ObjectLock: 'false' },
-      OldResourceProperties: { BucketName: 'uploads', Role: ROLE, Rule: rule('eu-central-1'), ObjectLock: 'false' },
+      ResourceProperties: properties('eu-north-1'),
+      OldResourceProperties: properties('eu-central-1'),
     });
     await apply(client, e);
     expect(putConfigs()[0]?.Rules?.map((r) => r.ID)).toEqual(['analytics', 'dr-stack-to-eu-north-1']);

@@ -9,22 +9,14 @@ import {
   GetBucketReplicationCommand,
   GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
-  PutBucketReplicationCommand,
   PutBucketVersioningCommand,
   type ReplicationRule,
-  S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { apply, handler, type CustomResourceEvent } from '../../lib/custom-resources/bucket-replication/handler';
-import { ForeignReplicationError, mergeRule, ourRuleId, removeRule, renderExistingBucketRule } from '../../lib/custom-resources/bucket-replication/rules';
+import { apply, handler } from '../../lib/custom-resources/bucket-replication/handler';
+import { ForeignReplicationError, mergeRule, removeRule } from '../../lib/custom-resources/bucket-replication/rules';
+import { client, event, ourRule, properties, putConfigs, ROLE, s3, s3Error } from './bucket-replication-fixture';
 
-const ROLE = 'arn:aws:iam::123456789012:role/Shop-Production-ReplicationRole';
-const OURS = renderExistingBucketRule({
-  ruleId: ourRuleId('eu-central-1'),
-  destinationBucketArn: 'arn:aws:s3:::uploads-dr-eu-central-1',
-  replicaKmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:alias/shop-dr-replica',
-});
+const OURS = ourRule();
 const FOREIGN: ReplicationRule = {
   ID: 'analytics-copy',
   Priority: 3,
@@ -34,21 +26,7 @@ const FOREIGN: ReplicationRule = {
   Destination: { Bucket: 'arn:aws:s3:::analytics' },
 };
 
-const s3 = mockClient(S3Client);
-const client = new S3Client({ region: 'eu-west-1' });
 beforeEach(() => s3.reset());
-
-const s3Error = (name: string) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 404 }, message: name });
-const event = (RequestType: CustomResourceEvent['RequestType'], objectLock = false): CustomResourceEvent => ({
-  RequestType,
-  ResponseURL: 'https://example.invalid/response',
-  StackId: 'stack',
-  RequestId: 'req',
-  LogicalResourceId: 'UploadsReplication',
-  PhysicalResourceId: RequestType === 'Create' ? undefined : 'uploads-replication',
-  ResourceProperties: { BucketName: 'uploads', Role: ROLE, Rule: JSON.stringify(OURS), ObjectLock: String(objectLock) },
-});
-const putConfig = () => s3.commandCalls(PutBucketReplicationCommand).map((c) => c.args[0].input.ReplicationConfiguration);
 
 describe('mergeRule (pure)', () => {
   it('puts our rule alone on a bucket without replication', () => {
@@ -87,45 +65,45 @@ describe('Custom::ExistingBucketReplication handler (mocked S3)', () => {
     s3.on(GetBucketReplicationCommand).rejects(s3Error('ReplicationConfigurationNotFoundError'));
     expect(await apply(client, event('Create'))).toBe('uploads-replication');
     expect(s3.commandCalls(PutBucketVersioningCommand)[0].args[0].input).toEqual({ Bucket: 'uploads', VersioningConfiguration: { Status: 'Enabled' } });
-    expect(putConfig()).toEqual([{ Role: ROLE, Rules: [OURS] }]);
+    expect(putConfigs()).toEqual([{ Role: ROLE, Rules: [OURS] }]);
   });
   it('create on a bucket with other rules of the same role: merges, keeping them', async () => {
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [FOREIGN] } });
     await apply(client, event('Create'));
-    expect(putConfig()[0]?.Rules?.map((r) => r.ID)).toEqual(['analytics-copy', OURS.ID]);
+    expect(putConfigs()[0]?.Rules?.map((r) => r.ID)).toEqual(['analytics-copy', OURS.ID]);
   });
   it('create on a bucket replicating with another role: fails and puts nothing', async () => {
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/theirs', Rules: [FOREIGN] } });
     await expect(apply(client, event('Create'))).rejects.toThrow(/already replicates/);
-    expect(putConfig()).toEqual([]);
+    expect(putConfigs()).toEqual([]);
   });
   it('refuses a source with Object Lock that the config calls unlocked (locked objects need a locked replica)', async () => {
     s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
     await expect(apply(client, event('Create'))).rejects.toThrow(/has S3 Object Lock.*"objectLock": true/);
-    expect(putConfig()).toEqual([]);
+    expect(putConfigs()).toEqual([]);
   });
   it('accepts a locked source declared with objectLock: true', async () => {
     s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
     s3.on(GetBucketReplicationCommand).rejects(s3Error('ReplicationConfigurationNotFoundError'));
-    await apply(client, event('Create', true));
-    expect(putConfig()).toHaveLength(1);
+    await apply(client, event('Create', { ResourceProperties: properties('eu-central-1', true) }));
+    expect(putConfigs()).toHaveLength(1);
   });
   it('delete removes only our rule and puts the others back', async () => {
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [FOREIGN, OURS] } });
     await apply(client, event('Delete'));
-    expect(putConfig()).toEqual([{ Role: ROLE, Rules: [FOREIGN] }]);
+    expect(putConfigs()).toEqual([{ Role: ROLE, Rules: [FOREIGN] }]);
     expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(0);
   });
   it('delete with our rule alone deletes the configuration', async () => {
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [OURS] } });
     await apply(client, event('Delete'));
     expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(1);
-    expect(putConfig()).toEqual([]);
+    expect(putConfigs()).toEqual([]);
   });
   it('delete leaves a configuration without our rule untouched', async () => {
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/theirs', Rules: [FOREIGN] } });
     await apply(client, event('Delete'));
-    expect(putConfig()).toEqual([]);
+    expect(putConfigs()).toEqual([]);
     expect(s3.commandCalls(DeleteBucketReplicationCommand)).toHaveLength(0);
   });
 });

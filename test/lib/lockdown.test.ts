@@ -220,7 +220,8 @@ describe('standard: the behaviour before issue 21', () => {
     expect(json).not.toContain('COMPLIANCE');
     expect(json).not.toContain('"LockConfiguration"');
     expect(json).not.toContain('Lockdown');
-    expect(json).not.toContain('-tamper-');
+    // No tamper rule (the operator policy may still read <app>-tamper-* rules: doctor's DescribeRule).
+    expect(Object.values(t.findResources('AWS::Events::Rule')).filter((r) => String(r.Properties.Name).includes('-tamper-'))).toEqual([]);
   });
 });
 
@@ -238,5 +239,24 @@ describe('hardened: log groups', () => {
   });
   it('standard leaves log groups with the CloudWatch Logs default encryption', () => {
     for (const g of Object.values(standard.production.findResources('AWS::Logs::LogGroup'))) expect(g.Properties.KmsKeyId).toBeUndefined();
+  });
+});
+
+describe('hardened: X-Ray active tracing on every DrFunction', () => {
+  it.each(['production', 'recovery'])('%s: each DrFunction traced, its role allowed to send the segments; standard traces none', (stack) => {
+    const [, t] = both(hardened).find(([s]) => s === stack)!;
+    const fns = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([, f]) => f.Properties.DeadLetterConfig);
+    expect(fns.length).toBeGreaterThanOrEqual(2);
+    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
+    for (const [, f] of fns) {
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = f.Properties.Role['Fn::GetAtt'][0];
+      const mine = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]));
+      expect(mine.flatMap((p) => statements(p.Properties.PolicyDocument))).toContainEqual(
+        expect.objectContaining({ Sid: 'XRayTraces', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }),
+      );
+    }
+    const std = stack === 'production' ? standard.production : standard.recovery;
+    for (const f of Object.values(std.findResources('AWS::Lambda::Function'))) expect(f.Properties.TracingConfig).toBeUndefined();
   });
 });

@@ -111,3 +111,23 @@ describe("the recovery account's policies trust only the primary's replication r
     built.recovery.hasResourceProperties('AWS::Events::Rule', { Name: 'shop-tamper-keys' });
   });
 });
+
+describe('operators in the recovery account', () => {
+  it('the recovery stack creates <app>-dr-operator-recovery: replica reads, journal, restore targets in its own account and region only', () => {
+    const policies = Object.values(built.recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator-recovery' } }));
+    expect(policies).toHaveLength(1);
+    const statements: Json[] = policies[0].Properties.PolicyDocument.Statement;
+    expect(statements.find((s) => s.Sid === 'ReadReplicaObjects')).toMatchObject({ Action: 's3:GetObject', Resource: `arn:aws:s3:::${REPLICA}/backups/*` });
+    const targets = statements.find((s) => s.Sid === 'RestoreTargets');
+    expect(targets.Resource).toContain(`arn:aws:dynamodb:eu-central-1:${RECOVERY_ACCOUNT}:table/orders-*`);
+    const resources = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resources).not.toContain(PRIMARY_ACCOUNT);
+    expect(resources).not.toContain('eu-west-1');
+    const actions = statements.flatMap((s) => [].concat(s.Action));
+    expect(actions.filter((a: string) => /^backup:|Delete(Object|Bucket|Table)|Bypass|ScheduleKeyDeletion|PutKeyPolicy/.test(a))).toEqual([]);
+  });
+  it('a one-account deployment has no recovery operator policy (the primary one covers both regions)', () => {
+    const one = build();
+    expect(Object.keys(one.recovery.findResources('AWS::IAM::ManagedPolicy'))).toEqual([]);
+  });
+});

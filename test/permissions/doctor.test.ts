@@ -15,7 +15,7 @@
  * requires no permission for it and an explicit Deny cannot stop it.
  */
 import { operatorPolicyName } from '../../lib/config';
-import { ACCOUNT, doctorJson, healthyAccount, mocks } from '../support/doctor-fixture';
+import { ACCOUNT, doctorJson, healthyAccount, inTheSmsSandbox, mocks } from '../support/doctor-fixture';
 import { exampleConfig } from '../lib/app-fixture';
 import { evaluateAll, formatTally, tally, type Case, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
@@ -32,7 +32,8 @@ const PAGE_TEST_ALARMS = REGIONS.map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:
 
 /** Measured request counts (the floors sit a little under them). */
 const FLOORS: Record<string, number> = {
-  doctor: 54, // measured 59: 2 stacks, 9 tables, 5 bucket settings, 1 listing, 1 metadata.json + its kms:Decrypt, 3 metric reads, 8 topic reads, 10 tamper rules, 2 vaults, 2 x 3 trail reads
+  doctor: 58, // measured 63 (59 before the account settings): 2 stacks, 9 tables, 5 bucket settings, 1 listing, 1 metadata.json + its kms:Decrypt, 3 metric reads, 8 topic reads, 10 tamper rules, 2 vaults, 2 x 3 trail reads, SMS sandbox and AWS Backup settings in 2 regions
+  'doctor (SMS sandbox)': 60, // measured 65: as doctor, plus ListSMSSandboxPhoneNumbers in 2 regions
   'doctor --page-test': 6, // measured 6: SetAlarmState ALARM and OK and DescribeAlarmHistory, in each region
 };
 
@@ -42,11 +43,12 @@ const runs: Record<string, Awaited<ReturnType<typeof doctorJson>>> = {};
 beforeAll(async () => {
   const recorder = startRecorder();
   try {
-    for (const [who, args] of [
-      ['doctor', []],
-      ['doctor --page-test', ['--page-test', '--page-wait', '0']],
+    for (const [who, args, account] of [
+      ['doctor', [], healthyAccount],
+      ['doctor --page-test', ['--page-test', '--page-wait', '0'], healthyAccount],
+      ['doctor (SMS sandbox)', [], inTheSmsSandbox],
     ] as const) {
-      healthyAccount();
+      account();
       runs[who] = await doctorJson(...args);
       for (const mock of Object.values(mocks)) await recorder.recordMocked(mock, who);
     }
@@ -89,6 +91,8 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
         'cloudwatch:GetMetricData',
         'sns:ListSubscriptionsByTopic',
         'sns:GetTopicAttributes',
+        'sns:GetSMSSandboxAccountStatus',
+        'backup:DescribeRegionSettings',
         'events:DescribeRule',
         'backup:DescribeBackupVault',
         'cloudtrail:DescribeTrails',
@@ -96,6 +100,14 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
         'cloudtrail:GetEventSelectors',
       ]),
     );
+  });
+
+  test('in the SMS sandbox doctor also lists the verified numbers in both regions (and WARNs)', () => {
+    expect(opsOf('doctor (SMS sandbox)').filter((o) => o === 'sns:ListSMSSandboxPhoneNumbers')).toHaveLength(2);
+    expect(runs['doctor (SMS sandbox)'].results.filter((r) => r.status !== 'PASS').map((r) => `${r.status} ${r.check}`)).toEqual([
+      'WARN SMS sandbox (eu-west-1)',
+      'WARN SMS sandbox (eu-central-1)',
+    ]);
   });
 
   test('doctor --page-test ran (exit 0): SetAlarmState ALARM and OK, and the alarm history, in both regions', () => {
@@ -132,10 +144,24 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
   for (const who of Object.keys(FLOORS))
     test(`${who}: at least ${FLOORS[who]} requests evaluated`, async () => expect((await verdicts(who)).length).toBeGreaterThanOrEqual(FLOORS[who]));
   test(`dr doctor: every request allowed by ${OPERATOR_POLICY}`, async () => expect(denied(await verdicts('doctor'))).toEqual([]));
+  test(`dr doctor in the SMS sandbox: every request allowed by ${OPERATOR_POLICY}`, async () =>
+    expect(denied(await verdicts('doctor (SMS sandbox)'))).toEqual([]));
   test(`dr doctor --page-test: every request allowed by ${OPERATOR_POLICY}`, async () => expect(denied(await verdicts('doctor --page-test'))).toEqual([]));
 });
 
 describe('the doctor proof can fail', () => {
+  test(`without ${OPERATOR_POLICY}'s DoctorSettings, the SMS sandbox and AWS Backup settings reads are denied in both regions`, async () => {
+    const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => {
+      p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((st: { Sid?: string }) => st.Sid !== 'DoctorSettings');
+    });
+    const reasons = denied(await evaluateAll(m, casesOfDoctor(m, 'doctor (SMS sandbox)')));
+    expect(reasons.map((r) => /may not (\S+) on \* \((\w+) /.exec(r)?.slice(1).join(' ')).sort()).toEqual([
+      'backup:DescribeRegionSettings backup',
+      'sns:GetSMSSandboxAccountStatus sns',
+      'sns:ListSMSSandboxPhoneNumbers sns',
+    ]);
+  });
+
   test(`${OPERATOR_POLICY} grants DescribeStacks on the two dr-stack stacks only: another stack in either region is denied`, async () => {
     const others = REGIONS.map((r) => ({
       who: operatorPrincipal(OPERATOR_POLICY, 'doctor'),
@@ -153,7 +179,9 @@ describe('the doctor proof can fail', () => {
     const reasons = denied(await evaluateAll(m, casesOfDoctor(m, 'doctor')));
     expect(reasons).toHaveLength(2 * 5 + 2);
     expect(reasons).toContainEqual(expect.stringMatching(/may not events:DescribeRule on arn:aws:events:eu-central-1:123456789012:rule\/shop-tamper-keys /));
-    expect(reasons).toContainEqual(expect.stringMatching(/may not backup:DescribeBackupVault on arn:aws:backup:eu-west-1:123456789012:backup-vault:shop-dr-primary /));
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/may not backup:DescribeBackupVault on arn:aws:backup:eu-west-1:123456789012:backup-vault:shop-dr-primary /),
+    );
   });
   test(`without ${OPERATOR_POLICY}'s cloudwatch:SetAlarmState, the page test is denied, naming the action and each region's alarm ARN`, async () => {
     const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => withoutAction(p.PolicyDocument, 'cloudwatch:SetAlarmState'));

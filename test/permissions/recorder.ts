@@ -489,16 +489,21 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     GetTrailStatus: (call, ctx) => [req(call, 'cloudtrail:GetTrailStatus', trailArn(call, ctx, call.input.Name))],
     GetEventSelectors: (call, ctx) => [req(call, 'cloudtrail:GetEventSelectors', trailArn(call, ctx, call.input.TrailName))],
   },
-  // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`.
+  // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`;
+  // DescribeRegionSettings has no resource type.
   backup: {
     DescribeBackupVault: (call, ctx) => [
       req(call, 'backup:DescribeBackupVault', `arn:aws:backup:${call.region}:${ctx.account}:backup-vault:${String(call.input.BackupVaultName)}`),
     ],
+    DescribeRegionSettings: (call) => [req(call, 'backup:DescribeRegionSettings', '*')],
   },
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.
   sns: {
     ListSubscriptionsByTopic: (call) => [req(call, 'sns:ListSubscriptionsByTopic', String(call.input.TopicArn))],
     GetTopicAttributes: (call) => [req(call, 'sns:GetTopicAttributes', String(call.input.TopicArn))],
+    // Account settings: no resource type (Service Authorization Reference, Amazon SNS): "*".
+    GetSMSSandboxAccountStatus: (call) => [req(call, 'sns:GetSMSSandboxAccountStatus', '*')],
+    ListSMSSandboxPhoneNumbers: (call) => [req(call, 'sns:ListSMSSandboxPhoneNumbers', '*')],
   },
   // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html: "No permissions are
   // required to perform this operation", and an explicit Deny does not stop it: nothing to evaluate.

@@ -34,7 +34,12 @@ export interface StackTemplate {
   readonly name: string;
   readonly region: string;
   readonly template: Json;
+  /** The stack's account (an off-account recovery stack's own). @default ACCOUNT */
+  readonly account?: string;
 }
+
+/** The account `stack` is deployed into. */
+const accountOf = (stack: StackTemplate) => stack.account ?? ACCOUNT;
 
 /** An IAM role of the templates with its identity policies. */
 export interface RoleModel {
@@ -64,11 +69,14 @@ export interface PolicyModel {
   readonly aliasTargets: Map<string, string>;
 }
 
-/** Both templates of the example config (or `templates`), resolved into a {@link PolicyModel}. */
-export function synthesizePolicyModel(templates?: readonly StackTemplate[]): PolicyModel {
+/**
+ * Both templates of the example config (or `templates`), resolved into a {@link PolicyModel}.
+ * `account` is the principals' account (the model's requests are mapped in it).
+ */
+export function synthesizePolicyModel(templates?: readonly StackTemplate[], account = ACCOUNT): PolicyModel {
   const stacks = templates ?? builtTemplates();
   const model: PolicyModel = {
-    account: ACCOUNT,
+    account,
     stacks,
     roles: new Map(),
     managedPolicies: new Map(),
@@ -115,12 +123,12 @@ export function resolve(stack: StackTemplate, value: Json): Json {
 }
 
 const PSEUDO: Record<string, (s: StackTemplate) => string> = {
-  'AWS::AccountId': () => ACCOUNT,
+  'AWS::AccountId': (s) => accountOf(s),
   'AWS::Region': (s) => s.region,
   'AWS::Partition': () => 'aws',
   'AWS::URLSuffix': () => 'amazonaws.com',
   // The stack's own ARN (its id is assigned at create time: the recorder's placeholder UUID).
-  'AWS::StackId': (s) => `arn:aws:cloudformation:${s.region}:${ACCOUNT}:stack/${s.name}/00000000-0000-4000-8000-000000000000`,
+  'AWS::StackId': (s) => `arn:aws:cloudformation:${s.region}:${accountOf(s)}:stack/${s.name}/00000000-0000-4000-8000-000000000000`,
 };
 
 function resource(stack: StackTemplate, logicalId: string): { Type: string; Properties?: Json } {
@@ -144,9 +152,9 @@ function ref(stack: StackTemplate, name: string): string {
     case 'AWS::SNS::Topic':
       return arn(stack, 'sns', physicalName(stack, name, 'TopicName'));
     case 'AWS::SQS::Queue':
-      return `https://sqs.${stack.region}.amazonaws.com/${ACCOUNT}/${physicalName(stack, name, 'QueueName')}`;
+      return `https://sqs.${stack.region}.amazonaws.com/${accountOf(stack)}/${physicalName(stack, name, 'QueueName')}`;
     case 'AWS::IAM::ManagedPolicy':
-      return `arn:aws:iam::${ACCOUNT}:policy/${physicalName(stack, name, 'ManagedPolicyName')}`;
+      return `arn:aws:iam::${accountOf(stack)}:policy/${physicalName(stack, name, 'ManagedPolicyName')}`;
     case 'AWS::DynamoDB::Table':
       return physicalName(stack, name, 'TableName');
     case 'AWS::Lambda::Function':
@@ -166,7 +174,7 @@ function ref(stack: StackTemplate, name: string): string {
 }
 
 function arn(stack: StackTemplate, service: string, rest: string): string {
-  return `arn:aws:${service}:${stack.region}:${ACCOUNT}:${rest}`;
+  return `arn:aws:${service}:${stack.region}:${accountOf(stack)}:${rest}`;
 }
 
 function getAtt(stack: StackTemplate, logicalId: string, attr: string): string {
@@ -176,7 +184,7 @@ function getAtt(stack: StackTemplate, logicalId: string, attr: string): string {
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${ref(stack, logicalId)}`;
       case 'AWS::IAM::Role':
-        return `arn:aws:iam::${ACCOUNT}:role/${ref(stack, logicalId)}`;
+        return `arn:aws:iam::${accountOf(stack)}:role/${ref(stack, logicalId)}`;
       case 'AWS::KMS::Key':
         return arn(stack, 'kms', `key/${logicalId}`);
       case 'AWS::SQS::Queue':
@@ -206,7 +214,7 @@ const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array
 function collect(model: PolicyModel, stack: StackTemplate): void {
   const resources = stack.template.Resources as Record<string, { Type: string; Properties?: Json }>;
   const props = (id: string) => resolve(stack, resources[id].Properties ?? {});
-  const roleArn = (roleNameOrRef: string) => `arn:aws:iam::${ACCOUNT}:role/${roleNameOrRef}`;
+  const roleArn = (roleNameOrRef: string) => `arn:aws:iam::${accountOf(stack)}:role/${roleNameOrRef}`;
   // Roles first, so policies attached through `Roles` find them.
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::IAM::Role') continue;

@@ -4,7 +4,7 @@
  * overriding one mock after {@link healthyAccount}.
  */
 import * as path from 'node:path';
-import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeBackupVaultCommand, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, ListMetricsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -19,7 +19,13 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetSMSSandboxAccountStatusCommand,
+  GetTopicAttributesCommand,
+  ListSMSSandboxPhoneNumbersCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { registerDoctorCommand } from '../../cli/doctor';
@@ -109,7 +115,12 @@ export function listing(keys: string[]): (input: { Prefix?: string; StartAfter?:
 export const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
 
 /** The account's multi-region trail (home eu-west-1), logging all management events. */
-export const TRAIL = { Name: 'management', HomeRegion: 'eu-west-1', IsMultiRegionTrail: true, TrailARN: `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/management` };
+export const TRAIL = {
+  Name: 'management',
+  HomeRegion: 'eu-west-1',
+  IsMultiRegionTrail: true,
+  TrailARN: `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/management`,
+};
 
 /** The tamper rules of each hardened stack of the shipped config. */
 export const TAMPER_RULES = ['keys', 'buckets', 'tables', 'tableprotection', 'vaults'].map((w) => `shop-tamper-${w}`);
@@ -208,6 +219,11 @@ export function healthyAccount(): void {
       },
     ],
   }));
+  // Out of the SMS sandbox (the shipped config pages +447700900123 by SMS); AWS Backup's advanced DynamoDB features on.
+  mocks.sns.on(GetSMSSandboxAccountStatusCommand).resolves({ IsInSandbox: false });
+  mocks.backup
+    .on(DescribeRegionSettingsCommand)
+    .resolves({ ResourceTypeManagementPreference: { DynamoDB: true }, ResourceTypeOptInPreference: { DynamoDB: true } });
   mocks.events.on(DescribeRuleCommand).callsFake((input: { Name: string }) => ({ Name: input.Name, State: 'ENABLED' }));
   mocks.backup.on(DescribeBackupVaultCommand).callsFake((input: { BackupVaultName: string }) => ({
     BackupVaultName: input.BackupVaultName,
@@ -218,10 +234,19 @@ export function healthyAccount(): void {
   }));
   mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [TRAIL] });
   mocks.cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
-  mocks.cloudtrail.on(GetEventSelectorsCommand).resolves({ TrailARN: TRAIL.TrailARN, EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] });
+  mocks.cloudtrail
+    .on(GetEventSelectorsCommand)
+    .resolves({ TrailARN: TRAIL.TrailARN, EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] });
   mocks.sns
     .on(GetTopicAttributesCommand)
     .callsFake((input: { TopicArn: string }) => ({ Attributes: { TopicArn: input.TopicArn, Policy: topicPolicy(input.TopicArn) } }));
+}
+
+/** The healthy account, but SNS is in the SMS sandbox in both regions, where the on-call number is verified. */
+export function inTheSmsSandbox(): void {
+  healthyAccount();
+  mocks.sns.on(GetSMSSandboxAccountStatusCommand).resolves({ IsInSandbox: true });
+  mocks.sns.on(ListSMSSandboxPhoneNumbersCommand).resolves({ PhoneNumbers: [{ PhoneNumber: '+447700900123', Status: 'Verified' }] });
 }
 
 /** Runs `dr --config dr.config.json doctor <args>` in-process at {@link NOW}. */

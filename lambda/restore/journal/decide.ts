@@ -98,6 +98,11 @@ function decideMode(req: TargetRequest, facts: TargetFacts, seen: TargetFacts, b
       `table "${t}" holds an unfinished restore of backup set ${open.backupId}${open.source ? ` (table "${open.source}")` : ''}, not of ${req.backupId} ("${req.source}"): nothing was written; finish that one with "dr restore ${open.backupId} --resume${req.intoExisting ? ' --into-existing' : ''}", or ${removal} and restore ${req.backupId} again`,
     );
   }
+  if (open?.journal?.failure === 'data')
+    throw new RestoreRefusedError(
+      `table "${t}" holds a restore of ${req.backupId} that stopped on a data error (${open.journal.problem ?? 'see its journal'}): ` +
+        `${req.resume ? '--resume would stop at the same item, so nothing was written' : 'nothing was written'}; ${removal}, then restore another set that "dr validate" passes (or the other tables with --tables)`,
+    );
   if (open && req.resume) return { mode: 'resume', journal: open.journal };
   if (open) {
     const where = open.journal ? ` (${journalProgress(open.journal)})` : '';

@@ -170,10 +170,13 @@ export class RestoreJournal {
     await this.tag('verified');
   }
 
-  /** The restore stopped with a problem: the journal says `failed` (the tag stays `unfinished`). Never throws. */
-  async failed(problem: string): Promise<void> {
+  /**
+   * The restore stopped with a problem: the journal says `failed` (the tag stays `unfinished`);
+   * `kind` `data` records a data error, which a resume refuses. Never throws.
+   */
+  async failed(problem: string, kind?: 'data'): Promise<void> {
     this.error = undefined;
-    this.update({ state: 'failed', problem, finishedAt: new Date().toISOString() });
+    this.update({ state: 'failed', problem, finishedAt: new Date().toISOString(), ...(kind ? { failure: kind } : {}) });
     await this.flush().catch(() => undefined);
   }
 

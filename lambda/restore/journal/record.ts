@@ -78,6 +78,11 @@ export interface RestoreJournalRecord {
   readonly verifiedItems?: number;
   /** Why the restore failed (`failed` only). */
   readonly problem?: string;
+  /**
+   * `data`: the restore failed on an item of the backup set that DynamoDB cannot store (a data
+   * error): no --resume can pass it. Absent for every other failure (a resume may continue).
+   */
+  readonly failure?: 'data';
   readonly operation?: JournalOperation;
   /** Facts a rerun must know about single objects, by id (a bucket restore: a multipart copy's ETag, written before it completes). */
   readonly objects?: Readonly<Record<string, string>>;
