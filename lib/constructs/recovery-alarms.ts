@@ -5,6 +5,7 @@ import { Dimension, MetricName } from '../../lambda/shared/metrics';
 import type { AlertTopics } from './alert-topics';
 import { REPLICATION_TIME_MINUTES } from './cross-region-replication';
 import { drMetric, severityAlarm } from './dr-metrics';
+import { constructId } from './protected-tables';
 
 /** Props of {@link RecoveryAlarms}. */
 export interface RecoveryAlarmsProps {
@@ -53,7 +54,7 @@ export class RecoveryAlarms extends Construct {
       this.alarms.push(
         severityAlarm(this, topics, {
           app,
-          what: `${chain.table}-ReplicaChainStale`,
+          what: `${constructId(chain.table)}-ReplicaChainStale`,
           severity: 'Critical',
           metric: drMetric(app, MetricName.ReplicaChainAgeMinutes, {
             dimensions: { [Dimension.Table]: chain.table },

@@ -27,9 +27,9 @@ test('one critical alarm per chained table on its ReplicaChainAgeMinutes above i
   const topics = new AlertTopics(stack, 'Topics', { appName: 'shop', regionLabel: 'recovery', critical: {}, warning: {} });
   new RecoveryAlarms(stack, 'Alarms', { app: 'shop', topics, rpoMinutes: 1440, restoreTests: false, chains });
   const t = Template.fromStack(stack);
-  for (const { table } of chains)
+  for (const { table, name } of chains.map((c) => ({ ...c, name: c.table === 'orders' ? 'Orders' : 'Users' })))
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: `shop-${table}-ReplicaChainStale-Critical`,
+      AlarmName: `shop-${name}-ReplicaChainStale-Critical`,
       MetricName: 'ReplicaChainAgeMinutes',
       Dimensions: Match.arrayWith([
         { Name: 'App', Value: 'shop' },
