@@ -42,8 +42,9 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     expect(report.scenarios[2].backupId).toBe(report.backup.backupId.split('/')[1]);
     expect(report.scenarios[2].notes.join('\n')).toMatch(/latest is daily\//);
     // Uploads: restored to T - 1 min (the originals stamped minutes before T by the gateway's simulated clock).
-    expect(report.scenarios[4].rpoMs).toBe(60_000);
-    expect(report.scenarios[4].notes.join('\n')).toMatch(/simulated clock: .* the restore point is T - 1 min/);
+    const uploads = report.scenarios.find((s) => s.id === 'uploads-encrypted')!;
+    expect(uploads.rpoMs).toBe(60_000);
+    expect(uploads.notes.join('\n')).toMatch(/simulated clock: .* the restore point is T - 1 min/);
     expect(readDrillReport(path.join(outDir, 'drill-report.json'))?.passed).toBe(true);
     const md = fs.readFileSync(path.join(outDir, 'drill-report.md'), 'utf8');
     expect(md).toMatch(/Result: PASSED/);
@@ -56,7 +57,7 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     expect(md).toMatch(/LOCAL STAND-IN/);
     expect(md).toMatch(/\| table \| restored into \| engine \| why \| re-applied \|/);
     // Scenario 5: the full set + chain from the replica, RPO measured on the simulated day within the schedule's worst case.
-    const midday = report.scenarios[4];
+    const midday = report.scenarios.find((s) => s.id === 'region-lost-midday')!;
     expect(midday.rpoMs).toBe(37 * 60_000); // 14:37 - 14:00: the 14:00..14:30 windows were still replicating
     expect(midday.timeline).toMatchObject({ simulated: true, worstCaseMinutes: 60 });
     expect(midday.rpoMs).toBeLessThanOrEqual(midday.timeline!.worstCaseMinutes! * 60_000);
