@@ -33,6 +33,16 @@ export function roleArnAccount(arn: string): string | undefined {
   return ROLE_ARN.exec(arn)?.[2];
 }
 
+/**
+ * The recovery region's vault: a standard vault (`locked`: Vault Lock under hardened) or an AWS
+ * Backup logically air-gapped vault (`airGapped`): always locked in compliance mode by AWS,
+ * min/max retention required (the minimum AWS accepts is 7 days), encrypted with an AWS-owned key
+ * by default, shareable with another account through AWS RAM.
+ */
+export const RECOVERY_VAULTS = ['locked', 'airGapped'] as const;
+/** AWS Backup refuses a logically air-gapped vault whose MinRetentionDays is under 7. */
+export const AIR_GAPPED_MIN_RETENTION_DAYS = 7;
+
 /** Vault Lock's cooling-off period: AWS Backup refuses ChangeableForDays below 3 (72 hours). */
 export const MIN_CHANGEABLE_DAYS = 3;
 

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { dataReplicaBucketName } from './config-names';
-import { roleArnAccount } from './config-protection';
+import { AIR_GAPPED_MIN_RETENTION_DAYS, roleArnAccount } from './config-protection';
 import {
   EXPORT_ESTIMATE_MINUTES,
   FULL_ONLY_WORST_CASE_MINUTES,
@@ -45,6 +45,7 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   checkLockAgainstTiers(c, issue);
   checkProtection(c, issue);
+  checkAirGappedVault(c, issue);
   checkBreakGlass(c, issue);
   checkOffAccount(c, issue);
   if (c.changeThresholds.warningPercent >= c.changeThresholds.criticalPercent) {
@@ -163,6 +164,26 @@ export function checkProtection(c: DrConfig, issue: Issue): void {
       `objectLock.mode is "${c.objectLock.mode}" but protection is "hardened", which locks backups in COMPLIANCE mode (GOVERNANCE can be bypassed by an admin holding s3:BypassGovernanceRetention): remove objectLock.mode or set it to "COMPLIANCE", or set "protection": "standard"`,
     );
   }
+}
+
+/**
+ * `recovery.vault: "airGapped"` holds AWS Backup's copies: it needs AWS Backup on, and every
+ * tier's retention at least AWS's minimum for such a vault (7 days), since its MinRetentionDays is
+ * the shortest tier.
+ */
+export function checkAirGappedVault(c: DrConfig, issue: Issue): void {
+  if (c.recovery.vault !== 'airGapped') return;
+  if (!c.awsBackup.enabled)
+    issue(
+      ['recovery', 'vault'],
+      'recovery.vault is "airGapped" but awsBackup.enabled is false: the logically air-gapped vault holds AWS Backup copies, and there would be none; turn awsBackup on or remove recovery.vault',
+    );
+  const shortest = Math.min(c.retention.dailyDays, c.retention.weeklyDays, c.retention.monthlyDays);
+  if (shortest < AIR_GAPPED_MIN_RETENTION_DAYS)
+    issue(
+      ['recovery', 'vault'],
+      `recovery.vault is "airGapped", whose minimum retention is the shortest tier (${shortest} days), but AWS Backup refuses a logically air-gapped vault under ${AIR_GAPPED_MIN_RETENTION_DAYS} days: keep every tier at least ${AIR_GAPPED_MIN_RETENTION_DAYS} days or use "locked"`,
+    );
 }
 
 /**

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { incrementalSetting, pointInTimeRecoverySetting } from './config-incremental-schema';
 import { regionSchema, strict } from './config-messages';
-import { protectionFields } from './config-protection';
+import { protectionFields, RECOVERY_VAULTS } from './config-protection';
 
 /** Backup tiers that run on a schedule. `adhoc` sets come from `dr backup`. */
 export const SCHEDULED_TIERS = ['daily', 'weekly', 'monthly'] as const;
@@ -108,6 +108,12 @@ export const drConfigFields = strict({
      * (config-protection.ts). Without it a different recovery.account is refused.
      */
     offAccount: z.boolean().default(false),
+    /**
+     * The vault AWS Backup copies into: `"locked"` (a standard vault with Vault Lock under
+     * hardened) or `"airGapped"` (a logically air-gapped vault: compliance-locked by AWS, min/max
+     * retention from the tiers; config-protection.ts, docs/threat-model.md).
+     */
+    vault: z.enum(RECOVERY_VAULTS, { message: 'recovery.vault must be "locked" (standard vault, Vault Lock under hardened) or "airGapped"' }).default('locked'),
   }),
   ...protectionFields,
   tables: z.array(table).min(1, { message: 'tables must list at least one DynamoDB table to protect' }),

@@ -63,7 +63,8 @@ export async function vaultLockCheck(r: RegionClients, check: string, vault: Vau
       'find who removed it in CloudTrail (DeleteBackupVaultLockConfiguration), then deploy the stack again',
     );
   const found = `${live.MinRetentionDays}-${live.MaxRetentionDays ?? '?'} days`;
-  const when = live.LockDate && live.LockDate <= now ? `immutable since ${day(live.LockDate)}` : `can still be changed until ${day(live.LockDate)} (cooling-off)`;
+  const when =
+    live.LockDate && live.LockDate <= now ? `immutable since ${day(live.LockDate)}` : `can still be changed until ${day(live.LockDate)} (cooling-off)`;
   if (live.MinRetentionDays !== lock.minRetentionDays || live.MaxRetentionDays !== lock.maxRetentionDays)
     return warn(
       check,

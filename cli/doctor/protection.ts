@@ -16,7 +16,10 @@ const REDEPLOY = 'deploy both stacks again (npx cdk deploy --all)';
 
 /** What each stack declares; undefined where the stack has no (readable) output. */
 export function declaredProtection(outputs: StackOutputs): Record<(typeof LABELS)[number], ProtectionSummary | undefined> {
-  return { primary: parseProtectionSummary(outputs[protectionOutputKey('primary')]), recovery: parseProtectionSummary(outputs[protectionOutputKey('recovery')]) };
+  return {
+    primary: parseProtectionSummary(outputs[protectionOutputKey('primary')]),
+    recovery: parseProtectionSummary(outputs[protectionOutputKey('recovery')]),
+  };
 }
 
 /**

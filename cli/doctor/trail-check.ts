@@ -62,7 +62,11 @@ export async function trailCheck(r: RegionClients, check: string, app: string): 
       if (isCredentialsError(e) || !(trail.IsOrganizationTrail || isAccessDenied(e))) throw e;
       gap = `its status could not be read from this account (${describeError(e)})`;
     }
-    if (!gap) return pass(check, `trail ${trail.Name} (${trail.IsMultiRegionTrail ? 'multi-region' : r.region}) logs write management events: the tamper rules receive them`);
+    if (!gap)
+      return pass(
+        check,
+        `trail ${trail.Name} (${trail.IsMultiRegionTrail ? 'multi-region' : r.region}) logs write management events: the tamper rules receive them`,
+      );
     gaps.push(`${trail.Name}: ${gap}`);
   }
   return warn(

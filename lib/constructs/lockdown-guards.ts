@@ -1,9 +1,9 @@
 import { DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
-import type * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import type { AccessPolicyHolder } from './air-gapped-vault';
 
 /**
  * Guards of the hardened profile (issue 21): Deny statements in the resource policies of every
@@ -101,6 +101,6 @@ export function guardBucket(bucket: s3.Bucket, exempt: readonly string[]): void 
 }
 
 /** Denies {@link VAULT_GUARDED_ACTIONS} on `vault` (and its recovery points) to every principal but `exempt`. */
-export function guardVault(vault: backup.BackupVault, exempt: readonly string[]): void {
+export function guardVault(vault: AccessPolicyHolder, exempt: readonly string[]): void {
   vault.addToAccessPolicy(denyExcept(GUARD_SIDS.vault, VAULT_GUARDED_ACTIONS, ['*'], exempt));
 }

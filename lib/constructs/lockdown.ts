@@ -1,5 +1,6 @@
 import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import type * as backup from 'aws-cdk-lib/aws-backup';
+import type { AccessPolicyHolder } from './air-gapped-vault';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -54,7 +55,7 @@ export interface LockdownProps {
   /** Backup or replica buckets to guard. */
   readonly guardedBuckets: readonly s3.Bucket[];
   /** Vaults to guard. */
-  readonly guardedVaults: readonly backup.BackupVault[];
+  readonly guardedVaults: readonly AccessPolicyHolder[];
   /** Names of every bucket whose policy, lifecycle or replication change pages (guarded ones and data buckets). */
   readonly watchedBucketNames: readonly string[];
   /** Names of the vaults whose deletion or policy change pages. */

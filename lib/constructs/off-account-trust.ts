@@ -1,7 +1,7 @@
-import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { AccessPolicyHolder } from './air-gapped-vault';
 
 /** Who of the primary account the recovery account trusts, when the two differ. */
 export interface PrimaryWriters {
@@ -22,7 +22,7 @@ export interface PrimaryWriters {
  * from the primary account, as AWS Backup documents for cross-account copies). Nothing of the
  * primary account may read, delete or reconfigure anything here.
  */
-export function trustPrimaryWriters(w: PrimaryWriters, buckets: readonly s3.Bucket[], key: kms.Key, vault: backup.BackupVault): void {
+export function trustPrimaryWriters(w: PrimaryWriters, buckets: readonly s3.Bucket[], key: kms.Key, vault: AccessPolicyHolder): void {
   const role = new iam.ArnPrincipal(w.replicationRoleArn);
   for (const bucket of buckets) {
     bucket.addToResourcePolicy(

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, replicationRoleName, type DrConfig } from '../config';
+import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertTopics } from '../constructs/alert-topics';
 import { DrFunction } from '../constructs/dr-function';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -44,8 +45,8 @@ export class RecoveryStack extends Stack {
   public readonly replicaMonitor: DrFunction;
   /** The weekly restore test, unless `restoreTest.enabled` is false. */
   public readonly restoreTest?: DrFunction;
-  /** The vault receiving AWS Backup's copies. */
-  public readonly vault: backup.BackupVault;
+  /** The vault receiving AWS Backup's copies: standard, or logically air-gapped (`recovery.vault`). */
+  public readonly vault: backup.BackupVault | AirGappedVault;
   /** Guards and tamper pages, under `protection: "hardened"`. */
   public readonly lockdown?: Lockdown;
   /** `<app>-dr-operator-recovery`, when the recovery stack is in its own account (`recovery.offAccount`). */
@@ -86,12 +87,22 @@ export class RecoveryStack extends Stack {
     }
 
     const hardened = c.protection === 'hardened';
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: recoveryVaultName(c),
-      encryptionKey: key,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-      lockConfiguration: hardened ? renderVaultLock(vaultLockSettings(c)) : undefined,
-    });
+    // AWS Backup's copies land in `<app>-dr-recovery`: a standard vault (Vault Lock under hardened)
+    // or a logically air-gapped one (recovery.vault), under the same name so the copy rules are unchanged.
+    const lock = vaultLockSettings(c);
+    this.vault =
+      c.recovery.vault === 'airGapped'
+        ? new AirGappedVault(this, 'AirGappedVault', {
+            backupVaultName: recoveryVaultName(c),
+            minRetentionDays: lock.minRetentionDays,
+            maxRetentionDays: lock.maxRetentionDays,
+          })
+        : new backup.BackupVault(this, 'Vault', {
+            backupVaultName: recoveryVaultName(c),
+            encryptionKey: key,
+            removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+            lockConfiguration: hardened ? renderVaultLock(lock) : undefined,
+          });
 
     if (c.recovery.offAccount && c.primary.account) {
       // The primary account's operator policy cannot reach this account: operators here get their own.
@@ -127,9 +138,18 @@ export class RecoveryStack extends Stack {
         regionLabel: 'recovery',
       });
     }
+<<<<<<< HEAD
     addProtectionOutput(this, c, { regionLabel: 'recovery', lockedVaults: [recoveryVaultName(c)], lockdown: this.lockdown });
     const chains = chainTargets(c);
     new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled, chains });
+=======
+    addProtectionOutput(this, c, {
+      regionLabel: 'recovery',
+      ...(c.recovery.vault === 'airGapped' ? { lockedVaults: [], airGappedVaults: [recoveryVaultName(c)] } : { lockedVaults: [recoveryVaultName(c)] }),
+      lockdown: this.lockdown,
+    });
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
+>>>>>>> main
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',

@@ -87,7 +87,9 @@ describe('dr doctor: protection, from the outputs', () => {
     delete (outputs as Record<string, string>)[protectionOutputKey('primary')];
     expect(protectionCheck(exampleConfig(), outputs, STACKS)).toMatchObject({
       status: 'WARN',
-      detail: expect.stringMatching(/^Shop-Production and Shop-Recovery do not declare a protection level \(no readable ProtectionPrimary, ProtectionRecovery output\)/),
+      detail: expect.stringMatching(
+        /^Shop-Production and Shop-Recovery do not declare a protection level \(no readable ProtectionPrimary, ProtectionRecovery output\)/,
+      ),
       fix: 'deploy both stacks again (npx cdk deploy --all)',
     });
   });
@@ -108,7 +110,9 @@ describe('dr doctor: the declared protection against the live account (mocked AW
   });
   it('FAILs a disabled or deleted tamper rule, naming it and the fix', async () => {
     mocks.events.on(DescribeRuleCommand, { Name: 'shop-tamper-keys' }).resolves({ Name: 'shop-tamper-keys', State: 'DISABLED' });
-    mocks.events.on(DescribeRuleCommand, { Name: 'shop-tamper-vaults' }).rejects(awsError('ResourceNotFoundException', 'Rule shop-tamper-vaults does not exist.'));
+    mocks.events
+      .on(DescribeRuleCommand, { Name: 'shop-tamper-vaults' })
+      .rejects(awsError('ResourceNotFoundException', 'Rule shop-tamper-vaults does not exist.'));
     const { code, results } = await doctorJson();
     expect(code).toBe(1);
     expect(result(results, 'tamper rules eu-central-1')).toMatchObject({
@@ -141,7 +145,8 @@ describe('dr doctor: the declared protection against the live account (mocked AW
     });
   });
   it('sends no live protection call for standard stacks', async () => {
-    const std = (vault: string) => JSON.stringify({ ...protectionSummary(vault), level: 'standard', guards: { keys: false, buckets: 0, vaults: 0 }, tamperRules: [] });
+    const std = (vault: string) =>
+      JSON.stringify({ ...protectionSummary(vault), level: 'standard', guards: { keys: false, buckets: 0, vaults: 0 }, tamperRules: [] });
     mocks.cloudformation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({
       Stacks: [
         {
@@ -184,7 +189,9 @@ describe('dr doctor: CloudTrail feeds the tamper rules (mocked AWS)', () => {
     expect((await trailOf('eu-west-1')).detail).toMatch(/^no trail in eu-west-1 feeds the tamper rules \(management: it is not logging \(StopLogging\)\)/);
   });
   it('WARNs a trail whose selectors exclude KMS management events', async () => {
-    mocks.cloudtrail.on(GetEventSelectorsCommand).resolves({ EventSelectors: [{ ReadWriteType: 'All', ExcludeManagementEventSources: ['kms.amazonaws.com'] }] });
+    mocks.cloudtrail
+      .on(GetEventSelectorsCommand)
+      .resolves({ EventSelectors: [{ ReadWriteType: 'All', ExcludeManagementEventSources: ['kms.amazonaws.com'] }] });
     expect((await trailOf('eu-west-1')).detail).toMatch(/management: it excludes KMS management events \(ScheduleKeyDeletion would not page\)/);
   });
   it('WARNs a trail whose advanced selectors log read-only management events only', async () => {

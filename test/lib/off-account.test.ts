@@ -6,7 +6,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { GUARD_SIDS } from '../../lib/constructs/lockdown-guards';
 import { build, type Built } from './app-fixture';
-import { BREAK_GLASS, PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, twoAccountConfig } from './two-account-fixture';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BREAK_GLASS, PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, TWO_ACCOUNT_CONFIG, twoAccountConfig } from './two-account-fixture';
+import { ROOT } from './app-fixture';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -129,5 +132,18 @@ describe('operators in the recovery account', () => {
   it('a one-account deployment has no recovery operator policy (the primary one covers both regions)', () => {
     const one = build();
     expect(Object.keys(one.recovery.findResources('AWS::IAM::ManagedPolicy'))).toEqual([]);
+  });
+});
+
+describe('the two-account config file (DR_CONFIG=test/lib/fixtures/dr.config.two-account.json npx cdk synth)', () => {
+  it('is the shipped dr.config.json with both accounts, offAccount and a break-glass role, nothing else', () => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8'));
+    const file = JSON.parse(fs.readFileSync(TWO_ACCOUNT_CONFIG, 'utf8'));
+    expect(file).toEqual({
+      ...shipped,
+      primary: { ...shipped.primary, account: PRIMARY_ACCOUNT },
+      recovery: { ...shipped.recovery, account: RECOVERY_ACCOUNT, offAccount: true },
+      breakGlassRoleArn: BREAK_GLASS,
+    });
   });
 });
