@@ -138,18 +138,13 @@ export class RecoveryStack extends Stack {
         regionLabel: 'recovery',
       });
     }
-<<<<<<< HEAD
-    addProtectionOutput(this, c, { regionLabel: 'recovery', lockedVaults: [recoveryVaultName(c)], lockdown: this.lockdown });
-    const chains = chainTargets(c);
-    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled, chains });
-=======
     addProtectionOutput(this, c, {
       regionLabel: 'recovery',
       ...(c.recovery.vault === 'airGapped' ? { lockedVaults: [], airGappedVaults: [recoveryVaultName(c)] } : { lockedVaults: [recoveryVaultName(c)] }),
       lockdown: this.lockdown,
     });
-    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
->>>>>>> main
+    const chains = chainTargets(c);
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled, chains });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',
