@@ -46,11 +46,12 @@ export function parseItems(v: string | undefined): number {
 
 /** One line per scenario, for the terminal. */
 export function summaryLines(r: DrillReport): string[] {
+  const width = Math.max(34, ...r.scenarios.map((s) => s.title.length));
   return [
     `drill ${r.passed ? 'PASSED' : 'FAILED'} in ${formatDuration(r.durationMs)} (${r.dataset.totalItems} items)`,
     ...r.scenarios.map(
       (s) =>
-        `  ${s.passed ? 'pass' : 'FAIL'}  ${s.title.padEnd(34)} RTO ${formatDuration(s.rtoMs).padStart(8)}  RPO ${formatDuration(s.rpoMs).padStart(8)}  ${String(s.items).padStart(7)} items  ${String(s.itemsPerSecond).padStart(6)} items/s${s.error ? `  (${s.error.split('\n')[0]})` : ''}`,
+        `  ${s.passed ? 'pass' : 'FAIL'}  ${s.title.padEnd(width)} RTO ${formatDuration(s.rtoMs).padStart(8)}  RPO ${formatDuration(s.rpoMs).padStart(8)}  ${String(s.items).padStart(7)} items  ${String(s.itemsPerSecond).padStart(6)} items/s${s.error ? `  (${s.error.split('\n')[0]})` : ''}`,
     ),
   ];
 }

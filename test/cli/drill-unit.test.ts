@@ -184,4 +184,11 @@ describe('drill report', () => {
     expect(md).toContain('different ["o-1"]');
     expect(summaryLines(report)[0]).toMatch(/drill FAILED in 60.0 s/);
   });
+
+  it('lines the terminal summary up when a title is longer than the usual column (RTO at the same place on every line)', () => {
+    const long = { ...report, scenarios: [report.scenarios[0], { ...report.scenarios[0], title: 'Primary region lost mid-day (14:37), a long title' }] };
+    const lines = summaryLines(long).slice(1);
+    expect(lines).toHaveLength(2);
+    expect(new Set(lines.map((l) => l.indexOf(' RTO '))).size).toBe(1);
+  });
 });
