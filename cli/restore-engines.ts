@@ -18,12 +18,20 @@ export interface EngineFlags {
 }
 
 /**
+ * Engines a named stand-in answers inside this process (cli/drill/standins/engine-standins.ts
+ * registers `import` and `bulk` while it is installed, for the drill and the permissions proof):
+ * with one installed, a local endpoint does have the API, so the refusal below stands aside.
+ */
+export const standInEngines = new Set<string>();
+
+/**
  * ImportTable and bulk put exist only in AWS: no local DynamoDB (DynamoDB Local, the drill's
  * stand-ins run in-process only) answers them, and a started restore would leave a journal
  * locking an empty target to an engine that cannot run (issue #23 defect 9). Refused before
  * anything is read or written; a dry run (which sends nothing that writes) may still show the request.
  */
 export function refuseLocalEngine(engine: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  if (standInEngines.has(engine)) return;
   const variable = env.AWS_ENDPOINT_URL_DYNAMODB ? 'AWS_ENDPOINT_URL_DYNAMODB' : env.AWS_ENDPOINT_URL ? 'AWS_ENDPOINT_URL' : undefined;
   if (!variable || dryRun || (engine !== 'import' && engine !== 'bulk')) return;
   const api = engine === 'import' ? 'ImportTable' : 'bulk put (StartBulkPutItems)';

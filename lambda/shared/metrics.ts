@@ -35,6 +35,11 @@ export const MetricName = {
   LatestBackupAgeMinutes: 'LatestBackupAgeMinutes',
   /** Age of the newest complete set in the replica bucket. Dimensions: App. */
   ReplicaBackupAgeMinutes: 'ReplicaBackupAgeMinutes',
+  /**
+   * Age of the newest point the replica restores a chained table to: the newest replicated
+   * window's end (or the newest full set's point, when newer): the RPO across regions right now. Dimensions: App, Table.
+   */
+  ReplicaChainAgeMinutes: 'ReplicaChainAgeMinutes',
   /** 1 per passed restore test. Dimensions: App. */
   RestoreTestSuccess: 'RestoreTestSuccess',
   /** 1 per failed restore test. Dimensions: App. */
@@ -59,6 +64,7 @@ export const MetricUnit: Record<MetricNameValue, 'Count' | 'Seconds' | 'Bytes' |
   BackupRecordCountChangePercent: 'Percent',
   LatestBackupAgeMinutes: 'None',
   ReplicaBackupAgeMinutes: 'None',
+  ReplicaChainAgeMinutes: 'None',
   RestoreTestSuccess: 'Count',
   RestoreTestFailure: 'Count',
   RestoreTestDurationSeconds: 'Seconds',

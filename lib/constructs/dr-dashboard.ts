@@ -19,6 +19,8 @@ export interface DrDashboardProps {
   readonly replicated?: readonly ReplicatedBucket[];
   /** Region of the restore tests and the replica monitor. */
   readonly recoveryRegion: string;
+  /** Tables with a chain of incremental exports and their RPO: drawn as the replica's RPO per table against its target. @default - none */
+  readonly chains?: readonly { readonly table: string; readonly rpoMinutes: number }[];
 }
 
 /**
@@ -56,6 +58,32 @@ export class DrDashboard extends Construct {
         width: 12,
       }),
     );
+    if (props.chains?.length) {
+      const targets = [...new Set(props.chains.map((c) => c.rpoMinutes))];
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'RPO across regions per chained table: age of the newest replicated window (minutes)',
+          left: props.chains.map((c) =>
+            drMetric(app, MetricName.ReplicaChainAgeMinutes, {
+              dimensions: { [Dimension.Table]: c.table },
+              statistic: 'Maximum',
+              period: hour,
+              region: props.recoveryRegion,
+              label: c.table,
+            }),
+          ),
+          leftAnnotations: targets.map((rpo) => ({
+            value: rpo,
+            label: `RPO ${rpo} min (${props
+              .chains!.filter((c) => c.rpoMinutes === rpo)
+              .map((c) => c.table)
+              .join(', ')})`,
+            color: '#d62728',
+          })),
+          width: 24,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Backup size per table (bytes)', left: perTable(MetricName.BackupSizeBytes), width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Records per table', left: perTable(MetricName.BackupRecordCount), width: 12 }),

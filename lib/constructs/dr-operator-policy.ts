@@ -163,8 +163,13 @@ export class DrOperatorPolicy extends Construct {
         actions: ['events:DescribeRule', 'backup:DescribeBackupVault'],
         resources: [
           ...regions.map((r) => `arn:${partition}:events:${r}:${account}:rule/${c.appName}-tamper-*`),
-          `arn:${partition}:backup:${c.primary.region}:${account}:backup-vault:${c.appName}-dr-primary`,
-          `arn:${partition}:backup:${c.recovery.region}:${account}:backup-vault:${recoveryVaultName(c)}`,
+          // The vaults exist (and the stacks' Protection output lists them) only with AWS Backup on.
+          ...(c.awsBackup.enabled
+            ? [
+                `arn:${partition}:backup:${c.primary.region}:${account}:backup-vault:${c.appName}-dr-primary`,
+                `arn:${partition}:backup:${c.recovery.region}:${account}:backup-vault:${recoveryVaultName(c)}`,
+              ]
+            : []),
         ],
       }),
       // dr doctor: a trail feeds the tamper rules (cli/doctor/trail-check.ts). DescribeTrails has no

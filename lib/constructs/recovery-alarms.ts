@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { MetricName } from '../../lambda/shared/metrics';
+import { Dimension, MetricName } from '../../lambda/shared/metrics';
 import type { AlertTopics } from './alert-topics';
 import { REPLICATION_TIME_MINUTES } from './cross-region-replication';
 import { drMetric, severityAlarm } from './dr-metrics';
+import { constructId } from './protected-tables';
 
 /** Props of {@link RecoveryAlarms}. */
 export interface RecoveryAlarmsProps {
@@ -16,11 +17,14 @@ export interface RecoveryAlarmsProps {
   readonly rpoMinutes: number;
   /** Whether restore tests run (their alarms exist only then). @default true */
   readonly restoreTests?: boolean;
+  /** Tables with a chain of incremental exports and their RPO: one critical alarm each on the replica's chain age. @default - none */
+  readonly chains?: readonly { readonly table: string; readonly rpoMinutes: number }[];
 }
 
 /**
  * Alarms of the recovery region, where the replica and the restore tests live (CloudWatch
- * alarms are regional): no new backup arrived within RPO + replication window; a restore
+ * alarms are regional): no new backup arrived within RPO + replication window; a chained table's
+ * newest replicated window is older than its RPO; a restore
  * test failed; no restore test passed for a week.
  */
 export class RecoveryAlarms extends Construct {
@@ -44,6 +48,25 @@ export class RecoveryAlarms extends Construct {
         description: `The newest complete backup in the replica bucket is older than RPO + replication (${limit} minutes): the recovery region could not restore to the RPO.`,
       }),
     );
+    // Per chained table: the newest point the replica restores it to is older than its RPO. The
+    // monitor's datapoint is the age at its run; an hour without one breaches (monitor broken).
+    for (const chain of props.chains ?? [])
+      this.alarms.push(
+        severityAlarm(this, topics, {
+          app,
+          what: `${constructId(chain.table)}-ReplicaChainStale`,
+          severity: 'Critical',
+          metric: drMetric(app, MetricName.ReplicaChainAgeMinutes, {
+            dimensions: { [Dimension.Table]: chain.table },
+            statistic: 'Maximum',
+            period: Duration.hours(1),
+          }),
+          threshold: chain.rpoMinutes,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          description: `The newest point the replica restores ${chain.table} to (its newest replicated incremental export window) is older than its RPO of ${chain.rpoMinutes} minutes: losing the primary region now would lose more. Check the incremental-export function, the finalizer and replication (docs/rpo.md).`,
+        }),
+      );
     if (props.restoreTests === false) return;
     this.alarms.push(
       severityAlarm(this, topics, {

@@ -32,7 +32,7 @@ import { dataBucket } from '../constructs/data-bucket';
 import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
 import { SlotTable } from '../constructs/slot-table';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
-import { tightestFullSetRpo } from './targets';
+import { chainTargets, tightestFullSetRpo } from './targets';
 import { IncrementalExports } from '../constructs/incremental-exports';
 
 /** Props of {@link ProductionStack}. */
@@ -252,6 +252,7 @@ export class ProductionStack extends Stack {
       tables: tableNames,
       replicated: replication.replicated,
       recoveryRegion: c.recovery.region,
+      chains: chainTargets(c),
     });
   }
 }

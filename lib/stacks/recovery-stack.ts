@@ -20,7 +20,7 @@ import { constructId } from '../constructs/protected-tables';
 import { RecoveryAlarms } from '../constructs/recovery-alarms';
 import { dataBucket } from '../constructs/data-bucket';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
-import { tightestFullSetRpo } from './targets';
+import { chainTargets, tightestFullSetRpo } from './targets';
 
 /** Table name pattern the restore test may create and delete: `<anything>-drtest-<anything>`. */
 export const DRTEST_TABLE_PATTERN = '*-drtest-*';
@@ -143,14 +143,15 @@ export class RecoveryStack extends Stack {
       ...(c.recovery.vault === 'airGapped' ? { lockedVaults: [], airGappedVaults: [recoveryVaultName(c)] } : { lockedVaults: [recoveryVaultName(c)] }),
       lockdown: this.lockdown,
     });
-    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled });
+    const chains = chainTargets(c);
+    new RecoveryAlarms(this, 'RecoveryAlarms', { app, topics, rpoMinutes: tightestFullSetRpo(c), restoreTests: c.restoreTest.enabled, chains });
 
     const monitor = (this.replicaMonitor = new DrFunction(this, 'ReplicaMonitor', {
       entry: 'lambda/handlers/replica-monitor.ts',
-      description: `${app}: measures the age of the newest complete backup in the replica bucket`,
+      description: `${app}: measures the age of the newest complete backup and of each chain's newest window in the replica bucket`,
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName },
+      environment: { APP_NAME: app, REPLICA_BUCKET: store.bucket.bucketName, CHAINED_TABLES: chains.map((t) => t.table).join(',') },
     }));
     grantReplicaRead(monitor.role, store.bucket);
     monitor.grantKeyUse(key, 'read');

@@ -14,3 +14,10 @@ export function tightestFullSetRpo(config: DrConfig): number {
     ...config.tables.map((t) => (incrementalIntervalOf(config, t) === undefined ? targetsFor(config, t.name).rpoMinutes : FULL_ONLY_WORST_CASE_MINUTES)),
   );
 }
+
+/** Each table with a chain of incremental exports and its RPO: what the replica monitor's chain alarms and the dashboard hold it to. */
+export function chainTargets(config: DrConfig): { table: string; rpoMinutes: number }[] {
+  return config.tables
+    .filter((t) => incrementalIntervalOf(config, t) !== undefined)
+    .map((t) => ({ table: t.name, rpoMinutes: targetsFor(config, t.name).rpoMinutes }));
+}

@@ -57,7 +57,7 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
     expect(md).toMatch(/LOCAL STAND-IN/);
     expect(md).toMatch(/\| table \| restored into \| engine \| why \| re-applied \|/);
     // Scenario 5: the full set + chain from the replica, RPO measured on the simulated day within the schedule's worst case.
-    const midday = report.scenarios[4];
+    const midday = report.scenarios.find((s) => s.id === 'region-lost-midday')!;
     expect(midday.rpoMs).toBe(37 * 60_000); // 14:37 - 14:00: the 14:00..14:30 windows were still replicating
     expect(midday.timeline).toMatchObject({ simulated: true, worstCaseMinutes: 60 });
     expect(midday.rpoMs).toBeLessThanOrEqual(midday.timeline!.worstCaseMinutes! * 60_000);

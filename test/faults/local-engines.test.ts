@@ -7,6 +7,8 @@ import { runBackup } from '../../lambda/backup/backup';
 import { readJournal } from '../../lambda/restore/journal';
 import { tableExists } from '../../lambda/restore/tables';
 import { registerRestoreCommand } from '../../cli/restore';
+import { refuseLocalEngine } from '../../cli/restore-engines';
+import { installEngineStandIns } from '../../cli/drill/standins/engine-standins';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
@@ -41,4 +43,17 @@ test.each([
   expect(await tableExists(local.dynamodb, `le_src-${engine}`)).toBe(false);
   const w = await cli('restore', ref, '--confirm', '--engine', 'write', '--suffix', `-${engine}`);
   expect(w.code).toBe(0);
+});
+
+test('a named stand-in installed in this process answers import and bulk, so the refusal stands aside while it is installed (two installs: the last dispose brings the refusal back)', () => {
+  const env = { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' };
+  expect(() => refuseLocalEngine('import', false, env)).toThrow(/no local engine has DynamoDB's ImportTable API/);
+  const first = installEngineStandIns(local.dynamodb, local.s3);
+  const second = installEngineStandIns(local.dynamodb, local.s3);
+  expect(() => refuseLocalEngine('import', false, env)).not.toThrow();
+  first.dispose();
+  first.dispose(); // a second dispose of the same stand-in counts once
+  expect(() => refuseLocalEngine('bulk', false, env)).not.toThrow();
+  second.dispose();
+  expect(() => refuseLocalEngine('bulk', false, env)).toThrow(/bulk put \(StartBulkPutItems\)/);
 });

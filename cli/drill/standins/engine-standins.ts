@@ -32,6 +32,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { listKeys, putText } from '../../../lambda/store/s3-io';
 import { openDataFile, parseExportLine } from '../../../lambda/store/export-reader';
 import { writeItemBatches } from '../../../lambda/restore/write-items';
+import { standInEngines } from '../../restore-engines';
 
 /** What the stand-in did, for the drill report and tests. */
 export interface EngineStandIn {
@@ -69,6 +70,9 @@ function serviceError(name: string, message: string): Error {
 }
 
 const NAME = 'drEngineStandIn';
+
+/** Stand-ins installed in this process now (each registers the engines it answers; the last dispose removes them). */
+let installed = 0;
 
 /**
  * Installs the stand-in on `dynamodb` (a client of DynamoDB Local). `s3` reads the data files and
@@ -258,5 +262,18 @@ export function installEngineStandIns(dynamodb: DynamoDBClient, s3: S3Client): E
     },
     { step: 'initialize', name: NAME, override: true },
   );
-  return { calls, dispose: () => dynamodb.middlewareStack.remove(NAME) };
+  installed++;
+  standInEngines.add('import').add('bulk');
+  let disposed = false;
+  return {
+    calls,
+    dispose: () => {
+      dynamodb.middlewareStack.remove(NAME);
+      if (disposed) return;
+      disposed = true;
+      if (--installed > 0) return;
+      standInEngines.delete('import');
+      standInEngines.delete('bulk');
+    },
+  };
 }
