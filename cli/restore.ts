@@ -41,6 +41,7 @@ import { renderTable } from './list';
 import { asUserError } from './validate';
 import { pointRestoreCommand } from './restore-point-command';
 import { engineSettings } from './restore-engines';
+import { journalKey } from '../lambda/restore/journal';
 
 /** Exit code when --confirm is missing (the plan was printed, nothing written). */
 export const EXIT_NOT_CONFIRMED = 2;
@@ -201,6 +202,32 @@ function cancelOnCtrlC(ctx: CommandContext): { signal: AbortSignal; dispose: () 
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/**
+ * Ctrl-C during a write-engine restore: what was written stays (every file done is in the target's
+ * journal, which stays unfinished and resumable, as after a kill), one line says which targets and
+ * journals are left and the exact command that resumes, and the exit code is 130 (128 + SIGINT).
+ */
+function stopOnCtrlC(
+  ctx: CommandContext,
+  bucket: string,
+  plan: { tier: string; backupId: string; tables: readonly RestorePlanTable[] },
+  intoExisting?: boolean,
+) {
+  const t = plan.tables;
+  const first = t[0];
+  const suffix = !intoExisting && first && first.target.startsWith(first.source) ? first.target.slice(first.source.length) : undefined;
+  const flags = intoExisting ? ' --into-existing' : suffix !== undefined && suffix !== DEFAULT_RESTORE_SUFFIX ? ` --suffix ${JSON.stringify(suffix)}` : '';
+  const onSigint = () => {
+    const left = t.map((x) => `"${x.target}" (journal s3://${bucket}/${journalKey(x.target)})`).join(', ');
+    ctx.info(
+      `Ctrl-C: restore stopped; ${left} unfinished (never verified, not restored); resume with: dr restore ${plan.tier}/${plan.backupId} --resume --tables ${t.map((x) => x.source).join(',')}${flags} --confirm`,
+    );
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: undefined, dispose: () => process.off('SIGINT', onSigint) };
+}
+
 /** The plan's ACTION column: `create`, `into-existing`, or what --resume continues. */
 function planAction(t: RestorePlanTable): string {
   if (!t.resume) return t.action;
@@ -306,7 +333,7 @@ export function registerRestoreCommand(program: Command): void {
             `checking backup set ${plan.tier}/${plan.backupId}, then restoring ${plan.tables.length} table(s), ${parallel} at a time (each data file checked as it is written)`,
           );
         const progress = restoreProgress(ctx);
-        const ctrlC = plan.tables.some((t) => t.engine !== 'write') ? cancelOnCtrlC(ctx) : undefined;
+        const ctrlC = plan.tables.some((t) => t.engine !== 'write') ? cancelOnCtrlC(ctx) : stopOnCtrlC(ctx, bucket, plan, opts.intoExisting);
         const engines = { ...base.engines, signal: ctrlC?.signal };
         const report = await asUserError(() => restoreBackupSet({ ...base, engines, onProgress: progress.onProgress })).finally(() => {
           progress.stop();

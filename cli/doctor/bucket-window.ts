@@ -5,7 +5,7 @@
  */
 import { GetBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { readHorizon } from '../../lambda/buckets/preflight';
-import { CheckResult, fail, isError, pass, warn } from './result';
+import { awsSaid, CheckResult, fail, isError, pass, warn } from './result';
 import type { RegionClients } from './target';
 
 /** Versioning on, and the noncurrent-version window against `versionsDays`. */
@@ -35,7 +35,7 @@ export async function bucketWindowCheck(clients: RegionClients, bucket: string, 
     return pass(check, `versioned; noncurrent versions kept ${days} days: dr restore-bucket reaches back ${days} days`);
   } catch (e) {
     if (isError(e, 'NoSuchBucket'))
-      return fail(check, `bucket ${bucket} does not exist in ${clients.region}`, 'create it, or correct dataBuckets[].name in dr.config.json');
+      return fail(check, `bucket ${bucket} does not exist in ${clients.region}${awsSaid(e)}`, 'create it, or correct dataBuckets[].name in dr.config.json');
     throw e;
   }
 }

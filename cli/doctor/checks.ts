@@ -8,7 +8,7 @@ import { DescribeContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, type Subscription } from '@aws-sdk/client-sns';
 import type { DrConfig } from '../../lib/config';
-import { CheckResult, fail, isError, pass, warn } from './result';
+import { awsSaid, CheckResult, fail, isError, pass, warn } from './result';
 import type { RegionClients, TopicTarget } from './target';
 import { cloudWatchCanPublish } from './topic-policy';
 
@@ -62,7 +62,7 @@ export async function pitrCheck(clients: RegionClients, table: string): Promise<
     );
   } catch (e) {
     if (isError(e, 'TableNotFoundException'))
-      return fail(check, `table ${table} does not exist in ${clients.region}`, `create it, or correct tables[].name in dr.config.json`);
+      return fail(check, `table ${table} does not exist in ${clients.region}${awsSaid(e)}`, `create it, or correct tables[].name in dr.config.json`);
     throw e;
   }
 }
@@ -80,7 +80,7 @@ export async function versioningCheck(clients: RegionClients, bucket: string): P
       `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled --region ${clients.region}, then deploy again`,
     );
   } catch (e) {
-    if (isError(e, 'NoSuchBucket')) return fail(check, `bucket ${bucket} does not exist in ${clients.region}`, DEPLOY);
+    if (isError(e, 'NoSuchBucket')) return fail(check, `bucket ${bucket} does not exist in ${clients.region}${awsSaid(e)}`, DEPLOY);
     throw e;
   }
 }
@@ -105,8 +105,8 @@ export async function objectLockCheck(clients: RegionClients, bucket: string, co
   } catch (e) {
     // S3's error when the bucket has no Object Lock configuration at all.
     if (isError(e, 'ObjectLockConfigurationNotFoundError'))
-      return fail(check, 'Object Lock is not enabled: backups can be deleted or overwritten', lockFix(bucket));
-    if (isError(e, 'NoSuchBucket')) return fail(check, `bucket ${bucket} does not exist`, DEPLOY);
+      return fail(check, `Object Lock is not enabled: backups can be deleted or overwritten${awsSaid(e)}`, lockFix(bucket));
+    if (isError(e, 'NoSuchBucket')) return fail(check, `bucket ${bucket} does not exist${awsSaid(e)}`, DEPLOY);
     throw e;
   }
 }
@@ -135,8 +135,8 @@ export async function replicationCheck(clients: RegionClients, source: string, d
     return pass(check, `${source} -> ${destination}: rule ${rule.ID} Enabled${rtc}`);
   } catch (e) {
     if (isError(e, 'ReplicationConfigurationNotFoundError'))
-      return fail(check, 'the bucket has no replication configuration', 'deploy the production stack again');
-    if (isError(e, 'NoSuchBucket')) return fail(check, `bucket ${source} does not exist`, DEPLOY);
+      return fail(check, `the bucket has no replication configuration${awsSaid(e)}`, 'deploy the production stack again');
+    if (isError(e, 'NoSuchBucket')) return fail(check, `bucket ${source} does not exist${awsSaid(e)}`, DEPLOY);
     throw e;
   }
 }
@@ -229,7 +229,7 @@ export async function subscriptionsCheck(clients: RegionClients, topic: TopicTar
     const note = pending.length ? `; ${pending.length} still pending (${pending.map((s) => s.Endpoint).join(', ')})` : '';
     return pass(check, `${confirmed.length} confirmed (${confirmed.map((s) => s.Protocol).join(', ')})${note}`);
   } catch (e) {
-    if (isError(e, 'NotFoundException', 'NotFound')) return fail(check, `topic ${topic.arn} does not exist`, DEPLOY);
+    if (isError(e, 'NotFoundException', 'NotFound')) return fail(check, `topic ${topic.arn} does not exist${awsSaid(e)}`, DEPLOY);
     throw e;
   }
 }
@@ -245,7 +245,7 @@ export async function topicPolicyCheck(clients: RegionClients, topic: TopicTarge
     if (v.verdict === 'unknown') return warn(check, v.reason, `check by hand that CloudWatch can publish: dr doctor --page-test, then the alarm's history`);
     return fail(check, `${v.reason}: alarms cannot publish, nobody is paged`, fix);
   } catch (e) {
-    if (isError(e, 'NotFoundException', 'NotFound')) return fail(check, `topic ${topic.arn} does not exist`, DEPLOY);
+    if (isError(e, 'NotFoundException', 'NotFound')) return fail(check, `topic ${topic.arn} does not exist${awsSaid(e)}`, DEPLOY);
     throw e;
   }
 }

@@ -10,7 +10,7 @@
  * publish: "Failed to execute action ..." is the "not authorized to perform SNS:Publish" failure.
  */
 import { DescribeAlarmHistoryCommand, SetAlarmStateCommand, type AlarmHistoryItem } from '@aws-sdk/client-cloudwatch';
-import { CheckResult, fail, guard, isError, pass, warn } from './result';
+import { awsSaid, CheckResult, fail, guard, isError, pass, warn } from './result';
 import type { DoctorClients, DoctorTarget, RegionClients } from './target';
 
 /** Options of {@link runPageTest}. */
@@ -81,7 +81,11 @@ export async function runPageTest(clients: DoctorClients, target: DoctorTarget, 
         await setState(r.clients, alarm, 'ALARM', reason);
       } catch (e) {
         if (isError(e, 'ResourceNotFound', 'ResourceNotFoundException'))
-          return fail(check, `no alarm ${alarm} in ${r.clients.region}`, 'deploy the current stacks (they add the page-test alarm to both regions)');
+          return fail(
+            check,
+            `no alarm ${alarm} in ${r.clients.region}${awsSaid(e)}`,
+            'deploy the current stacks (they add the page-test alarm to both regions)',
+          );
         throw e;
       }
       raised.push(r);

@@ -10,7 +10,7 @@ import { DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
 import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import type { VaultDeclaration } from '../../lib/protection-summary';
 import { declaredProtection } from './protection';
-import { fail, guard, isError, pass, warn, type CheckResult } from './result';
+import { awsSaid, fail, guard, isError, pass, warn, type CheckResult } from './result';
 import type { RegionClients, StackOutputs } from './target';
 import { trailCheck } from './trail-check';
 
@@ -51,7 +51,7 @@ export async function vaultLockCheck(r: RegionClients, check: string, vault: Vau
     if (!isError(e, 'ResourceNotFoundException')) throw e;
     return fail(
       check,
-      `the vault ${vault.name} does not exist in ${r.region}, though the stack declares it`,
+      `the vault ${vault.name} does not exist in ${r.region}, though the stack declares it${awsSaid(e)}`,
       'find who deleted it in CloudTrail (DeleteBackupVault), then deploy the stack again',
     );
   }

@@ -66,6 +66,21 @@ export function describeError(e: unknown): string {
   return `${name}${err?.message ?? String(e)}`;
 }
 
+/** What AWS said, to stand beside a FAIL's own words and hint: ` (AWS said NoSuchBucket: The specified bucket does not exist)`. */
+export function awsSaid(e: unknown): string {
+  return ` (AWS said ${describeError(e)})`;
+}
+
+/** The fix for an error that is not AWS refusing the call: no answer, or an answer that is not AWS's (wrong endpoint). */
+function otherErrorFix(e: unknown): string {
+  const err = e as SdkError & { code?: string };
+  if (/ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|TimeoutError/.test(`${err?.code ?? ''} ${err?.name ?? ''} ${err?.message ?? ''}`))
+    return 'the service could not be reached: check your network and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (unset them to use AWS), then rerun dr doctor';
+  if (/Deserialization error|char '.' is not expected|Unexpected token|not valid JSON|Expected closing tag/i.test(err?.message ?? ''))
+    return 'the endpoint answered with something that is not an AWS response: check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (a proxy or a local server that lacks this API), then rerun dr doctor';
+  return 'rerun dr doctor; if it repeats, run the failing call with the AWS CLI to see the full error';
+}
+
 /**
  * Runs one check. A denied call becomes a FAIL that names the permission and points at the
  * operator policy; any other AWS error a FAIL with its message. Credential errors are thrown on:
@@ -85,10 +100,6 @@ export async function guard(check: string, need: string, operatorPolicy: string,
         `access denied: ${describeError(e)}`,
         `the caller needs ${need}: run dr doctor as a principal with the ${operatorPolicy} managed policy (docs/security.md, "Operator access"), or add the permission`,
       );
-    return fail(
-      check,
-      `the check could not run: ${describeError(e)}`,
-      'rerun dr doctor; if it repeats, run the failing call with the AWS CLI to see the full error',
-    );
+    return fail(check, `the check could not run: its call (${need}) failed with ${describeError(e)}`, otherErrorFix(e));
   }
 }

@@ -35,6 +35,8 @@ import {
   waitUntilTableExists,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import type { MetricNameValue } from '../shared/metrics';
+import { SlotClaimError } from './slot-errors';
 
 /** States of a slot. */
 export type SlotState = 'running' | 'exporting' | 'committed' | 'failed';
@@ -111,6 +113,8 @@ export interface ClaimOptions {
   readonly pollMs?: number;
   /** Recorded on the item, e.g. `{ backupId }`. */
   readonly detail?: Record<string, string>;
+  /** The metric the caller reports a failed claim as; named in the {@link SlotClaimError}. @default - none named */
+  readonly failureMetric?: MetricNameValue;
 }
 
 // Every attribute through a name: STATE, OWNER and others are DynamoDB reserved words.
@@ -144,8 +148,19 @@ export class SlotStore {
     return res.Item ? toRecord(res.Item) : undefined;
   }
 
-  /** Claims the slot for `owner` (see the module comment for what a second run does). */
+  /**
+   * Claims the slot for `owner` (see the module comment for what a second run does). A claim that
+   * fails itself (table missing, access denied, throttled beyond retries) throws SlotClaimError.
+   */
   async claim(slot: Slot, owner: string, opts: ClaimOptions = {}): Promise<ClaimResult> {
+    try {
+      return await this.tryClaim(slot, owner, opts);
+    } catch (e) {
+      throw new SlotClaimError(slotKey(slot), this.o.tableName, e, opts.failureMetric);
+    }
+  }
+
+  private async tryClaim(slot: Slot, owner: string, opts: ClaimOptions): Promise<ClaimResult> {
     const key = slotKey(slot);
     const now = this.clock();
     try {
@@ -172,7 +187,7 @@ export class SlotStore {
     let poll = opts.pollMs ?? 250;
     for (;;) {
       const rec = await this.get(slot);
-      if (!rec) return this.claim(slot, owner, opts);
+      if (!rec) return this.tryClaim(slot, owner, opts);
       if (rec.state === 'committed' || rec.state === 'exporting') return { outcome: rec.state, record: rec };
       if (rec.state === 'failed' || rec.leaseExpiresAt <= this.clock()) {
         const lease = await this.takeOver(slot, rec, owner);

@@ -29,6 +29,7 @@ import { failureMetrics, successMetrics } from '../backup/backup-metrics';
 import { checkSlotTime, parseEventTime, SlotLostError, SlotStore, truncateTime } from '../backup/slot';
 import { recoveryPoint } from '../format/trusted-time';
 import { publishMetrics } from '../shared/emit-metrics';
+import { MetricName } from '../shared/metrics';
 import { logger } from '../shared/logger';
 
 const dynamodb = createDynamoDbClient();
@@ -102,14 +103,25 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
   // Lambda's retries of an asynchronous event keep its request id: the suffix tells two attempts apart, so the fence does too.
   const owner = `${context?.awsRequestId ?? 'local'}/${randomUUID().slice(0, 8)}`;
   const waitUntil = Date.now() + (context ? context.getRemainingTimeInMillis() - WAIT_MARGIN_MS : DEFAULT_WAIT_MS);
-  const claim = await slots.claim({ kind: 'backup', scope: tier, time: started }, owner, { waitUntil, detail: { backupId } });
+  const t0 = Date.now();
+  let claim: Awaited<ReturnType<SlotStore['claim']>>;
+  try {
+    claim = await slots.claim({ kind: 'backup', scope: tier, time: started }, owner, {
+      waitUntil,
+      detail: { backupId },
+      failureMetric: MetricName.BackupFailure,
+    });
+  } catch (e) {
+    // The state table missing, access denied, throttled: the run did nothing, and the alarm must still page.
+    await reportFailure(appName, bucket, tier, t0);
+    throw e;
+  }
   if (claim.outcome !== 'claimed') {
     logger.info(`slot ${tier}/${backupId} is ${claim.outcome} (owner ${claim.record.owner}): nothing to do`, { owner });
     return { backupId, tier, status: claim.outcome };
   }
   const lease = claim.lease;
   lease.startHeartbeat();
-  const t0 = Date.now();
   try {
     const result = await startBackup({
       dynamodb,
@@ -147,16 +159,21 @@ export async function handler(event: BackupEvent, context?: Pick<Context, 'awsRe
       return { backupId, tier, status: 'superseded', attempt: lease.attempt };
     }
     await lease.finish('failed', (e as Error).message ?? String(e)).catch(() => false);
-    let latestGood: Date | undefined;
-    try {
-      const newest = await latestCompleteSet({ s3, bucket });
-      latestGood = newest?.summary ? recoveryPoint(newest.summary) : undefined;
-    } catch {
-      // Metrics must not hide the original error.
-    }
-    publishMetrics(failureMetrics(appName, tier, Date.now() - t0, latestGood));
+    await reportFailure(appName, bucket, tier, t0);
     throw e;
   } finally {
     lease.stop();
   }
+}
+
+/** Emits the failure metrics of a run (BackupFailure pages), with the newest good set's age when it can be read. */
+async function reportFailure(appName: string, bucket: string, tier: Tier, t0: number): Promise<void> {
+  let latestGood: Date | undefined;
+  try {
+    const newest = await latestCompleteSet({ s3, bucket });
+    latestGood = newest?.summary ? recoveryPoint(newest.summary) : undefined;
+  } catch {
+    // Metrics must not hide the original error.
+  }
+  publishMetrics(failureMetrics(appName, tier, Date.now() - t0, latestGood));
 }

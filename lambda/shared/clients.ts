@@ -40,23 +40,38 @@ export interface ClientOptions {
   readonly maxAttempts?: number;
   /**
    * Milliseconds to open a connection before the attempt fails and the SDK retries.
-   * @default 5000
+   * @default - DR_CONNECT_TIMEOUT_MS when set, else 5000
    */
   readonly connectionTimeoutMs?: number;
   /**
    * Milliseconds a request's socket may stay silent (no byte sent or received) before the attempt
    * fails and the SDK retries: a request nobody answers never hangs a restore or a validate. An
    * idle limit, not a total one, so a long download that keeps flowing is never cut.
-   * @default 60000
+   * @default - DR_SOCKET_TIMEOUT_MS when set, else 60000
    */
   readonly socketIdleTimeoutMs?: number;
+}
+
+/**
+ * A timeout from the environment: `DR_CONNECT_TIMEOUT_MS` / `DR_SOCKET_TIMEOUT_MS` override the
+ * defaults (documented in docs/cli.md; the fault suite uses them so a hang test takes seconds).
+ */
+function envTimeout(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of milliseconds, 1 or more (got "${v}"); unset it for the default`);
+  return n;
 }
 
 /** The SDK's Node HTTP handler options with our timeouts (issue 23 #4: no request may hang forever). */
 function requestHandler(opts: ClientOptions): { connectionTimeout: number; socketTimeout: number } {
   // socketTimeout is the Node handler's idle limit; its requestTimeout is a total limit that only
   // warns unless throwOnRequestTimeout, and would cut long downloads (@smithy/types HttpHandlerOptions).
-  return { connectionTimeout: opts.connectionTimeoutMs ?? 5_000, socketTimeout: opts.socketIdleTimeoutMs ?? 60_000 };
+  return {
+    connectionTimeout: opts.connectionTimeoutMs ?? envTimeout('DR_CONNECT_TIMEOUT_MS') ?? 5_000,
+    socketTimeout: opts.socketIdleTimeoutMs ?? envTimeout('DR_SOCKET_TIMEOUT_MS') ?? 60_000,
+  };
 }
 
 /**

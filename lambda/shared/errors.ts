@@ -63,7 +63,7 @@ export function explainConnectionError(e: unknown, env: NodeJS.ProcessEnv = proc
       err.message ?? '',
     );
   const code = err.code && NETWORK_CODES.has(err.code) ? err.code : fromText?.[1];
-  if (!code) return undefined;
+  if (!code) return explainTimeout(err, env);
   const host = err.address ?? err.hostname ?? fromText?.[2];
   const port = err.port ?? (fromText?.[3] ? Number(fromText[3]) : undefined);
   const service = serviceAt(host, port, env) ?? err[SERVICE_OF_ERROR];
@@ -78,6 +78,19 @@ export function explainConnectionError(e: unknown, env: NodeJS.ProcessEnv = proc
     ? `start the local ${service === 'S3' ? 'S3 server (s3rver)' : 'DynamoDB Local'} at ${configured}, or correct ${variable} (unset it to use AWS)`
     : `check your network and the region's ${service} endpoint (or set ${variable} for a local server)`;
   return `${service} is unreachable: ${where} ${what} (${code}): ${fix}`;
+}
+
+/**
+ * A request the server never answered (the clients' socket idle limit, clients.ts): the SDK's
+ * TimeoutError names neither the service nor the endpoint; this does.
+ */
+function explainTimeout(err: NodeNetworkError & { readonly name?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  if (err.name !== 'TimeoutError' && !/socket timed out after|timed out after \d+ ?ms/i.test(err.message ?? '')) return undefined;
+  const service = err[SERVICE_OF_ERROR];
+  if (!service) return undefined;
+  const endpoint = env[ENDPOINT_VARIABLE[service]] ?? env.AWS_ENDPOINT_URL;
+  const where = endpoint ? ` at ${endpoint}` : '';
+  return `${service} timed out: a request${where} got no answer (${err.message}) on any attempt: check the network and the endpoint, then rerun; a slow link may need a larger DR_SOCKET_TIMEOUT_MS`;
 }
 
 /** The message of any error, with network errors explained. */

@@ -112,7 +112,12 @@ describe('PITR on every configured table', () => {
   });
   test('FAIL when a configured table does not exist (mocked AWS)', async () => {
     mocks.dynamodb.on(DescribeContinuousBackupsCommand, { TableName: 'orders' }).rejects(awsError('TableNotFoundException', 'Table not found: orders'));
-    expect(await check('PITR orders')).toMatchObject({ status: 'FAIL', detail: 'table orders does not exist in eu-west-1' });
+    // What AWS said stands beside the check's own words and hint.
+    expect(await check('PITR orders')).toMatchObject({
+      status: 'FAIL',
+      detail: 'table orders does not exist in eu-west-1 (AWS said TableNotFoundException: Table not found: orders)',
+      fix: 'create it, or correct tables[].name in dr.config.json',
+    });
   });
 });
 
@@ -126,7 +131,7 @@ describe('backup and replica buckets', () => {
   });
   test('versioning: FAIL when the bucket does not exist (mocked AWS)', async () => {
     mocks.s3.on(GetBucketVersioningCommand, { Bucket: REPLICA_BUCKET }).rejects(awsError('NoSuchBucket'));
-    expect((await check('versioning shop-replica')).detail).toMatch(/does not exist in eu-central-1/);
+    expect((await check('versioning shop-replica')).detail).toMatch(/does not exist in eu-central-1 \(AWS said NoSuchBucket: NoSuchBucket\)$/);
   });
   test('Object Lock: FAIL without an Object Lock configuration (mocked AWS)', async () => {
     mocks.s3.on(GetObjectLockConfigurationCommand, { Bucket: REPLICA_BUCKET }).rejects(awsError('ObjectLockConfigurationNotFoundError'));

@@ -96,6 +96,23 @@ describe('report', () => {
     expect(result(results, 'PITR orders').status).toBe('PASS');
   });
 
+  test("an answer that is not AWS's (XML parse error, mocked AWS): FAIL naming the failed call and the raw error, the fix points at the endpoint variables", async () => {
+    mocks.cloudformation.on(DescribeStacksCommand).rejects(awsError('Error', "Deserialization error: char 'h' is not expected.:1:1"));
+    const stack = result((await doctorJson()).results, 'stack Shop-Production');
+    expect(stack.status).toBe('FAIL');
+    expect(stack.detail).toBe(
+      "the check could not run: its call (cloudformation:DescribeStacks on arn:aws:cloudformation:eu-west-1:123456789012:stack/Shop-Production/*) failed with Deserialization error: char 'h' is not expected.:1:1",
+    );
+    expect(stack.fix).toMatch(/not an AWS response: check AWS_ENDPOINT_URL \/ AWS_ENDPOINT_URL_<SERVICE>/);
+  });
+
+  test('a refused connection (mocked AWS): FAIL naming the failed call and the error, the fix says the service could not be reached', async () => {
+    mocks.cloudformation.on(DescribeStacksCommand).rejects(Object.assign(awsError('Error', 'connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
+    const stack = result((await doctorJson()).results, 'stack Shop-Production');
+    expect(stack.detail).toMatch(/its call \(cloudformation:DescribeStacks on .*\) failed with connect ECONNREFUSED 127.0.0.1:4566$/);
+    expect(stack.fix).toMatch(/could not be reached: check your network and AWS_ENDPOINT_URL/);
+  });
+
   test('--region naming neither configured region is refused with the regions it could be', async () => {
     const run = await runCli(testProgram(registerDoctorCommand), ['--config', CONFIG, '--region', 'us-east-1', 'doctor']);
     expect(run.code).toBe(1);
