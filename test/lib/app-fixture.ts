@@ -30,9 +30,24 @@ export function configWith(overrides: Record<string, unknown>): DrConfig {
  * at every synth, about 80% of a fixture synth, and in an App it only reports warnings, which no
  * template test reads; test/lib/synth.test.ts runs it on both templates and asserts a clean report.
  */
-export function testApp(): App {
+export function testApp(opts: TestAppOptions = {}): App {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return new App({ builtinCloudFormationValidation: false, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  return new App({
+    outdir: opts.outdir,
+    builtinCloudFormationValidation: opts.cloudFormationValidation ?? false,
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
+  });
+}
+
+/** Options of {@link testApp}. */
+export interface TestAppOptions {
+  /** Where `app.synth()` writes the cloud assembly. @default - a new temporary directory (CDK's own) */
+  readonly outdir?: string;
+  /**
+   * Run CDK's built-in CloudFormation validation at synth (it writes validation-report.json into
+   * the outdir). @default false - no template test reads its warnings
+   */
+  readonly cloudFormationValidation?: boolean;
 }
 
 /** Both stacks and their templates. */
