@@ -8,21 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfig, parseConfig, type DrConfig } from '../../lib/config';
+import type { DrConfig } from '../../lib/config';
 import { buildStacks, type DrStacks } from '../../lib/dr-app';
+import { exampleConfig, ROOT } from './config-fixture';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
-
-/** The shipped example config. */
-export function exampleConfig(): DrConfig {
-  return loadConfig(path.join(ROOT, 'dr.config.json'));
-}
-
-/** The example config with fields replaced (validated again). */
-export function configWith(overrides: Record<string, unknown>): DrConfig {
-  const raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8')) as Record<string, unknown>;
-  return parseConfig({ ...raw, ...overrides });
-}
+export { configWith, exampleConfig, ROOT } from './config-fixture';
 
 /**
  * An App with cdk.json's context, bundling skipped and CDK's built-in CloudFormation validation

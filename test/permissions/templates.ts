@@ -14,7 +14,8 @@
  * logical id: stable, and the same wherever the template refers to the resource.
  */
 import type { DrConfig } from '../../lib/config';
-import { build } from '../lib/app-fixture';
+import { exampleConfig } from '../lib/config-fixture';
+import { cachedJson } from '../support/template-cache';
 
 /** The account the stacks are synthesized for (the fixture's CDK_DEFAULT_ACCOUNT). */
 export const ACCOUNT = '123456789012';
@@ -89,14 +90,22 @@ export function synthesizePolicyModel(templates?: readonly StackTemplate[], acco
   return model;
 }
 
-/** The two templates of `config` (default: the example config) as the fixture synthesizes them (a deep copy each time: callers may edit them). */
-export function builtTemplates(config?: DrConfig): StackTemplate[] {
-  const built = build(config);
-  const { production, recovery } = built.stacks;
-  return [
-    { id: 'recovery', name: recovery.stackName, region: recovery.region, template: structuredClone(built.recovery.toJSON()) },
-    { id: 'production', name: production.stackName, region: production.region, template: structuredClone(built.production.toJSON()) },
-  ];
+/**
+ * The two templates of `config` (default: the example config) as the fixture synthesizes them (a
+ * deep copy each time: callers may edit them). Synthesized once per run and config
+ * (test/support/template-cache.ts).
+ */
+export function builtTemplates(config: DrConfig = exampleConfig()): StackTemplate[] {
+  return cachedJson('permissions-templates', config, () => {
+    // Loaded only on a miss: a file that reads the cache never loads aws-cdk-lib.
+    const { build } = require('../lib/app-fixture') as typeof import('../lib/app-fixture');
+    const built = build(config);
+    const { production, recovery } = built.stacks;
+    return [
+      { id: 'recovery', name: recovery.stackName, region: recovery.region, template: built.recovery.toJSON() },
+      { id: 'production', name: production.stackName, region: production.region, template: built.production.toJSON() },
+    ] satisfies StackTemplate[];
+  });
 }
 
 /** Resolves the intrinsics of `value` in `stack` (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, pseudo parameters). */
