@@ -10,6 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { DrConfig } from '../../lib/config';
 import { buildStacks, type DrStacks } from '../../lib/dr-app';
+import { synthesizedStacks } from '../support/template-cache';
 import { exampleConfig, ROOT } from './config-fixture';
 
 export { configWith, exampleConfig, ROOT } from './config-fixture';
@@ -53,4 +54,17 @@ export function build(config: DrConfig = exampleConfig()): Built {
   const app = testApp();
   const stacks = buildStacks(app, config, { CDK_DEFAULT_ACCOUNT: '123456789012' });
   return { app, stacks, production: Template.fromStack(stacks.production), recovery: Template.fromStack(stacks.recovery) };
+}
+
+/** The two templates of a config, without the constructs. */
+export type BuiltTemplates = Pick<Built, 'production' | 'recovery'>;
+
+/**
+ * The templates of `config` (default: the example config), synthesized once per test run and
+ * config and shared by the files that only read templates (test/support/template-cache.ts).
+ * A test that needs the constructs (Annotations, nag, node metadata) uses {@link build}.
+ */
+export function templates(config?: DrConfig): BuiltTemplates {
+  const { production, recovery } = synthesizedStacks(config);
+  return { production: Template.fromJSON(production.template), recovery: Template.fromJSON(recovery.template) };
 }

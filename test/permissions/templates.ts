@@ -14,8 +14,7 @@
  * logical id: stable, and the same wherever the template refers to the resource.
  */
 import type { DrConfig } from '../../lib/config';
-import { exampleConfig } from '../lib/config-fixture';
-import { cachedJson } from '../support/template-cache';
+import { synthesizedStacks } from '../support/template-cache';
 
 /** The account the stacks are synthesized for (the fixture's CDK_DEFAULT_ACCOUNT). */
 export const ACCOUNT = '123456789012';
@@ -95,17 +94,12 @@ export function synthesizePolicyModel(templates?: readonly StackTemplate[], acco
  * deep copy each time: callers may edit them). Synthesized once per run and config
  * (test/support/template-cache.ts).
  */
-export function builtTemplates(config: DrConfig = exampleConfig()): StackTemplate[] {
-  return cachedJson('permissions-templates', config, () => {
-    // Loaded only on a miss: a file that reads the cache never loads aws-cdk-lib.
-    const { build } = require('../lib/app-fixture') as typeof import('../lib/app-fixture');
-    const built = build(config);
-    const { production, recovery } = built.stacks;
-    return [
-      { id: 'recovery', name: recovery.stackName, region: recovery.region, template: built.recovery.toJSON() },
-      { id: 'production', name: production.stackName, region: production.region, template: built.production.toJSON() },
-    ] satisfies StackTemplate[];
-  });
+export function builtTemplates(config?: DrConfig): StackTemplate[] {
+  const { production, recovery } = synthesizedStacks(config);
+  return [
+    { id: 'recovery', ...recovery },
+    { id: 'production', ...production },
+  ];
 }
 
 /** Resolves the intrinsics of `value` in `stack` (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, pseudo parameters). */

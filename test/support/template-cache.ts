@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DrConfig } from '../../lib/config';
+import { exampleConfig } from '../lib/config-fixture';
 
 /** The cache directory of this run, or undefined outside a Jest run of this repository. */
 function cacheDir(): string | undefined {
@@ -35,4 +37,28 @@ export function cachedJson<T>(kind: string, key: unknown, make: () => T): T {
   fs.writeFileSync(partial, text);
   fs.renameSync(partial, file);
   return JSON.parse(text) as T;
+}
+
+/** One synthesized stack: its CloudFormation name, region and template (JSON). */
+export interface SynthesizedStack {
+  readonly name: string;
+  readonly region: string;
+  readonly template: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * Both stacks of `config` (default: the example config) as test/lib/app-fixture.ts's `build()`
+ * synthesizes them (account 123456789012), once per run and config.
+ */
+export function synthesizedStacks(config: DrConfig = exampleConfig()): { production: SynthesizedStack; recovery: SynthesizedStack } {
+  return cachedJson('stacks', config, () => {
+    // Loaded only on a miss: a file that reads the cache never loads aws-cdk-lib for it.
+    const { build } = require('../lib/app-fixture') as typeof import('../lib/app-fixture');
+    const built = build(config);
+    const { production, recovery } = built.stacks;
+    return {
+      production: { name: production.stackName, region: production.region, template: built.production.toJSON() },
+      recovery: { name: recovery.stackName, region: recovery.region, template: built.recovery.toJSON() },
+    };
+  });
 }
