@@ -13,7 +13,7 @@ import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { protectionOutputKey, type DrConfig } from '../../lib/config';
 import { parseProtectionSummary } from '../../lib/protection-summary';
 import { protectionCheck } from '../../cli/doctor/protection';
-import { build, configWith, exampleConfig } from '../lib/app-fixture';
+import { configWith, exampleConfig, templates } from '../lib/app-fixture';
 import { awsError, doctorJson, healthyAccount, mocks, protectionSummary, result, TAMPER_RULES, TRAIL } from '../support/doctor-fixture';
 
 const STACKS = { production: 'Shop-Production', recovery: 'Shop-Recovery' };
@@ -21,7 +21,7 @@ const STANDARD = () => configWith({ protection: 'standard', objectLock: { mode: 
 
 /** The outputs the two templates of `config` declare (what DescribeStacks returns after a deploy). */
 function deployedOutputs(config: DrConfig): Record<string, string> {
-  const built = build(config);
+  const built = templates(config);
   const out: Record<string, string> = {};
   for (const t of [built.production, built.recovery])
     for (const [k, v] of Object.entries(t.toJSON().Outputs ?? {}) as [string, { Value: unknown }][]) if (typeof v.Value === 'string') out[k] = v.Value;

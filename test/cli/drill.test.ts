@@ -1,28 +1,56 @@
 /**
- * The drill end to end against DynamoDB Local + s3rver (one server pair for the file; each run
- * uses its own table prefix and bucket): it passes at a small size, and it FAILS when a restore
- * is broken on purpose.
+ * The drill end to end against DynamoDB Local + s3rver (the worker's server pair; each run uses
+ * its own table prefix and bucket): it passes at a small size (--items 200), and it FAILS when a
+ * restore is broken on purpose.
+ *
+ * Sized for the suite (issue 22): the runs share one recovery-region DynamoDB Local (restored
+ * tables keep their run's prefix, so they never meet), and the scenario-5 fault run simulates its
+ * day over one chained table (inventory) instead of four: the corrupted item it must catch is in
+ * inventory either way, and the day's cost is its windows (23 instead of 92).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, parseConfig, type DrConfig } from '../../lib/config';
+import type { LocalServers } from '../../cli/support/local-servers';
 import { runLocalDrill } from '../../cli/drill/run';
 import { readDrillReport, type ScenarioId } from '../../cli/drill/report';
 import { useLocalServers } from '../support/use-local-servers';
 import type { DrillFaults } from '../../cli/drill/scenarios';
 
-const config = loadConfig(path.join(__dirname, '../../dr.config.json'));
+const CONFIG_FILE = path.join(__dirname, '../../dr.config.json');
+const config = loadConfig(CONFIG_FILE);
+/** The example config with a chain on inventory only: orders, order_items and users fall back to the top-level RPO (a day: no chain). */
+const oneChainConfig = (): DrConfig => {
+  const raw = JSON.parse(fs.readFileSync(CONFIG_FILE, 'utf8')) as { tables: { name: string; targets?: unknown }[] };
+  const tables = raw.tables.map(({ targets, ...t }) => (t.name === 'inventory' ? { ...t, targets } : t));
+  return parseConfig({ ...raw, tables });
+};
 const quiet = () => undefined;
 const local = useLocalServers();
+let recoveryEndpoint: Promise<string> | undefined;
+/** The worker's servers, with one recovery-region DynamoDB Local for every run of the file (stopped with the file's servers). */
+const servers = (): LocalServers => {
+  const s = local.servers;
+  return { ...s, startExtraDynamoDb: () => (recoveryEndpoint ??= s.startExtraDynamoDb()), stop: () => s.stop() };
+};
 /** A drill at --items 200 (tables `<name>-*`, bucket `drill-<name>`) of one scenario, with the given faults injected. */
-const faultDrill = (name: string, scenario: ScenarioId, faults: DrillFaults) =>
-  runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: `${name}-`, bucket: `drill-${name}`, scenarios: [scenario], faults, log: quiet });
+const faultDrill = (name: string, scenario: ScenarioId, faults: DrillFaults, drillConfig = config) =>
+  runLocalDrill({
+    config: drillConfig,
+    servers: servers(),
+    items: 200,
+    tablePrefix: `${name}-`,
+    bucket: `drill-${name}`,
+    scenarios: [scenario],
+    faults,
+    log: quiet,
+  });
 
 describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads scenario)', () => {
   it('passes every scenario at --items 200 and writes drill-report.json/.md', async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-ok-'));
-    const report = await runLocalDrill({ config, servers: local.servers, items: 200, tablePrefix: 'ok-', bucket: 'drill-ok', outDir, log: quiet });
+    const report = await runLocalDrill({ config, servers: servers(), items: 200, tablePrefix: 'ok-', bucket: 'drill-ok', outDir, log: quiet });
     expect(report.scenarios.map((s) => [s.id, s.passed, s.error])).toEqual([
       ['table-deleted', true, undefined],
       ['bad-deploy', true, undefined],
@@ -76,7 +104,8 @@ describe('dr drill --local (DynamoDB Local + s3rver, Ceph RGW for the uploads sc
   });
 
   it('fails when one item restored from the chain (scenario 5) is corrupted on purpose', async () => {
-    const report = await faultDrill('midday', 'region-lost-midday', { corruptRestoredItem: 'region-lost-midday' });
+    const report = await faultDrill('midday', 'region-lost-midday', { corruptRestoredItem: 'region-lost-midday' }, oneChainConfig());
+    expect(report.scenarios[0].verification.map((v) => v.table)).toEqual(['midday-midday-inventory']);
     expect(report.passed).toBe(false);
     expect(report.scenarios[0].verification.filter((v) => !v.ok).map((v) => [v.table, v.different])).toEqual([['midday-midday-inventory', 1]]);
   });

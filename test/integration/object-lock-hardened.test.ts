@@ -19,7 +19,7 @@ import {
   type ObjectLockRule,
 } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
-import { build, configWith } from '../lib/app-fixture';
+import { configWith, templates } from '../lib/app-fixture';
 import { createTestTable } from '../support/ddb-compare';
 import { useLocalServers } from '../support/use-local-servers';
 import { useVersionedS3 } from '../support/use-versioned-s3';
@@ -34,7 +34,7 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The Object Lock rule the template gives the backup bucket under `protection`. */
 function templateLockRule(protection: 'hardened' | 'standard'): ObjectLockRule {
-  const built = build(protection === 'hardened' ? undefined : configWith({ protection: 'standard', objectLock: { mode: 'GOVERNANCE', days: 7 } }));
+  const built = templates(protection === 'hardened' ? undefined : configWith({ protection: 'standard', objectLock: { mode: 'GOVERNANCE', days: 7 } }));
   const bucket = Object.values(built.production.findResources('AWS::S3::Bucket')).find((b: Json) =>
     String(b.Properties.BucketName ?? '').startsWith('shop-backups-'),
   ) as Json;

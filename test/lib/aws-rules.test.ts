@@ -5,15 +5,15 @@
  * #8 (operator policy) has dr-operator-policy.test.ts.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { build, configWith, type Built } from './app-fixture';
+import { configWith, templates as synthesized, type BuiltTemplates } from './app-fixture';
 
-let built: Built;
+let built: BuiltTemplates;
 /** A config with every optional piece switched on: existing + owned data buckets, an existing table, a KMS key and Object Lock. */
-let full: Built;
+let full: BuiltTemplates;
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 beforeAll(() => {
-  built = build();
-  full = build(
+  built = synthesized();
+  full = synthesized(
     configWith({
       tables: [
         { name: 'legacy_orders', existing: true },
@@ -70,7 +70,7 @@ describe('issue 13 #1: existing data buckets replicate SSE-KMS objects, from a l
     expect(replica.Properties.ObjectLockConfiguration).toBeUndefined();
   });
   it('flipping dataBuckets[].objectLock leaves the replica template unchanged (no replacement of a named bucket)', () => {
-    const replicaOf = (b: Built) =>
+    const replicaOf = (b: BuiltTemplates) =>
       Object.values(b.recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'shop-uploads-example-dr-eu-central-1' } }))[0];
     expect(replicaOf(full)).toEqual(replicaOf(built));
   });

@@ -4,7 +4,7 @@
  * without interruption, per the AWS::S3::Bucket reference).
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { build, configWith } from './app-fixture';
+import { configWith, templates } from './app-fixture';
 
 const versionsRule = (name: string, days: number) => ({
   BucketName: name,
@@ -13,13 +13,13 @@ const versionsRule = (name: string, days: number) => ({
 
 describe('data bucket versions window', () => {
   test('a created data bucket and its replica keep noncurrent versions 35 days by default', () => {
-    const built = build(configWith({ dataBuckets: [{ name: 'shop-media-owned', existing: false }] }));
+    const built = templates(configWith({ dataBuckets: [{ name: 'shop-media-owned', existing: false }] }));
     built.production.hasResourceProperties('AWS::S3::Bucket', versionsRule('shop-media-owned', 35));
     built.recovery.hasResourceProperties('AWS::S3::Bucket', versionsRule(Match.stringLikeRegexp('^shop-media-owned-dr-') as unknown as string, 35));
   });
 
   test('versionsDays sets the window on both', () => {
-    const built = build(configWith({ dataBuckets: [{ name: 'shop-media-owned', existing: false, versionsDays: 90 }] }));
+    const built = templates(configWith({ dataBuckets: [{ name: 'shop-media-owned', existing: false, versionsDays: 90 }] }));
     built.production.hasResourceProperties('AWS::S3::Bucket', versionsRule('shop-media-owned', 90));
     built.recovery.hasResourceProperties('AWS::S3::Bucket', versionsRule(Match.stringLikeRegexp('^shop-media-owned-dr-') as unknown as string, 90));
   });

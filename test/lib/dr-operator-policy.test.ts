@@ -5,13 +5,13 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { DrOperatorPolicy, MANAGED_POLICY_MAX_CHARS, operatorPolicyName, operatorRestorePolicyName } from '../../lib/constructs/dr-operator-policy';
-import { build, configWith, exampleConfig, type Built } from './app-fixture';
+import { configWith, exampleConfig, templates, type BuiltTemplates } from './app-fixture';
 
 type Statement = { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, unknown> };
-let built: Built;
+let built: BuiltTemplates;
 let statements: Statement[];
 beforeAll(() => {
-  built = build();
+  built = templates();
   // The operators hold both policies: every statement of either counts.
   statements = ['shop-dr-operator', 'shop-dr-operator-restore'].flatMap((name) => {
     const [policy] = Object.values(built.production.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: name } }));

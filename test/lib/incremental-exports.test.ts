@@ -4,9 +4,9 @@
  * only the chained tables and write only under backups/incremental/.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { build } from './app-fixture';
+import { templates } from './app-fixture';
 
-const t = build().production;
+const t = templates().production;
 
 test('one EventBridge schedule per interval exports the windows of the tables on it', () => {
   t.hasResourceProperties('AWS::Events::Rule', {

@@ -8,7 +8,7 @@
  */
 import type { ReplicationConfiguration, ReplicationRule } from '@aws-sdk/client-s3';
 import { mergeRule, ourRuleId, renderExistingBucketRule } from '../../lib/custom-resources/bucket-replication/rules';
-import { build, configWith } from './app-fixture';
+import { configWith, templates } from './app-fixture';
 
 /** Every documented constraint `config` breaks (empty when it is a valid request). */
 function replicationProblems(config: ReplicationConfiguration): string[] {
@@ -111,7 +111,7 @@ describe('PutBucketReplication request constraints (documented by S3, enforced b
     expect(replicationProblems(merged)).toEqual([]);
   });
   it('the replication configuration of every bucket the stack owns is a valid request', () => {
-    const built = build(configWith({ dataBuckets: [{ name: 'shop-media-owned', existing: false }] }));
+    const built = templates(configWith({ dataBuckets: [{ name: 'shop-media-owned', existing: false }] }));
     const buckets = Object.values(built.production.findResources('AWS::S3::Bucket')).filter((b) => b.Properties.ReplicationConfiguration);
     expect(buckets).toHaveLength(2);
     for (const b of buckets) expect(replicationProblems(fromTemplate(b.Properties.ReplicationConfiguration))).toEqual([]);

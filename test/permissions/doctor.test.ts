@@ -16,7 +16,7 @@
  */
 import { operatorPolicyName } from '../../lib/config';
 import { ACCOUNT, doctorJson, healthyAccount, inTheSmsSandbox, mocks } from '../support/doctor-fixture';
-import { exampleConfig } from '../lib/app-fixture';
+import { exampleConfig } from '../lib/config-fixture';
 import { evaluateAll, formatTally, tally, type Case, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
 import { startRecorder, type SdkCall } from './recorder';

@@ -17,7 +17,7 @@
  */
 import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import { operatorPolicyName, replicaBucketName, replicaKeyAlias } from '../../lib/config';
-import { exampleConfig } from '../lib/app-fixture';
+import { exampleConfig } from '../lib/config-fixture';
 import { modelProblems } from '../support/sdk-model';
 import { useLocalServers } from '../support/use-local-servers';
 import { ENGINE_ITEMS, ENGINE_TABLE, engineCallsOf, engineSetUp, runEngineRestore, type EngineRun } from './engine-runs';

@@ -32,7 +32,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { apply, type CustomResourceEvent, type ExistingBucketReplicationProperties } from '../../lib/custom-resources/bucket-replication/handler';
 import { ourRuleId } from '../../lib/custom-resources/bucket-replication/rules';
 import { loadConfig, operatorPolicyName } from '../../lib/config';
-import { exampleConfig, ROOT } from '../lib/app-fixture';
+import { exampleConfig, ROOT } from '../lib/config-fixture';
 import { evaluateWithS3EncryptionContext } from './encryption-context';
 import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { denied, editedModel, operatorPrincipal } from './proof';

@@ -37,7 +37,7 @@
  * that delegates to the account root).
  */
 import { operatorPolicyName } from '../../lib/config';
-import { exampleConfig } from '../lib/app-fixture';
+import { exampleConfig } from '../lib/config-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel as editedCopy, operatorPrincipal, withoutAction } from './proof';

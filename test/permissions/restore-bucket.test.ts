@@ -10,7 +10,7 @@
 import { CreateBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupBucketName, operatorPolicyName } from '../../lib/config';
 import { restoreBucket } from '../../lambda/buckets/restore-bucket';
-import { exampleConfig } from '../lib/app-fixture';
+import { exampleConfig } from '../lib/config-fixture';
 import { useVersionedS3 } from '../support/use-versioned-s3';
 import { evaluateAll, type Verdict } from './evaluate';
 import { casesOf, denied, operatorPrincipal, withoutAction } from './proof';

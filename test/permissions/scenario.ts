@@ -42,7 +42,7 @@ import { createSlotTable } from '../../lambda/backup/slot';
 import { backupSetPrefix } from '../../lambda/format/backup-set';
 import { getJson } from '../../lambda/store/s3-io';
 import type { TableConfig } from '../../lib/config';
-import { exampleConfig } from '../lib/app-fixture';
+import { exampleConfig } from '../lib/config-fixture';
 import { batchWriteAll } from '../support/ddb-compare';
 import { makeItems, writeNativeExport } from '../support/native-export-fixture';
 import { CliRun, runCli, testProgram } from '../support/run-cli';

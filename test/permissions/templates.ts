@@ -14,7 +14,7 @@
  * logical id: stable, and the same wherever the template refers to the resource.
  */
 import type { DrConfig } from '../../lib/config';
-import { build } from '../lib/app-fixture';
+import { synthesizedStacks } from '../support/template-cache';
 
 /** The account the stacks are synthesized for (the fixture's CDK_DEFAULT_ACCOUNT). */
 export const ACCOUNT = '123456789012';
@@ -89,13 +89,16 @@ export function synthesizePolicyModel(templates?: readonly StackTemplate[], acco
   return model;
 }
 
-/** The two templates of `config` (default: the example config) as the fixture synthesizes them (a deep copy each time: callers may edit them). */
+/**
+ * The two templates of `config` (default: the example config) as the fixture synthesizes them (a
+ * deep copy each time: callers may edit them). Synthesized once per run and config
+ * (test/support/template-cache.ts).
+ */
 export function builtTemplates(config?: DrConfig): StackTemplate[] {
-  const built = build(config);
-  const { production, recovery } = built.stacks;
+  const { production, recovery } = synthesizedStacks(config);
   return [
-    { id: 'recovery', name: recovery.stackName, region: recovery.region, template: structuredClone(built.recovery.toJSON()) },
-    { id: 'production', name: production.stackName, region: production.region, template: structuredClone(built.production.toJSON()) },
+    { id: 'recovery', ...recovery },
+    { id: 'production', ...production },
   ];
 }
 

@@ -1,0 +1,32 @@
+/**
+ * One temporary directory per test run: `jest.config.js`'s global setup creates it and points
+ * TMPDIR at it before the workers start, so every `os.tmpdir()` of the run (CDK's `cdk.out*` of an
+ * App without an outdir, the tests' `mkdtemp`s, s3rver and RGW data, the children tests spawn)
+ * lands inside it; the global teardown removes it after the servers have stopped. A test that
+ * forgets its clean-up no longer leaves a directory in /tmp per run; a run killed midway leaves one.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Kept on globalThis: Jest loads the setup and the teardown modules separately, in the same process. */
+const holder = globalThis as { __drRunTempDir?: { dir: string; savedTmpdir: string | undefined } };
+
+/** Creates the run's directory under the current temporary directory and points TMPDIR at it. */
+export function createRunTempDir(): string {
+  const savedTmpdir = process.env.TMPDIR;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-test-run-'));
+  process.env.TMPDIR = dir;
+  holder.__drRunTempDir = { dir, savedTmpdir };
+  return dir;
+}
+
+/** Puts TMPDIR back and removes the run's directory with everything in it. */
+export function removeRunTempDir(): void {
+  const run = holder.__drRunTempDir;
+  if (!run) return;
+  holder.__drRunTempDir = undefined;
+  if (run.savedTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = run.savedTmpdir;
+  fs.rmSync(run.dir, { recursive: true, force: true });
+}
