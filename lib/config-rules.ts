@@ -17,6 +17,7 @@ import {
 } from './config-incremental';
 import type { DrConfig, TableConfig } from './config-schema';
 import { cronProblem } from './config-cron';
+import { longestScheduleGap } from './config-schedule-gaps';
 
 /** Every rule across fields; the schema runs it with `superRefine` once each field is valid. */
 export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
@@ -71,6 +72,7 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
   checkTopLevelRpo(c, ctx);
   c.tables.forEach((t, i) => checkIncremental(c, t, i, ctx));
   checkCronSchedules(c, issue);
+  checkScheduleGaps(c, issue);
 }
 
 /** Every cron schedule against EventBridge's documented fields and ranges (config-cron.ts). */
@@ -83,6 +85,32 @@ export function checkCronSchedules(c: DrConfig, issue: Issue): void {
     const problem = cronProblem(expr);
     if (problem) issue(path, `${path.join('.')} "${expr}" ${problem}: EventBridge refuses it at deploy`);
   }
+}
+
+/**
+ * The backup schedules against the RPO the full sets must meet (a table without a chain: its RPO;
+ * with one: a day): a longer gap between two full backups would fire the NoRecentBackup alarm at
+ * every gap (config-schedule-gaps.ts).
+ */
+export function checkScheduleGaps(c: DrConfig, issue: Issue, now = new Date()): void {
+  const needs = c.tables.map((t, i) =>
+    incrementalIntervalOf(c, t) === undefined
+      ? { rpo: rpoOf(c, t), setting: t.targets?.rpoMinutes !== undefined ? `tables[${i}] ("${t.name}") targets.rpoMinutes` : 'targets.rpoMinutes' }
+      : { rpo: FULL_ONLY_WORST_CASE_MINUTES, setting: `tables[${i}] ("${t.name}")'s chain of incremental exports, whose base is a daily full set` },
+  );
+  if (needs.length === 0) return;
+  const tightest = needs.reduce((a, b) => (b.rpo < a.rpo ? b : a));
+  const exprs = Object.values(c.schedules);
+  const gap = longestScheduleGap(exprs, now);
+  if (gap.minutes <= tightest.rpo) return;
+  const span = gap.from && gap.to ? ` (${gap.from.toISOString()} to ${gap.to.toISOString()})` : '';
+  const raise = tightest.setting.endsWith('targets.rpoMinutes') && Number.isFinite(gap.minutes) ? `, or raise ${tightest.setting} to ${gap.minutes}` : '';
+  issue(
+    ['schedules'],
+    `schedules (${exprs.join(', ')}) leave ${Number.isFinite(gap.minutes) ? `up to ${gap.minutes} minutes` : 'years'} between two full backups${span}, ` +
+      `longer than the ${tightest.rpo}-minute RPO the full sets must meet (${tightest.setting}): the NoRecentBackup alarm would fire at every such gap; ` +
+      `run schedules.daily at least every ${tightest.rpo} minutes (e.g. "cron(0 2 * * ? *)")${raise}`,
+  );
 }
 
 const CHAIN_FLOOR = `the shortest chain of incremental exports reaches ${MIN_CHAIN_RPO_MINUTES} minutes across regions (15-minute windows + ${EXPORT_ESTIMATE_MINUTES} export + ${REPLICATION_MINUTES} replication; PITR covers seconds-level recovery inside the primary region)`;

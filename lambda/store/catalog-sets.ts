@@ -17,7 +17,7 @@ import {
   summarizeMetadata,
 } from '../format/catalog-entry';
 import { getText, isNotFound, listObjects } from './s3-io';
-import { MAX_READ_AFTER_SLOT_MS, MAX_SLOT_EARLINESS_MS } from '../format/trusted-time';
+import { MAX_CLOCK_SKEW_MS, MAX_READ_AFTER_SLOT_MS, MAX_SLOT_EARLINESS_MS, recoveryPoint } from '../format/trusted-time';
 import { createHash } from 'node:crypto';
 
 /** A set's state: `damaged` when its metadata.json or catalog entry cannot be trusted. */
@@ -223,6 +223,8 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
   const found = { ...base, foundBy: 'catalog' as const };
   if (entry.status === 'failed') return { ...found, status: 'failed', failure: entry.failure };
   if (entry.status === 'pending') return { ...found, status: 'incomplete', note: 'native exports pending: the export-finalizer completes the set' };
+  const impossible = impossiblePoint(entry.summary, c);
+  if (impossible) return damaged(entryKey, impossible);
   const missing: BackupSet = {
     ...found,
     status: 'incomplete',
@@ -251,6 +253,23 @@ export async function inspect(s3: S3Client, bucket: string, c: Candidate, depth:
   if (createHash('sha256').update(body).digest('hex') !== entry.metadataSha256)
     return damaged(metadataKey, 'metadata.json differs from the one committed (its sha256 is not the one the catalog entry recorded): it was changed since');
   return { ...found, status: 'complete', summary: entry.summary, metadata: md.metadata };
+}
+
+/**
+ * Why a committed set's recovery point cannot be true, or undefined: its data cannot have been read
+ * after its catalog entry was written, nor (without the read-late marker) more than
+ * MAX_READ_AFTER_SLOT_MS after its slot ({@link Candidate.notAfter}, clock skew allowed). Such a
+ * set (forged, or written by a clock far off) is damaged: trusted, it would win `latest` over
+ * every newer set and stop the walk that finds the newest.
+ */
+function impossiblePoint(summary: SetSummary, c: Candidate): string | undefined {
+  const point = recoveryPoint(summary).getTime();
+  if (!Number.isFinite(c.notAfter) || Number.isNaN(point) || point <= c.notAfter + MAX_CLOCK_SKEW_MS) return undefined;
+  return (
+    `its recovery point (data as of ${new Date(point).toISOString()}) is later than its data can have been read ` +
+    `(${new Date(c.notAfter).toISOString()}: when its catalog entry was written, or its slot + ${MAX_READ_AFTER_SLOT_MS / 60_000} min for a set not marked read-late): ` +
+    'its times cannot be trusted (a forged set, or one written by a clock far off)'
+  );
 }
 
 /** Parses and shape-checks a metadata.json body. */

@@ -40,6 +40,8 @@ describe('dr validate checks each item against the saved key schema and DynamoDB
     ['a number with 39 digits', { pk: { S: 'bad' }, sk: { N: '4' }, n: { N: '1'.repeat(39) } }, /attribute n: number .* 39 significant digits/],
     ['a duplicate set member', { pk: { S: 'bad' }, sk: { N: '4' }, s: { SS: ['a', 'a'] } }, /attribute s: SS set holds "a" twice/],
     ['an empty set', { pk: { S: 'bad' }, sk: { N: '4' }, s: { NS: [] } }, /attribute s: empty NS set/],
+    ['a number over 9.99E+125', { pk: { S: 'bad' }, sk: { N: '4' }, n: { N: '1E+126' } }, /attribute n: number "1E\+126" is outside DynamoDB's range/],
+    ['a number under 1E-130', { pk: { S: 'bad' }, sk: { N: '4' }, n: { N: '1E-131' } }, /attribute n: number "1E-131" is outside DynamoDB's range/],
   ])('%s: INVALID, naming the data file, the line and the item', async (name, bad, message) => {
     const { ref, dataKeys } = await forged(`de_v${name.length}${minute}`, bad);
     const r = await cli('validate', ref);

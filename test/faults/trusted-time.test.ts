@@ -9,7 +9,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { createSlotTable } from '../../lambda/backup/slot';
+import { createSlotTable, SlotStore, truncateTime } from '../../lambda/backup/slot';
 import { backupIdFor, backupSetPrefix } from '../../lambda/format/backup-set';
 import { latestCompleteSet } from '../../lambda/store/catalog';
 import { backupAgeCheck } from '../../cli/doctor/data-checks';
@@ -67,6 +67,9 @@ describe('slot times: an identity inside a sane window, never the recovery point
       /is 72\.0 h ahead of this run's clock .* never delivers a slot more than 5 min early/,
     );
     expect(await keysOfSlot('weekly', ahead)).toBe(0);
+    // Nothing claimed: when that slot's real time comes, its run finds it free.
+    const slots = new SlotStore({ dynamodb, tableName: stateTable });
+    expect(await slots.get({ kind: 'backup', scope: 'weekly', time: truncateTime(new Date(ahead)) })).toBeUndefined();
   });
 
   it('refuses a slot two days late unless the operator asks for a backfill, and says how', async () => {

@@ -61,6 +61,19 @@ export function journalProgress(j: RestoreJournalRecord): string {
 }
 
 /**
+ * What a refusal adds when the unfinished restore may still be running: an unfinished journal is
+ * also what a live restore looks like, so the fix (resume, or delete the table) must not be taken
+ * while that restore writes. The journal's last write tells the operator how live it is.
+ */
+function stillRunningNote(j: RestoreJournalRecord | undefined): string {
+  if (!j || j.state !== 'unfinished') return '';
+  return (
+    `. Its journal was last written at ${j.updatedAt} (run ${j.runs}): if that restore is still running, let it finish first ("dr list" shows its progress); ` +
+    'never resume or delete a table another restore is writing'
+  );
+}
+
+/**
  * Decides, from the facts, whether a target may be written and how; throws RestoreRefusedError
  * (with the fix) otherwise. Pure.
  * - missing target: fresh (with --into-existing: refused, as ever);
@@ -95,7 +108,7 @@ function decideMode(req: TargetRequest, facts: TargetFacts, seen: TargetFacts, b
   const removal = req.intoExisting ? `empty it` : `delete it (aws dynamodb delete-table --table-name ${t})`;
   if (open && (open.backupId !== req.backupId || (open.source !== undefined && open.source !== req.source))) {
     throw new RestoreRefusedError(
-      `table "${t}" holds an unfinished restore of backup set ${open.backupId}${open.source ? ` (table "${open.source}")` : ''}, not of ${req.backupId} ("${req.source}"): nothing was written; finish that one with "dr restore ${open.backupId} --resume${req.intoExisting ? ' --into-existing' : ''}", or ${removal} and restore ${req.backupId} again`,
+      `table "${t}" holds an unfinished restore of backup set ${open.backupId}${open.source ? ` (table "${open.source}")` : ''}, not of ${req.backupId} ("${req.source}"): nothing was written; finish that one with "dr restore ${open.backupId} --resume${req.intoExisting ? ' --into-existing' : ''}", or ${removal} and restore ${req.backupId} again${stillRunningNote(open.journal)}`,
     );
   }
   if (open?.journal?.failure === 'data')
@@ -107,7 +120,7 @@ function decideMode(req: TargetRequest, facts: TargetFacts, seen: TargetFacts, b
   if (open) {
     const where = open.journal ? ` (${journalProgress(open.journal)})` : '';
     throw new RestoreRefusedError(
-      `table "${t}" is an unfinished restore of backup set ${req.backupId}${where}: it was never verified, so it is not a restored table; rerun with --resume to continue it, or ${removal} and restore again`,
+      `table "${t}" is an unfinished restore of backup set ${req.backupId}${where}: it was never verified, so it is not a restored table; rerun with --resume to continue it, or ${removal} and restore again${stillRunningNote(open.journal)}`,
     );
   }
   const resumeNote = req.resume ? ' (--resume: no unfinished restore is recorded for it)' : '';

@@ -1,14 +1,20 @@
 /**
  * The slot contract (lambda/backup/slot.ts), against DynamoDB Local's conditional writes: one
  * owner per slot, what a second run gets in each state, takeover of an abandoned or failed slot,
- * the fence, and settling by the export finalizer. Other tests use slots; this file states them.
+ * the fence, settling by the export finalizer, and the slot time (trusted-time.ts): an identity,
+ * accepted only inside a sane window unless backfill, never the recovery point (that is when the
+ * data was read). Other tests use slots; this file states them.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { checkSlotTime, createSlotTable, parseEventTime, Slot, SlotLostError, SlotStore, slotKey, truncateTime } from '../../../lambda/backup/slot';
 import { useLocalServers } from '../../support/use-local-servers';
+import { runBackup } from '../../../lambda/backup/backup';
+import { backupIdFor } from '../../../lambda/format/backup-set';
+import { recoveryPoint } from '../../../lambda/format/trusted-time';
+import { batchWriteAll, createTestTable } from '../../support/ddb-compare';
 import { createDynamoDbClient } from '../../../lambda/shared/clients';
 
-const local = useLocalServers();
+const local = useLocalServers({ buckets: ['slot-contract'] });
 const tableName = 'contract-dr-state';
 let dynamodb: DynamoDBClient;
 let n = 0;
@@ -213,6 +219,27 @@ describe('slot time', () => {
     ['0000-11-23T02:00:00Z', /year 0000/],
   ])('refuses the impossible date %p instead of rolling it over', (value, why) => {
     expect(() => parseEventTime(value, 'event.time')).toThrow(why);
+  });
+  it('names the set, and the recovery point is when the data was read: a slot run an hour late holds data as of its run, not its slot', async () => {
+    await createTestTable(dynamodb, 'slot_time_src');
+    await batchWriteAll(dynamodb, 'slot_time_src', [{ pk: { S: 'a' } }]);
+    const slot = truncateTime(new Date(Date.now() - 3_600_000));
+    const before = Date.now();
+    const md = await runBackup({
+      dynamodb,
+      s3: local.s3,
+      bucket: 'slot-contract',
+      tables: ['slot_time_src'],
+      tier: 'daily',
+      engine: 'scan',
+      now: slot,
+      segments: 1,
+    });
+    const after = Date.now();
+    expect(md.backupId).toBe(backupIdFor(slot));
+    const point = recoveryPoint(md).getTime();
+    expect(point).toBeGreaterThanOrEqual(before);
+    expect(point).toBeLessThanOrEqual(after);
   });
   it('is an identity inside a sane window: 5 min early at most, 8 h late at most unless backfill (never the recovery point)', () => {
     const now = new Date('2026-11-23T10:00:00Z');

@@ -7,12 +7,13 @@
  * The journal object is written to s3rver and the tag read from DynamoDB Local (which has no
  * tagging: the tag is absent there). The tagging calls AWS has are tested "(mocked tagging)".
  */
-import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTagsOfResourceCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { MetadataBearer } from '@smithy/types';
 import {
   decideTarget,
+  describeIdentity,
   JournalTakenError,
   journalKey,
   listJournals,
@@ -27,6 +28,9 @@ import {
   writeRestoreTag,
 } from '../../../lambda/restore/journal';
 import { RestoreRefusedError } from '../../../lambda/restore/types';
+import { reapplySettings } from '../../../lambda/restore/engines/reapply';
+import { createTableFromSchema } from '../../../lambda/restore/tables';
+import { FIXTURE_SCHEMA } from '../../support/native-export-fixture';
 import { createTestTable } from '../../support/ddb-compare';
 import { useLocalServers } from '../../support/use-local-servers';
 
@@ -83,6 +87,15 @@ describe('decideTarget (which targets may be written, and how)', () => {
       /"orders-restored" is an unfinished restore of backup set 2026-11-23T02-00-00-000Z \(1 of 2 parts done, 10 of 15 items, unfinished\)/,
     );
     expect(refuse).toThrow(/rerun with --resume to continue it, or delete it \(aws dynamodb delete-table --table-name orders-restored\)/);
+  });
+
+  test('an unfinished journal may be a restore still running: the refusal says so, with its last write, and never to resume or delete a table another restore writes', () => {
+    const j = journal();
+    for (const r of [req(), req({ backupId: OTHER })])
+      expect(() => decideTarget(r, { exists: true, journal: j })).toThrow(
+        /Its journal was last written at 2026-11-23T03:01:00.000Z \(run 1\): if that restore is still running, let it finish first .*never resume or delete a table another restore is writing/,
+      );
+    expect(() => decideTarget(req(), { exists: true, journal: journal({ state: 'failed', problem: 'x' }) })).not.toThrow(/still running/);
   });
 
   test('an unfinished (or failed) target of the same set resumes with --resume, carrying the journal', () => {
@@ -214,6 +227,37 @@ describe('the journal object and the tag during a restore (s3rver, DynamoDB Loca
     const j2 = await RestoreJournal.start({ ...base(), target: 't-resume', resumeFrom: killed });
     expect([...j2.doneParts()]).toEqual(['data/b.json.gz']);
     expect(j2.record).toMatchObject({ runs: 2, startedAt: killed.startedAt, doneItems: 5, state: 'unfinished', operation: killed.operation });
+  });
+
+  test("the journal is bound to the table's creation identity (DescribeTable's TableId / CreationDateTime): at start for an existing table, by bindTarget for a new one, and kept by a resume", async () => {
+    await createTestTable(local.dynamodb, 't-identity');
+    const identity = await describeIdentity(local.dynamodb, 't-identity');
+    expect(identity?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const existing = await RestoreJournal.start({ ...base(), target: 't-identity', intoExisting: true, targetIdentity: identity });
+    expect((await readJournal(local.s3, bucket, 't-identity'))?.targetIdentity).toEqual(identity);
+    const fresh = await RestoreJournal.start({ ...base(), target: 't-identity-new' });
+    expect((await readJournal(local.s3, bucket, 't-identity-new'))?.targetIdentity).toBeUndefined();
+    await createTestTable(local.dynamodb, 't-identity-new');
+    const created = await describeIdentity(local.dynamodb, 't-identity-new');
+    await fresh.bindTarget(created);
+    expect((await readJournal(local.s3, bucket, 't-identity-new'))?.targetIdentity).toEqual(created);
+    const resumed = await RestoreJournal.start({ ...base(), target: 't-identity', intoExisting: true, resumeFrom: existing.record, journalEtag: undefined });
+    expect(resumed.record.targetIdentity).toEqual(identity);
+  });
+
+  test('a journal with every part done but unfinished (stopped before the settings) resumes, and the resume re-applies the saved settings, idempotently', async () => {
+    const allDone = journal({ parts: [{ id: 'a.json.gz', items: 10, done: true }], expectedItems: 10, doneItems: 10 });
+    expect(decideTarget(req({ resume: true }), { exists: true, journal: allDone })).toEqual({ mode: 'resume', journal: allDone });
+    await createTableFromSchema(local.dynamodb, 't-settings', { ...FIXTURE_SCHEMA, ttlAttribute: undefined });
+    const ttl = async () => (await local.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: 't-settings' }))).TimeToLiveDescription?.TimeToLiveStatus;
+    expect(await ttl()).toBe('DISABLED');
+    const opts = { engine: 'write' as const, protect: true, newTable: true };
+    const first = await reapplySettings(local.dynamodb, 't-settings', FIXTURE_SCHEMA, opts);
+    expect(first.applied).toContain(`TTL on ${FIXTURE_SCHEMA.ttlAttribute}`);
+    expect(await ttl()).toBe('ENABLED');
+    const again = await reapplySettings(local.dynamodb, 't-settings', FIXTURE_SCHEMA, opts);
+    expect(again.applied).not.toContain(`TTL on ${FIXTURE_SCHEMA.ttlAttribute}`);
+    expect((await local.dynamodb.send(new DescribeTableCommand({ TableName: 't-settings' }))).Table?.DeletionProtectionEnabled).toBe(true);
   });
 
   test('failed records the problem and never throws; listJournals finds every journal', async () => {
