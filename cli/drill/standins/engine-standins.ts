@@ -1,5 +1,5 @@
 /**
- * LOCAL STAND-IN for DynamoDB's ImportTable / DescribeImport and StartBulkPutItems /
+ * LOCAL STAND-IN for DynamoDB's ImportTable / DescribeImport / ListImports and StartBulkPutItems /
  * DescribeBulkOperation / CancelBulkOperation. No emulator has these APIs (DynamoDB Local answers
  * UnknownOperationException), so the drill installs this on its DynamoDB Local client: the
  * restore engines then run UNCHANGED (same requests, same polling, same re-apply and checks)
@@ -232,6 +232,25 @@ export function installEngineStandIns(dynamodb: DynamoDBClient, s3: S3Client): E
       return { ImportTableDescription: importDescription(op) };
     },
     DescribeImportCommand: async (input: { ImportArn?: string }) => ({ ImportTableDescription: importDescription(find(input.ImportArn, 'import')) }),
+    // The imports of one table (ImportSummary: no ClientToken), oldest first; one page.
+    ListImportsCommand: async (input: { TableArn?: string }) => ({
+      ImportSummaryList: [...ops.values()]
+        // By table name: DynamoDB Local's ARNs name its own region and account.
+        .filter((op) => op.kind === 'import' && (!input.TableArn || op.table === input.TableArn.split(':table/')[1]))
+        .map((op) => {
+          const d = importDescription(op);
+          const i = op.input as ImportTableCommandInput;
+          return {
+            ImportArn: d.ImportArn,
+            ImportStatus: d.ImportStatus,
+            TableArn: d.TableArn,
+            S3BucketSource: i.S3BucketSource,
+            InputFormat: i.InputFormat,
+            StartTime: d.StartTime,
+            EndTime: d.EndTime,
+          };
+        }),
+    }),
     StartBulkPutItemsCommand: async (input: StartBulkPutItemsCommandInput) => {
       const fresh = !byToken.has(input.ClientToken ?? '');
       if (fresh) await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
