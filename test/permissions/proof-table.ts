@@ -3,7 +3,7 @@
  * checked against it: each proof test file owns its rows (the last cell names the file and its
  * negative test) and compares them with what it evaluated, so the table cannot drift from the proof.
  *
- * Counts are DISTINCT IAM requests (action, resource, condition context): the raw count varies with
+ * Counts are DISTINCT IAM requests (action, resource, region, condition context): the raw count varies with
  * how often an operation was polled, the distinct requests do not. "unproven" counts requests the
  * simulator cannot decide (bulk put's unpublished actions, checked against the policy text).
  *
@@ -31,7 +31,7 @@ export interface ProofRow {
   readonly negative: string;
 }
 
-const requestKey = (v: Verdict) => JSON.stringify([v.request.action, v.request.resource, v.request.context ?? {}]);
+const requestKey = (v: Verdict) => JSON.stringify([v.request.action, v.request.resource, v.request.region ?? '', v.request.context ?? {}]);
 
 /** A row from a principal's verdicts: distinct requests allowed, distinct requests denied. */
 export function measuredRow(p: { principal: string; ran: string; verdicts: readonly Verdict[]; negative: string; unproven?: number }): ProofRow {

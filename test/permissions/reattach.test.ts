@@ -12,6 +12,7 @@ import { evaluateAll, mappingContext, type Case, type Principal, type Verdict } 
 import { denied, editedModel, operatorPrincipal } from './proof';
 import { toIamRequests, type SdkCall } from './recorder';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel } from './templates';
+import { measuredRow, proofRows } from './proof-table';
 
 const config = exampleConfig();
 const ACCOUNT = '123456789012';
@@ -81,4 +82,28 @@ describe('dr restore finds the import it started (operator, both regions)', () =
     const v = await evaluateAll(model, casesFor(model, operator, findImportCalls('cli', 'us-east-1', 'orders-restored')));
     expect(denied(v)).toContainEqual(expect.stringMatching(/may not dynamodb:ListImports on \* /));
   });
+});
+
+test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+  const operator = operatorPrincipal(operatorPolicyName(config), 'restore --engine import --resume');
+  const both = [config.primary.region, config.recovery.region].flatMap((region) => findImportCalls('cli', region, 'orders-restored'));
+  const rows = [
+    measuredRow({
+      principal: 'RestoreTestFunction role',
+      ran: 'a retry finding its earlier import: DescribeTable, ListImports, DescribeImport (recovery region)',
+      verdicts: await evaluateAll(
+        model,
+        casesFor(model, restoreTestRole(model), findImportCalls('RestoreTestFunction', config.recovery.region, 'orders-drtest-20261207t050000z')),
+      ),
+      negative: 'negative: without FindDrTestImports, ListImports is denied on the table and on "*"',
+    }),
+    measuredRow({
+      principal: `operator (${operatorPolicyName(config)})`,
+      ran: 'dr restore finding the import it started (both regions)',
+      verdicts: await evaluateAll(model, casesFor(model, operator, both)),
+      negative: 'negative: in a region that is neither of the two, ListImports is denied',
+    }),
+  ];
+  const { documented, measured } = proofRows('reattach.test.ts', rows);
+  expect(documented).toEqual(measured);
 });
