@@ -16,6 +16,7 @@ import { runBackup } from '../../lambda/backup/backup';
 import type { BackupMetadata } from '../../lambda/format/backup-set';
 import { engineRequest } from '../../lambda/restore/engines/run-engine';
 import { runImport } from '../../lambda/restore/engines/operations';
+import { planRestore } from '../../lambda/restore/restore';
 import { runRestoreTest, scratchSuffix } from '../../lambda/restore/restore-test';
 import { createTableFromSchema, tableExists } from '../../lambda/restore/tables';
 import { batchWriteAll } from '../support/ddb-compare';
@@ -109,4 +110,22 @@ test('the earlier attempt timed out while its import was running: the retry re-a
     slowS3.destroy();
     await proxy.close();
   }
+});
+
+test('the plan of a restore into a table that an import of the same set completed says it verifies that import; without one the table is refused (import API mocked)', async () => {
+  const event = new Date('2026-12-21T05:00:00Z');
+  standIn = installEngineStandIns(local.dynamodb, local.s3);
+  const input = importOf(event);
+  await runImport(local.dynamodb, input, { pollSeconds: 0.02 });
+  const opts = { dynamodb: local.dynamodb, s3: local.s3, bucket, ref: `daily/${set.backupId}`, suffix: scratchSuffix(event), engines, journal: false };
+  const plan = await planRestore(opts);
+  expect(plan.tables[0].resume).toEqual({
+    partsDone: 0,
+    parts: 1,
+    itemsDone: 0,
+    import: { importArn: expect.stringContaining(`table/${input.TableCreationParameters!.TableName}/import/`), status: 'COMPLETED' },
+  });
+  // A table no import of this set created is refused as before.
+  await createTableFromSchema(local.dynamodb, 'reattach_src-other2', FIXTURE_SCHEMA);
+  await expect(planRestore({ ...opts, suffix: '-other2' })).rejects.toThrow(/--engine import cannot load "reattach_src-other2": the table exists/);
 });
