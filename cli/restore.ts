@@ -231,6 +231,7 @@ function stopOnCtrlC(
 /** The plan's ACTION column: `create`, `into-existing`, or what --resume continues. */
 function planAction(t: RestorePlanTable): string {
   if (!t.resume) return t.action;
+  if (t.resume.import) return t.resume.import.status === 'COMPLETED' ? 'verify the completed import' : 'follow the running import';
   if (t.engine !== 'write') return `resume unfinished (same ${t.engine} operation)`;
   return t.resume.parts
     ? `resume unfinished (${t.resume.partsDone}/${t.resume.parts} files, ${t.resume.itemsDone} items done)`

@@ -43,6 +43,8 @@ const REASONS = {
     'ImportTable writes its error log as the caller to CloudWatch Logs groups it names under /aws-dynamodb/; the grant is limited to that prefix in this region.',
   importLogGroupsList:
     'logs:DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs), so it takes "*"; ImportTable lists log groups as the caller; read-only.',
+  listImports:
+    'dynamodb:ListImports and ListTables list names and states only (no data); ListImports finds the import an earlier attempt of the restore test started, ListTables the day-old scratch tables to sweep.',
   xray: 'X-Ray active tracing (hardened profile): Lambda sends the trace segments with the function role, and xray:PutTraceSegments / PutTelemetryRecords have no resource type (Service Authorization Reference, AWS X-Ray), so they take "*"; write-only telemetry.',
   replicaKey:
     'The replica key lives in the recovery stack and is named by its alias only (no cross-region reference); the statement is limited to keys carrying that alias by a kms:ResourceAliases condition.',
@@ -182,8 +184,9 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
       `AwsSolutions-IAM5[Resource::arn:${rp}:logs:${recovery.region}:${recovery.account}:log-group:/aws-dynamodb/*]`,
       REASONS.importLogs,
     );
-    // The restore test has ListTables and DescribeLogGroups on "*" too: one finding, every reason.
-    const star = recovery.lockdown ? `${REASONS.importLogGroupsList} ${REASONS.xray}` : REASONS.importLogGroupsList;
+    // The restore test has ListTables, ListImports and DescribeLogGroups on "*": one finding, every reason.
+    const lists = `${REASONS.importLogGroupsList} ${REASONS.listImports}`;
+    const star = recovery.lockdown ? `${lists} ${REASONS.xray}` : lists;
     ack(recovery.restoreTest.role, 'AwsSolutions-IAM5[Resource::*]', star);
   }
   for (const stack of [production, recovery]) {

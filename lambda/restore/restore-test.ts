@@ -9,7 +9,8 @@ import { dataAge, recoveryPoint } from '../format/trusted-time';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveBackupSet } from '../store/catalog';
 import { restoreBackupSet, RestoreReport } from './restore';
-import type { EngineSettings } from './engines/engine-types';
+import { engineClientToken, type EngineSettings } from './engines/engine-types';
+import { findImport, isAttachable } from './engines/operations';
 import { isTableMissing } from './tables';
 import { verifySample } from './engines/verify';
 
@@ -109,6 +110,16 @@ export async function sweepStaleScratchTables(dynamodb: DynamoDBClient, now: Dat
   return deleteScratchTables(dynamodb, stale);
 }
 
+/** The scratch tables (of `tables` with `suffix`) that an import of set `backupId` with the restore's own ClientToken is creating or created. */
+async function importsToFollow(dynamodb: DynamoDBClient, backupId: string, tables: readonly string[], suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const source of tables) {
+    const target = `${source}${suffix}`;
+    if (isAttachable(await findImport(dynamodb, target, engineClientToken('import', backupId, source, target)))) found.push(target);
+  }
+  return found;
+}
+
 /** Runs one restore test; throws (after cleaning up) when anything does not match. */
 export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreTestResult> {
   const t0 = Date.now();
@@ -118,9 +129,15 @@ export async function runRestoreTest(opts: RestoreTestOptions): Promise<RestoreT
   const suffix = scratchSuffix(opts.eventTime ?? now);
   const scratch = md.tables.map((t) => `${t}${suffix}`);
   const swept = await sweepStaleScratchTables(opts.dynamodb, now);
-  // A retry of the same event: its earlier attempt's tables go first (an import still running
-  // cannot be deleted: the retry fails naming it, and the next run's sweep removes the table).
-  const previous = await deleteScratchTables(opts.dynamodb, scratch);
+  // A retry of the same event: a scratch table its earlier attempt's import is creating (or
+  // created) stays, and the restore follows or verifies that import (same ClientToken: deleting
+  // the table and importing again would get the COMPLETED import back with no table); every
+  // other table the earlier attempt left goes first.
+  const attached = await importsToFollow(opts.dynamodb, md.backupId, md.tables, suffix);
+  const previous = await deleteScratchTables(
+    opts.dynamodb,
+    scratch.filter((t) => !attached.includes(t)),
+  );
   if (previous.errors.length)
     throw new Error(`restore test: an earlier attempt of this schedule event left scratch tables DynamoDB cannot delete yet: ${previous.errors.join('; ')}`);
   let failure: unknown;

@@ -4,6 +4,8 @@
  */
 import { decideTarget, describeIdentity, readJournalVersion, readRestoreTag, TargetDecision, unfinishedRestore } from './journal';
 import { checkEngineTarget } from './engines/select';
+import { engineClientToken } from './engines/engine-types';
+import { findImport, isAttachable } from './engines/operations';
 import { tableHasItems } from './tables';
 import { RestoreOptions, RestorePlan, RestorePlanTable, RestoreRefusedError } from './types';
 
@@ -11,7 +13,8 @@ import { RestoreOptions, RestorePlan, RestorePlanTable, RestoreRefusedError } fr
 export function withResume(t: RestorePlanTable, d: TargetDecision): RestorePlanTable {
   if (d.mode !== 'resume') return t;
   const done = d.journal?.parts.filter((p) => p.done) ?? [];
-  return { ...t, resume: { partsDone: done.length, parts: d.journal?.parts.length ?? 0, itemsDone: d.journal?.doneItems ?? 0 } };
+  const resume = { partsDone: done.length, parts: d.journal?.parts.length ?? 0, itemsDone: d.journal?.doneItems ?? 0 };
+  return { ...t, resume: d.attach ? { ...resume, parts: 1, import: d.attach } : resume };
 }
 
 /**
@@ -36,6 +39,16 @@ export async function checkTargets(opts: Omit<RestoreOptions, 'onProgress'>, pla
       journalEtag: version?.etag,
       tag: journal && exists ? await readRestoreTag(opts.dynamodb, t.target) : undefined,
     };
+    // A new table an import of this very set and target is creating (or created) while no journal
+    // speaks for it (the restore test keeps none; a retry after a timeout): follow or verify that
+    // import instead of refusing the table or starting a second one (issue 18 item 7).
+    if (exists && !version?.record && !intoExisting && t.engine === 'import') {
+      const running = await findImport(opts.dynamodb, t.target, engineClientToken('import', plan.backupId, t.source, t.target));
+      if (isAttachable(running)) {
+        out.push({ mode: 'resume', attach: { importArn: running.ImportArn!, status: running.ImportStatus! }, journalEtag: version?.etag });
+        continue;
+      }
+    }
     const req = { target: t.target, source: t.source, backupId: plan.backupId, tier: plan.tier, intoExisting, resume: Boolean(opts.resume) };
     // An unfinished restore is decided by its journal (resume or refuse with the fix); otherwise the engine must fit the target.
     if (!(exists && unfinishedRestore(facts))) checkEngineTarget(t.engine, t.target, exists);

@@ -116,6 +116,8 @@ export interface RestorePlanTable {
     readonly partsDone: number;
     readonly parts: number;
     readonly itemsDone: number;
+    /** The import DynamoDB runs (or completed) into the target for this set, followed or verified instead of started again. */
+    readonly import?: { readonly importArn: string; readonly status: string };
   };
 }
 

@@ -207,6 +207,10 @@ export class RecoveryStack extends Stack {
     // The stale-scratch sweep lists tables (ListTables has no resource type: "*") before it
     // describes and deletes *-drtest-* ones older than a day (OnlyDrTestTables above).
     restoreTest.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListTablesForSweep', actions: ['dynamodb:ListTables'], resources: ['*'] }));
+    // A retry finds the import its earlier attempt started (ListImports by the scratch table's ARN,
+    // then DescribeImport below) instead of importing again. ListImports lists the table as an
+    // optional resource type at most; granted on "*" so it is allowed however IAM authorizes it.
+    restoreTest.role.addToPolicy(new iam.PolicyStatement({ sid: 'FindDrTestImports', actions: ['dynamodb:ListImports'], resources: ['*'] }));
     restoreTest.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FollowDrTestImports',

@@ -27,6 +27,7 @@ import { casesOf, denied, editedModel, operatorPrincipal } from './proof';
 import { startRecorder, toIamRequests, UNPUBLISHED_ACTION, type IamRequest, type SdkCall } from './recorder';
 import { mappingContext } from './evaluate';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel } from './templates';
+import { measuredRow, proofRows } from './proof-table';
 
 const config = exampleConfig();
 const ACCOUNT = '123456789012';
@@ -123,12 +124,16 @@ describe('import in the recovery region with the recovery key, as the operator (
   });
 });
 
+/** The restore-test role's verdicts for its import (a row of the proof table). */
+let restoreTestImport: Verdict[] = [];
+
 describe('import by the weekly restore test (its own role, *-drtest-* tables, issue 18 item 2)', () => {
   const fn = functionOf(model, 'recovery', 'RestoreTestFunction');
   const role: Principal = { kind: 'role', arn: fn.roleArn, label: `RestoreTestFunction (role ${fn.roleArn.split('/').pop()}) importing` };
   let verdicts: Verdict[];
   beforeAll(async () => {
     verdicts = await evaluateAll(model, casesFor(model, role, [importCall('RestoreTestFunction', 'orders-drtest-20261207t050000z')]));
+    restoreTestImport = verdicts;
     printed.push(...verdicts);
   });
   test('every request of the import (S3 reads, replica key, logs incl. PutRetentionPolicy and DescribeLogGroups) is allowed', () => {
@@ -330,6 +335,48 @@ describe('dr restore --engine import / --engine bulk, full CLI runs in both regi
     expect([...new Set(rows)].sort()).toEqual(
       [RECOVERY, PRIMARY].flatMap((g) => [`dynamodb:DescribeBulkOperation ${g} granted`, `dynamodb:StartBulkPutItems ${g} granted`]).sort(),
     );
+  });
+
+  test('explicit --engine bulk prints the IAM caveat and the fallback before it runs; --engine import does not (item 3)', () => {
+    const caveat = "--engine bulk: bulk put's IAM action names are not in AWS's Service Authorization Reference yet";
+    for (const r of runs) expect({ who: r.who, caveat: r.cli.stderr.includes(caveat) }).toEqual({ who: r.who, caveat: r.engine === 'bulk' });
+    for (const r of runs.filter((x) => x.engine === 'bulk')) expect(r.cli.stderr).toMatch(/if DynamoDB answers AccessDenied, restore with --engine write/);
+  });
+
+  test('the proof table in docs/security.md says what this file measured (import and bulk rows; UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+    const negatives: Record<string, string> = {
+      [`import ${RECOVERY}`]: 'negative (import, recovery region): without ImportWithCustomerKey',
+      [`import ${PRIMARY}`]: 'negative (import, primary region): without ImportLogs',
+      [`bulk ${RECOVERY}`]: 'negative (bulk, recovery region): without BulkErrorReports',
+      [`bulk ${PRIMARY}`]: 'negative (bulk, primary region): without RestoreJournal',
+    };
+    const rows = [];
+    for (const r of runs) {
+      const unpublished = new Set(
+        casesOfRun(model, r)
+          .filter((c) => c.request.context?.[UNPUBLISHED_ACTION])
+          .map((c) => `${c.request.action} ${c.request.resource}`),
+      );
+      rows.push(
+        measuredRow({
+          principal: `operator (${operatorPolicyName(config)})`,
+          ran: `dr restore --engine ${r.engine} in ${r.region} (${r.region === RECOVERY ? 'recovery' : 'primary'}; API mocked)`,
+          verdicts: await verdictsOf(r),
+          negative: negatives[`${r.engine} ${r.region}`],
+          unproven: unpublished.size,
+        }),
+      );
+    }
+    rows.push(
+      measuredRow({
+        principal: 'RestoreTestFunction role',
+        ran: 'ImportTable of a *-drtest-* scratch table and the requests DynamoDB makes as the caller',
+        verdicts: restoreTestImport,
+        negative: 'negative: a production table name is denied ImportTable',
+      }),
+    );
+    const { documented, measured } = proofRows('engines.test.ts', rows);
+    expect(documented).toEqual(measured);
   });
 
   test('negative (import, recovery region): without ImportWithCustomerKey, the grant DynamoDB makes for the recovery key is denied, naming it', async () => {

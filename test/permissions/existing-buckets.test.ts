@@ -34,6 +34,7 @@ import { ourRuleId } from '../../lib/custom-resources/bucket-replication/rules';
 import { loadConfig, operatorPolicyName } from '../../lib/config';
 import { exampleConfig, ROOT } from '../lib/config-fixture';
 import { evaluateWithS3EncryptionContext } from './encryption-context';
+import { measuredRow, proofRows, type ProofRow } from './proof-table';
 import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { denied, editedModel, operatorPrincipal } from './proof';
 import { startRecorder, toIamRequests, type SdkCall } from './recorder';
@@ -140,6 +141,9 @@ async function recordHandler(m: PolicyModel, objectLock: boolean): Promise<SdkCa
 const casesOfCalls = (m: PolicyModel, calls: readonly SdkCall[], who: Principal): Case[] =>
   calls.flatMap((c) => toIamRequests(c, mappingContext(m)).map((request) => ({ who, request })));
 
+/** The custom resource's rows of the proof table, one per config (filled by the describe.each below). */
+const customResourceRows: ProofRow[] = [];
+
 describe.each([
   ['the shipped config', shipped, false],
   ['the kms-locked variant (Object Lock)', locked, true],
@@ -151,6 +155,14 @@ describe.each([
     calls = await recordHandler(m, objectLock);
     verdicts = await evaluateAll(m, casesOfCalls(m, calls, role));
     printed.push(...verdicts);
+    customResourceRows.push(
+      measuredRow({
+        principal: "Custom::ExistingBucketReplication's own role",
+        ran: `its Create, Update and Delete on a mocked S3, ${_name}`,
+        verdicts,
+        negative: 'negative: without PassTheReplicationRole, PutBucketReplication cannot pass the replication role to S3 (named)',
+      }),
+    );
   });
 
   test('Create, Update and Delete sent every call of the handler (location, lock, versioning, replication read, put and delete)', () => {
@@ -205,6 +217,11 @@ function restoreBucketCalls(m: PolicyModel): Case[] {
 /** The replication role's Decrypt of the existing bucket's objects (one case per rule of that bucket). */
 const sourceDecrypts = (m: PolicyModel) =>
   replicationCases(m).filter((c) => c.request.action === 'kms:Decrypt' && c.request.resource === KEY && c.request.context?.[S3_ENCRYPTION_CONTEXT]);
+
+test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', () => {
+  const { documented, measured } = proofRows('existing-buckets.test.ts', customResourceRows);
+  expect(documented).toEqual(measured);
+});
 
 describe("an existing bucket's own KMS key (dataBuckets[].kmsKeyArn; the key policy assumed AWS's default)", () => {
   test('the replication role may Decrypt the source objects with it (kms:EncryptionContext:aws:s3:arn evaluated by hand: the simulator drops it)', async () => {

@@ -41,9 +41,11 @@ import { exampleConfig } from '../lib/config-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel as editedCopy, operatorPrincipal, withoutAction } from './proof';
+import { proofRows, measuredRow, type ProofRow } from './proof-table';
 import { startRecorder, type Recorder } from './recorder';
 import { BIG_TABLE_ITEMS, FUNCTIONS, runScenario, type ScenarioOutcome } from './scenario';
 import { awsBackupCases, cloudWatchCases, eventBridgeCases, replicationCases } from './service-paths';
+import type { Principal as ProofPrincipal } from './evaluate';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
 
 jest.setTimeout(600_000);
@@ -243,4 +245,126 @@ describe('the proof can fail', () => {
     expect(verdicts.length).toBeGreaterThan(100);
     expect(denied(verdicts)).toEqual([]);
   });
+});
+
+/** Removes `action` from the inline policies of the role whose ARN is `roleArn` (its name minus the stack prefix names it in `Roles`). */
+const withoutRoleAction = (stackId: StackTemplate['id'], roleArn: string, action: string) =>
+  editedModel(stackId, 'AWS::IAM::Policy', (p) => {
+    if (
+      JSON.stringify(p.Roles).includes(
+        roleArn
+          .split('/')
+          .pop()!
+          .replace(/^Shop-(Production|Recovery)-/, ''),
+      )
+    )
+      withoutAction(p.PolicyDocument, action);
+  });
+
+describe('a negative test per row of the proof table', () => {
+  for (const [who, stackId, action] of [
+    ['ExportFinalizerFunction', 'production', 's3:PutObject'],
+    ['RestoreTestFunction', 'recovery', 'dynamodb:CreateTable'],
+    ['ReplicaMonitorFunction', 'recovery', 's3:ListBucket'],
+  ] as const)
+    test(`negative: without its role's ${action}, ${who} is denied ${action}, naming its role`, async () => {
+      const roleArn = functionOf(model, stackId, who).roleArn;
+      const m = withoutRoleAction(stackId, roleArn, action);
+      const reasons = denied(await evaluateAll(m, recordedCases(m, who)));
+      expect(reasons.length).toBeGreaterThan(0);
+      for (const r of reasons) expect(r).toMatch(new RegExp(`^${who} \\(role ${roleArn.split('/').pop()}\\) may not ${action} on `));
+    });
+
+  test('negative: without s3:ReplicateObject in the replication role, replicas are denied, naming the destination bucket', async () => {
+    const roleArn = replicationCases(model)[0].who as Extract<ProofPrincipal, { kind: 'role' }>;
+    const m = withoutRoleAction('production', roleArn.arn, 's3:ReplicateObject');
+    const reasons = denied(await evaluateAll(m, replicationCases(m)));
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const r of reasons) expect(r).toMatch(/^S3 replication role .* may not s3:ReplicateObject on arn:aws:s3:::shop-(replica|uploads)-/);
+  });
+
+  test("negative: without AWS's service-role policy for backups, AWS Backup may not use the vault keys", async () => {
+    const cases = awsBackupCases(model).map((c) => ({ ...c, who: { ...(c.who as Extract<ProofPrincipal, { kind: 'role' }>), standIns: [] } }));
+    const reasons = denied(await evaluateAll(model, cases));
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const r of reasons) expect(r).toMatch(/^AWS Backup selection role may not kms:\w+ on arn:aws:kms:/);
+  });
+
+  test("negative: with the functions' invoke permissions granted to another service, EventBridge may not invoke them", async () => {
+    const m = editedModel('production', 'AWS::Lambda::Permission', (p) => {
+      if (p.Principal === 'events.amazonaws.com') p.Principal = 'sns.amazonaws.com';
+    });
+    const reasons = denied(
+      await evaluateAll(
+        m,
+        eventBridgeCases(m).filter((c) => c.request.action === 'lambda:InvokeFunction'),
+      ),
+    );
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const r of reasons) expect(r).toMatch(/^events\.amazonaws\.com .* may not lambda:InvokeFunction on arn:aws:lambda:eu-west-1:/);
+  });
+});
+
+/** The rows this file owns in docs/security.md's proof table: what ran, and the negative test of each. */
+const ROWS: { key: string; ran: string; negative: string; verdicts: () => Promise<Verdict[]> }[] = [
+  ...(
+    [
+      [
+        'BackupFunction',
+        'the backup handler: a scan set and a native-export set',
+        "without the backup role's s3:PutObject, the backup function's writes are denied",
+      ],
+      [
+        'ExportFinalizerFunction',
+        'the export finalizer (DescribeExport mocked)',
+        "negative: without its role's s3:PutObject, ExportFinalizerFunction is denied",
+      ],
+      [
+        'RestoreTestFunction',
+        'the weekly restore test (write and import engines)',
+        "negative: without its role's dynamodb:CreateTable, RestoreTestFunction is denied",
+      ],
+      ['ReplicaMonitorFunction', 'the replica monitor', "negative: without its role's s3:ListBucket, ReplicaMonitorFunction is denied"],
+      [
+        'cli',
+        'dr list, validate, restore, pitr-restore (mocked) in the primary region',
+        `without ${OPERATOR_POLICY}'s s3:GetObject, the CLI's reads of backup sets are denied`,
+      ],
+    ] as const
+  ).map(([key, ran, negative]) => ({ key, ran, negative, verdicts: () => recorded(key) })),
+  {
+    key: 'cloudwatch',
+    ran: 'alarm actions (service path from the templates)',
+    negative: 'without a topic policy statement that allows cloudwatch.amazonaws.com, alarm notifications are denied',
+    verdicts: () => verdictsOf('cloudwatch', () => cloudWatchCases(model)),
+  },
+  {
+    key: 'replication',
+    ran: 'S3 replication of the backup and data buckets (service path)',
+    negative: 'negative: without s3:ReplicateObject in the replication role, replicas are denied',
+    verdicts: () => verdictsOf('replication', () => replicationCases(model)),
+  },
+  {
+    key: 'aws-backup',
+    ran: 'AWS Backup writing recovery points and copies (service path)',
+    negative: "negative: without AWS's service-role policy for backups, AWS Backup may not use the vault keys",
+    verdicts: () => verdictsOf('aws-backup', () => awsBackupCases(model)),
+  },
+  {
+    key: 'eventbridge',
+    ran: 'schedules -> functions and DLQs, functions -> async DLQs (service path)',
+    negative: "negative: with the functions' invoke permissions granted to another service, EventBridge may not invoke them",
+    verdicts: () => verdictsOf('eventbridge', () => eventBridgeCases(model)),
+  },
+];
+
+test('the proof table in docs/security.md says what this file measured (distinct requests; UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+  const rows: ProofRow[] = [];
+  for (const r of ROWS) {
+    const v = await r.verdicts();
+    const principal = r.key === 'eventbridge' ? 'events.amazonaws.com and the functions (async DLQs)' : v[0].who.label;
+    rows.push(measuredRow({ principal, ran: r.ran, verdicts: v, negative: r.negative }));
+  }
+  const { documented, measured } = proofRows('permissions.test.ts', rows);
+  expect(documented).toEqual(measured);
 });

@@ -315,7 +315,15 @@ const ENGINE_ACTIONS: Record<string, Mapper> = {
   },
   // DescribeImport's resource is the import: table/<name>/import/<id> (Service Authorization Reference, DynamoDB).
   DescribeImport: (call, ctx) => [req(call, 'dynamodb:DescribeImport', tableArn(call, ctx, call.input.ImportArn))],
-  ListImports: (call) => [req(call, 'dynamodb:ListImports', '*')],
+  // ListImports: the Service Authorization Reference data the simulator ships (2026-09) lists `table`
+  // as an optional resource type; a request naming a TableArn is evaluated on it and on "*" both,
+  // so a grant passes however IAM authorizes it.
+  ListImports: (call) => [
+    ...(call.input.TableArn
+      ? [req(call, 'dynamodb:ListImports', String(call.input.TableArn), undefined, 'ListImports by table (optional resource type)')]
+      : []),
+    req(call, 'dynamodb:ListImports', '*'),
+  ],
   // StartBulkPutItems (API reference; BulkPutItems.*): the table, the input read and the error
   // report written as the caller (like ImportTable and ExportTableToPointInTime).
   StartBulkPutItems: (call, ctx) => {

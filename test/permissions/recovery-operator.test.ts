@@ -23,6 +23,7 @@ import { RECOVERY_ACCOUNT, twoAccountConfig } from '../lib/two-account-fixture';
 import { batchWriteAll } from '../support/ddb-compare';
 import { runCli, testProgram, type CliRun } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
+import { measuredRow, proofRows } from './proof-table';
 import { evaluateAll, formatTally, mappingContext, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { denied } from './proof';
 import { startRecorder, toIamRequests, type IamRequest, type SdkCall } from './recorder';
@@ -128,6 +129,16 @@ describe(`${POLICY}: the recorded dr list, validate and restore in ${REGION} (re
   test('every request is allowed (replica reads and their kms:Decrypt, the journal, the restore targets)', () => {
     expect(denied(verdicts)).toEqual([]);
     expect(verdicts.some((v) => v.request.action === 'kms:Decrypt')).toBe(true);
+  });
+  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', () => {
+    const row = measuredRow({
+      principal: `operator (${POLICY}, recovery account)`,
+      ran: `dr list, validate, restore in ${REGION} of the recovery account`,
+      verdicts,
+      negative: 'negative: without the ReadReplicaObjects statement the set cannot be read, named',
+    });
+    const { documented, measured } = proofRows('recovery-operator.test.ts', [row]);
+    expect(documented).toEqual(measured);
   });
   test('negative: without the ReadReplicaObjects statement the set cannot be read, named', async () => {
     const copy = structuredClone(templates);

@@ -1,5 +1,5 @@
 /**
- * LOCAL STAND-IN for DynamoDB's ImportTable / DescribeImport and StartBulkPutItems /
+ * LOCAL STAND-IN for DynamoDB's ImportTable / DescribeImport / ListImports and StartBulkPutItems /
  * DescribeBulkOperation / CancelBulkOperation. No emulator has these APIs (DynamoDB Local answers
  * UnknownOperationException), so the drill installs this on its DynamoDB Local client: the
  * restore engines then run UNCHANGED (same requests, same polling, same re-apply and checks)
@@ -12,6 +12,7 @@
  * - StartBulkPutItems: the same into an existing table (ResourceNotFoundException when missing);
  *   lines it cannot parse are counted in FailedItemCount and written to the error report under
  *   OutputS3Configuration; CancelBulkOperation -> CANCELLING -> CANCELLED, items written stay.
+ * - DeleteTable of a table an import is still creating: ResourceInUseException, as DynamoDB answers.
  * - ClientToken: the same token and input return the same operation; the same token with other
  *   input is IdempotentParameterMismatchException, as DynamoDB documents.
  *
@@ -70,6 +71,8 @@ function serviceError(name: string, message: string): Error {
 }
 
 const NAME = 'drEngineStandIn';
+/** A handler's answer for "not mine: on to DynamoDB Local". */
+const PASS = Symbol('pass');
 
 /** Stand-ins installed in this process now (each registers the engines it answers; the last dispose removes them). */
 let installed = 0;
@@ -217,6 +220,13 @@ export function installEngineStandIns(dynamodb: DynamoDBClient, s3: S3Client): E
   };
 
   const handlers: Record<string, (input: never) => Promise<unknown>> = {
+    // DynamoDB refuses to delete a table an import is still creating (it is CREATING, "in use");
+    // any other DeleteTable goes on to DynamoDB Local.
+    DeleteTableCommand: async (input: { TableName?: string }) => {
+      if ([...ops.values()].some((op) => op.kind === 'import' && op.table === input.TableName && op.status === 'IN_PROGRESS'))
+        throw serviceError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being created: ${input.TableName}`);
+      return PASS;
+    },
     ImportTableCommand: async (input: ImportTableCommandInput) => {
       const table = input.TableCreationParameters!.TableName!;
       if (!byToken.has(input.ClientToken ?? '')) {
@@ -232,6 +242,25 @@ export function installEngineStandIns(dynamodb: DynamoDBClient, s3: S3Client): E
       return { ImportTableDescription: importDescription(op) };
     },
     DescribeImportCommand: async (input: { ImportArn?: string }) => ({ ImportTableDescription: importDescription(find(input.ImportArn, 'import')) }),
+    // The imports of one table (ImportSummary: no ClientToken), oldest first; one page.
+    ListImportsCommand: async (input: { TableArn?: string }) => ({
+      ImportSummaryList: [...ops.values()]
+        // By table name: DynamoDB Local's ARNs name its own region and account.
+        .filter((op) => op.kind === 'import' && (!input.TableArn || op.table === input.TableArn.split(':table/')[1]))
+        .map((op) => {
+          const d = importDescription(op);
+          const i = op.input as ImportTableCommandInput;
+          return {
+            ImportArn: d.ImportArn,
+            ImportStatus: d.ImportStatus,
+            TableArn: d.TableArn,
+            S3BucketSource: i.S3BucketSource,
+            InputFormat: i.InputFormat,
+            StartTime: d.StartTime,
+            EndTime: d.EndTime,
+          };
+        }),
+    }),
     StartBulkPutItemsCommand: async (input: StartBulkPutItemsCommandInput) => {
       const fresh = !byToken.has(input.ClientToken ?? '');
       if (fresh) await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
@@ -256,8 +285,16 @@ export function installEngineStandIns(dynamodb: DynamoDBClient, s3: S3Client): E
     (next, context) => async (args) => {
       const handler = handlers[(context as { commandName?: string }).commandName ?? ''];
       if (!handler) return next(args);
-      calls.push({ command: (context as { commandName: string }).commandName.replace(/Command$/, ''), input: args.input });
-      const output = await handler(args.input as never);
+      const record = () => calls.push({ command: (context as { commandName: string }).commandName.replace(/Command$/, ''), input: args.input });
+      let output: unknown;
+      try {
+        output = await handler(args.input as never);
+      } catch (e) {
+        record();
+        throw e;
+      }
+      if (output === PASS) return next(args);
+      record();
       return { output: { ...(output as object), $metadata: { httpStatusCode: 200 } }, response: {} } as never;
     },
     { step: 'initialize', name: NAME, override: true },

@@ -26,8 +26,10 @@ import {
   CancelBulkOperationCommand,
   DescribeBulkOperationCommand,
   DescribeImportCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ImportTableCommand,
+  ListImportsCommand,
   ImportTableCommandInput,
   ImportTableDescription,
   StartBulkPutItemsCommand,
@@ -35,7 +37,7 @@ import {
   BulkOperationDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { TableSchema } from '../../format/backup-set';
-import { createTableInput } from '../tables';
+import { createTableInput, isTableMissing, isUnsupportedApi } from '../tables';
 import { EngineOperationError, EngineOperationResult, EngineProgress, EngineSettings } from './engine-types';
 
 /** Where a table's data files are, as the engines are told. */
@@ -172,10 +174,73 @@ function importResult(d: ImportTableDescription, clientToken: string): EngineOpe
   };
 }
 
+/** ListImports pages read when looking for an earlier import of one table (25 each: far more than one target ever gets). */
+const MAX_IMPORT_PAGES = 8;
+
 /**
- * Starts (or, with the same ClientToken within 8 hours, finds again) the import of one table and
- * follows it to its end. Resolves only on COMPLETED with no errors; throws EngineOperationError
- * otherwise, saying what state the target is in.
+ * The import that created (or is creating) `target` with `clientToken`, if any:
+ * DescribeTable gives the table's ARN (a table an import is creating is listed, CREATING),
+ * ListImports by that ARN lists its imports (ImportSummary carries no ClientToken, so only those
+ * reading the same S3 source are described), DescribeImport says whose token it is. Undefined
+ * when the table does not exist or no import of it used this token.
+ *
+ * Why not only send ImportTable again: "A client token is valid for 8 hours after the first
+ * request that uses it is completed" (ImportTable API reference); after that the same request
+ * starts a second import, which fails on the existing table, and a COMPLETED import is not
+ * recognised. ListImports keeps imports for 90 days ("Lists completed imports within the past 90
+ * days"; its ImportStatus includes IN_PROGRESS). The caller needs dynamodb:DescribeTable on the
+ * table, dynamodb:ListImports (on "*": docs/security.md) and dynamodb:DescribeImport on
+ * `table/<name>/import/*`.
+ */
+export async function findImport(
+  dynamodb: DynamoDBClient,
+  target: string,
+  clientToken: string,
+  /** Only imports reading this source are described. @default - every import of the table */
+  source?: { readonly S3Bucket?: string; readonly S3KeyPrefix?: string },
+): Promise<ImportTableDescription | undefined> {
+  let tableArn: string | undefined;
+  try {
+    // `?.`: a mocked client (tests) may answer nothing.
+    tableArn = (await dynamodb.send(new DescribeTableCommand({ TableName: target })))?.Table?.TableArn;
+  } catch (e) {
+    if (isTableMissing(e)) return undefined;
+    throw e;
+  }
+  if (!tableArn) return undefined;
+  const sameSource = (s: { S3Bucket?: string; S3KeyPrefix?: string } | undefined) =>
+    !source || (s?.S3Bucket === source.S3Bucket && (s?.S3KeyPrefix ?? '') === (source.S3KeyPrefix ?? ''));
+  let next: string | undefined;
+  for (let page = 0; page < MAX_IMPORT_PAGES; page++) {
+    let listed;
+    try {
+      listed = await dynamodb.send(new ListImportsCommand({ TableArn: tableArn, PageSize: 25, NextToken: next }));
+    } catch (e) {
+      // An emulator (DynamoDB Local) has no imports to find.
+      if (isUnsupportedApi(e)) return undefined;
+      throw e;
+    }
+    for (const s of listed?.ImportSummaryList ?? []) {
+      if (!s.ImportArn || !sameSource(s.S3BucketSource)) continue;
+      const d = (await dynamodb.send(new DescribeImportCommand({ ImportArn: s.ImportArn })))?.ImportTableDescription;
+      if (d?.ClientToken === clientToken) return d;
+    }
+    next = listed?.NextToken;
+    if (!next) break;
+  }
+  return undefined;
+}
+
+/** An import found again that a restore follows (running) or verifies (completed) instead of starting one. */
+export function isAttachable(d: ImportTableDescription | undefined): d is ImportTableDescription {
+  return d?.ImportStatus === 'IN_PROGRESS' || d?.ImportStatus === 'COMPLETED';
+}
+
+/**
+ * Follows the import of one table to its end: the one already started with this ClientToken when
+ * DynamoDB still lists it ({@link findImport}: a retry re-attaches to a running import, and a
+ * COMPLETED one is not repeated), else a new ImportTable. Resolves only on COMPLETED with no
+ * errors; throws EngineOperationError otherwise, saying what state the target is in.
  */
 export async function runImport(
   dynamodb: DynamoDBClient,
@@ -184,7 +249,8 @@ export async function runImport(
   onProgress?: (p: EngineProgress) => void,
 ): Promise<EngineOperationResult> {
   const target = input.TableCreationParameters!.TableName!;
-  const started = await dynamodb.send(new ImportTableCommand(input));
+  const found = await findImport(dynamodb, target, input.ClientToken!, input.S3BucketSource);
+  const started = found ? { ImportTableDescription: found } : await dynamodb.send(new ImportTableCommand(input));
   const arn = started.ImportTableDescription?.ImportArn;
   if (!arn) throw new Error(`ImportTable for "${target}" returned no ImportArn`);
   const report = (d: ImportTableDescription) =>

@@ -37,7 +37,13 @@ export interface TargetFacts {
  */
 export type TargetDecision =
   | { readonly mode: 'fresh'; readonly journalEtag?: string }
-  | { readonly mode: 'resume'; readonly journal?: RestoreJournalRecord; readonly journalEtag?: string };
+  | {
+      readonly mode: 'resume';
+      readonly journal?: RestoreJournalRecord;
+      readonly journalEtag?: string;
+      /** The import of this set that DynamoDB is running (or completed) into the target, with no journal that says otherwise: followed or verified, not repeated. */
+      readonly attach?: { readonly importArn: string; readonly status: string };
+    };
 
 /** The facts as {@link decideTarget} reads them: a journal bound to another table than the one there now is foreign, and ignored. */
 function applicable(facts: TargetFacts): TargetFacts {
