@@ -98,6 +98,11 @@ export interface RestoreBucketOptions {
   readonly listPageSize?: number;
   /** Tests only: the lifecycle day length (RGW) or a fixed horizon. @default - read from the bucket */
   readonly horizon?: VersionHorizon;
+  /**
+   * Called once, just before the first write (the journal's claim): from then on the restore is
+   * unfinished until verified, and an interrupted run continues with `--resume`.
+   */
+  readonly onFirstWrite?: () => void;
   /** Called after each key is done (objects and bytes so far). */
   readonly onProgress?: (p: { readonly objects: number; readonly bytes: number }) => void;
 }

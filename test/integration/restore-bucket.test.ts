@@ -18,6 +18,7 @@ import { bucketJournalTarget, restoreBucket, type RestoreBucketOptions } from '.
 import { journalKey, readJournal, type RestoreJournalRecord } from '../../lambda/restore/journal';
 import { BucketRestoreRefusedError } from '../../lambda/buckets/types';
 import { useVersionedS3 } from '../support/use-versioned-s3';
+import { markTime as markTimeIn } from '../support/versioned-buckets';
 
 const ctx = useVersionedS3();
 const JOURNALS = 'journals';
@@ -44,15 +45,7 @@ const exists = (b: string, key: string) =>
   );
 const versionCount = async (b: string, key: string) => ((await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: b, Prefix: key }))).Versions ?? []).length;
 
-/** The time of the bucket's newest write, then waits until the clock is in a later second. */
-async function markTime(b: string): Promise<Date> {
-  const l = await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: b }));
-  const times = [...(l.Versions ?? []), ...(l.DeleteMarkers ?? [])].map((v) => v.LastModified!.getTime());
-  const at = new Date(Math.max(...times));
-  const next = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  for (let i = 0; i < 40 && Date.now() < next; i++) await new Promise((r) => setTimeout(r, 50));
-  return at;
-}
+const markTime = (b: string) => markTimeIn(ctx.s3, b);
 
 const opts = (b: string, at: Date, extra: Partial<RestoreBucketOptions> = {}): RestoreBucketOptions => ({
   s3: ctx.s3,
