@@ -125,7 +125,7 @@ export async function restoreBucket(o: RestoreBucketOptions): Promise<RestoreBuc
     at: o.at,
     now,
     inPlace: !o.to,
-    horizon: o.horizon ?? facts.horizon,
+    horizon: o.horizon ?? (o.lifecycleDayMs ? { ...facts.horizon, dayMs: o.lifecycleDayMs } : facts.horizon),
     copiedEtags: prev?.objects,
     restoreStartedAt: prev ? wholeSecond(prev.startedAt) : undefined,
   };

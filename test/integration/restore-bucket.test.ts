@@ -103,9 +103,9 @@ describe('in place', () => {
   });
 
   test('a version expired by lifecycle is named with the oldest time the key can reach (expiry simulated by deleting the noncurrent version)', async () => {
-    // RGW runs lifecycle only on its own schedule (minutes even with a short debug day), so the
-    // test removes the noncurrent version itself, as NoncurrentVersionExpiration would, and tells
-    // the planner the bucket's horizon is one "day" of one millisecond.
+    // The test removes the noncurrent version itself, as NoncurrentVersionExpiration would, and
+    // gives the planner a fixed horizon of one "day" of one millisecond; RGW's own lifecycle doing
+    // the expiry, with the rule read from the bucket: restore-bucket-lifecycle.test.ts.
     const b = await bucket();
     const v1 = (await put(ctx.s3, b, 'old.png', 'v1')).VersionId!;
     const at = await markTime(b);
