@@ -118,7 +118,7 @@ describe(`dr drill on AWS: recorded requests against ${DRILL_POLICY} (DynamoDB L
 
   test('every request is allowed', async () => {
     const v = await verdicts(model);
-    expect(v.length).toBeGreaterThanOrEqual(500);
+    expect(v.length).toBeGreaterThanOrEqual(4000); // measured 4,253 (3,073 SDK calls at --items 200)
     expect(denied(v)).toEqual([]);
   });
 
