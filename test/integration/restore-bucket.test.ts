@@ -17,7 +17,8 @@ import {
 import { bucketJournalTarget, restoreBucket, type RestoreBucketOptions } from '../../lambda/buckets/restore-bucket';
 import { journalKey, readJournal, type RestoreJournalRecord } from '../../lambda/restore/journal';
 import { BucketRestoreRefusedError } from '../../lambda/buckets/types';
-import { useVersionedS3 } from '../support/use-versioned-s3';
+import { startFaultProxy } from '../support/fault-proxy';
+import { useVersionedS3, versionedS3Client } from '../support/use-versioned-s3';
 import { markTime as markTimeIn } from '../support/versioned-buckets';
 
 const ctx = useVersionedS3();
@@ -160,6 +161,30 @@ describe('--to another bucket', () => {
     expect([await text(dest, 'a'), await text(dest, 'b'), await exists(dest, 'new')]).toEqual(['a1', 'b1', false]);
     expect(report.verified).toEqual({ checked: 3, mismatches: [], mismatchCount: 0 });
     expect(await text(b, 'a')).toBe('a2');
+  });
+
+  test('a page is in the journal before any of its copies is sent, so a killed copy can tell its own copies', async () => {
+    const b = await bucket();
+    const dest = await bucket();
+    for (const k of ['a', 'b', 'c']) await put(ctx.s3, b, k, `${k}-original`);
+    const at = await markTime(b);
+    const proxy = await startFaultProxy({ dynamodb: ctx.server.endpoint, s3: ctx.server.endpoint });
+    const s3 = versionedS3Client({ ...ctx.server, endpoint: proxy.endpoints.s3 });
+    try {
+      const pageRecorded = proxy.rule(
+        { service: 's3', method: 'PUT', path: /\/journals\/restores\//, body: (x) => (JSON.parse(x) as RestoreJournalRecord).parts.length > 0 },
+        { kind: 'pass' },
+      );
+      const firstCopy = proxy.rule({ service: 's3', method: 'PUT', path: /x-id=CopyObject/ }, { kind: 'pass' });
+      let recordedFirst: boolean | undefined;
+      void pageRecorded.answered.then(() => (recordedFirst ??= true));
+      void firstCopy.arrived.then(() => (recordedFirst ??= false));
+      await restoreBucket({ ...opts(b, at, { to: dest }), s3 });
+      expect(recordedFirst).toBe(true);
+    } finally {
+      s3.destroy();
+      await proxy.close();
+    }
   });
 });
 
