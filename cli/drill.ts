@@ -2,14 +2,15 @@
  * `dr drill`: the disaster recovery drill.
  *
  *   dr drill --local [--items N] [--out DIR]
- *   dr drill --bucket <scratch> --replica-bucket <scratch> [--items N] [--out DIR]
+ *   dr drill --bucket <app>-drill-<a> --replica-bucket <app>-drill-<b> [--items N] [--out DIR]
  *
  * --local starts DynamoDB Local and s3rver, seeds the shop dataset, backs it up through the
  * scheduled backup handler, and runs the scenarios (table deleted, bad deploy, ransomware,
  * region lost, region lost mid-day on a simulated clock, uploads encrypted), each verified item
  * by item; --scenario <id...> runs some of them. Without --local the same scenarios run in the
- * recovery region of the config against scratch tables `drill-<time>-<table>` (deleted
- * afterwards) and two scratch buckets the operator names. Exit code 1 when any scenario fails.
+ * recovery region of the config against scratch tables `<app>-drill-<time>-<table>` (deleted
+ * afterwards) and two scratch buckets `<app>-drill-*` the operator names (what
+ * `<app>-dr-operator-drill` grants). Exit code 1 when any scenario fails.
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
@@ -80,7 +81,7 @@ export function registerDrillCommand(program: Command): void {
         } else {
           if (!ctx.options.bucket || !opts.replicaBucket) {
             throw new UserError(
-              `dr drill without --local runs in the recovery region (${config.recovery.region}) and needs two scratch buckets there: --bucket <scratch> --replica-bucket <scratch> (never the object-locked backup buckets); or run "dr drill --local"`,
+              `dr drill without --local runs in the recovery region (${config.recovery.region}) and needs two scratch buckets there: --bucket ${config.appName}-drill-<a> --replica-bucket ${config.appName}-drill-<b> (never the object-locked backup buckets); or run "dr drill --local"`,
             );
           }
           const env = awsEnvironment({ config, bucket: ctx.options.bucket, replicaBucket: opts.replicaBucket, profile: ctx.options.profile });

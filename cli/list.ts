@@ -109,6 +109,14 @@ export function shellWord(w: string): string {
 }
 
 /**
+ * The shell command that continues the unfinished bucket restore a journal records, with the
+ * global options (`--bucket`, `--region`, ...) given in `context` (`dr list` and Ctrl-C print it).
+ */
+export function bucketResumeCommand(j: Parameters<typeof resumeArgs>[0], context: readonly string[]): string {
+  return `dr restore-bucket ${[...resumeArgs(j), ...context].map(shellWord).join(' ')}`;
+}
+
+/**
  * Restore targets whose journal is not `verified` (killed, stopped or failed restores): listed
  * apart, never as restored, with the command that continues them. A bucket restore's journal
  * (tier `bucket`) gets its exact `dr restore-bucket ... --resume` line, with this listing's
@@ -131,7 +139,7 @@ async function printUnfinishedRestores(s3: S3Client, bucket: string, region: str
     for (const j of buckets) {
       const dest = j.engine === 'copy' ? `into "${j.target.split('/')[1]}"` : 'in place';
       process.stdout.write(`  "${j.source}" ${dest} to ${j.backupId}${j.prefix ? ` (prefix "${j.prefix}")` : ''}: ${journalProgress(j)}\n`);
-      process.stdout.write(`    dr restore-bucket ${[...resumeArgs(j), ...context].map(shellWord).join(' ')}\n`);
+      process.stdout.write(`    ${bucketResumeCommand(j, context)}\n`);
     }
   }
 }

@@ -8,17 +8,19 @@
  *   dr restore-bucket shop-media --at ... --from-replica --to shop-media-restored --region <recovery region>
  *
  * Exit codes: 0 restored and verified (or a dry run), 1 refused or failed, 2 in place without
- * --confirm (nothing written, the plan printed).
+ * --confirm (nothing written, the plan printed), 130 stopped by Ctrl-C (one line says what is
+ * left and the command that resumes).
  */
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { dataReplicaBucketName } from '../lib/config-names';
-import { restoreBucket, type RestoreBucketReport } from '../lambda/buckets/restore-bucket';
+import { bucketJournalTarget, restoreBucket, type RestoreBucketReport } from '../lambda/buckets/restore-bucket';
+import { journalKey } from '../lambda/restore/journal';
 import { countPlan } from '../lambda/buckets/plan';
 import { readHorizon } from '../lambda/buckets/preflight';
 import { BucketRestoreRefusedError, BucketVerifyError } from '../lambda/buckets/types';
 import { action, contextFrom, UserError, type CommandContext } from './context';
-import { formatBytes } from './list';
+import { bucketResumeCommand, formatBytes } from './list';
 import { parseTime, TimeFormatError } from '../lambda/format/trusted-time';
 
 interface Options {
@@ -82,6 +84,39 @@ function progress(ctx: CommandContext, source: string, at: Date, inPlace: boolea
   };
 }
 
+/**
+ * Ctrl-C: what was copied stays, the journal stays unfinished and resumable (as after a kill: a
+ * key copied by the stopped run is recognised, never copied twice), and one line says where the
+ * journal is and the exact command that continues; exit 130 (128 + SIGINT). Before the first
+ * write nothing is left to resume, and the line says so.
+ */
+function stopOnCtrlC(ctx: CommandContext, source: string, at: Date, o: Options, stopBar: () => void) {
+  const destination = o.to ?? source;
+  const target = bucketJournalTarget(destination, o.prefix);
+  const where = o.to ? `the copy of "${source}" into "${o.to}"` : `the in-place restore of "${source}"`;
+  const context = [
+    ...(o.kmsKey ? ['--kms-key', o.kmsKey] : []),
+    ...(o.concurrency ? ['--concurrency', o.concurrency] : []),
+    '--bucket',
+    ctx.bucket(),
+    ...(ctx.options.region ? ['--region', ctx.options.region] : []),
+    ...(ctx.options.profile ? ['--profile', ctx.options.profile] : []),
+  ];
+  const resume = bucketResumeCommand({ target, source, backupId: at.toISOString(), engine: o.to ? 'copy' : 'in-place', prefix: o.prefix }, context);
+  let writing = false;
+  const onSigint = () => {
+    stopBar();
+    ctx.info(
+      writing
+        ? `Ctrl-C: restore-bucket stopped; ${where}${o.prefix ? ` (prefix "${o.prefix}")` : ''} to ${at.toISOString()} is unfinished (never verified, "${destination}" is not yet as it was; journal s3://${ctx.bucket()}/${journalKey(target)}); resume with: ${resume}`
+        : `Ctrl-C: restore-bucket stopped before its first write; "${destination}" is unchanged and there is nothing to resume`,
+    );
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  return { firstWrite: () => (writing = true), dispose: () => process.off('SIGINT', onSigint) };
+}
+
 async function run(bucketArg: string, o: Options, command: Command): Promise<void> {
   const ctx = contextFrom(command);
   if (o.to && o.inPlace)
@@ -97,6 +132,7 @@ async function run(bucketArg: string, o: Options, command: Command): Promise<voi
   const bar = o.dryRun ? undefined : progress(ctx, source, at, !o.to, o.prefix);
   // Progress lines for scripts and the tests that stop a run at a known point (no terminal, no --json).
   let lastLine = 0;
+  const ctrlC = stopOnCtrlC(ctx, source, at, o, () => bar?.stop());
   const report = await restoreBucket({
     s3: ctx.s3,
     bucket: source,
@@ -109,6 +145,7 @@ async function run(bucketArg: string, o: Options, command: Command): Promise<voi
     journalBucket: ctx.bucket(),
     concurrency,
     kmsKeyId: o.kmsKey,
+    onFirstWrite: ctrlC.firstWrite,
     onProgress: ({ objects, bytes }) => {
       bar?.update(objects, bytes);
       if (!ctx.interactive && !ctx.json && objects - lastLine >= 100) {
@@ -122,7 +159,10 @@ async function run(bucketArg: string, o: Options, command: Command): Promise<voi
       if (e instanceof BucketVerifyError) throw new UserError(e.message);
       throw e;
     })
-    .finally(() => bar?.stop());
+    .finally(() => {
+      ctrlC.dispose();
+      bar?.stop();
+    });
   if (ctx.json) ctx.printJson(report);
   else process.stdout.write(`${summary(report)}\n`);
 }

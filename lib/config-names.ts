@@ -58,6 +58,24 @@ export function operatorRestorePolicyName(config: Pick<DrConfig, 'appName'>): st
   return `${config.appName}-dr-operator-restore`;
 }
 
+/**
+ * `<app>-dr-operator-drill`: the operators' third managed policy, for `dr drill` on AWS only: the
+ * drill's scratch tables and buckets (names from {@link drillScratchPrefix}) in the recovery region.
+ */
+export function operatorDrillPolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator-drill`;
+}
+
+/**
+ * `<app>-drill-`: what every table and bucket `dr drill` creates or writes on AWS starts with
+ * (scratch tables `<app>-drill-<time>-<table>`, the operator's two scratch buckets, the uploads
+ * scenario's `<app>-drill-uploads-<time>-<random>`), so `<app>-dr-operator-drill` can grant
+ * nothing else. appName is lower-case letters, digits and hyphens: valid in both kinds of name.
+ */
+export function drillScratchPrefix(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-drill-`;
+}
+
 /** `<app>-dr-operator-recovery`: the operators' policy in the recovery account of an off-account deployment. */
 export function recoveryOperatorPolicyName(config: Pick<DrConfig, 'appName'>): string {
   return `${config.appName}-dr-operator-recovery`;

@@ -94,6 +94,16 @@ export const OPERATOR_POLICY_REASONS: Readonly<Record<string, string>> = {
     'dr list/validate/restore in the recovery account read backup sets whose keys (backups/<tier>/<backupId>/...) are created at run time; limited to backups/ of the replica bucket.',
   FollowImports:
     'DynamoDB assigns import ids when ImportTable starts; the statement only describes imports under the configured tables and their <table>-* restore targets, in the recovery account.',
+  DrillScratchTables:
+    'dr drill on AWS creates, fills, restores into and deletes scratch tables named at run time (<app>-drill-<time>-<table>); limited to that prefix in the recovery region.',
+  DrillListTables:
+    'dynamodb:ListTables has no resource type, so it takes "*"; the drill finds its scratch tables to delete them; read-only, in the recovery region.',
+  DrillScratchBuckets:
+    'dr drill on AWS creates, lists and deletes scratch buckets named at run time (<app>-drill-uploads-<time>-<random>) beside the two the operator names; limited to <app>-drill-* in the recovery region.',
+  DrillScratchObjects:
+    'dr drill writes, restores and deletes objects under keys made at run time in its scratch buckets; limited to <app>-drill-* in the recovery region.',
+  DrillListBuckets:
+    's3:ListAllMyBuckets has no resource type, so it takes "*"; the drill finds a scratch bucket a killed drill left; read-only (names), in the recovery region.',
   DoctorStacks: 'CloudFormation stack ARNs end in a stack id assigned at creation; the statement names the two dr-stack stacks and only describes them.',
   DoctorProtection:
     "dr doctor reads the state of this app's tamper rules (<app>-tamper-<watch>, one per watched service and region) and the two vaults' Vault Lock; read-only.",
@@ -159,6 +169,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
   }
   acknowledgeOperatorPolicy(production.operatorPolicy.policy);
   acknowledgeOperatorPolicy(production.operatorPolicy.restorePolicy);
+  acknowledgeOperatorPolicy(production.drillOperatorPolicy.policy);
   if (recovery.operatorPolicy) acknowledgeOperatorPolicy(recovery.operatorPolicy);
   const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
   if (singleton) {

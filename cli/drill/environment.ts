@@ -3,12 +3,15 @@
  *
  * - local: DynamoDB Local + s3rver on free loopback ports (a second DynamoDB Local stands in for
  *   the recovery region, a second bucket for the CRR replica);
- * - aws: the recovery region, scratch tables `drill-<time>-<table>` deleted afterwards, scratch
- *   buckets given by the operator (never the production backup buckets: they are object-locked).
+ * - aws: the recovery region, scratch tables `<app>-drill-<time>-<table>` deleted afterwards, two
+ *   scratch buckets given by the operator, named `<app>-drill-*` (never the production backup
+ *   buckets: they are object-locked). Everything it touches starts with `<app>-drill-`, which is
+ *   all `<app>-dr-operator-drill` grants (lib/constructs/drill-operator-policy.ts).
  */
 import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DrConfig, TableConfig } from '../../lib/config';
+import { drillScratchPrefix, operatorDrillPolicyName } from '../../lib/config-names';
 import { createDynamoDbClient, createS3Client } from '../../lambda/shared/clients';
 import type { TableSchema } from '../../lambda/format/backup-set';
 import { createTableFromSchema } from '../../lambda/restore/tables';
@@ -117,7 +120,7 @@ export interface AwsEnvironmentOptions {
   /** Second scratch bucket standing in for the replica. */
   readonly replicaBucket: string;
   readonly profile?: string;
-  /** @default - `drill-<time>-` */
+  /** @default - `<app>-drill-<time>-` */
   readonly tablePrefix?: string;
 }
 
@@ -128,11 +131,17 @@ export interface AwsEnvironmentOptions {
 export function awsEnvironment(opts: AwsEnvironmentOptions): DrillEnvironment {
   if (opts.bucket === opts.replicaBucket) throw new Error('the drill needs two different scratch buckets: --bucket and --replica-bucket are the same');
   const region = opts.config.recovery.region;
+  const scratch = drillScratchPrefix(opts.config);
+  const foreign = [opts.bucket, opts.replicaBucket].filter((b) => !b.startsWith(scratch));
+  if (foreign.length)
+    throw new Error(
+      `dr drill on AWS writes only to scratch buckets named ${scratch}* (all that ${operatorDrillPolicyName(opts.config)} grants): ${foreign.map((b) => `"${b}"`).join(' and ')} ${foreign.length > 1 ? 'are' : 'is'} not; create two empty buckets in ${region}, e.g. ${scratch}backups and ${scratch}replica, and pass them as --bucket and --replica-bucket`,
+    );
   const dynamodb = createDynamoDbClient({ region, profile: opts.profile });
   const s3 = createS3Client({ region, profile: opts.profile });
   const tablePrefix =
     opts.tablePrefix ??
-    `drill-${new Date()
+    `${scratch}${new Date()
       .toISOString()
       .replace(/[^0-9]/g, '')
       .slice(0, 14)}-`;

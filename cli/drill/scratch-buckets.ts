@@ -4,7 +4,7 @@
  * cleanup never ran) is found by that prefix and its age and removed by the next drill, like the
  * restore test's stale `*-drtest-*` tables (lambda/restore/restore-test.ts).
  *
- * Requests (the operator policy's `ScratchUploadsBuckets` statements; test/permissions/scratch-buckets.test.ts):
+ * Requests (`<app>-dr-operator-drill`, lib/constructs/drill-operator-policy.ts; proven by test/permissions/drill-aws.test.ts):
  * ListBuckets (s3:ListAllMyBuckets), CreateBucket, PutBucketVersioning, ListObjectVersions
  * (s3:ListBucketVersions), DeleteObjects by version (s3:DeleteObjectVersion per object), DeleteBucket.
  */
@@ -19,6 +19,7 @@ import {
   type BucketLocationConstraint,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { drillScratchPrefix } from '../../lib/config-names';
 
 /** A scratch bucket older than this was left by a drill that did not finish (no drill runs six hours). */
 export const STALE_SCRATCH_BUCKET_MS = 6 * 3600_000;
@@ -27,7 +28,7 @@ const MAX_PAGES = 10_000;
 
 /** `<app>-drill-uploads-`: the prefix every scratch uploads bucket of this app starts with. */
 export function scratchBucketPrefix(appName: string): string {
-  return `${appName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-drill-uploads-`;
+  return `${drillScratchPrefix({ appName: appName.toLowerCase().replace(/[^a-z0-9-]/g, '-') })}uploads-`;
 }
 
 /** A new scratch bucket name: the prefix, the time (UTC, to the second) and 8 random hex digits (bucket names are global). */

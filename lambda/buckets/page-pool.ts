@@ -79,7 +79,13 @@ export class PagePool {
     let failure: unknown;
     let last = after;
     for await (const page of pages) {
+      const known = this.journal.record.parts.some((p) => p.id === page.lastKey);
       this.journal.addPart({ id: page.lastKey, items: page.keys.length });
+      // The page is in the journal before any of its copies is sent (one write per page, while the
+      // previous page's copies run): a killed copy's resume then checks each key of it before
+      // copying, and never writes a second version into the destination.
+      if (!known) await this.journal.flush().catch((e: unknown) => (failure ??= e));
+      if (failure) break;
       const resumed = this.startedPages.has(page.lastKey);
       const range = { prefix: this.o.prefix, after: last, last: page.lastKey, expectedKeys: page.keys.length };
       last = page.lastKey;

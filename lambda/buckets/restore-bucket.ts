@@ -125,7 +125,7 @@ export async function restoreBucket(o: RestoreBucketOptions): Promise<RestoreBuc
     at: o.at,
     now,
     inPlace: !o.to,
-    horizon: o.horizon ?? facts.horizon,
+    horizon: o.horizon ?? (o.lifecycleDayMs ? { ...facts.horizon, dayMs: o.lifecycleDayMs } : facts.horizon),
     copiedEtags: prev?.objects,
     restoreStartedAt: prev ? wholeSecond(prev.startedAt) : undefined,
   };
@@ -149,6 +149,7 @@ export async function restoreBucket(o: RestoreBucketOptions): Promise<RestoreBuc
   const after = resumeAfter(prev);
   // The first page is listed while the journal is claimed (a read; nothing is written before the claim).
   const pages = prefetched(keyPages(o.s3, o.bucket, { prefix: o.prefix, afterKey: after, pageSize: o.listPageSize }));
+  o.onFirstWrite?.();
   const journal = await RestoreJournal.start({
     s3: o.s3,
     bucket: o.journalBucket,

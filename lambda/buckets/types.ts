@@ -98,6 +98,16 @@ export interface RestoreBucketOptions {
   readonly listPageSize?: number;
   /** Tests only: the lifecycle day length (RGW) or a fixed horizon. @default - read from the bucket */
   readonly horizon?: VersionHorizon;
+  /**
+   * Tests only: the length of a lifecycle day, with the rules still read from the bucket (RGW's
+   * `rgw lc debug interval` makes a day seconds long). @default 86_400_000
+   */
+  readonly lifecycleDayMs?: number;
+  /**
+   * Called once, just before the first write (the journal's claim): from then on the restore is
+   * unfinished until verified, and an interrupted run continues with `--resume`.
+   */
+  readonly onFirstWrite?: () => void;
   /** Called after each key is done (objects and bytes so far). */
   readonly onProgress?: (p: { readonly objects: number; readonly bytes: number }) => void;
 }

@@ -64,7 +64,7 @@ export { operatorPolicyName, operatorRestorePolicyName };
  *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
  *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
  *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
- * - `dr drill` without --local runs on scratch buckets and tables, not covered here.
+ * - `dr drill` without --local: `<app>-dr-operator-drill` (drill-operator-policy.ts), its scratch tables and buckets.
  */
 export class DrOperatorPolicy extends Construct {
   /** The managed policy `<app>-dr-operator`: reading, backing up, checking. */

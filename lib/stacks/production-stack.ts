@@ -30,6 +30,7 @@ import { PageTestAlarm } from '../constructs/page-test-alarm';
 import { constructId, ProtectedTables } from '../constructs/protected-tables';
 import { dataBucket } from '../constructs/data-bucket';
 import { DrOperatorPolicy } from '../constructs/dr-operator-policy';
+import { DrillOperatorPolicy } from '../constructs/drill-operator-policy';
 import { SlotTable } from '../constructs/slot-table';
 import { TieredBackupBucket } from '../constructs/tiered-backup-bucket';
 import { chainTargets, tightestFullSetRpo } from './targets';
@@ -63,6 +64,8 @@ export class ProductionStack extends Stack {
   public readonly tableNames: readonly string[];
   /** The operator managed policy `<app>-dr-operator` (one per account: IAM is global). */
   public readonly operatorPolicy: DrOperatorPolicy;
+  /** `<app>-dr-operator-drill`: `dr drill` on AWS, the scratch tables and buckets `<app>-drill-*` only. */
+  public readonly drillOperatorPolicy: DrillOperatorPolicy;
   /** The backup slots' state table (`<app>-dr-state`). */
   public readonly slotTable: SlotTable;
   /** The chains of incremental exports, when a table has one (config `incremental`). */
@@ -230,6 +233,7 @@ export class ProductionStack extends Stack {
     new FunctionAlarms(this, 'BackupFunctionAlarms', { app, topics, name: 'BackupFunction', function: backupFn });
     new FunctionAlarms(this, 'FinalizerAlarms', { app, topics, name: 'ExportFinalizer', function: finalizer, severity: 'Warning' });
     this.operatorPolicy = new DrOperatorPolicy(this, 'OperatorPolicy', { config: c });
+    this.drillOperatorPolicy = new DrillOperatorPolicy(this, 'DrillOperatorPolicy', { config: c });
     if (c.protection === 'hardened') {
       this.lockdown = new Lockdown(this, 'Lockdown', {
         app,

@@ -96,12 +96,22 @@ describe('drill environment', () => {
   });
 
   it('AWS mode runs in the recovery region with scratch tables (argument checks only: no AWS account here)', async () => {
-    const env = awsEnvironment({ config, bucket: 'scratch-a', replicaBucket: 'scratch-b', tablePrefix: 'drill-1-' });
+    const env = awsEnvironment({ config, bucket: 'shop-drill-a', replicaBucket: 'shop-drill-b', tablePrefix: 'drill-1-' });
     expect(env.mode).toBe('aws');
     expect(await env.dynamodb.config.region()).toBe('eu-central-1');
     expect(env.handlerEnv).toMatchObject({ AWS_REGION: 'eu-central-1', ENGINE: 'scan' });
     expect((await env.recovery()).suffix).toBe('-dr');
-    expect(() => awsEnvironment({ config, bucket: 'same', replicaBucket: 'same' })).toThrow(/two different scratch buckets/);
+    expect(() => awsEnvironment({ config, bucket: 'shop-drill-same', replicaBucket: 'shop-drill-same' })).toThrow(/two different scratch buckets/);
+  });
+
+  it('AWS mode refuses scratch buckets outside <app>-drill-* (all the drill policy grants), naming them and the fix', () => {
+    expect(() => awsEnvironment({ config, bucket: 'shop-drill-a', replicaBucket: 'media-scratch' })).toThrow(
+      'dr drill on AWS writes only to scratch buckets named shop-drill-* (all that shop-dr-operator-drill grants): "media-scratch" is not; create two empty buckets in eu-central-1, e.g. shop-drill-backups and shop-drill-replica, and pass them as --bucket and --replica-bucket',
+    );
+  });
+
+  it('AWS mode names its scratch tables <app>-drill-<time>-', () => {
+    expect(awsEnvironment({ config, bucket: 'shop-drill-a', replicaBucket: 'shop-drill-b' }).tablePrefix).toMatch(/^shop-drill-\d{14}-$/);
   });
 
   it('AWS cleanup deletes only the scratch tables of the run, over every ListTables page (aws-sdk-client-mock)', async () => {
@@ -114,7 +124,7 @@ describe('drill environment', () => {
         .resolves({ TableNames: ['drill-1-orders-clean', 'products'] })
         .on(DeleteTableCommand)
         .resolves({});
-      const env = awsEnvironment({ config, bucket: 'scratch-a', replicaBucket: 'scratch-b', tablePrefix: 'drill-1-' });
+      const env = awsEnvironment({ config, bucket: 'shop-drill-a', replicaBucket: 'shop-drill-b', tablePrefix: 'drill-1-' });
       await env.cleanup();
       expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input.TableName)).toEqual(['drill-1-orders', 'drill-1-orders-clean']);
     } finally {
@@ -123,7 +133,7 @@ describe('drill environment', () => {
   });
 
   it('refuses to delete tables without a prefix', async () => {
-    const env = awsEnvironment({ config, bucket: 'a-b-c', replicaBucket: 'c-b-a' });
+    const env = awsEnvironment({ config, bucket: 'shop-drill-a', replicaBucket: 'shop-drill-b' });
     await expect(deleteTablesWithPrefix(env.dynamodb, '')).rejects.toThrow(/without a prefix/);
   });
 });

@@ -6,14 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectVersionsCommand,
-  type ListObjectVersionsCommandOutput,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { registerListCommand } from '../../cli/list';
 import { registerRestoreBucketCommand } from '../../cli/restore-bucket';
 import { bucketJournalTarget } from '../../lambda/buckets/restore-bucket';
@@ -21,6 +14,7 @@ import { readJournal, type RestoreJournalRecord } from '../../lambda/restore/jou
 import { startFaultProxy } from '../support/fault-proxy';
 import { runCli, testProgram } from '../support/run-cli';
 import { useVersionedS3 } from '../support/use-versioned-s3';
+import { markTime as markTimeIn, putMany as putManyIn, versionCounts, versionedBucket } from '../support/versioned-buckets';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ctx = useVersionedS3();
@@ -37,34 +31,9 @@ afterAll(() => {
   Object.assign(process.env, savedEnv);
 });
 
-async function versioned(name: string): Promise<void> {
-  await ctx.s3.send(new CreateBucketCommand({ Bucket: name }));
-  await ctx.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-}
-
-/** Puts `count` keys with 16 in flight. */
-async function putMany(bucket: string, keys: readonly string[], body: (k: string) => string): Promise<void> {
-  const queue = [...keys];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let k = queue.shift(); k !== undefined; k = queue.shift()) await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body(k) }));
-    }),
-  );
-}
-
-/** The bucket's newest LastModified; returns once the clock is in a later second. */
-async function markTime(bucket: string): Promise<Date> {
-  let newest = 0;
-  let marker: { KeyMarker?: string; VersionIdMarker?: string } | undefined = {};
-  for (let pages = 0; marker && pages < 10; pages++) {
-    const l: ListObjectVersionsCommandOutput = await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...marker }));
-    for (const v of l.Versions ?? []) newest = Math.max(newest, v.LastModified!.getTime());
-    marker = l.IsTruncated ? { KeyMarker: l.NextKeyMarker, VersionIdMarker: l.NextVersionIdMarker } : undefined;
-  }
-  const next = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  for (let i = 0; i < 40 && Date.now() < next; i++) await new Promise((r) => setTimeout(r, 50));
-  return new Date(newest);
-}
+const versioned = (name: string) => versionedBucket(ctx.s3, name);
+const putMany = (bucket: string, keys: readonly string[], body: (k: string) => string) => putManyIn(ctx.s3, bucket, keys, body);
+const markTime = (bucket: string) => markTimeIn(ctx.s3, bucket);
 
 const cli = (args: string[]) => runCli(testProgram(registerRestoreBucketCommand), ['restore-bucket', ...args]);
 
@@ -174,13 +143,7 @@ describe('killed mid-run, then --resume', () => {
     const planned = report.counts.restore + report.counts.untouched + report.counts.delete;
     expect(planned).toBeGreaterThan(0);
     expect(planned).toBeLessThanOrEqual(1100 - 800);
-    const versions = new Map<string, number>();
-    let marker: { KeyMarker?: string; VersionIdMarker?: string } | undefined = {};
-    for (let pages = 0; marker && pages < 10; pages++) {
-      const l: ListObjectVersionsCommandOutput = await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: 'shop', ...marker }));
-      for (const v of l.Versions ?? []) versions.set(v.Key!, (versions.get(v.Key!) ?? 0) + 1);
-      marker = l.IsTruncated ? { KeyMarker: l.NextKeyMarker, VersionIdMarker: l.NextVersionIdMarker } : undefined;
-    }
+    const versions = await versionCounts(ctx.s3, 'shop');
     // original + ransom + exactly one restored copy for the hit keys; untouched keys keep one version
     for (const k of keys) expect([k, versions.get(k)]).toEqual([k, hit.has(k) ? 3 : 1]);
     const sample = await ctx.s3.send(new GetObjectCommand({ Bucket: 'shop', Key: keys[1050] }));

@@ -17,7 +17,9 @@ import {
 import { bucketJournalTarget, restoreBucket, type RestoreBucketOptions } from '../../lambda/buckets/restore-bucket';
 import { journalKey, readJournal, type RestoreJournalRecord } from '../../lambda/restore/journal';
 import { BucketRestoreRefusedError } from '../../lambda/buckets/types';
-import { useVersionedS3 } from '../support/use-versioned-s3';
+import { startFaultProxy } from '../support/fault-proxy';
+import { useVersionedS3, versionedS3Client } from '../support/use-versioned-s3';
+import { markTime as markTimeIn } from '../support/versioned-buckets';
 
 const ctx = useVersionedS3();
 const JOURNALS = 'journals';
@@ -44,15 +46,7 @@ const exists = (b: string, key: string) =>
   );
 const versionCount = async (b: string, key: string) => ((await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: b, Prefix: key }))).Versions ?? []).length;
 
-/** The time of the bucket's newest write, then waits until the clock is in a later second. */
-async function markTime(b: string): Promise<Date> {
-  const l = await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: b }));
-  const times = [...(l.Versions ?? []), ...(l.DeleteMarkers ?? [])].map((v) => v.LastModified!.getTime());
-  const at = new Date(Math.max(...times));
-  const next = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  for (let i = 0; i < 40 && Date.now() < next; i++) await new Promise((r) => setTimeout(r, 50));
-  return at;
-}
+const markTime = (b: string) => markTimeIn(ctx.s3, b);
 
 const opts = (b: string, at: Date, extra: Partial<RestoreBucketOptions> = {}): RestoreBucketOptions => ({
   s3: ctx.s3,
@@ -110,9 +104,9 @@ describe('in place', () => {
   });
 
   test('a version expired by lifecycle is named with the oldest time the key can reach (expiry simulated by deleting the noncurrent version)', async () => {
-    // RGW runs lifecycle only on its own schedule (minutes even with a short debug day), so the
-    // test removes the noncurrent version itself, as NoncurrentVersionExpiration would, and tells
-    // the planner the bucket's horizon is one "day" of one millisecond.
+    // The test removes the noncurrent version itself, as NoncurrentVersionExpiration would, and
+    // gives the planner a fixed horizon of one "day" of one millisecond; RGW's own lifecycle doing
+    // the expiry, with the rule read from the bucket: restore-bucket-lifecycle.test.ts.
     const b = await bucket();
     const v1 = (await put(ctx.s3, b, 'old.png', 'v1')).VersionId!;
     const at = await markTime(b);
@@ -167,6 +161,30 @@ describe('--to another bucket', () => {
     expect([await text(dest, 'a'), await text(dest, 'b'), await exists(dest, 'new')]).toEqual(['a1', 'b1', false]);
     expect(report.verified).toEqual({ checked: 3, mismatches: [], mismatchCount: 0 });
     expect(await text(b, 'a')).toBe('a2');
+  });
+
+  test('a page is in the journal before any of its copies is sent, so a killed copy can tell its own copies', async () => {
+    const b = await bucket();
+    const dest = await bucket();
+    for (const k of ['a', 'b', 'c']) await put(ctx.s3, b, k, `${k}-original`);
+    const at = await markTime(b);
+    const proxy = await startFaultProxy({ dynamodb: ctx.server.endpoint, s3: ctx.server.endpoint });
+    const s3 = versionedS3Client({ ...ctx.server, endpoint: proxy.endpoints.s3 });
+    try {
+      const pageRecorded = proxy.rule(
+        { service: 's3', method: 'PUT', path: /\/journals\/restores\//, body: (x) => (JSON.parse(x) as RestoreJournalRecord).parts.length > 0 },
+        { kind: 'pass' },
+      );
+      const firstCopy = proxy.rule({ service: 's3', method: 'PUT', path: /x-id=CopyObject/ }, { kind: 'pass' });
+      let recordedFirst: boolean | undefined;
+      void pageRecorded.answered.then(() => (recordedFirst ??= true));
+      void firstCopy.arrived.then(() => (recordedFirst ??= false));
+      await restoreBucket({ ...opts(b, at, { to: dest }), s3 });
+      expect(recordedFirst).toBe(true);
+    } finally {
+      s3.destroy();
+      await proxy.close();
+    }
   });
 });
 

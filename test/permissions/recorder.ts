@@ -390,9 +390,17 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     AbortMultipartUpload: s3Object('s3:AbortMultipartUpload'),
     ListParts: s3Object('s3:ListMultipartUploadParts'),
     DeleteObject: (call) => [req(call, call.input.VersionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', objectArn(call.input.Bucket, call.input.Key))],
-    // DeleteObjects is authorized per key as s3:DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+    // DeleteObjects is authorized per key as s3:DeleteObject, "always", and a key given with a
+    // VersionId also as s3:DeleteObjectVersion (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html, Permissions).
     DeleteObjects: (call) =>
-      ((call.input.Delete as { Objects?: { Key: string }[] })?.Objects ?? []).map((o) => req(call, 's3:DeleteObject', objectArn(call.input.Bucket, o.Key))),
+      ((call.input.Delete as { Objects?: { Key: string; VersionId?: string }[] })?.Objects ?? []).flatMap((o) => [
+        req(call, 's3:DeleteObject', objectArn(call.input.Bucket, o.Key)),
+        ...(o.VersionId ? [req(call, 's3:DeleteObjectVersion', objectArn(call.input.Bucket, o.Key), undefined, 'a version deleted for good')] : []),
+      ]),
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html: s3:DeleteBucket on the bucket;
+    // ListBuckets is s3:ListAllMyBuckets, which has no resource type ("*").
+    DeleteBucket: s3Bucket('s3:DeleteBucket'),
+    ListBuckets: (call) => [req(call, 's3:ListAllMyBuckets', '*')],
     CopyObject: (call, ctx) => [...copySourceRequests(call, ctx, true), ...s3Object('s3:PutObject', ['kms:GenerateDataKey'])(call, ctx), ...lockRequests(call)],
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html: s3:GetObject(Version) on the source, s3:PutObject on the destination.
     UploadPartCopy: (call, ctx) => [...copySourceRequests(call, ctx, false), ...s3Object('s3:PutObject', ['kms:GenerateDataKey'])(call, ctx)],
