@@ -14,7 +14,8 @@ export function renderReport(results: readonly CheckResult[], heading: string): 
     if (r.fix) lines.push(`${' '.repeat(6)}fix: ${r.fix}`);
   }
   const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length;
-  lines.push('', `${count('PASS')} passed, ${count('WARN')} warning(s), ${count('FAIL')} failed`);
+  const skipped = count('SKIP') ? `, ${count('SKIP')} skipped` : '';
+  lines.push('', `${count('PASS')} passed, ${count('WARN')} warning(s), ${count('FAIL')} failed${skipped}`);
   return `${lines.join('\n')}\n`;
 }
 
