@@ -90,7 +90,7 @@ with the <app>-dr-operator policy.
 
 With recovery.offAccount the recovery stack is in recovery.account, which does not trust the
 primary account's credentials: --recovery-profile <name> runs the recovery region's checks with
-that account's (a role with <app>-dr-operator-recovery); without it they are one SKIP line.
+that account's (a role with <app>-dr-operator-recovery-doctor); without it they are one SKIP line.
 
 Each check prints PASS, WARN, FAIL or SKIP; every WARN and FAIL says how to fix it. --json prints an
 array of {check, status, detail, fix} on stdout.

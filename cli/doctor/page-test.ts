@@ -10,7 +10,7 @@
  * publish: "Failed to execute action ..." is the "not authorized to perform SNS:Publish" failure.
  */
 import { DescribeAlarmHistoryCommand, SetAlarmStateCommand, type AlarmHistoryItem } from '@aws-sdk/client-cloudwatch';
-import { recoveryAccountOf, recoveryOperatorPolicyName } from '../../lib/config';
+import { recoveryAccountOf, recoveryDoctorPolicyName } from '../../lib/config';
 import { awsSaid, CheckResult, fail, guard, isError, pass, warn } from './result';
 import type { DoctorClients, DoctorTarget, RegionClients } from './target';
 
@@ -79,7 +79,7 @@ export async function runPageTest(clients: DoctorClients, target: DoctorTarget, 
             where: 'recovery' as const,
             clients: clients.recovery,
             account: recoveryAccountOf(target.config, target.account),
-            policy: target.config.recovery.offAccount ? recoveryOperatorPolicyName(target.config) : target.operatorPolicy,
+            policy: target.config.recovery.offAccount ? recoveryDoctorPolicyName(target.config) : target.operatorPolicy,
           },
         ]),
   ];

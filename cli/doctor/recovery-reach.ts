@@ -3,12 +3,12 @@
  * both regions. Off-account (`recovery.offAccount`), the recovery stack lives in
  * `recovery.account`, which trusts nothing of the primary account by design (docs/threat-model.md),
  * so its checks run only with that account's own credentials (`--recovery-profile <name>`, a role
- * with `<app>-dr-operator-recovery`). Without them every recovery-region check becomes one SKIP
+ * with `<app>-dr-operator-recovery-doctor`). Without them every recovery-region check becomes one SKIP
  * line naming the option: never a FAIL (the primary's credentials are denied there, which is
  * the design) nor a PASS the doctor could not know.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { operatorPolicyName, recoveryOperatorPolicyName, type DrConfig } from '../../lib/config';
+import { operatorPolicyName, recoveryDoctorPolicyName, type DrConfig } from '../../lib/config';
 import { describeError, fail, pass, skip, type CheckResult } from './result';
 import type { DoctorClients } from './target';
 
@@ -36,7 +36,7 @@ export const RECOVERY_ACCOUNT_CHECK = 'account (recovery)';
 export async function recoveryReach(clients: DoctorClients, config: DrConfig, primaryAccount: string): Promise<RecoveryReach> {
   if (!config.recovery.offAccount || !config.recovery.account) return { run: true, account: primaryAccount, policy: operatorPolicyName(config), lines: [] };
   const account = config.recovery.account;
-  const policy = recoveryOperatorPolicyName(config);
+  const policy = recoveryDoctorPolicyName(config);
   const where = `${config.recovery.region}, account ${account}`;
   const notRun = (line: CheckResult, why: string): RecoveryReach => ({
     run: false,

@@ -44,7 +44,7 @@ describe('off-account without --recovery-profile (mocked AWS)', () => {
         check: `recovery region (eu-central-1, account ${RECOVERY_ACCOUNT})`,
         status: 'SKIP',
         detail: `not checked: the recovery stack is in account ${RECOVERY_ACCOUNT} (recovery.offAccount), which does not trust these credentials of account ${PRIMARY_ACCOUNT}`,
-        fix: `rerun with the recovery account's credentials: dr doctor --recovery-profile <profile of account ${RECOVERY_ACCOUNT}> (a role with the shop-dr-operator-recovery policy, docs/security.md)`,
+        fix: `rerun with the recovery account's credentials: dr doctor --recovery-profile <profile of account ${RECOVERY_ACCOUNT}> (a role with the shop-dr-operator-recovery-doctor policy, docs/security.md)`,
       },
     ]);
     expect(results.filter((r) => r.status === 'PASS').filter(aboutRecovery)).toEqual([]);

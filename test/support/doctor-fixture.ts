@@ -265,6 +265,11 @@ export function twoAccounts(primary: string, recovery: string): void {
     const account = getClient().config.profile === RECOVERY_PROFILE ? recovery : primary;
     return { Account: account, Arn: `arn:aws:sts::${account}:assumed-role/operator/alice`, UserId: 'AROAEXAMPLE:alice' };
   });
+  // Each account has its own multi-region trail.
+  mocks.cloudtrail.on(DescribeTrailsCommand).callsFake((_input: unknown, getClient: () => CloudTrailClient) => {
+    const account = getClient().config.profile === RECOVERY_PROFILE ? recovery : primary;
+    return { trailList: [{ ...TRAIL, TrailARN: `arn:aws:cloudtrail:${TRAIL.HomeRegion}:${account}:trail/${TRAIL.Name}` }] };
+  });
 }
 
 /** Runs `dr --config dr.config.json doctor <args>` in-process at {@link NOW}. */
