@@ -9,6 +9,7 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { CheckResult } from '../../cli/doctor/result';
 import { PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, TWO_ACCOUNT_CONFIG } from '../lib/two-account-fixture';
 import { CONFIG, doctorWith, mocks, RECOVERY_PROFILE, result, twoAccounts } from '../support/doctor-fixture';
@@ -115,6 +116,21 @@ describe('off-account with --recovery-profile (mocked AWS)', () => {
     ]);
     expect(mocks.cloudformation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(['Shop-Production']);
   });
+});
+
+it('FAILs (exit 1) when the --recovery-profile has no usable credentials, skipping the recovery checks, while the primary checks still run', async () => {
+  mocks.sts.on(GetCallerIdentityCommand).callsFake((_input: unknown, getClient: () => STSClient) => {
+    if (getClient().config.profile === RECOVERY_PROFILE)
+      throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    return { Account: PRIMARY_ACCOUNT, Arn: `arn:aws:sts::${PRIMARY_ACCOUNT}:assumed-role/operator/alice` };
+  });
+  const { code, results } = await doctorJson('--recovery-profile', RECOVERY_PROFILE);
+  expect(code).toBe(1);
+  expect(results.filter((r) => r.status !== 'PASS').map((r) => `${r.status} ${r.check}: ${r.detail}`)).toEqual([
+    'FAIL account (recovery): the --recovery-profile credentials could not be used: CredentialsProviderError: Could not load credentials from any providers',
+    `SKIP recovery region (eu-central-1, account ${RECOVERY_ACCOUNT}): not checked: no usable credentials for the recovery account`,
+  ]);
+  expect(result(results, 'stack Shop-Production').status).toBe('PASS');
 });
 
 it('refuses --recovery-profile for a one-account config, saying why, before any AWS call', async () => {
