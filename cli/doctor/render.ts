@@ -21,7 +21,8 @@ export function renderReport(results: readonly CheckResult[], heading: string): 
 
 /** The heading line: which deployment, where, as whom. */
 export function heading(config: DrConfig, account: string): string {
-  return `dr doctor: ${config.appName} in account ${account} (primary ${config.primary.region}, recovery ${config.recovery.region})`;
+  const recoveryAccount = config.recovery.offAccount && config.recovery.account ? ` in account ${config.recovery.account}` : '';
+  return `dr doctor: ${config.appName} in account ${account} (primary ${config.primary.region}, recovery ${config.recovery.region}${recoveryAccount})`;
 }
 
 /**

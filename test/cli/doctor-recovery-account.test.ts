@@ -62,6 +62,9 @@ describe('off-account without --recovery-profile (mocked AWS)', () => {
     const run = await doctorWith(TWO_ACCOUNT_CONFIG);
     expect(run.stdout).toMatch(new RegExp(`^SKIP  recovery region \\(eu-central-1, account ${RECOVERY_ACCOUNT}\\)`, 'm'));
     expect(run.stdout).toMatch(/\d+ passed, 0 warning\(s\), 0 failed, 1 skipped\n$/);
+    expect(run.stdout).toMatch(
+      new RegExp(`^dr doctor: shop in account ${PRIMARY_ACCOUNT} \\(primary eu-west-1, recovery eu-central-1 in account ${RECOVERY_ACCOUNT}\\)`),
+    );
   });
 
   it('--page-test pages the primary region only, and says the recovery region was skipped', async () => {
