@@ -3,21 +3,15 @@
  * The CDK app: `npx cdk synth` / `npx cdk deploy --all`.
  *
  * Reads and validates dr.config.json (or the file in the DR_CONFIG environment variable), builds
- * the recovery and production stacks and runs cdk-nag's AwsSolutions pack over both: an
- * unacknowledged error fails the synth.
+ * the recovery and production stacks and runs cdk-nag's AwsSolutions and NIST 800-53 R5 packs
+ * over both (lib/app-main.ts): an unacknowledged error fails the synth.
  */
-import { App } from 'aws-cdk-lib';
-import { ConfigError, loadConfig } from '../lib/config';
-import { buildStacks } from '../lib/dr-app';
-import { applyNag } from '../lib/nag';
+import { ConfigError } from '../lib/config';
+import { synthesizeApp } from '../lib/app-main';
 
 const file = process.env.DR_CONFIG ?? 'dr.config.json';
 try {
-  const config = loadConfig(file);
-  const app = new App();
-  const stacks = buildStacks(app, config);
-  applyNag(app, stacks);
-  app.synth();
+  synthesizeApp(file);
 } catch (e) {
   if (e instanceof ConfigError) {
     console.error(e.message);

@@ -82,6 +82,15 @@ export function recoveryOperatorPolicyName(config: Pick<DrConfig, 'appName'>): s
 }
 
 /**
+ * `<app>-dr-operator-recovery-doctor`: `dr doctor --recovery-profile`'s reads in the recovery
+ * account, attached with {@link recoveryOperatorPolicyName} (apart: one policy would exceed IAM's
+ * 6,144-character limit for a managed policy).
+ */
+export function recoveryDoctorPolicyName(config: Pick<DrConfig, 'appName'>): string {
+  return `${config.appName}-dr-operator-recovery-doctor`;
+}
+
+/**
  * Output key of a stack's protection summary, both profiles (`ProtectionPrimary`,
  * `ProtectionRecovery`): the stacks write it, `dr doctor` reads it.
  */

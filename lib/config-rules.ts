@@ -280,7 +280,7 @@ export function checkOffAccount(c: DrConfig, issue: Issue): void {
   } else if (recovery.account && primary.account && recovery.account !== primary.account) {
     issue(
       ['recovery', 'account'],
-      `recovery.account (${recovery.account}) differs from primary.account (${primary.account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/threat-model.md, two-account deploy), or leave recovery.account out`,
+      `recovery.account (${recovery.account}) differs from primary.account (${primary.account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/deploy.md, "Two accounts"), or leave recovery.account out`,
     );
   }
 }

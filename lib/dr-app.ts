@@ -32,7 +32,7 @@ export function resolveAccount(config: DrConfig, env: NodeJS.ProcessEnv = proces
   const account = config.primary.account ?? env.CDK_DEFAULT_ACCOUNT;
   if (!config.recovery.offAccount && config.recovery.account && config.recovery.account !== (account ?? config.recovery.account)) {
     throw new ConfigError(file, [
-      `recovery.account (${config.recovery.account}) differs from primary.account (${account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/threat-model.md, two-account deploy), or leave recovery.account out`,
+      `recovery.account (${config.recovery.account}) differs from primary.account (${account}); set "offAccount": true in recovery to deploy the recovery stack into the second account (docs/deploy.md, "Two accounts"), or leave recovery.account out`,
     ]);
   }
   const resolved = account ?? config.recovery.account;

@@ -10,6 +10,7 @@
  * publish: "Failed to execute action ..." is the "not authorized to perform SNS:Publish" failure.
  */
 import { DescribeAlarmHistoryCommand, SetAlarmStateCommand, type AlarmHistoryItem } from '@aws-sdk/client-cloudwatch';
+import { recoveryAccountOf, recoveryDoctorPolicyName } from '../../lib/config';
 import { awsSaid, CheckResult, fail, guard, isError, pass, warn } from './result';
 import type { DoctorClients, DoctorTarget, RegionClients } from './target';
 
@@ -23,6 +24,8 @@ export interface PageTestOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Now; replaced in tests. @default new Date() */
   readonly now?: () => Date;
+  /** False when the recovery region cannot be reached (off-account without --recovery-profile): only the primary region pages. @default true */
+  readonly recovery?: boolean;
 }
 
 const sleeper = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -67,16 +70,26 @@ export async function runPageTest(clients: DoctorClients, target: DoctorTarget, 
   const reason = `dr doctor --page-test by ${options.caller}: a test page, no action needed`;
   const started = now();
   const regions = [
-    { where: 'primary' as const, clients: clients.primary },
-    { where: 'recovery' as const, clients: clients.recovery },
+    { where: 'primary' as const, clients: clients.primary, account: target.account, policy: target.operatorPolicy },
+    // Off-account without the recovery account's credentials, only the primary region pages (recovery-reach.ts says why).
+    ...(options.recovery === false
+      ? []
+      : [
+          {
+            where: 'recovery' as const,
+            clients: clients.recovery,
+            account: recoveryAccountOf(target.config, target.account),
+            policy: target.config.recovery.offAccount ? recoveryDoctorPolicyName(target.config) : target.operatorPolicy,
+          },
+        ]),
   ];
   const raised: typeof regions = [];
   const results: CheckResult[] = [];
-  const need = (r: RegionClients) =>
-    `cloudwatch:SetAlarmState and cloudwatch:DescribeAlarmHistory on arn:${target.partition}:cloudwatch:${r.region}:${target.account}:alarm:${alarm}`;
+  const need = (r: { clients: RegionClients; account: string }) =>
+    `cloudwatch:SetAlarmState and cloudwatch:DescribeAlarmHistory on arn:${target.partition}:cloudwatch:${r.clients.region}:${r.account}:alarm:${alarm}`;
   for (const r of regions) {
     const check = `page test ${alarm} (${r.clients.region})`;
-    const result = await guard(check, need(r.clients), target.operatorPolicy, async () => {
+    const result = await guard(check, need(r), r.policy, async () => {
       try {
         await setState(r.clients, alarm, 'ALARM', reason);
       } catch (e) {
@@ -99,7 +112,7 @@ export async function runPageTest(clients: DoctorClients, target: DoctorTarget, 
     const check = `page test ${alarm} (${r.clients.region})`;
     const topic = target.topics.find((t) => t.where === r.where && t.severity === 'critical');
     results.push(
-      await guard(check, need(r.clients), target.operatorPolicy, async () => {
+      await guard(check, need(r), r.policy, async () => {
         await setState(r.clients, alarm, 'OK', `${reason} (back to OK)`);
         return historyResult(check, await actionHistory(r.clients, alarm, started), topic?.name ?? 'critical');
       }),

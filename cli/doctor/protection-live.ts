@@ -11,7 +11,7 @@ import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import type { VaultDeclaration } from '../../lib/protection-summary';
 import { declaredProtection } from './protection';
 import { awsSaid, fail, guard, isError, pass, warn, type CheckResult } from './result';
-import type { RegionClients, StackOutputs } from './target';
+import type { CheckedRegion, RegionClients, StackOutputs } from './target';
 import { trailCheck } from './trail-check';
 
 /** EventBridge rule states that deliver the write management events the tamper rules match. */
@@ -74,29 +74,28 @@ export async function vaultLockCheck(r: RegionClients, check: string, vault: Vau
   return pass(check, `${vault.name}: Vault Lock ${found}, ${when}`);
 }
 
-/** The live protection checks of both stacks, from what each declares. */
+/** The live protection checks of each reached stack (the recovery one only when reached), from what each declares. */
 export function liveProtectionChecks(
   app: string,
   outputs: StackOutputs,
-  regions: { primary: RegionClients; recovery: RegionClients },
-  arn: (service: string, region: string, resource: string) => string,
-  policy: string,
+  regions: { primary: CheckedRegion; recovery?: CheckedRegion },
   now: Date,
 ): Promise<CheckResult>[] {
   const declared = declaredProtection(outputs);
   return (['primary', 'recovery'] as const).flatMap((label) => {
     const d = declared[label];
-    const r = regions[label];
-    if (!d || d.level !== 'hardened') return [];
+    const side = regions[label];
+    if (!d || !side || d.level !== 'hardened') return [];
+    const r = side.clients;
     const rules = d.tamperRules.length
       ? [
-          guard(`tamper rules ${r.region}`, `events:DescribeRule on ${arn('events', r.region, `rule/${d.tamperRules[0]}`)} and the other rules`, policy, () =>
+          guard(`tamper rules ${r.region}`, `events:DescribeRule on ${side.arn('events', `rule/${d.tamperRules[0]}`)} and the other rules`, side.policy, () =>
             tamperRulesCheck(r, `tamper rules ${r.region}`, d.tamperRules),
           ),
           guard(
             `CloudTrail ${r.region}`,
-            `cloudtrail:DescribeTrails (resource *), cloudtrail:GetTrailStatus and cloudtrail:GetEventSelectors on ${arn('cloudtrail', r.region, 'trail/<name>')}`,
-            policy,
+            `cloudtrail:DescribeTrails (resource *), cloudtrail:GetTrailStatus and cloudtrail:GetEventSelectors on ${side.arn('cloudtrail', 'trail/<name>')}`,
+            side.policy,
             () => trailCheck(r, `CloudTrail ${r.region}`, app),
           ),
         ]
@@ -104,7 +103,7 @@ export function liveProtectionChecks(
     const vaults = d.vaults
       .filter((v) => v.lock)
       .map((v) =>
-        guard(`vault lock ${v.name}`, `backup:DescribeBackupVault on ${arn('backup', r.region, `backup-vault:${v.name}`)}`, policy, () =>
+        guard(`vault lock ${v.name}`, `backup:DescribeBackupVault on ${side.arn('backup', `backup-vault:${v.name}`)}`, side.policy, () =>
           vaultLockCheck(r, `vault lock ${v.name}`, v, now),
         ),
       );

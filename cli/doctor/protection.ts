@@ -23,13 +23,19 @@ export function declaredProtection(outputs: StackOutputs): Record<(typeof LABELS
 }
 
 /**
- * WARN when a stack declares nothing readable, when a stack is `standard`, or when the deployed
+ * Of the stacks `reached` (both unless the recovery account's credentials are missing,
+ * recovery-reach.ts): WARN when a stack declares nothing readable, when a stack is `standard`, or when the deployed
  * level differs from the config's; PASS with what each stack holds.
  */
-export function protectionCheck(config: DrConfig, outputs: StackOutputs, stacks: { production: string; recovery: string }): CheckResult {
+export function protectionCheck(
+  config: DrConfig,
+  outputs: StackOutputs,
+  stacks: { production: string; recovery: string },
+  reached: readonly (typeof LABELS)[number][] = LABELS,
+): CheckResult {
   const declared = declaredProtection(outputs);
   const stackOf = (label: (typeof LABELS)[number]) => (label === 'primary' ? stacks.production : stacks.recovery);
-  const missing = LABELS.filter((l) => !declared[l]);
+  const missing = reached.filter((l) => !declared[l]);
   if (missing.length) {
     const names = missing.map(stackOf);
     return warn(
@@ -38,7 +44,7 @@ export function protectionCheck(config: DrConfig, outputs: StackOutputs, stacks:
       REDEPLOY,
     );
   }
-  const standard = LABELS.filter((l) => declared[l]!.level === 'standard');
+  const standard = reached.filter((l) => declared[l]!.level === 'standard');
   if (standard.length) {
     const detail = `${standard.map(stackOf).join(' and ')} ${standard.length > 1 ? 'are' : 'is'} deployed "standard": GOVERNANCE Object Lock (an admin holding s3:BypassGovernanceRetention can delete backups), no Vault Lock, no guards on keys, buckets and vaults, no tamper pages`;
     return warn(
@@ -49,7 +55,7 @@ export function protectionCheck(config: DrConfig, outputs: StackOutputs, stacks:
         : 'set "protection": "hardened" in dr.config.json (read docs/threat-model.md first: COMPLIANCE locks cannot be shortened by anyone) and deploy both stacks',
     );
   }
-  const found = `hardened: ${LABELS.map((l) => `${l} (${describeProtection(declared[l]!)})`).join(', ')}`;
+  const found = `hardened: ${reached.map((l) => `${l} (${describeProtection(declared[l]!)})`).join(', ')}`;
   if (config.protection === 'standard')
     return warn(
       CHECK,

@@ -14,13 +14,15 @@ export function renderReport(results: readonly CheckResult[], heading: string): 
     if (r.fix) lines.push(`${' '.repeat(6)}fix: ${r.fix}`);
   }
   const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length;
-  lines.push('', `${count('PASS')} passed, ${count('WARN')} warning(s), ${count('FAIL')} failed`);
+  const skipped = count('SKIP') ? `, ${count('SKIP')} skipped` : '';
+  lines.push('', `${count('PASS')} passed, ${count('WARN')} warning(s), ${count('FAIL')} failed${skipped}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** The heading line: which deployment, where, as whom. */
 export function heading(config: DrConfig, account: string): string {
-  return `dr doctor: ${config.appName} in account ${account} (primary ${config.primary.region}, recovery ${config.recovery.region})`;
+  const recoveryAccount = config.recovery.offAccount && config.recovery.account ? ` in account ${config.recovery.account}` : '';
+  return `dr doctor: ${config.appName} in account ${account} (primary ${config.primary.region}, recovery ${config.recovery.region}${recoveryAccount})`;
 }
 
 /**

@@ -3,8 +3,12 @@
  * permission and the operator policy; missing credentials stop the whole run with one message.
  */
 
-/** PASS: as it should be. WARN: works, but look. FAIL: broken; `dr doctor` exits 1. */
-export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
+/**
+ * PASS: as it should be. WARN: works, but look. FAIL: broken; `dr doctor` exits 1. SKIP: not
+ * checked, and why (e.g. the recovery account's credentials were not given); the fix says how to
+ * run it. A SKIP never fails the run.
+ */
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
 
 /** One line of the report (also the `--json` element). */
 export interface CheckResult {
@@ -23,6 +27,8 @@ export const pass = (check: string, detail: string): CheckResult => ({ check, st
 export const warn = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'WARN', detail, fix });
 /** A FAIL with its fix. */
 export const fail = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'FAIL', detail, fix });
+/** A SKIP: what was not checked and why, and how to run it. */
+export const skip = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'SKIP', detail, fix });
 
 interface SdkError {
   readonly name?: string;

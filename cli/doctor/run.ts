@@ -19,8 +19,9 @@ import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
 import { awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
 import { liveProtectionChecks } from './protection-live';
-import { CheckResult, fail, guard, pass } from './result';
-import { doctorTarget, partitionOf, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
+import { recoveryReach, type RecoveryReach } from './recovery-reach';
+import { type CheckResult, fail, guard, pass } from './result';
+import { doctorTarget, partitionOf, type CheckedRegion, type DoctorClients, type DoctorTarget, type RegionClients, type StackOutputs } from './target';
 
 /** Who is asking (STS GetCallerIdentity). */
 export interface Caller {
@@ -60,9 +61,15 @@ export interface RunChecksOptions {
   readonly bucket?: string;
   /** @default new Date() */
   readonly now?: Date;
+  /** How the recovery region is reached. @default - decided by {@link recoveryReach} */
+  readonly reach?: RecoveryReach;
 }
 
-/** Every check, in the order of the report; never throws for a failed check (only for missing credentials). */
+/**
+ * Every check, in the order of the report; never throws for a failed check (only for missing
+ * credentials). Off-account without the recovery account's credentials, the recovery-region
+ * checks are one SKIP line (recovery-reach.ts).
+ */
 export async function runChecks(
   clients: DoctorClients,
   config: DrConfig,
@@ -70,10 +77,16 @@ export async function runChecks(
   options: RunChecksOptions = {},
 ): Promise<{ target: DoctorTarget; results: CheckResult[] }> {
   const now = options.now ?? new Date();
-  const policy = operatorPolicyName(config);
-  const { primary, recovery } = clients;
+  const reach = options.reach ?? (await recoveryReach(clients, config, caller.account));
+  const side = (r: RegionClients, account: string, policy: string): CheckedRegion => ({
+    clients: r,
+    account,
+    policy,
+    arn: (service, resource) => `arn:${caller.partition}:${service}:${r.region}:${account}:${resource}`,
+  });
+  const primary = side(clients.primary, caller.account, operatorPolicyName(config));
+  const recovery = reach.run ? side(clients.recovery, reach.account, reach.policy) : undefined;
   const names = doctorTarget(config, caller.account, caller.partition, {}).stacks;
-  const arn = (service: string, region: string, resource: string) => `arn:${caller.partition}:${service}:${region}:${caller.account}:${resource}`;
 
   // Stacks first: their outputs name the buckets.
   const stacks: Record<'production' | 'recovery', Awaited<ReturnType<typeof describeStack>>> = { production: undefined, recovery: undefined };
@@ -82,90 +95,103 @@ export async function runChecks(
     ['recovery', recovery],
     ['production', primary],
   ] as const) {
+    if (!r) continue;
     const name = names[which];
-    const check = `stack ${name} (${r.region})`;
+    const check = `stack ${name} (${r.clients.region})`;
     stackResults.push(
-      await guard(check, `cloudformation:DescribeStacks on ${arn('cloudformation', r.region, `stack/${name}/*`)}`, policy, async () => {
-        stacks[which] = await describeStack(r, name);
-        return stackCheck(check, stacks[which], r.region);
+      await guard(check, `cloudformation:DescribeStacks on ${r.arn('cloudformation', `stack/${name}/*`)}`, r.policy, async () => {
+        stacks[which] = await describeStack(r.clients, name);
+        return stackCheck(check, stacks[which], r.clients.region);
       }),
     );
   }
   const outputs: StackOutputs = { ...outputsOf(stacks.production), ...outputsOf(stacks.recovery) };
   const target = doctorTarget(config, caller.account, caller.partition, outputs, options.bucket);
   const s3arn = (b: string) => `arn:${caller.partition}:s3:::${b}`;
-  const buckets: [RegionClients, string][] = [
+  const buckets: [CheckedRegion | undefined, string][] = [
     [primary, target.backupBucket],
     [recovery, target.replicaBucket],
   ];
+  const reached = <T>(pairs: readonly (readonly [CheckedRegion | undefined, T])[]) => pairs.filter((p): p is [CheckedRegion, T] => p[0] !== undefined);
+  const p = primary;
 
   const checks: Promise<CheckResult>[] = [
     ...config.tables.map((t) =>
-      guard(`PITR ${t.name}`, `dynamodb:DescribeContinuousBackups on ${arn('dynamodb', primary.region, `table/${t.name}`)}`, policy, () =>
-        pitrCheck(primary, t.name),
-      ),
+      guard(`PITR ${t.name}`, `dynamodb:DescribeContinuousBackups on ${p.arn('dynamodb', `table/${t.name}`)}`, p.policy, () => pitrCheck(p.clients, t.name)),
     ),
-    ...buckets.flatMap(([r, bucket]) => [
-      guard(`versioning ${bucket}`, `s3:GetBucketVersioning on ${s3arn(bucket)}`, policy, () => versioningCheck(r, bucket)),
-      guard(`Object Lock ${bucket}`, `s3:GetBucketObjectLockConfiguration on ${s3arn(bucket)}`, policy, () => objectLockCheck(r, bucket, config)),
+    ...reached(buckets).flatMap(([r, bucket]) => [
+      guard(`versioning ${bucket}`, `s3:GetBucketVersioning on ${s3arn(bucket)}`, r.policy, () => versioningCheck(r.clients, bucket)),
+      guard(`Object Lock ${bucket}`, `s3:GetBucketObjectLockConfiguration on ${s3arn(bucket)}`, r.policy, () => objectLockCheck(r.clients, bucket, config)),
     ]),
     // dr restore-bucket: each data bucket and its replica, versioned, with its noncurrent-version window.
     ...config.dataBuckets.flatMap((b) =>
-      (
-        [
-          [primary, b.name],
-          [recovery, dataReplicaBucketName(config, b.name)],
-        ] as const
-      ).map(([r, bucket]) =>
-        guard(`restore window ${bucket}`, `s3:GetBucketVersioning and s3:GetLifecycleConfiguration on ${s3arn(bucket)}`, policy, () =>
-          bucketWindowCheck(r, bucket, b.versionsDays),
+      reached([
+        [primary, b.name],
+        [recovery, dataReplicaBucketName(config, b.name)],
+      ] as const).map(([r, bucket]) =>
+        guard(`restore window ${bucket}`, `s3:GetBucketVersioning and s3:GetLifecycleConfiguration on ${s3arn(bucket)}`, r.policy, () =>
+          bucketWindowCheck(r.clients, bucket, b.versionsDays),
         ),
       ),
     ),
-    guard(`replication ${target.replicationRuleId}`, `s3:GetReplicationConfiguration on ${s3arn(target.backupBucket)}`, policy, () =>
-      replicationCheck(primary, target.backupBucket, target.replicaBucket, target.replicationRuleId, caller.partition),
+    guard(`replication ${target.replicationRuleId}`, `s3:GetReplicationConfiguration on ${s3arn(target.backupBucket)}`, p.policy, () =>
+      replicationCheck(p.clients, target.backupBucket, target.replicaBucket, target.replicationRuleId, caller.partition),
     ),
-    guard(`replication metrics ${target.replicationRuleId}`, 'cloudwatch:ListMetrics and cloudwatch:GetMetricData (resource *)', policy, () =>
-      replicationMetricsCheck(primary, target.backupBucket, target.replicaBucket, target.replicationRuleId, now),
+    guard(`replication metrics ${target.replicationRuleId}`, 'cloudwatch:ListMetrics and cloudwatch:GetMetricData (resource *)', p.policy, () =>
+      replicationMetricsCheck(p.clients, target.backupBucket, target.replicaBucket, target.replicationRuleId, now),
     ),
     ...target.topics.flatMap((t) => {
       const r = t.where === 'primary' ? primary : recovery;
-      const alarmArn = arn('cloudwatch', t.region, `alarm:${target.pageTestAlarm}`);
+      if (!r) return [];
+      const alarmArn = r.arn('cloudwatch', `alarm:${target.pageTestAlarm}`);
       return [
-        guard(`subscriptions ${t.name}`, `sns:ListSubscriptionsByTopic on ${t.arn}`, policy, () => subscriptionsCheck(r, t)),
-        guard(`topic policy ${t.name}`, `sns:GetTopicAttributes on ${t.arn}`, policy, () => topicPolicyCheck(r, t, caller.account, alarmArn)),
+        guard(`subscriptions ${t.name}`, `sns:ListSubscriptionsByTopic on ${t.arn}`, r.policy, () => subscriptionsCheck(r.clients, t)),
+        guard(`topic policy ${t.name}`, `sns:GetTopicAttributes on ${t.arn}`, r.policy, () => topicPolicyCheck(r.clients, t, r.account, alarmArn)),
       ];
     }),
-    ...prerequisiteChecks(clients, config, policy),
+    ...prerequisiteChecks(
+      config,
+      reached([
+        [primary, 0],
+        [recovery, 0],
+      ] as const).map(([r]) => r),
+    ),
     guard(
       'newest backup vs RPO',
       `s3:ListBucket on ${s3arn(target.backupBucket)}, s3:GetObject on ${s3arn(target.backupBucket)}/backups/* and kms:Decrypt on the backup key (alias/${config.appName}-dr-backups)`,
-      policy,
-      () => backupAgeCheck(primary, target.backupBucket, config, now),
+      p.policy,
+      () => backupAgeCheck(p.clients, target.backupBucket, config, now),
     ),
-    guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
+    ...(recovery
+      ? [
+          guard('last restore test', 'cloudwatch:GetMetricData (resource *)', recovery.policy, () =>
+            restoreTestCheck(recovery.clients, config, stacks.recovery, now),
+          ),
+        ]
+      : []),
     // What the stacks declare, compared with the live account where a read-only call exists.
-    ...liveProtectionChecks(config.appName, outputs, { primary, recovery }, arn, policy, now),
+    ...liveProtectionChecks(config.appName, outputs, { primary, recovery }, now),
   ];
-  const protection = protectionCheck(config, outputs, names);
-  return { target, results: [accountCheck(config, caller), ...stackResults, protection, ...(await Promise.all(checks))] };
+  const protection = protectionCheck(config, outputs, names, recovery ? undefined : ['primary']);
+  return { target, results: [accountCheck(config, caller), ...reach.lines, ...stackResults, protection, ...(await Promise.all(checks))] };
 }
 
-/** Account settings per region: the SMS sandbox (when on-call has SMS numbers) and AWS Backup's advanced DynamoDB features (when the plan is on). */
-function prerequisiteChecks(clients: DoctorClients, config: DrConfig, policy: string): Promise<CheckResult>[] {
+/** Account settings per reached region: the SMS sandbox (when on-call has SMS numbers) and AWS Backup's advanced DynamoDB features (when the plan is on). */
+function prerequisiteChecks(config: DrConfig, regions: readonly CheckedRegion[]): Promise<CheckResult>[] {
   const numbers = smsNumbers(config);
-  const regions = [clients.primary, clients.recovery];
   return [
     ...(numbers.critical.length + numbers.warning.length
       ? regions.map((r) =>
-          guard(`SMS sandbox (${r.region})`, 'sns:GetSMSSandboxAccountStatus and sns:ListSMSSandboxPhoneNumbers (resource *)', policy, () =>
-            smsSandboxCheck(r, numbers),
+          guard(`SMS sandbox (${r.clients.region})`, 'sns:GetSMSSandboxAccountStatus and sns:ListSMSSandboxPhoneNumbers (resource *)', r.policy, () =>
+            smsSandboxCheck(r.clients, numbers),
           ),
         )
       : []),
     ...(config.awsBackup.enabled
       ? regions.map((r) =>
-          guard(`AWS Backup advanced DynamoDB (${r.region})`, 'backup:DescribeRegionSettings (resource *)', policy, () => awsBackupDynamoDbCheck(r)),
+          guard(`AWS Backup advanced DynamoDB (${r.clients.region})`, 'backup:DescribeRegionSettings (resource *)', r.policy, () =>
+            awsBackupDynamoDbCheck(r.clients),
+          ),
         )
       : []),
   ];

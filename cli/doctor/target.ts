@@ -35,7 +35,20 @@ export interface RegionClients {
 export interface DoctorClients {
   readonly sts: STSClient;
   readonly primary: RegionClients;
+  /** The recovery region, with the recovery account's credentials when --recovery-profile is given. */
   readonly recovery: RegionClients;
+  /** Off-account: STS with the --recovery-profile credentials (recovery-reach.ts); absent without the option. */
+  readonly recoverySts?: STSClient;
+}
+
+/** One region as the checks see it: its clients, the account of its stack, the policy a denied call points at. */
+export interface CheckedRegion {
+  readonly clients: RegionClients;
+  readonly account: string;
+  /** `<app>-dr-operator`, or `<app>-dr-operator-recovery` in an off-account recovery region. */
+  readonly policy: string;
+  /** An ARN of `service` in this region and account. */
+  readonly arn: (service: string, resource: string) => string;
 }
 
 /** One alert topic. */
@@ -83,10 +96,12 @@ export function doctorTarget(config: DrConfig, account: string, partition: strin
   const topics: TopicTarget[] = [];
   for (const where of ['primary', 'recovery'] as const) {
     const region = config[where].region;
+    // Off-account, the recovery stack's topics are in the recovery account.
+    const owner = where === 'recovery' ? recoveryAccountOf(config, account) : account;
     for (const severity of ['critical', 'warning'] as const) {
       // Topic names as AlertTopics names them: `<app>-dr-<severity>-<regionLabel>`.
       const name = `${config.appName}-dr-${severity}-${where}`;
-      topics.push({ name, severity, where, region, arn: `arn:${partition}:sns:${region}:${account}:${name}` });
+      topics.push({ name, severity, where, region, arn: `arn:${partition}:sns:${region}:${owner}:${name}` });
     }
   }
   return {

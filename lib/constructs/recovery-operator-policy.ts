@@ -2,9 +2,10 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { recoveryOperatorPolicyName, replicaBucketName, type DrConfig } from '../config';
+import { recoveryDoctorPolicyName, recoveryOperatorPolicyName, replicaBucketName, type DrConfig } from '../config';
 import { partitionFor, RESTORE_TARGET_ACTIONS } from './dr-operator-policy';
 import { importLogStatements } from './import-grants';
+import { recoveryDoctorStatements } from './recovery-doctor-statements';
 
 /** Props of {@link RecoveryOperatorPolicy}. */
 export interface RecoveryOperatorPolicyProps {
@@ -17,7 +18,7 @@ export interface RecoveryOperatorPolicyProps {
 /**
  * The managed policy `<app>-dr-operator-recovery` in the recovery account of an off-account
  * deployment (issue 21): what an operator needs there to run `dr list`, `dr validate` and
- * `dr restore` (write, import and bulk engines) from the replica bucket, in the recovery region.
+ * `dr restore` (write, import and bulk engines) from the replica bucket, and `dr doctor`, in the recovery region.
  * The primary account's `<app>-dr-operator` cannot reach this account (its credentials are not
  * trusted here by design), so the recovery account's own admin attaches this policy to the role
  * its on-call engineers assume (docs/security.md "Operator access in the recovery account").
@@ -26,13 +27,17 @@ export interface RecoveryOperatorPolicyProps {
  * (`restores/`), BulkErrorReports (`restore-reports/`), ReplicaKey (decrypt the sets, encrypt the
  * journal, DescribeKey for import), ImportWithReplicaKey (a grant for DynamoDB only),
  * RestoreTargets (`<table>` and `<table>-*` in the recovery region), FollowImports, ListImports and
- * the import log grants. It holds nothing that deletes: no s3:DeleteObject(Version), no governance
+ * the import log grants. `dr doctor --recovery-profile`'s reads are the second policy
+ * `<app>-dr-operator-recovery-doctor` (recovery-doctor-statements.ts).
+ * It holds nothing that deletes: no s3:DeleteObject(Version), no governance
  * bypass, no AWS Backup action, no key administration (proven in
  * test/permissions/recovery-operator.test.ts).
  */
 export class RecoveryOperatorPolicy extends Construct {
   /** The managed policy. */
   public readonly policy: iam.ManagedPolicy;
+  /** `<app>-dr-operator-recovery-doctor`: dr doctor's reads, attached beside {@link policy}. */
+  public readonly doctorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RecoveryOperatorPolicyProps) {
     super(scope, id);
@@ -89,6 +94,13 @@ export class RecoveryOperatorPolicy extends Construct {
         }),
         ...importLogStatements(`arn:${partition}:logs:${stack.region}:${stack.account}:log-group:/aws-dynamodb/*`, region),
       ],
+    });
+    // dr doctor --recovery-profile: the recovery region's checks, read-only (and the page-test
+    // alarm). A second policy: with them the first would exceed IAM's 6,144 characters.
+    this.doctorPolicy = new iam.ManagedPolicy(this, 'DoctorPolicy', {
+      managedPolicyName: recoveryDoctorPolicyName(c),
+      description: `${c.appName} DR operators in the recovery account: dr doctor in ${c.recovery.region} (read-only, and the page-test alarm)`,
+      statements: recoveryDoctorStatements(c, { partition, region: stack.region, account: stack.account }),
     });
   }
 }

@@ -51,6 +51,8 @@ export class RecoveryStack extends Stack {
   public readonly lockdown?: Lockdown;
   /** `<app>-dr-operator-recovery`, when the recovery stack is in its own account (`recovery.offAccount`). */
   public readonly operatorPolicy?: iam.ManagedPolicy;
+  /** Off-account: `<app>-dr-operator-recovery-doctor` (dr doctor --recovery-profile's reads). */
+  public readonly operatorDoctorPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -106,7 +108,9 @@ export class RecoveryStack extends Stack {
 
     if (c.recovery.offAccount && c.primary.account) {
       // The primary account's operator policy cannot reach this account: operators here get their own.
-      this.operatorPolicy = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaKey: key }).policy;
+      const operators = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaKey: key });
+      this.operatorPolicy = operators.policy;
+      this.operatorDoctorPolicy = operators.doctorPolicy;
       const primary = c.primary.account;
       trustPrimaryWriters(
         { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },

@@ -11,6 +11,7 @@ import { GUARD_SIDS } from '../../lib/constructs/lockdown-guards';
 import { parseProtectionSummary } from '../../lib/protection-summary';
 import { problemsOf } from '../support/config-problems';
 import { build, ROOT, type Built } from './app-fixture';
+import { PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, TWO_ACCOUNT_CONFIG } from './two-account-fixture';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -67,5 +68,35 @@ describe('templates (hardened, one account)', () => {
   it('the recovery stack declares it in its Protection output (dr doctor checks its lock)', () => {
     const out = parseProtectionSummary(built.recovery.toJSON().Outputs.ProtectionRecovery.Value);
     expect(out?.vaults).toEqual([{ name: 'shop-dr-recovery', kind: 'airGapped', lock: { minRetentionDays: 30, maxRetentionDays: 365, changeableForDays: 3 } }]);
+  });
+  // What AWS Backup checks when it copies into the vault.
+  it("keeps each tier's copy inside the vault's min/max retention (a locked vault fails a copy job outside it), with no cold-storage step", () => {
+    const [vault] = Object.values(built.recovery.findResources('AWS::Backup::LogicallyAirGappedBackupVault')) as Json[];
+    const { MinRetentionDays: min, MaxRetentionDays: max } = vault.Properties;
+    const plan = Object.values(built.production.findResources('AWS::Backup::BackupPlan'))[0] as Json;
+    const copies = plan.Properties.BackupPlan.BackupPlanRule.flatMap((r: Json) => r.CopyActions.map((a: Json) => a.Lifecycle));
+    expect(copies.map((l: Json) => l.DeleteAfterDays).sort((a: number, b: number) => a - b)).toEqual([30, 90, 365]);
+    for (const l of copies) {
+      expect(l.DeleteAfterDays).toBeGreaterThanOrEqual(min);
+      expect(l.DeleteAfterDays).toBeLessThanOrEqual(max);
+      expect(l.MoveToColdStorageAfterDays).toBeUndefined();
+    }
+  });
+  it("is encrypted with AWS Backup's AWS-owned key (no EncryptionKeyArn: no key of ours an admin could disable or schedule for deletion)", () => {
+    const [vault] = Object.values(built.recovery.findResources('AWS::Backup::LogicallyAirGappedBackupVault')) as Json[];
+    expect(vault.Properties.EncryptionKeyArn).toBeUndefined();
+  });
+});
+
+describe('templates (hardened, two accounts)', () => {
+  it("lives in the recovery account and lets the primary account's AWS Backup copy into it, nothing more", () => {
+    const two = JSON.parse(fs.readFileSync(TWO_ACCOUNT_CONFIG, 'utf8'));
+    const built = build(parseConfig({ ...two, recovery: { ...two.recovery, vault: 'airGapped' } }));
+    const [vault] = Object.values(built.recovery.findResources('AWS::Backup::LogicallyAirGappedBackupVault')) as Json[];
+    const allows = vault.Properties.AccessPolicy.Statement.filter((s: Json) => s.Effect === 'Allow');
+    expect(allows).toEqual([expect.objectContaining({ Action: 'backup:CopyIntoBackupVault', Principal: { AWS: `arn:aws:iam::${PRIMARY_ACCOUNT}:root` } })]);
+    const plan = Object.values(built.production.findResources('AWS::Backup::BackupPlan'))[0] as Json;
+    for (const rule of plan.Properties.BackupPlan.BackupPlanRule)
+      expect(JSON.stringify(rule.CopyActions[0].DestinationBackupVaultArn)).toContain(`:${RECOVERY_ACCOUNT}:backup-vault:shop-dr-recovery`);
   });
 });

@@ -3,10 +3,12 @@
  * message naming the setting, the value and the fix.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseConfig } from '../../lib/config';
+import { synthesizeApp } from '../../lib/app-main';
+import { ConfigError, parseConfig } from '../../lib/config';
 import { resolveAccount } from '../../lib/dr-app';
-import { ROOT } from './app-fixture';
+import { ROOT, testApp } from './app-fixture';
 import { problemsOf } from '../support/config-problems';
 
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'dr.config.json'), 'utf8')) as Record<string, unknown>;
@@ -86,6 +88,44 @@ describe('bad lockdown input, each refused at synth with a clear message', () =>
   it('a different recovery.account without offAccount, naming the choice', () => {
     const raw = withFields({ primary: PRIMARY, recovery: { region: 'eu-central-1', account: '444455556666' } });
     expect(problemsOf(raw)).toMatch(/recovery\.account \(444455556666\) differs from primary\.account \(111122223333\); set "offAccount": true/);
+  });
+});
+
+describe('the same bad input through the app entry (lib/app-main.ts, what `npx cdk synth` runs): ConfigError before any stack is built', () => {
+  const BAD: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'a compliance lock longer than a tier',
+      { objectLock: { mode: 'COMPLIANCE', days: 45 } },
+      /objectLock\.days \(45\) must not exceed retention\.dailyDays \(30\)/,
+    ],
+    ['changeableForDays under 3', { vaultLock: { changeableForDays: 2 } }, /vaultLock\.changeableForDays must be at least 3/],
+    ['a break-glass ARN that is no ARN', { breakGlassRoleArn: 'dr-break-glass' }, /breakGlassRoleArn must be an IAM role ARN/],
+    [
+      'a break-glass ARN with an 11-digit account',
+      { breakGlassRoleArn: 'arn:aws:iam::11112222333:role/dr-break-glass' },
+      /breakGlassRoleArn must be an IAM role ARN/,
+    ],
+    [
+      'a break-glass role of another account',
+      { primary: PRIMARY, breakGlassRoleArn: 'arn:aws:iam::999988887777:role/dr-break-glass' },
+      /the break-glass role is in account 999988887777 but the stacks deploy into 111122223333/,
+    ],
+    [
+      'recovery.account equal to the primary with offAccount',
+      { primary: PRIMARY, recovery: { region: 'eu-central-1', account: '111122223333', offAccount: true } },
+      /recovery\.account \(111122223333\) equals primary\.account/,
+    ],
+  ];
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-bad-config-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  it.each(BAD)('%s', (name, overrides, message) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
+    fs.writeFileSync(file, JSON.stringify(withFields(overrides)));
+    const app = testApp();
+    expect(() => synthesizeApp(file, app, {})).toThrow(ConfigError);
+    expect(() => synthesizeApp(file, testApp(), {})).toThrow(message);
+    expect(app.node.children).toHaveLength(0);
   });
 });
 

@@ -129,6 +129,28 @@ describe('operators in the recovery account', () => {
     const actions = statements.flatMap((s) => [].concat(s.Action));
     expect(actions.filter((a: string) => /^backup:|Delete(Object|Bucket|Table)|Bypass|ScheduleKeyDeletion|PutKeyPolicy/.test(a))).toEqual([]);
   });
+  it('<app>-dr-operator-recovery-doctor lets dr doctor --recovery-profile read the recovery stack, tamper rules and vault of its own account', () => {
+    const policy = Object.values(
+      built.recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator-recovery-doctor' } }),
+    )[0];
+    const statements: Json[] = policy.Properties.PolicyDocument.Statement;
+    expect(statements.find((s) => s.Sid === 'DoctorStacks')).toMatchObject({
+      Action: 'cloudformation:DescribeStacks',
+      Resource: `arn:aws:cloudformation:eu-central-1:${RECOVERY_ACCOUNT}:stack/Shop-Recovery/*`,
+    });
+    expect([...statements.find((s) => s.Sid === 'DoctorProtection').Resource].sort()).toEqual([
+      `arn:aws:backup:eu-central-1:${RECOVERY_ACCOUNT}:backup-vault:shop-dr-recovery`,
+      `arn:aws:events:eu-central-1:${RECOVERY_ACCOUNT}:rule/shop-tamper-*`,
+    ]);
+    expect(JSON.stringify(statements)).not.toContain(PRIMARY_ACCOUNT);
+  });
+  it("each operator policy of the recovery account stays within IAM's 6,144-character limit for a managed policy (whitespace not counted)", () => {
+    const sizes = Object.values(built.recovery.findResources('AWS::IAM::ManagedPolicy')).map(
+      (p) => [p.Properties.ManagedPolicyName, JSON.stringify(p.Properties.PolicyDocument).replace(/\s/g, '').length] as [string, number],
+    );
+    expect(sizes.map(([name]) => name).sort()).toEqual(['shop-dr-operator-recovery', 'shop-dr-operator-recovery-doctor']);
+    for (const [name, size] of sizes) expect({ name, under: size < 6144 }).toEqual({ name, under: true });
+  });
   it('a one-account deployment has no recovery operator policy (the primary one covers both regions)', () => {
     const one = build();
     expect(Object.keys(one.recovery.findResources('AWS::IAM::ManagedPolicy'))).toEqual([]);

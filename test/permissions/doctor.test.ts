@@ -14,17 +14,19 @@
  * sts:GetCallerIdentity is recorded (doctor's first call) but maps to no IAM request: AWS
  * requires no permission for it and an explicit Deny cannot stop it.
  */
-import { operatorPolicyName } from '../../lib/config';
-import { ACCOUNT, doctorJson, healthyAccount, inTheSmsSandbox, mocks } from '../support/doctor-fixture';
-import { exampleConfig } from '../lib/config-fixture';
-import { evaluateAll, formatTally, tally, type Case, type Verdict } from './evaluate';
+import { operatorPolicyName, recoveryDoctorPolicyName } from '../../lib/config';
+import { ACCOUNT, doctorJson, doctorWith, healthyAccount, inTheSmsSandbox, mocks, RECOVERY_PROFILE, twoAccounts } from '../support/doctor-fixture';
+import { build, exampleConfig } from '../lib/app-fixture';
+import { PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, TWO_ACCOUNT_CONFIG, twoAccountConfig } from '../lib/two-account-fixture';
+import { evaluateAll, formatTally, mappingContext, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
-import { startRecorder, type SdkCall } from './recorder';
-import { builtTemplates, synthesizePolicyModel, type PolicyModel } from './templates';
+import { startRecorder, toIamRequests, type SdkCall } from './recorder';
+import { builtTemplates, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
 
 jest.setTimeout(300_000);
 
 const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
+const RECOVERY_POLICY = recoveryDoctorPolicyName(twoAccountConfig());
 const templates = builtTemplates();
 const model = synthesizePolicyModel(templates);
 const REGIONS = ['eu-west-1', 'eu-central-1'];
@@ -195,5 +197,99 @@ describe('the doctor proof can fail', () => {
       );
     // DescribeAlarmHistory keeps its own grant: only SetAlarmState is denied.
     expect(reasons.every((r) => r.includes(' may not cloudwatch:SetAlarmState on '))).toBe(true);
+  });
+});
+
+/**
+ * Off-account (issue 21): `dr doctor --recovery-profile` sends the recovery region's checks with
+ * the recovery account's credentials; each of those requests is evaluated as a principal of the
+ * recovery account holding only `<app>-dr-operator-recovery-doctor`, against the two-account fixture's
+ * recovery template (synthesized for account 444455556666).
+ */
+describe(`dr doctor --recovery-profile's recovery-region requests against ${RECOVERY_POLICY} (mocked AWS)`, () => {
+  const twoAccount = build(twoAccountConfig());
+  const recoveryTemplates: StackTemplate[] = [
+    {
+      id: 'recovery',
+      name: twoAccount.stacks.recovery.stackName,
+      region: 'eu-central-1',
+      account: RECOVERY_ACCOUNT,
+      template: structuredClone(twoAccount.recovery.toJSON()),
+    },
+  ];
+  const recoveryModel = synthesizePolicyModel(recoveryTemplates, RECOVERY_ACCOUNT);
+  const recoveryOperator = (running: string): Principal => ({
+    kind: 'managed-policy',
+    name: RECOVERY_POLICY,
+    label: `operator (${RECOVERY_POLICY}, recovery account) running dr ${running}`,
+  });
+  const offAccount: Record<string, { code: number; calls: SdkCall[] }> = {};
+  /** The recovery region's requests of a run: every client there was built with --recovery-profile (doctor-recovery-account.test.ts checks the profile). */
+  const recoveryCases = (m: PolicyModel, who: string): Case[] =>
+    offAccount[who].calls
+      .filter((c) => c.region === 'eu-central-1' && c.service !== 'sts')
+      .flatMap((c) => toIamRequests(c, mappingContext(m)).map((request) => ({ who: recoveryOperator(who), request })));
+
+  beforeAll(async () => {
+    for (const [who, args] of [
+      ['doctor --recovery-profile', []],
+      ['doctor --recovery-profile --page-test', ['--page-test', '--page-wait', '0']],
+    ] as const) {
+      twoAccounts(PRIMARY_ACCOUNT, RECOVERY_ACCOUNT);
+      const recorder = startRecorder();
+      try {
+        const run = await doctorWith(TWO_ACCOUNT_CONFIG, '--json', '--recovery-profile', RECOVERY_PROFILE, ...args);
+        for (const mock of Object.values(mocks)) await recorder.recordMocked(mock, who);
+        offAccount[who] = { code: run.code, calls: recorder.calls };
+      } finally {
+        recorder.stop();
+      }
+    }
+  });
+
+  test('both runs passed (exit 0) and sent the recovery checks: stack, buckets, topics, tamper rules, vault, trails, settings, metrics, alarm', () => {
+    expect(offAccount['doctor --recovery-profile'].code).toBe(0);
+    expect(offAccount['doctor --recovery-profile --page-test'].code).toBe(0);
+    const ops = new Set(recoveryCases(recoveryModel, 'doctor --recovery-profile').map((c) => c.request.action));
+    for (const action of [
+      'cloudformation:DescribeStacks',
+      's3:GetBucketVersioning',
+      's3:GetBucketObjectLockConfiguration',
+      's3:GetLifecycleConfiguration',
+      'sns:ListSubscriptionsByTopic',
+      'sns:GetTopicAttributes',
+      'sns:GetSMSSandboxAccountStatus',
+      'backup:DescribeRegionSettings',
+      'cloudwatch:GetMetricData',
+      'events:DescribeRule',
+      'backup:DescribeBackupVault',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors',
+    ])
+      expect(ops).toContain(action);
+    expect(
+      recoveryCases(recoveryModel, 'doctor --recovery-profile --page-test')
+        .map((c) => c.request.action)
+        .sort(),
+    ).toEqual(['cloudwatch:DescribeAlarmHistory', 'cloudwatch:SetAlarmState', 'cloudwatch:SetAlarmState']);
+  });
+
+  test(`every recovery-region request of dr doctor and --page-test is allowed by ${RECOVERY_POLICY}`, async () => {
+    const verdicts = await evaluateAll(recoveryModel, [
+      ...recoveryCases(recoveryModel, 'doctor --recovery-profile'),
+      ...recoveryCases(recoveryModel, 'doctor --recovery-profile --page-test'),
+    ]);
+    expect(verdicts.length).toBeGreaterThanOrEqual(22); // measured 24: 21 checks' requests and 3 of the page test
+    expect(denied(verdicts)).toEqual([]);
+  });
+
+  test(`the proof can fail: without ${RECOVERY_POLICY}'s Doctor* and PageTestAlarm statements every one of those requests is denied`, async () => {
+    const m = editedModel(recoveryTemplates, 'recovery', 'AWS::IAM::ManagedPolicy', (p) => {
+      p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((s: { Sid?: string }) => !/^(Doctor|PageTestAlarm)/.test(s.Sid ?? ''));
+    });
+    const cases = [...recoveryCases(m, 'doctor --recovery-profile'), ...recoveryCases(m, 'doctor --recovery-profile --page-test')];
+    const verdicts = await evaluateAll(m, cases);
+    expect(verdicts.filter((v) => v.allowed)).toEqual([]);
   });
 });

@@ -77,7 +77,8 @@ export function topicPolicy(topicArn: string, withCloudWatchAllow = true): strin
     Principal: { Service: 'cloudwatch.amazonaws.com' },
     Action: 'sns:Publish',
     Resource: topicArn,
-    Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+    // The topic's own account (the recovery account's topics in an off-account deployment).
+    Condition: { StringEquals: { 'aws:SourceAccount': topicArn.split(':')[4] || ACCOUNT } },
   };
   return JSON.stringify({ Version: '2012-10-17', Statement: withCloudWatchAllow ? [allow, deny] : [deny] });
 }
@@ -138,8 +139,8 @@ export function protectionSummary(vault: string): ProtectionSummary {
   };
 }
 
-/** Every mock answers as a healthy, fully deployed account. */
-export function healthyAccount(): void {
+/** Every mock answers as a healthy, fully deployed account (`replica`: the replica bucket the stacks name). */
+export function healthyAccount(replica: string = REPLICA_BUCKET): void {
   for (const m of Object.values(mocks)) m.reset();
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: CALLER, UserId: 'AROAEXAMPLE:alice' });
   mocks.cloudformation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
@@ -158,7 +159,7 @@ export function healthyAccount(): void {
                 { OutputKey: 'ProtectionPrimary', OutputValue: renderProtectionSummary(protectionSummary('shop-dr-primary')) },
               ]
             : [
-                { OutputKey: 'ReplicaBucketName', OutputValue: REPLICA_BUCKET },
+                { OutputKey: 'ReplicaBucketName', OutputValue: replica },
                 { OutputKey: 'ProtectionRecovery', OutputValue: renderProtectionSummary(protectionSummary('shop-dr-recovery')) },
               ],
         },
@@ -185,7 +186,7 @@ export function healthyAccount(): void {
         {
           ID: 'to-eu-central-1',
           Status: 'Enabled',
-          Destination: { Bucket: `arn:aws:s3:::${REPLICA_BUCKET}`, ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } } },
+          Destination: { Bucket: `arn:aws:s3:::${replica}`, ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } } },
         },
       ],
     },
@@ -249,8 +250,35 @@ export function inTheSmsSandbox(): void {
   mocks.sns.on(ListSMSSandboxPhoneNumbersCommand).resolves({ PhoneNumbers: [{ PhoneNumber: '+447700900123', Status: 'Verified' }] });
 }
 
+/** The profile whose credentials are the recovery account's in {@link twoAccounts}. */
+export const RECOVERY_PROFILE = 'shop-recovery';
+
+/**
+ * The healthy account deployed from the two-account fixture config (test/lib/fixtures/
+ * dr.config.two-account.json): STS answers with `primary` for the default credentials and with
+ * `recovery` for clients built with {@link RECOVERY_PROFILE} (the client's own `profile`).
+ */
+export function twoAccounts(primary: string, recovery: string): void {
+  // The replica bucket is named for the recovery account the config names (444455556666).
+  healthyAccount(`shop-replica-444455556666-eu-central-1`);
+  mocks.sts.on(GetCallerIdentityCommand).callsFake((_input: unknown, getClient: () => STSClient) => {
+    const account = getClient().config.profile === RECOVERY_PROFILE ? recovery : primary;
+    return { Account: account, Arn: `arn:aws:sts::${account}:assumed-role/operator/alice`, UserId: 'AROAEXAMPLE:alice' };
+  });
+  // Each account has its own multi-region trail.
+  mocks.cloudtrail.on(DescribeTrailsCommand).callsFake((_input: unknown, getClient: () => CloudTrailClient) => {
+    const account = getClient().config.profile === RECOVERY_PROFILE ? recovery : primary;
+    return { trailList: [{ ...TRAIL, TrailARN: `arn:aws:cloudtrail:${TRAIL.HomeRegion}:${account}:trail/${TRAIL.Name}` }] };
+  });
+}
+
 /** Runs `dr --config dr.config.json doctor <args>` in-process at {@link NOW}. */
 export async function doctor(...args: string[]): Promise<CliRun> {
+  return doctorWith(CONFIG, ...args);
+}
+
+/** Runs `dr --config <config> doctor <args>` in-process at {@link NOW}. */
+export async function doctorWith(config: string, ...args: string[]): Promise<CliRun> {
   // Only Date is faked: the SDK's promises and timers run as usual.
   jest.useFakeTimers({
     now: NOW,
@@ -268,7 +296,7 @@ export async function doctor(...args: string[]): Promise<CliRun> {
     ],
   });
   try {
-    return await runCli(testProgram(registerDoctorCommand), ['--config', CONFIG, 'doctor', ...args]);
+    return await runCli(testProgram(registerDoctorCommand), ['--config', config, 'doctor', ...args]);
   } finally {
     jest.useRealTimers();
   }
