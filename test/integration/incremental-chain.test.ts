@@ -13,7 +13,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
 import { createSlotTable, SlotStore } from '../../lambda/backup/slot';
-import { backupIdFor } from '../../lambda/format/backup-set';
+import { readJournal, windowPartId } from '../../lambda/restore/journal';
 import { chainShapeProblems } from '../../lambda/incremental/chain';
 import { exportNextWindow, finalizeWindow } from '../../lambda/incremental/window-export';
 import { listWindows, readLatestWindow } from '../../lambda/incremental/window-store';
@@ -164,7 +164,7 @@ describe('dr restore --at', () => {
     sim = at(50);
     const report = await restoreToPoint({ dynamodb, s3, bucket, tables: [ORDERS, USERS], at: at(22), now: sim, suffix: '-at22' });
     expect(report.plan.at).toEqual(at(22));
-    expect(report.tables[ORDERS]).toMatchObject({ windows: [backupIdFor(at(0)), backupIdFor(at(15))], skipped: 3 });
+    expect(report.tables[ORDERS]).toMatchObject({ windows: [windowPartId(at(0)), windowPartId(at(15))], skipped: 3 });
     for (const t of [ORDERS, USERS]) expect(await scan(`${t}-at22`)).toEqual(snapshot22.get(t));
     const orders = await scan(`${ORDERS}-at22`);
     const key = (pk: string) => JSON.stringify({ S: pk });
@@ -182,10 +182,25 @@ describe('dr restore --at', () => {
       throw new Error('killed after the first window');
     };
     await expect(restoreToPoint({ ...opts, onWindow: kill })).rejects.toThrow(/killed/);
+    // One journal: the base's data files, then one part per window; only the first window done.
+    const journal = await readJournal(s3, bucket, `${ORDERS}-kill`);
+    expect(journal).toMatchObject({ state: 'failed', chain: { at: at(45).toISOString(), baseVerifiedItems: 20 } });
+    expect(journal!.parts.filter((p) => p.id.startsWith('window/')).map((p) => [p.id, p.done])).toEqual([
+      [windowPartId(at(0)), true],
+      [windowPartId(at(15)), false],
+      [windowPartId(at(30)), false],
+    ]);
     const resumed = await restoreToPoint({ ...opts, resume: true });
     expect(resumed.base).toBeUndefined();
-    expect(resumed.tables[ORDERS].windows).toHaveLength(3);
+    // Only windows 2 and 3 were applied by the resumed run.
+    const later = (await listWindows(s3, bucket, ORDERS)).slice(1);
+    expect(resumed.tables[ORDERS]).toMatchObject({
+      windows: [windowPartId(at(0)), windowPartId(at(15)), windowPartId(at(30))],
+      puts: later.reduce((n, w) => n + w.counts.puts, 0),
+      deletes: later.reduce((n, w) => n + w.counts.deletes, 0),
+    });
     expect(await scan(`${ORDERS}-kill`)).toEqual(await scan(ORDERS));
+    expect(await readJournal(s3, bucket, `${ORDERS}-kill`)).toMatchObject({ state: 'verified', runs: 2 });
   });
 
   it('refuses a time beyond the chain naming the missing window and the last restorable time, before any work', async () => {
