@@ -10,6 +10,7 @@
  * into new tables with the write engine; round 1 also compares both targets with the source item
  * by item (outside the clocks).
  */
+import * as os from 'node:os';
 import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -53,6 +54,8 @@ export interface ChainRound {
   readonly fullMs: number;
   /** full / chain: 1 means the chain costs nothing extra. */
   readonly ratio: number;
+  /** 1-minute load average when the round ended (the machine is shared). */
+  readonly loadavg: number;
 }
 
 /** Figure 10's results. */
@@ -214,7 +217,7 @@ export async function measureChainRestore(o: ChainFigureOptions): Promise<ChainF
       }
       await dropTable(o.dynamodb, `${table}-chain${r}`);
       await dropTable(o.dynamodb, `${table}-full${r}`);
-      const round: ChainRound = { first, ...chain, fullMs, ratio: fullMs / chain.chainMs };
+      const round: ChainRound = { first, ...chain, fullMs, ratio: fullMs / chain.chainMs, loadavg: os.loadavg()[0] };
       rounds.push(round);
       const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
       log(

@@ -2,7 +2,7 @@
  * Runs every `dr doctor` check against the account the credentials belong to, in report order.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { dataReplicaBucketName, operatorPolicyName, type DrConfig } from '../../lib/config';
+import { dataReplicaBucketName, incrementalTables, operatorPolicyName, replicaKeyAlias, type DrConfig } from '../../lib/config';
 import {
   describeStack,
   objectLockCheck,
@@ -15,6 +15,7 @@ import {
   versioningCheck,
 } from './checks';
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
+import { chainAgeCheck } from './chain-age';
 import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
 import { awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
@@ -142,6 +143,20 @@ export async function runChecks(
       `s3:ListBucket on ${s3arn(target.backupBucket)}, s3:GetObject on ${s3arn(target.backupBucket)}/backups/* and kms:Decrypt on the backup key (alias/${config.appName}-dr-backups)`,
       policy,
       () => backupAgeCheck(primary, target.backupBucket, config, now),
+    ),
+    // Per chained table: the newest replicated window against the RPO (docs/rpo.md).
+    ...incrementalTables(config).map(({ name }) =>
+      guard(
+        `chain age ${name}`,
+        `s3:GetObject on ${s3arn(target.replicaBucket)}/backups/incremental/${name}/_latest.json and kms:Decrypt on the replica key (${replicaKeyAlias(config)})`,
+        policy,
+        () =>
+          chainAgeCheck(
+            { recovery, replicaBucket: target.replicaBucket, primaryRegion: primary.region, now },
+            config,
+            config.tables.find((t) => t.name === name)!,
+          ),
+      ),
     ),
     guard('last restore test', 'cloudwatch:GetMetricData (resource *)', policy, () => restoreTestCheck(recovery, config, stacks.recovery, now)),
     // What the stacks declare, compared with the live account where a read-only call exists.
