@@ -8,7 +8,15 @@
  * window 2 [15,30) changes at 20 (before --at 22) and at 25 (after it) and is FAILED once, then
  * retried as the same window; window 3 [30,45).
  */
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  waitUntilTableExists,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
@@ -208,6 +216,16 @@ describe('dr restore --at', () => {
     await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(70), now: sim })).rejects.toThrow(
       new RegExp(`no window from ${at(45).toISOString()} on .*the last restorable time is ${at(45).toISOString()}`),
     );
+  });
+
+  it('a refused restore writes nothing: no target table, no journal', async () => {
+    await expect(restoreToPoint({ dynamodb, s3, bucket, tables: [ORDERS, USERS], at: at(70), now: at(80), suffix: '-refused' })).rejects.toThrow(
+      /no window from/,
+    );
+    for (const t of [ORDERS, USERS]) {
+      expect(await readJournal(s3, bucket, `${t}-refused`)).toBeUndefined();
+      await expect(dynamodb.send(new DescribeTableCommand({ TableName: `${t}-refused` }))).rejects.toThrow(/not found|non-existent/i);
+    }
   });
 
   it('refuses a time before the oldest full set', async () => {
