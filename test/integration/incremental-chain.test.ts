@@ -211,6 +211,18 @@ describe('dr restore --at', () => {
     expect(await readJournal(s3, bucket, `${ORDERS}-kill`)).toMatchObject({ state: 'verified', runs: 2 });
   });
 
+  it('--resume of a killed chain restore with another --at is refused, naming the point to resume', async () => {
+    const opts = { dynamodb, s3, bucket, tables: [ORDERS], now: at(50), suffix: '-other-at' };
+    const kill = async () => {
+      throw new Error('killed after the first window');
+    };
+    await expect(restoreToPoint({ ...opts, at: at(45), onWindow: kill })).rejects.toThrow(/killed/);
+    await expect(restoreToPoint({ ...opts, at: at(30), resume: true })).rejects.toThrow(
+      new RegExp(`holds an unfinished restore as of ${at(45).toISOString()} .*resume it with --at ${at(45).toISOString()} --resume`),
+    );
+    expect(await readJournal(s3, bucket, `${ORDERS}-other-at`)).toMatchObject({ state: 'failed', chain: { at: at(45).toISOString() } });
+  });
+
   it('refuses a time beyond the chain naming the missing window and the last restorable time, before any work', async () => {
     sim = at(80);
     await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(70), now: sim })).rejects.toThrow(
