@@ -34,6 +34,8 @@ import { restorableRanges } from '../../cli/list-ranges';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { scanAsJson } from '../support/ddb-compare';
+import { registerListCommand } from '../../cli/list';
+import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(300_000);
@@ -221,6 +223,10 @@ describe('dr restore --at', () => {
       new RegExp(`holds an unfinished restore as of ${at(45).toISOString()} .*resume it with --at ${at(45).toISOString()} --resume`),
     );
     expect(await readJournal(s3, bucket, `${ORDERS}-other-at`)).toMatchObject({ state: 'failed', chain: { at: at(45).toISOString() } });
+    // dr list names it with its base and point, and how to continue it.
+    const list = await runCli(testProgram(registerListCommand), ['--bucket', bucket, 'list']);
+    expect(list.stdout).toMatch(/continue with .*\(a chain: "dr restore --at <time> --resume"\)/);
+    expect(list.stdout).toMatch(new RegExp(`${ORDERS}-other-at\\s+${ORDERS}\\s+daily/\\S+ \\+ windows, --at ${at(45).toISOString()}\\s+failed`));
   });
 
   it('refuses a time beyond the chain naming the missing window and the last restorable time, before any work', async () => {
