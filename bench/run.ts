@@ -2,6 +2,8 @@
  * `npm run bench [-- --quick] [--rounds N] [--sizes 100000,1000000] [--main 50000] [--budget-min 20] [--no-build] [--no-profile] [--out FILE]`
  * `npm run bench -- --only restore [--main 50000] [--rounds 3]`: seeds, backs up once in-process and
  * measures figure 4 alone; prints the rounds and ratios, writes nothing (for work on the restore).
+ * `npm run bench -- --only chain [--main 20000] [--changes 250] [--rounds 5]`: figure 10 (issue 19),
+ * a full set + 96 windows against a full set of the same final items, to bench/only-chain.json.
  * `npm run bench -- --only catalog|validate [--main N] [--rounds N]`: that one figure alone, printed
  * and written to bench/only-<figure>.json (BENCHMARKS.md and bench/last-run.json are left alone:
  * their ratios come from one whole run).
@@ -17,6 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { startLocalServers } from '../cli/support/local-servers';
 import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
 import { measureBundles, measureSynth } from './build-figures';
@@ -25,6 +28,7 @@ import { BenchContext, measureBackup, measureMemory, measureRestore, measureVali
 import { benchItem, createBenchTable, dropTable, itemSize, log, machineFacts, median, parallelBatchWrite, runChild } from './harness';
 import { summarizeProfile } from './profile';
 import { measureCatalog, s3rverFileWriter } from './catalog-figure';
+import { measureChainRestore } from './chain-figure';
 import { BenchResults, MemoryFigure, renderReport } from './report';
 
 /** Results are filled in figure by figure. */
@@ -42,8 +46,10 @@ interface Args {
   renderOnly: boolean;
   profile: boolean;
   out: string;
-  /** `--only`: one figure alone (restore: printed, nothing written; catalog, validate: bench/only-<figure>.json). */
-  only?: 'restore' | 'catalog' | 'validate';
+  /** `--only`: one figure alone (restore: printed, nothing written; catalog, validate, chain: bench/only-<figure>.json). */
+  only?: 'restore' | 'catalog' | 'validate' | 'chain';
+  /** `--changes`: changes per window of figure 10. */
+  changes: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -71,12 +77,13 @@ function parseArgs(argv: string[]): Args {
     profile: !argv.includes('--no-profile'),
     out: path.resolve(value('--out') ?? path.join(__dirname, '..', 'BENCHMARKS.md')),
     only: onlyArg(value('--only')),
+    changes: Number(value('--changes') ?? 250),
   };
 }
 
 function onlyArg(v: string | undefined): Args['only'] {
-  if (v === undefined || v === 'restore' || v === 'catalog' || v === 'validate') return v;
-  throw new Error(`--only takes restore, catalog or validate (got "${v}")`);
+  if (v === undefined || v === 'restore' || v === 'catalog' || v === 'validate' || v === 'chain') return v;
+  throw new Error(`--only takes restore, catalog, validate or chain (got "${v}")`);
 }
 
 /** The catalog figure's shapes: 400 sets of 1 and of 200 files (--quick: 100 sets). */
@@ -98,7 +105,14 @@ async function onlyFigure(args: Args): Promise<void> {
     const dynamodb = createDynamoDbClient();
     const s3 = createS3Client();
     if (args.only === 'catalog') out.catalog = await measureCatalog(s3, catalogShapes(args.quick), args.rounds, (b) => s3rverFileWriter(s3Directory, b));
-    else {
+    else if (args.only === 'chain') {
+      const [chainBucket, fullBucket] = ['dr-bench-chain', 'dr-bench-chain-full'];
+      for (const b of [chainBucket, fullBucket]) await s3.send(new CreateBucketCommand({ Bucket: b }));
+      const streams = new DynamoDBStreamsClient({ endpoint: servers.env.AWS_ENDPOINT_URL_DYNAMODB, region: servers.env.AWS_REGION });
+      const opts = { dynamodb, streams, s3, chainBucket, fullBucket, items: args.main, changesPerWindow: args.changes, rounds: args.rounds, concurrency: 16 };
+      out.chain = await measureChainRestore(opts);
+      streams.destroy();
+    } else {
       const bucket = 'dr-bench-backups';
       const table = 'bench-orders';
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -128,9 +128,10 @@ async function printUnfinishedRestores(s3: S3Client, bucket: string, region: str
   const buckets = open.filter((j) => j.tier === 'bucket');
   if (tables.length) {
     process.stdout.write(
-      `\nunfinished restores (never verified, not restored tables; continue with "dr restore <backup id> --resume", or delete the target):\n`,
+      `\nunfinished restores (never verified, not restored tables; continue with "dr restore <backup id> --resume" (a chain: "dr restore --at <time> --resume"), or delete the target):\n`,
     );
-    const body = tables.map((j) => [j.target, j.source, `${j.tier}/${j.backupId}`, j.state, journalProgress(j)]);
+    const backup = (j: (typeof tables)[number]) => (j.chain ? `${j.chain.baseSet} + windows, --at ${j.chain.at}` : `${j.tier}/${j.backupId}`);
+    const body = tables.map((j) => [j.target, j.source, backup(j), j.state, journalProgress(j)]);
     process.stdout.write(`${renderTable(['TARGET', 'SOURCE', 'BACKUP', 'STATE', 'PROGRESS'], body)}\n`);
   }
   if (buckets.length) {

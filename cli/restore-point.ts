@@ -7,24 +7,24 @@
  *    [set's export time, at] without a gap (else refused naming the missing window and the last
  *    restorable time). Every table uses the SAME instant and the same full set.
  * 2. The base: the full set restored by the ordinary restore (any engine; its own journal).
- * 3. The windows, in order per table (tables side by side), by the write path (puts, deletes; changes after `at` skipped), each a
- *    part of the target's chain journal (`restores/<target>.chain.json`), so a killed restore rerun
- *    with --resume continues at the first window not done (re-applying a window is idempotent:
- *    each line is the key's final state in the window).
+ * 3. The windows, in order per table (tables side by side), by the write path (puts, deletes;
+ *    changes after `at` skipped), each a part of the target's restore journal after the base's
+ *    parts (`restores/<target>.json`, lambda/restore/journal: the target stays unfinished until
+ *    its last window), so a killed restore rerun with --resume continues at the first window not
+ *    done.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { findLatestSet, listBackupSets } from '../lambda/store/catalog';
 import type { BackupSet } from '../lambda/store/catalog';
-import { getJsonIfExists, putJson } from '../lambda/store/s3-io';
-import { backupIdFor } from '../lambda/format/backup-set';
 import type { WindowRef } from '../lambda/format/window';
 import { restorableUntil, windowsForPoint } from '../lambda/incremental/chain';
 import { recoveryPoint } from '../lambda/format/trusted-time';
 import { listWindows, readWindowMetadata } from '../lambda/incremental/window-store';
 import { applyWindow, type AppliedWindow } from '../lambda/incremental/apply-window';
 import { DEFAULT_RESTORE_SUFFIX, restoreBackupSet, type RestoreOptions, type RestoreReport } from '../lambda/restore/restore';
-import { readJournal, RESTORE_JOURNAL_PREFIX, type JournalPart } from '../lambda/restore/journal';
+import { readJournal, RestoreJournal, windowPartId } from '../lambda/restore/journal';
+import { countItems } from '../lambda/restore/tables';
 
 /** Thrown when `--at` cannot be restored; nothing was written. */
 export class PointRefusedError extends Error {
@@ -39,6 +39,8 @@ export interface PointPlan {
   readonly at: Date;
   readonly base: { readonly tier: string; readonly backupId: string; readonly exportTime: Date };
   readonly windows: Record<string, WindowRef[]>;
+  /** Per table, each window's changed keys (puts + deletes), as its catalog entry says. */
+  readonly changes: Record<string, number[]>;
 }
 
 /** Options of {@link planPointRestore}. */
@@ -81,16 +83,19 @@ export async function planPointRestore(o: PlanPointOptions): Promise<PointPlan> 
   }
   const exportTime = new Date(set.metadata.exportTime);
   const windows: Record<string, WindowRef[]> = {};
+  const changes: Record<string, number[]> = {};
   for (const table of o.tables) {
     // Windows are at most a day long: one starting a day before the base still reaches it.
     const committed = await listWindows(o.s3, o.bucket, table, new Date(exportTime.getTime() - 24 * 3600_000));
     try {
       windows[table] = windowsForPoint(table, committed, exportTime, o.at);
+      const byFrom = new Map(committed.map((w) => [w.from, w.counts.puts + w.counts.deletes]));
+      changes[table] = windows[table].map((w) => byFrom.get(w.from.toISOString()) ?? 0);
     } catch (e) {
       throw new PointRefusedError((e as Error).message);
     }
   }
-  return { at: o.at, base: { tier: set.tier, backupId: set.backupId, exportTime }, windows };
+  return { at: o.at, base: { tier: set.tier, backupId: set.backupId, exportTime }, windows, changes };
 }
 
 /**
@@ -105,22 +110,6 @@ export async function latestRestorablePoint(s3: S3Client, bucket: string, tables
   // Windows are at most a day long: one starting a day before the base still reaches it.
   const ends = await Promise.all(tables.map(async (t) => restorableUntil(await listWindows(s3, bucket, t, new Date(base.getTime() - 86_400_000)), base)));
   return new Date(Math.min(...ends.map((d) => d.getTime())));
-}
-
-/** The chain journal of a target: one part per window, in order. */
-export interface ChainJournal {
-  readonly target: string;
-  readonly source: string;
-  readonly at: string;
-  readonly baseSet: string;
-  readonly parts: JournalPart[];
-  readonly state: 'unfinished' | 'verified';
-  readonly updatedAt: string;
-}
-
-/** `restores/<target>.chain.json` */
-export function chainJournalKey(target: string): string {
-  return `${RESTORE_JOURNAL_PREFIX}${target}.chain.json`;
 }
 
 /** Options of {@link restoreToPoint}. */
@@ -148,67 +137,32 @@ export interface PointRestoreReport {
 export async function restoreToPoint(o: RestoreToPointOptions): Promise<PointRestoreReport> {
   const plan = await planPointRestore({ s3: o.s3, bucket: o.bucket, tables: o.tables, at: o.at, now: o.now });
   const baseSet = `${plan.base.tier}/${plan.base.backupId}`;
+  const at = plan.at.toISOString();
   const targetOf = (table: string) => (o.intoExisting ? table : `${table}${o.suffix ?? DEFAULT_RESTORE_SUFFIX}`);
-  const journals = new Map<string, ChainJournal>();
+  const windowParts = Object.fromEntries(
+    o.tables.map((t) => [t, (plan.windows[t] ?? []).map((w, i) => ({ id: windowPartId(w.from), items: plan.changes[t][i] }))]),
+  );
+  // Per target, before any write: a resume continues only the same point from the same base, and
+  // skips the base when the journal says it is verified (its windows follow).
   const needBase: string[] = [];
+  const finished = new Set<string>();
   for (const table of o.tables) {
-    const target = targetOf(table);
-    const previous = o.resume ? await getJsonIfExists<ChainJournal>(o.s3, o.bucket, chainJournalKey(target)) : undefined;
-    const same = previous?.at === plan.at.toISOString() && previous.baseSet === baseSet && previous.source === table ? previous : undefined;
-    const parts = (plan.windows[table] ?? []).map((w) => {
-      const id = backupIdFor(w.from);
-      return same?.parts.find((p) => p.id === id) ?? { id, items: 0, done: false };
-    });
-    const baseJournal = same ? await readJournal(o.s3, o.bucket, target) : undefined;
-    if (!(baseJournal?.state === 'verified' && baseJournal.backupId === plan.base.backupId)) needBase.push(table);
-    // Written before the base: a target killed anywhere before its last window stays unfinished.
-    const journal: ChainJournal = {
-      target,
-      source: table,
-      at: plan.at.toISOString(),
-      baseSet,
-      parts,
-      state: 'unfinished',
-      updatedAt: new Date().toISOString(),
-    };
-    journals.set(table, journal);
-    await putJson(o.s3, o.bucket, chainJournalKey(target), journal);
+    const j = o.resume ? await readJournal(o.s3, o.bucket, targetOf(table)) : undefined;
+    if (j?.chain && j.state !== 'verified' && (j.chain.at !== at || j.chain.baseSet !== baseSet))
+      throw new PointRefusedError(
+        `"${targetOf(table)}" holds an unfinished restore as of ${j.chain.at} from ${j.chain.baseSet}, not ${at} from ${baseSet}: nothing was written; resume it with --at ${j.chain.at} --resume, or delete the table and restore again`,
+      );
+    const same = j?.chain?.at === at && j.chain.baseSet === baseSet;
+    if (same && j.state === 'verified') finished.add(table);
+    else if (!(same && j.chain?.baseVerifiedItems !== undefined)) needBase.push(table);
   }
-  const base = needBase.length ? await restoreBackupSet({ ...o, ref: baseSet, tables: needBase }) : undefined;
+  const pointChain = { at, baseSet, windows: windowParts };
+  const base = needBase.length ? await restoreBackupSet({ ...o, ref: baseSet, tables: needBase, pointChain }) : undefined;
   // Tables apply their windows side by side (a table's windows in order): the RTO follows the
   // longest chain, not the sum. Every table runs to its end before the first error is thrown, so
   // each journal says exactly which windows are done.
   const settled = await Promise.allSettled(
-    o.tables.map(async (table) => {
-      const journal = journals.get(table)!;
-      const parts = [...journal.parts];
-      const windows = plan.windows[table] ?? [];
-      const save = (state: ChainJournal['state']) =>
-        putJson(o.s3, o.bucket, chainJournalKey(journal.target), { ...journal, parts, state, updatedAt: new Date().toISOString() });
-      let puts = 0;
-      let deletes = 0;
-      let skipped = 0;
-      for (let i = 0; i < windows.length; i++) {
-        if (parts[i].done) continue;
-        const metadata = await readWindowMetadata(o.s3, o.bucket, windows[i]);
-        const applied = await applyWindow({
-          s3: o.s3,
-          dynamodb: o.dynamodb as DynamoDBClient,
-          bucket: o.bucket,
-          window: metadata,
-          target: journal.target,
-          at: plan.at,
-        });
-        puts += applied.puts;
-        deletes += applied.deletes;
-        skipped += applied.skipped;
-        parts[i] = { id: parts[i].id, items: applied.puts + applied.deletes, done: true, doneAt: new Date().toISOString() };
-        await save('unfinished');
-        await o.onWindow?.(table, windows[i], applied);
-      }
-      await save('verified');
-      return { target: journal.target, windows: parts.map((p) => p.id), puts, deletes, skipped };
-    }),
+    o.tables.map((table) => applyChain(o, plan, table, targetOf(table), finished.has(table), !needBase.includes(table))),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -216,4 +170,54 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<PointRes
     o.tables.map((t, i) => [t, (settled[i] as PromiseFulfilledResult<PointRestoreReport['tables'][string]>).value]),
   );
   return { plan, base, tables };
+}
+
+/**
+ * One target's windows, in order, as parts of its restore journal (the base restore wrote them
+ * there, after the base's parts): a window is done once applied and its files checked; the
+ * target is verified, with its count, after the last. A failure leaves the journal `failed` and
+ * --resume continues at the first window not done (re-applying one is idempotent: each line is
+ * the key's final state in the window).
+ */
+async function applyChain(
+  o: RestoreToPointOptions,
+  plan: PointPlan,
+  table: string,
+  target: string,
+  finished: boolean,
+  resumed: boolean,
+): Promise<PointRestoreReport['tables'][string]> {
+  const windows = plan.windows[table] ?? [];
+  const ids = windows.map((w) => windowPartId(w.from));
+  const counts = { puts: 0, deletes: 0, skipped: 0 };
+  // Without windows the base restore verified the target already.
+  if (finished || windows.length === 0) return { target, windows: ids, ...counts };
+  const journal = await RestoreJournal.continueChain({ s3: o.s3, bucket: o.bucket, dynamodb: o.dynamodb, target, resumed });
+  const done = journal.doneParts();
+  try {
+    for (let i = 0; i < windows.length; i++) {
+      if (done.has(ids[i])) continue;
+      const metadata = await readWindowMetadata(o.s3, o.bucket, windows[i]);
+      const applied = await applyWindow({
+        s3: o.s3,
+        dynamodb: o.dynamodb as DynamoDBClient,
+        bucket: o.bucket,
+        window: metadata,
+        target,
+        at: plan.at,
+        concurrency: o.concurrency,
+      });
+      counts.puts += applied.puts;
+      counts.deletes += applied.deletes;
+      counts.skipped += applied.skipped;
+      journal.markPartDone(ids[i]);
+      await journal.flush();
+      await o.onWindow?.(table, windows[i], applied);
+    }
+    await journal.verified(await countItems(o.dynamodb as DynamoDBClient, target));
+  } catch (e) {
+    await journal.failed((e as Error).message);
+    throw e;
+  }
+  return { target, windows: ids, ...counts };
 }

@@ -2,7 +2,7 @@
  * Runs every `dr doctor` check against the account the credentials belong to, in report order.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { dataReplicaBucketName, operatorPolicyName, type DrConfig } from '../../lib/config';
+import { dataReplicaBucketName, incrementalTables, operatorPolicyName, replicaKeyAlias, type DrConfig } from '../../lib/config';
 import {
   describeStack,
   objectLockCheck,
@@ -15,6 +15,7 @@ import {
   versioningCheck,
 } from './checks';
 import { backupAgeCheck, restoreTestCheck } from './data-checks';
+import { chainAgeCheck } from './chain-age';
 import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
 import { awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
@@ -162,6 +163,22 @@ export async function runChecks(
       p.policy,
       () => backupAgeCheck(p.clients, target.backupBucket, config, now),
     ),
+    // Per chained table: the newest replicated window against the RPO (docs/rpo.md), read in the recovery region.
+    ...(recovery
+      ? incrementalTables(config).map(({ name }) =>
+          guard(
+            `chain age ${name}`,
+            `s3:GetObject on ${s3arn(target.replicaBucket)}/backups/incremental/${name}/_latest.json and kms:Decrypt on the replica key (${replicaKeyAlias(config)})`,
+            recovery.policy,
+            () =>
+              chainAgeCheck(
+                { recovery: recovery.clients, replicaBucket: target.replicaBucket, primaryRegion: p.clients.region, now },
+                config,
+                config.tables.find((t) => t.name === name)!,
+              ),
+          ),
+        )
+      : []),
     ...(recovery
       ? [
           guard('last restore test', 'cloudwatch:GetMetricData (resource *)', recovery.policy, () =>

@@ -36,6 +36,7 @@ import { checkTargets, withResume } from './targets';
 import { checkEngineInput, decideEngine } from './engines/select';
 import { restoreWithEngine } from './engines/run-engine';
 import {
+  chainOf,
   DEFAULT_RESTORE_SUFFIX,
   RestoreOptions,
   RestorePlan,
@@ -229,6 +230,7 @@ async function restoreTable(
           tagNow: Boolean(opts.intoExisting) || resume,
           journalEtag: decision.journalEtag,
           targetIdentity: opts.intoExisting || resume ? await describeIdentity(opts.dynamodb, t.target) : undefined,
+          chain: chainOf(opts.pointChain, t.source),
         });
   try {
     if (resume) await waitUntilTableExists({ client: opts.dynamodb, maxWaitTime: 600, minDelay: 1, maxDelay: 10 }, { TableName: t.target });

@@ -97,6 +97,29 @@ export interface RestoreOptions {
   /** Items per table compared by key and content after an import or bulk put. @default 100 */
   readonly sampleSize?: number;
   readonly onProgress?: (p: RestoreProgress) => void;
+  /**
+   * `dr restore --at`: the windows that follow this set, one journal part each after the set's
+   * parts, so each target stays `unfinished` until its last window (cli/restore-point.ts applies
+   * them). @default - a restore of the set alone
+   */
+  readonly pointChain?: PointChainParts;
+}
+
+/** A point-in-time restore's chain, as the base restore writes it into each target's journal. */
+export interface PointChainParts {
+  readonly at: string;
+  /** `<tier>/<backupId>` of the base. */
+  readonly baseSet: string;
+  /** Per source table: one part per window (journal windowPartId), in order. */
+  readonly windows: Readonly<Record<string, readonly { readonly id: string; readonly items: number }[]>>;
+}
+
+/** The journal chain of one source table, or undefined. */
+export function chainOf(
+  c: PointChainParts | undefined,
+  source: string,
+): { at: string; baseSet: string; windows: readonly { id: string; items: number }[] } | undefined {
+  return c ? { at: c.at, baseSet: c.baseSet, windows: c.windows[source] ?? [] } : undefined;
 }
 
 /** One table of a restore plan. */

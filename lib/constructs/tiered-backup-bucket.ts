@@ -59,6 +59,26 @@ export function renderTierLifecycle(tier: string, expiryDays: number): s3.Lifecy
   };
 }
 
+/** Days a window may be written after the full set it follows: full sets run at least daily. */
+export const WINDOW_AFTER_BASE_DAYS = 1;
+
+/**
+ * The lifecycle of the incremental export windows (`backups/incremental/`). A restore at time t
+ * takes the newest full set before t, whatever its tier, and the windows after it, so a window must
+ * live as long as the longest-lived set it can follow: the longest tier's retention, plus the day a
+ * window may be written after its set. Lifecycle rules filter by prefix and tags only, so a window
+ * that follows a daily set is kept as long as one that follows a monthly set (it outlives its
+ * base; never the other way round).
+ */
+export function renderWindowLifecycle(retention: TierRetention): s3.LifecycleRule {
+  return {
+    id: 'incremental-windows',
+    prefix: 'backups/incremental/',
+    expiration: Duration.days(Math.max(retention.dailyDays, retention.weeklyDays, retention.monthlyDays) + WINDOW_AFTER_BASE_DAYS),
+    abortIncompleteMultipartUploadAfter: Duration.days(7),
+  };
+}
+
 /**
  * A bucket for backup sets: SSE-KMS with a bucket key, versioned, Object Lock with a default
  * retention, public access blocked, SSL only, server access logs to its own log bucket, and a
@@ -106,6 +126,7 @@ export class TieredBackupBucket extends Construct {
         renderTierLifecycle('daily', retention.dailyDays),
         renderTierLifecycle('weekly', retention.weeklyDays),
         renderTierLifecycle('monthly', retention.monthlyDays),
+        renderWindowLifecycle(retention),
         {
           id: 'noncurrent-versions',
           noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays ?? 30),

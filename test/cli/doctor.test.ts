@@ -18,10 +18,10 @@ beforeEach(() => healthyAccount());
 
 /**
  * Number of checks for the shipped config: account, 2 stacks, protection, 9 tables, 2 x 2 bucket,
- * 2 restore windows, 2 replication, 4 x 2 topic, backup age, restore test, 2 tamper rules, 2 CloudTrail, 2 vault locks,
- * 2 SMS sandbox (an on-call SMS number), 2 AWS Backup settings.
+ * 2 restore windows, 2 replication, 4 x 2 topic, backup age, 4 chain ages (the chained tables), restore test, 2 tamper
+ * rules, 2 CloudTrail, 2 vault locks, 2 SMS sandbox (an on-call SMS number), 2 AWS Backup settings.
  */
-const CHECKS = 1 + 2 + 1 + 9 + 4 + 2 + 2 + 8 + 2 + 2 + 2 + 2 + 2 + 2;
+const CHECKS = 1 + 2 + 1 + 9 + 4 + 2 + 2 + 8 + 1 + 4 + 1 + 2 + 2 + 2 + 2 + 2;
 
 describe('report', () => {
   test('a healthy account (mocked AWS): every check PASS, exit 0, one line per check and a count', async () => {

@@ -8,12 +8,20 @@
  * window 2 [15,30) changes at 20 (before --at 22) and at 25 (after it) and is FAILED once, then
  * retried as the same window; window 3 [30,45).
  */
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  waitUntilTableExists,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
 import { createSlotTable, SlotStore } from '../../lambda/backup/slot';
-import { backupIdFor } from '../../lambda/format/backup-set';
+import { readJournal, windowPartId } from '../../lambda/restore/journal';
 import { chainShapeProblems } from '../../lambda/incremental/chain';
 import { exportNextWindow, finalizeWindow } from '../../lambda/incremental/window-export';
 import { listWindows, readLatestWindow } from '../../lambda/incremental/window-store';
@@ -26,6 +34,8 @@ import { restorableRanges } from '../../cli/list-ranges';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { scanAsJson } from '../support/ddb-compare';
+import { registerListCommand } from '../../cli/list';
+import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(300_000);
@@ -164,7 +174,7 @@ describe('dr restore --at', () => {
     sim = at(50);
     const report = await restoreToPoint({ dynamodb, s3, bucket, tables: [ORDERS, USERS], at: at(22), now: sim, suffix: '-at22' });
     expect(report.plan.at).toEqual(at(22));
-    expect(report.tables[ORDERS]).toMatchObject({ windows: [backupIdFor(at(0)), backupIdFor(at(15))], skipped: 3 });
+    expect(report.tables[ORDERS]).toMatchObject({ windows: [windowPartId(at(0)), windowPartId(at(15))], skipped: 3 });
     for (const t of [ORDERS, USERS]) expect(await scan(`${t}-at22`)).toEqual(snapshot22.get(t));
     const orders = await scan(`${ORDERS}-at22`);
     const key = (pk: string) => JSON.stringify({ S: pk });
@@ -182,10 +192,41 @@ describe('dr restore --at', () => {
       throw new Error('killed after the first window');
     };
     await expect(restoreToPoint({ ...opts, onWindow: kill })).rejects.toThrow(/killed/);
+    // One journal: the base's data files, then one part per window; only the first window done.
+    const journal = await readJournal(s3, bucket, `${ORDERS}-kill`);
+    expect(journal).toMatchObject({ state: 'failed', chain: { at: at(45).toISOString(), baseVerifiedItems: 20 } });
+    expect(journal!.parts.filter((p) => p.id.startsWith('window/')).map((p) => [p.id, p.done])).toEqual([
+      [windowPartId(at(0)), true],
+      [windowPartId(at(15)), false],
+      [windowPartId(at(30)), false],
+    ]);
     const resumed = await restoreToPoint({ ...opts, resume: true });
     expect(resumed.base).toBeUndefined();
-    expect(resumed.tables[ORDERS].windows).toHaveLength(3);
+    // Only windows 2 and 3 were applied by the resumed run.
+    const later = (await listWindows(s3, bucket, ORDERS)).slice(1);
+    expect(resumed.tables[ORDERS]).toMatchObject({
+      windows: [windowPartId(at(0)), windowPartId(at(15)), windowPartId(at(30))],
+      puts: later.reduce((n, w) => n + w.counts.puts, 0),
+      deletes: later.reduce((n, w) => n + w.counts.deletes, 0),
+    });
     expect(await scan(`${ORDERS}-kill`)).toEqual(await scan(ORDERS));
+    expect(await readJournal(s3, bucket, `${ORDERS}-kill`)).toMatchObject({ state: 'verified', runs: 2 });
+  });
+
+  it('--resume of a killed chain restore with another --at is refused, naming the point to resume', async () => {
+    const opts = { dynamodb, s3, bucket, tables: [ORDERS], now: at(50), suffix: '-other-at' };
+    const kill = async () => {
+      throw new Error('killed after the first window');
+    };
+    await expect(restoreToPoint({ ...opts, at: at(45), onWindow: kill })).rejects.toThrow(/killed/);
+    await expect(restoreToPoint({ ...opts, at: at(30), resume: true })).rejects.toThrow(
+      new RegExp(`holds an unfinished restore as of ${at(45).toISOString()} .*resume it with --at ${at(45).toISOString()} --resume`),
+    );
+    expect(await readJournal(s3, bucket, `${ORDERS}-other-at`)).toMatchObject({ state: 'failed', chain: { at: at(45).toISOString() } });
+    // dr list names it with its base and point, and how to continue it.
+    const list = await runCli(testProgram(registerListCommand), ['--bucket', bucket, 'list']);
+    expect(list.stdout).toMatch(/continue with .*\(a chain: "dr restore --at <time> --resume"\)/);
+    expect(list.stdout).toMatch(new RegExp(`${ORDERS}-other-at\\s+${ORDERS}\\s+daily/\\S+ \\+ windows, --at ${at(45).toISOString()}\\s+failed`));
   });
 
   it('refuses a time beyond the chain naming the missing window and the last restorable time, before any work', async () => {
@@ -193,6 +234,16 @@ describe('dr restore --at', () => {
     await expect(planPointRestore({ s3, bucket, tables: [ORDERS], at: at(70), now: sim })).rejects.toThrow(
       new RegExp(`no window from ${at(45).toISOString()} on .*the last restorable time is ${at(45).toISOString()}`),
     );
+  });
+
+  it('a refused restore writes nothing: no target table, no journal', async () => {
+    await expect(restoreToPoint({ dynamodb, s3, bucket, tables: [ORDERS, USERS], at: at(70), now: at(80), suffix: '-refused' })).rejects.toThrow(
+      /no window from/,
+    );
+    for (const t of [ORDERS, USERS]) {
+      expect(await readJournal(s3, bucket, `${t}-refused`)).toBeUndefined();
+      await expect(dynamodb.send(new DescribeTableCommand({ TableName: `${t}-refused` }))).rejects.toThrow(/not found|non-existent/i);
+    }
   });
 
   it('refuses a time before the oldest full set', async () => {

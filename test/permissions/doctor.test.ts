@@ -149,6 +149,12 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
   test(`dr doctor in the SMS sandbox: every request allowed by ${OPERATOR_POLICY}`, async () =>
     expect(denied(await verdicts('doctor (SMS sandbox)'))).toEqual([]));
   test(`dr doctor --page-test: every request allowed by ${OPERATOR_POLICY}`, async () => expect(denied(await verdicts('doctor --page-test'))).toEqual([]));
+  test(`dr doctor's chain age reads each chained table's _latest.json in the replica bucket (recovery region), allowed by ${OPERATOR_POLICY}`, async () => {
+    const reads = (await verdicts('doctor')).filter((v) => v.request.action === 's3:GetObject' && v.request.resource.endsWith('/_latest.json'));
+    expect(reads.map((v) => v.request.resource.split('/').at(-2)).sort()).toEqual(['inventory', 'order_items', 'orders', 'users']);
+    expect(reads.every((v) => v.request.resource.includes('-replica-') && v.request.region === 'eu-central-1')).toBe(true);
+    expect(denied(reads)).toEqual([]);
+  });
 });
 
 describe('the doctor proof can fail', () => {

@@ -5,6 +5,11 @@
  * _latest.json), recorded against DynamoDB Local and s3rver with the LOCAL STAND-IN answering the
  * export, evaluated against the synthesized role of `IncrementalExports`. A negative test takes
  * the export grant away from a template copy and expects the denial, named.
+ *
+ * Then `dr restore --at` through the CLI as the operator (`<app>-dr-operator` and its `-restore`
+ * companion): in the primary region from the backup bucket, and in the recovery region from the
+ * replica bucket, each request evaluated in the region the command sent it to; negative: without
+ * s3:GetObject the windows cannot be read.
  */
 import { CreateTableCommand, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -13,8 +18,13 @@ import { createSlotTable, SlotStore } from '../../lambda/backup/slot';
 import { exportNextWindow, finalizeWindow } from '../../lambda/incremental/window-export';
 import { installIncrementalExportStandIn } from '../../cli/drill/standins/incremental-export-standin';
 import { useLocalServers } from '../support/use-local-servers';
+import { CopyObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { registerRestoreCommand } from '../../cli/restore';
+import { operatorPolicyName } from '../../lib/config';
+import { exampleConfig } from '../lib/app-fixture';
+import { runCli, testProgram, type CliRun } from '../support/run-cli';
 import { evaluateAll, type Principal, type Verdict } from './evaluate';
-import { casesOf, denied, editedModel, withoutAction } from './proof';
+import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
 import { startRecorder, type SdkCall } from './recorder';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel } from './templates';
 
@@ -24,9 +34,16 @@ const model = synthesizePolicyModel(templates);
 const fn = functionOf(model, 'production', 'IncrementalExports');
 const bucket = fn.env.BACKUP_BUCKET;
 const stateTable = fn.env.STATE_TABLE;
-const local = useLocalServers({ buckets: [bucket] });
+const local = useLocalServers({ buckets: [bucket, functionOf(model, 'recovery', 'ReplicaMonitor').env.REPLICA_BUCKET] });
 const WHO = 'incremental-export';
 let calls: SdkCall[] = [];
+const monitor = functionOf(model, 'recovery', 'ReplicaMonitor');
+const replicaBucket = monitor.env.REPLICA_BUCKET;
+const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
+const AT_PRIMARY = 'restore --at (primary region, backup bucket)';
+const AT_RECOVERY = 'restore --at (recovery region, replica bucket)';
+const atCalls: SdkCall[] = [];
+const runs: Record<string, CliRun> = {};
 
 const principalOf = (m: PolicyModel): Principal => {
   const f = functionOf(m, 'production', 'IncrementalExports');
@@ -87,7 +104,31 @@ beforeAll(async () => {
   // files stay in: AWS writes them as the caller too.
   const standInOwn = (c: SdkCall) => c.service === 'DynamoDBStreamsClient' || (c.service === 'dynamodb' && c.operation === 'DescribeTable');
   calls = recorder.calls.filter((c) => c.who === WHO && !standInOwn(c));
+  await recordPointRestores(Date.parse(set.exportTime));
 });
+
+/**
+ * `dr restore --at` as the operator runs it, through the CLI: in the primary region from the
+ * backup bucket, and in the recovery region from the replica bucket (the set and the window
+ * copied there as replication would). The point is a second after the base, so the window is
+ * read and its change (written after the point) skipped: every kind of request the command sends.
+ */
+async function recordPointRestores(base: number): Promise<void> {
+  const { s3 } = local;
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'backups/' }));
+  for (const o of listed.Contents ?? []) await s3.send(new CopyObjectCommand({ Bucket: replicaBucket, Key: o.Key!, CopySource: `${bucket}/${o.Key}` }));
+  const at = new Date(base + 1000).toISOString();
+  const recorder = startRecorder();
+  try {
+    const dr = (who: string, ...args: string[]) => recorder.as(who, () => runCli(testProgram(registerRestoreCommand), args));
+    const common = ['restore', '--at', at, '--tables', 'orders', '--confirm', '--json'];
+    runs.primary = await dr(AT_PRIMARY, ...common, '--bucket', bucket, '--region', fn.region, '--suffix', '-at-primary');
+    runs.recovery = await dr(AT_RECOVERY, ...common, '--bucket', replicaBucket, '--region', monitor.region, '--suffix', '-at-recovery');
+  } finally {
+    recorder.stop();
+  }
+  atCalls.push(...recorder.calls);
+}
 
 test('every request of exporting and committing a window is allowed for the incremental-export role', async () => {
   const verdicts: Verdict[] = await evaluateAll(model, casesOf(model, calls, WHO, principalOf(model)));
@@ -96,6 +137,39 @@ test('every request of exporting and committing a window is allowed for the incr
     expect(actions).toContain(a);
   expect(verdicts.length).toBeGreaterThanOrEqual(15);
   expect(denied(verdicts)).toEqual([]);
+});
+
+describe(`dr restore --at against the operator policy (${OPERATOR_POLICY}), both regions`, () => {
+  const verdicts = (m: PolicyModel, who: string) => evaluateAll(m, casesOf(m, atCalls, who, operatorPrincipal(OPERATOR_POLICY, `restore --at (${who})`)));
+
+  test('both runs restored the base and took the window', () => {
+    for (const r of [runs.primary, runs.recovery]) {
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ confirmed: true, tables: { orders: { windows: [expect.stringMatching(/^window\//)], skipped: 1 } } });
+    }
+  });
+
+  test.each([AT_PRIMARY, AT_RECOVERY])('every request of %s is allowed', async (who) => {
+    const v = await verdicts(model, who);
+    const actions = new Set(v.map((x) => x.request.action));
+    for (const a of ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 'dynamodb:CreateTable', 'dynamodb:BatchWriteItem', 'dynamodb:Scan'])
+      expect(actions).toContain(a);
+    expect(new Set(v.map((x) => x.request.region))).toEqual(new Set([who === AT_PRIMARY ? fn.region : monitor.region]));
+    expect(denied(v)).toEqual([]);
+  });
+
+  test('the proof can fail: without s3:GetObject on the operator policies the windows cannot be read', async () => {
+    const copy = structuredClone(templates);
+    for (const st of copy)
+      for (const r of Object.values(
+        st.template.Resources as Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: { Action: string | string[] }[] } } }>,
+      ))
+        if (r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties.PolicyDocument) withoutAction(r.Properties.PolicyDocument, 's3:GetObject');
+    const v = await verdicts(synthesizePolicyModel(copy), AT_RECOVERY);
+    expect(v.filter((x) => !x.allowed).map((x) => x.request.resource)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/backups\/incremental\/orders\//)]),
+    );
+  });
 });
 
 test('without the export grant the window export is denied, named', async () => {

@@ -143,6 +143,13 @@ describe('recorded requests of the deployed functions', () => {
   test('ExportFinalizerFunction: every request allowed (mocked DescribeExport recorded from the mock)', () =>
     allowed(() => recorded('ExportFinalizerFunction')));
   test('ReplicaMonitorFunction: every request allowed', () => allowed(() => recorded('ReplicaMonitorFunction')));
+  test("ReplicaMonitorFunction: the chain age reads each chained table's _latest.json pointer, allowed by its role", async () => {
+    const chained = functionOf(model, 'recovery', 'ReplicaMonitor').env.CHAINED_TABLES.split(',').filter(Boolean);
+    expect(chained.length).toBeGreaterThan(0);
+    const reads = (await recorded('ReplicaMonitorFunction')).filter((v) => v.request.action === 's3:GetObject' && /_latest\.json$/.test(v.request.resource));
+    expect(reads.map((v) => v.request.resource.split('/').at(-2)).sort()).toEqual([...chained].sort());
+    expect(denied(reads)).toEqual([]);
+  });
   // Issue 13 item 5: before the fix the role could CreateTable *-drtest-* but not UpdateTimeToLive (wishlists has TTL).
   test('RestoreTestFunction: every request allowed, UpdateTimeToLive on *-drtest-* included (issue 13 item 5)', () =>
     allowed(() => recorded('RestoreTestFunction')));

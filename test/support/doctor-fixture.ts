@@ -102,6 +102,25 @@ export function metadataJson(backupId: string, exportTime: string): string {
   });
 }
 
+/** The end of each chained table's newest replicated window in the healthy account: 30 minutes before NOW. */
+export const LATEST_WINDOW_END = '2026-12-01T08:30:00.000Z';
+
+/** `_latest.json` of a chained table (a window catalog entry) whose window ends at `to`. */
+export function latestWindowJson(table: string, to: string): string {
+  const from = new Date(Date.parse(to) - 30 * 60_000).toISOString();
+  return JSON.stringify({
+    formatVersion: 1,
+    kind: 'incremental',
+    table,
+    from,
+    to,
+    baseSet: `daily/${BACKUP_ID}`,
+    counts: { puts: 3, deletes: 1 },
+    metadataSha256: '0'.repeat(64),
+    metadataBytes: 100,
+  });
+}
+
 /** A ListObjectsV2 answer over `keys` that honours Prefix and StartAfter, as S3 does. */
 export function listing(keys: string[]): (input: { Prefix?: string; StartAfter?: string }) => { Contents: { Key: string }[] } {
   return (input) => ({
@@ -192,7 +211,14 @@ export function healthyAccount(replica: string = REPLICA_BUCKET): void {
     },
   });
   mocks.s3.on(ListObjectsV2Command).callsFake(listing([`backups/daily/${BACKUP_ID}/orders/data/part-0.json.gz`, `backups/daily/${BACKUP_ID}/metadata.json`]));
-  mocks.s3.on(GetObjectCommand).callsFake(() => body(metadataJson(BACKUP_ID, '2026-12-01T02:00:00.000Z')));
+  // A chained table's pointer to its newest window (replica bucket), else the set's metadata.json.
+  mocks.s3
+    .on(GetObjectCommand)
+    .callsFake((input: { Key: string }) =>
+      input.Key.endsWith('/_latest.json')
+        ? body(latestWindowJson(input.Key.split('/')[2], LATEST_WINDOW_END))
+        : body(metadataJson(BACKUP_ID, '2026-12-01T02:00:00.000Z')),
+    );
   mocks.cloudwatch.on(ListMetricsCommand).resolves({ Metrics: [{ Namespace: 'AWS/S3', MetricName: 'ReplicationLatency' }] });
   mocks.cloudwatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({
     MetricDataResults: input.MetricDataQueries.map((q) =>

@@ -39,6 +39,7 @@ export async function startEngineJournal(t: EngineJournalTarget, resumeFrom: Res
     tagNow: t.intoExisting,
     journalEtag: t.journalEtag,
     targetIdentity: t.targetIdentity,
+    chain: t.chain,
   });
 }
 

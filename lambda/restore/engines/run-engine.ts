@@ -9,8 +9,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupMetadata, TableBackupRecord } from '../../format/backup-set';
 import { describeError } from '../../shared/errors';
 import { countItems, createTableInput } from '../tables';
-import { describeIdentity, type RestoreJournalRecord, type TargetDecision } from '../journal';
-import { RestoreOptions, RestorePlanTable, RestoreProgress, TableOutcome, TargetUnfinishedError } from '../types';
+import { describeIdentity, type ChainStart, type RestoreJournalRecord, type TargetDecision } from '../journal';
+import { chainOf, RestoreOptions, RestorePlanTable, RestoreProgress, TableOutcome, TargetUnfinishedError } from '../types';
 import { EngineOperationError, EngineOperationResult, EngineProgress, EngineSettings, RestoreEngineName, engineClientToken } from './engine-types';
 import { bulkPutInput, importTableInput, runBulkPut, runImport } from './operations';
 import { bulkWriteUnits } from './select';
@@ -140,6 +140,8 @@ export interface EngineRestoreOptions extends Omit<LoadTableOptions, 'request' |
   readonly journal?: boolean;
   /** Items compared by key and content. @default 100 */
   readonly sampleSize?: number;
+  /** `dr restore --at`: the windows after this base, parts of the same journal (StartJournalOptions.chain). @default - none */
+  readonly chain?: ChainStart;
 }
 
 /** What an import / bulk put restore did once verified. */
@@ -171,6 +173,7 @@ export async function loadVerifiedWithEngine(opts: EngineRestoreOptions): Promis
             engine: opts.engine,
             items: opts.expectedItems,
             targetIdentity: opts.intoExisting ? await describeIdentity(opts.dynamodb, t.target) : undefined,
+            chain: opts.chain,
           },
           opts.resumeFrom,
         );
@@ -234,6 +237,7 @@ export async function restoreWithEngine(opts: RestoreOptions, md: BackupMetadata
       expectedItems: t.items,
       protect: !opts.intoExisting && opts.protect !== false,
       resumeFrom: decision.mode === 'resume' ? decision.journal : undefined,
+      chain: chainOf(opts.pointChain, t.source),
       journalEtag: decision.journalEtag,
       settings: opts.engines ?? {},
       onEngineProgress: (p) => (operation = p),

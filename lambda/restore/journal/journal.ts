@@ -10,6 +10,8 @@ import { RestoreRefusedError } from '../types';
 import {
   JOURNAL_VERSION,
   journalKey,
+  readJournalVersion,
+  WINDOW_PART_PREFIX,
   type JournalOperation,
   type JournalPart,
   type JournalState,
@@ -48,6 +50,18 @@ export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target'
   readonly journalEtag?: string;
   /** The target's identity when it exists already (--into-existing, a resume); a new table is bound with {@link RestoreJournal.bindTarget}. */
   readonly targetIdentity?: TargetIdentity;
+  /**
+   * A point-in-time restore: its point and base, and one part per window (ids from windowPartId,
+   * in order) after the base's parts. @default - a restore of the set alone
+   */
+  readonly chain?: ChainStart;
+}
+
+/** The chain a point-in-time restore adds to its target's journal. */
+export interface ChainStart {
+  readonly at: string;
+  readonly baseSet: string;
+  readonly windows: readonly Pick<JournalPart, 'id' | 'items'>[];
 }
 
 /**
@@ -77,7 +91,8 @@ export class RestoreJournal {
     const now = new Date().toISOString();
     const prev = opts.resumeFrom;
     const done = new Map((prev?.parts ?? []).filter((p) => p.done).map((p) => [p.id, p]));
-    const parts = opts.parts.map<JournalPart>((p) => done.get(p.id) ?? { id: p.id, items: p.items, done: false });
+    const all = [...opts.parts, ...(opts.chain?.windows ?? [])];
+    const parts = all.map<JournalPart>((p) => done.get(p.id) ?? { id: p.id, items: p.items, done: false });
     const rec: RestoreJournalRecord = {
       version: JOURNAL_VERSION,
       target: opts.target,
@@ -91,13 +106,14 @@ export class RestoreJournal {
       updatedAt: now,
       runs: (prev?.runs ?? 0) + 1,
       parts,
-      expectedItems: opts.parts.reduce((n, p) => n + p.items, 0),
+      expectedItems: all.reduce((n, p) => n + p.items, 0),
       doneItems: parts.filter((p) => p.done).reduce((n, p) => n + p.items, 0),
       operation: prev?.operation,
       objects: prev?.objects,
       runId: randomUUID(),
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       ...((opts.targetIdentity ?? prev?.targetIdentity) ? { targetIdentity: opts.targetIdentity ?? prev?.targetIdentity } : {}),
+      ...(opts.chain ? { chain: { at: opts.chain.at, baseSet: opts.chain.baseSet } } : {}),
     };
     const cond: WriteCondition = opts.journalEtag ? { ifMatch: opts.journalEtag } : { ifNoneMatch: '*' };
     let etag: string;
@@ -112,6 +128,32 @@ export class RestoreJournal {
     }
     const j = new RestoreJournal(opts, rec, etag);
     if (opts.tagNow) await j.tag('unfinished');
+    return j;
+  }
+
+  /**
+   * Continues a chain whose base is verified (`dr restore --at`, after the base restore or on
+   * --resume): the same journal object, held from the version read (a change by anyone else since
+   * stops this run, as every write is conditional on it). Throws when there is no such chain.
+   */
+  static async continueChain(o: {
+    readonly s3: S3Client;
+    readonly bucket: string;
+    readonly dynamodb?: DynamoDBClient;
+    readonly target: string;
+    /** A resume: one more run. */
+    readonly resumed: boolean;
+  }): Promise<RestoreJournal> {
+    const v = await readJournalVersion(o.s3, o.bucket, o.target);
+    const rec = v?.record;
+    if (!v || !rec?.chain || rec.chain.baseVerifiedItems === undefined || rec.state === 'verified' || rec.failure === 'data')
+      throw new Error(
+        `the restore journal of "${o.target}" holds no chain with a verified base to continue (${rec ? `state ${rec.state}` : 'no journal'}): restore again with "dr restore --at"`,
+      );
+    const opts: StartJournalOptions = { ...rec, s3: o.s3, bucket: o.bucket, dynamodb: o.dynamodb, parts: rec.parts, chain: undefined };
+    const j = new RestoreJournal(opts, rec, v.etag);
+    j.update({ state: 'unfinished', problem: undefined, finishedAt: undefined, ...(o.resumed ? { runs: rec.runs + 1, runId: randomUUID() } : {}) });
+    await j.flush();
     return j;
   }
 
@@ -162,8 +204,16 @@ export class RestoreJournal {
     await this.flush();
   }
 
-  /** The target is complete and checked: journal then tag say `verified`. */
+  /**
+   * The target is complete and checked: journal then tag say `verified`. The base of a chain with
+   * windows still to apply is not the target: it records `baseVerifiedItems` and stays unfinished.
+   */
   async verified(verifiedItems: number): Promise<void> {
+    const chain = this.rec.chain;
+    if (chain && this.rec.parts.some((p) => !p.done && p.id.startsWith(WINDOW_PART_PREFIX))) {
+      this.update({ chain: { ...chain, baseVerifiedItems: verifiedItems } });
+      return this.flush();
+    }
     const now = new Date().toISOString();
     this.update({ state: 'verified', verifiedItems, finishedAt: now, problem: undefined });
     await this.flush();

@@ -49,6 +49,28 @@ export interface TargetIdentity {
   readonly createdAt?: string;
 }
 
+/** Prefix of a chain's window parts: `window/<window start, ISO>`. */
+export const WINDOW_PART_PREFIX = 'window/';
+
+/** The journal part of the incremental window starting at `from`. */
+export function windowPartId(from: Date): string {
+  return `${WINDOW_PART_PREFIX}${from.toISOString()}`;
+}
+
+/**
+ * A point-in-time restore (`dr restore --at`): the base set's parts first, then one part per
+ * window, in order. The target is `verified` only once its last window is applied; the base's own
+ * verification is recorded as `baseVerifiedItems` and keeps the journal `unfinished`.
+ */
+export interface JournalChain {
+  /** The restore point, ISO: a resume must ask for the same one. */
+  readonly at: string;
+  /** `<tier>/<backupId>` of the base. */
+  readonly baseSet: string;
+  /** The base's count once it was verified: from then on a resume applies windows only. */
+  readonly baseVerifiedItems?: number;
+}
+
 /** The journal object, `restores/<target>.json`. */
 export interface RestoreJournalRecord {
   readonly version: number;
@@ -90,6 +112,8 @@ export interface RestoreJournalRecord {
   readonly prefix?: string;
   /** The exact table the restore started on, once it exists (bound at start for an existing table, after CreateTable for a new one). */
   readonly targetIdentity?: TargetIdentity;
+  /** Set for a point-in-time restore: its point, its base, and whether the base is verified. */
+  readonly chain?: JournalChain;
 }
 
 /** A journal as read, with the version (ETag) a conditional write must match to replace it. */

@@ -25,6 +25,7 @@ import {
   stableClientToken,
   TargetRequest,
   unfinishedTags,
+  windowPartId,
   writeRestoreTag,
 } from '../../../lambda/restore/journal';
 import { RestoreRefusedError } from '../../../lambda/restore/types';
@@ -258,6 +259,71 @@ describe('the journal object and the tag during a restore (s3rver, DynamoDB Loca
     const again = await reapplySettings(local.dynamodb, 't-settings', FIXTURE_SCHEMA, opts);
     expect(again.applied).not.toContain(`TTL on ${FIXTURE_SCHEMA.ttlAttribute}`);
     expect((await local.dynamodb.send(new DescribeTableCommand({ TableName: 't-settings' }))).Table?.DeletionProtectionEnabled).toBe(true);
+  });
+
+  describe('a chain (dr restore --at): one part per window after the base parts', () => {
+    const w1 = windowPartId(new Date('2026-11-23T02:00:00Z'));
+    const w2 = windowPartId(new Date('2026-11-23T02:15:00Z'));
+    const chain = {
+      at: '2026-11-23T02:20:00.000Z',
+      baseSet: `daily/${BACKUP}`,
+      windows: [
+        { id: w1, items: 4 },
+        { id: w2, items: 2 },
+      ],
+    };
+    const baseDone = async (target: string) => {
+      const j = await RestoreJournal.start({ ...base(), target, chain });
+      for (const p of base().parts) j.markPartDone(p.id);
+      await j.verified(16);
+    };
+
+    test('the windows follow the base parts, in order; the base verified keeps the target unfinished', async () => {
+      await baseDone('t-chain');
+      const rec = await readJournal(local.s3, bucket, 't-chain');
+      expect(rec!.parts.map((p) => [p.id, p.done])).toEqual([...base().parts.map((p) => [p.id, true]), [w1, false], [w2, false]]);
+      expect(rec).toMatchObject({ state: 'unfinished', expectedItems: 22, chain: { at: chain.at, baseSet: chain.baseSet, baseVerifiedItems: 16 } });
+      expect(rec!.verifiedItems).toBeUndefined();
+    });
+
+    test('continued by the same run: windows done one by one, verified after the last', async () => {
+      await baseDone('t-chain-go');
+      const j = await RestoreJournal.continueChain({ s3: local.s3, bucket, target: 't-chain-go', resumed: false });
+      j.markPartDone(w1);
+      await j.flush();
+      expect(await readJournal(local.s3, bucket, 't-chain-go')).toMatchObject({ state: 'unfinished', doneItems: 20, runs: 1 });
+      j.markPartDone(w2);
+      await j.verified(18);
+      expect(await readJournal(local.s3, bucket, 't-chain-go')).toMatchObject({ state: 'verified', verifiedItems: 18, doneItems: 22 });
+    });
+
+    test('a killed chain resumes at the first window not done, counting the run', async () => {
+      await baseDone('t-chain-kill');
+      const j1 = await RestoreJournal.continueChain({ s3: local.s3, bucket, target: 't-chain-kill', resumed: false });
+      j1.markPartDone(w1);
+      await j1.failed('killed');
+      const j2 = await RestoreJournal.continueChain({ s3: local.s3, bucket, target: 't-chain-kill', resumed: true });
+      expect([...j2.doneParts()].filter((id) => id.startsWith('window/'))).toEqual([w1]);
+      expect(j2.record).toMatchObject({ state: 'unfinished', runs: 2, problem: undefined });
+    });
+
+    test('a journal without a verified base (or verified already) cannot be continued as a chain', async () => {
+      await RestoreJournal.start({ ...base(), target: 't-chain-early', chain });
+      await expect(RestoreJournal.continueChain({ s3: local.s3, bucket, target: 't-chain-early', resumed: true })).rejects.toThrow(
+        /holds no chain with a verified base to continue \(state unfinished\)/,
+      );
+      await expect(RestoreJournal.continueChain({ s3: local.s3, bucket, target: 't-life', resumed: true })).rejects.toThrow(/state verified/);
+    });
+
+    test('a resumed base keeps the windows done', async () => {
+      const j1 = await RestoreJournal.start({ ...base(), target: 't-chain-base', chain });
+      j1.markPartDone('data/a.json.gz');
+      await j1.flush();
+      const killed = (await readJournal(local.s3, bucket, 't-chain-base'))!;
+      const j2 = await RestoreJournal.start({ ...base(), target: 't-chain-base', chain, resumeFrom: killed });
+      expect(j2.record.parts.map((p) => p.id)).toEqual([...base().parts.map((p) => p.id), w1, w2]);
+      expect([...j2.doneParts()]).toEqual(['data/a.json.gz']);
+    });
   });
 
   test('failed records the problem and never throws; listJournals finds every journal', async () => {
