@@ -13,11 +13,15 @@ import { buildStacks } from './dr-app';
 import { applyNag } from './nag';
 
 /**
- * Synthesises the app of the config in `file` into `app`. Throws ConfigError for a refused
+ * Synthesises the app of the config in `file` into `app` (default: a new App, created once the
+ * config is accepted). Throws ConfigError for a refused
  * config, and aws-cdk-lib's validation error for an unacknowledged nag finding.
  */
-export function synthesizeApp(file: string, app: App = new App(), env: NodeJS.ProcessEnv = process.env): ReturnType<App['synth']> {
+export function synthesizeApp(file: string, app?: App, env: NodeJS.ProcessEnv = process.env): ReturnType<App['synth']> {
+  // The config first: a new App creates its output directory (cdk.out), which a refused config
+  // must not leave behind (test/lib/config.test.ts).
   const config = loadConfig(file);
+  app ??= new App();
   const stacks = buildStacks(app, config, env);
   applyNag(app, stacks);
   return app.synth();

@@ -19,12 +19,12 @@ import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { incrementalTables, targetsFor, worstCaseRpoMinutes } from '../../lib/config';
 import { SlotStore } from '../../lambda/backup/slot';
-import { backupIdFor } from '../../lambda/format/backup-set';
 import { catalogEntryKey } from '../../lambda/format/catalog-entry';
 import { latestWindowKey, windowEntryKey, windowPrefix, type WindowRef } from '../../lambda/format/window';
 import { exportNextWindow, finalizeWindow } from '../../lambda/incremental/window-export';
 import { resolveBackupSet } from '../../lambda/store/catalog';
 import { listObjects } from '../../lambda/store/s3-io';
+import { windowPartId } from '../../lambda/restore/journal';
 import { writeItems } from '../../lambda/restore/restore';
 import { createTableInput } from '../../lambda/restore/tables';
 import { latestRestorablePoint, restoreToPoint } from '../restore-point';
@@ -223,7 +223,7 @@ async function runDay(ctx: ScenarioContext, rec: Recorder): Promise<void> {
   rec.rpoMs = rpoMinutes * 60_000;
   Object.assign(rec, { backupId: ref.split('/')[1], exportTime: point.toISOString(), tables: day.map((t) => t.source) });
   const inReplica = (c: Committed) => c.replicatedMinute <= lost;
-  const used = (c: Committed) => report.tables[c.table.name]?.windows.includes(backupIdFor(c.window.from)) ?? false;
+  const used = (c: Committed) => report.tables[c.table.name]?.windows.includes(windowPartId(c.window.from)) ?? false;
   const windows: TimelineWindow[] = committed.map((c) => ({
     table: c.table.source,
     from: c.window.from.toISOString(),

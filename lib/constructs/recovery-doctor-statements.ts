@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, stackNames, type DrConfig } from '../config';
+import { dataReplicaBucketName, incrementalTables, recoveryVaultName, replicaBucketName, stackNames, type DrConfig } from '../config';
 import { pageTestAlarmName } from './alarm-naming';
 
 /** Where the recovery stack lives: its partition, region and account. */
@@ -7,6 +7,8 @@ export interface RecoveryPlace {
   readonly partition: string;
   readonly region: string;
   readonly account: string;
+  /** The replica key's ARN: the chain-age check reads an SSE-KMS object of the replica bucket. */
+  readonly replicaKeyArn: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export function recoveryDoctorStatements(c: DrConfig, at: RecoveryPlace): iam.Po
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${region}:${account}:${resource}`;
   const bucket = (name: string) => `arn:${partition}:s3:::${name}`;
   const inRegion = { StringEquals: { 'aws:RequestedRegion': [region] } };
+  const chained = incrementalTables(c).map((t) => t.name);
   return [
     new iam.PolicyStatement({
       sid: 'DoctorStacks',
@@ -66,6 +69,23 @@ export function recoveryDoctorStatements(c: DrConfig, at: RecoveryPlace): iam.Po
       resources: ['*'],
       conditions: inRegion,
     }),
+    // The chain-age check (cli/doctor/chain-age.ts): each chained table's newest replicated window,
+    // an SSE-KMS object decrypted through S3 with the replica key.
+    ...(chained.length
+      ? [
+          new iam.PolicyStatement({
+            sid: 'DoctorChainAge',
+            actions: ['s3:GetObject'],
+            resources: chained.map((t) => `${bucket(replicaBucketName(c, account))}/backups/incremental/${t}/_latest.json`),
+          }),
+          new iam.PolicyStatement({
+            sid: 'DoctorChainAgeKey',
+            actions: ['kms:Decrypt'],
+            resources: [at.replicaKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+          }),
+        ]
+      : []),
     new iam.PolicyStatement({
       sid: 'PageTestAlarm',
       actions: ['cloudwatch:SetAlarmState'],

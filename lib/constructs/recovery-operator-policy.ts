@@ -100,7 +100,7 @@ export class RecoveryOperatorPolicy extends Construct {
     this.doctorPolicy = new iam.ManagedPolicy(this, 'DoctorPolicy', {
       managedPolicyName: recoveryDoctorPolicyName(c),
       description: `${c.appName} DR operators in the recovery account: dr doctor in ${c.recovery.region} (read-only, and the page-test alarm)`,
-      statements: recoveryDoctorStatements(c, { partition, region: stack.region, account: stack.account }),
+      statements: recoveryDoctorStatements(c, { partition, region: stack.region, account: stack.account, replicaKeyArn: props.replicaKey.keyArn }),
     });
   }
 }

@@ -110,14 +110,17 @@ beforeAll(async () => {
 /**
  * `dr restore --at` as the operator runs it, through the CLI: in the primary region from the
  * backup bucket, and in the recovery region from the replica bucket (the set and the window
- * copied there as replication would). The point is a second after the base, so the window is
- * read and its change (written after the point) skipped: every kind of request the command sends.
+ * copied there as replication would). The point is just after the base (a second, or now when
+ * sooner), so the window is read and its change (written after the point) skipped: every kind of
+ * request the command sends.
  */
 async function recordPointRestores(base: number): Promise<void> {
   const { s3 } = local;
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'backups/' }));
   for (const o of listed.Contents ?? []) await s3.send(new CopyObjectCommand({ Bucket: replicaBucket, Key: o.Key!, CopySource: `${bucket}/${o.Key}` }));
-  const at = new Date(base + 1000).toISOString();
+  // A point after the base and before the window's change (simulated 5 min after the base), never
+  // in the future: --at refuses a time after the clock.
+  const at = new Date(Math.min(base + 1000, Date.now())).toISOString();
   const recorder = startRecorder();
   try {
     const dr = (who: string, ...args: string[]) => recorder.as(who, () => runCli(testProgram(registerRestoreCommand), args));
