@@ -30,11 +30,20 @@ export class JournalTakenError extends Error {
   }
 }
 
+/** The region a DynamoDB client sends to; undefined when it has none it can say. */
+async function clientRegion(dynamodb: DynamoDBClient): Promise<string | undefined> {
+  try {
+    return await dynamodb.config.region();
+  } catch {
+    return undefined;
+  }
+}
+
 /** What {@link RestoreJournal.start} needs: the clients and bucket, and who the target is (as the record says it). */
 export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting' | 'prefix'> {
   readonly s3: S3Client;
   readonly bucket: string;
-  /** Absent: no tag (a bucket restore is marked by its journal alone). */
+  /** The target table's client: its region is recorded (targetRegion). Absent: no tag and no region (a bucket restore is marked by its journal alone). */
   readonly dynamodb?: DynamoDBClient;
   /** Every part of the restore, in order (their `done` is ignored: it comes from `resumeFrom`). */
   readonly parts: readonly Pick<JournalPart, 'id' | 'items'>[];
@@ -90,6 +99,7 @@ export class RestoreJournal {
   static async start(opts: StartJournalOptions): Promise<RestoreJournal> {
     const now = new Date().toISOString();
     const prev = opts.resumeFrom;
+    const region = opts.dynamodb ? await clientRegion(opts.dynamodb) : undefined;
     const done = new Map((prev?.parts ?? []).filter((p) => p.done).map((p) => [p.id, p]));
     const all = [...opts.parts, ...(opts.chain?.windows ?? [])];
     const parts = all.map<JournalPart>((p) => done.get(p.id) ?? { id: p.id, items: p.items, done: false });
@@ -113,6 +123,7 @@ export class RestoreJournal {
       runId: randomUUID(),
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       ...((opts.targetIdentity ?? prev?.targetIdentity) ? { targetIdentity: opts.targetIdentity ?? prev?.targetIdentity } : {}),
+      ...(region ? { targetRegion: region } : {}),
       ...(opts.chain ? { chain: { at: opts.chain.at, baseSet: opts.chain.baseSet } } : {}),
     };
     const cond: WriteCondition = opts.journalEtag ? { ifMatch: opts.journalEtag } : { ifNoneMatch: '*' };
