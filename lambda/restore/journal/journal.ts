@@ -7,10 +7,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PreconditionFailedError, putJsonIf, type WriteCondition } from '../../store/s3-io';
 import { RestoreRefusedError } from '../types';
+import { foreignTableRefusal } from './decide';
 import {
+  describeIdentity,
   JOURNAL_VERSION,
   journalKey,
   readJournalVersion,
+  sameIdentity,
   WINDOW_PART_PREFIX,
   type JournalOperation,
   type JournalPart,
@@ -161,6 +164,16 @@ export class RestoreJournal {
       throw new Error(
         `the restore journal of "${o.target}" holds no chain with a verified base to continue (${rec ? `state ${rec.state}` : 'no journal'}): restore again with "dr restore --at"`,
       );
+    // The windows go into the table the base was restored into, never into one created since under
+    // its name (the base's check, decide.ts, does not run again once the base is verified).
+    if (o.dynamodb) {
+      const live = await describeIdentity(o.dynamodb, o.target);
+      if (!live)
+        throw new RestoreRefusedError(
+          `table "${o.target}" no longer exists: the restore as of ${rec.chain.at} has nothing to continue, and nothing was written; restore again with "dr restore --at ${rec.chain.at}" (without --resume)`,
+        );
+      if (!sameIdentity(rec.targetIdentity, live)) throw foreignTableRefusal(rec, live, o.bucket);
+    }
     const opts: StartJournalOptions = { ...rec, s3: o.s3, bucket: o.bucket, dynamodb: o.dynamodb, parts: rec.parts, chain: undefined };
     const j = new RestoreJournal(opts, rec, v.etag);
     j.update({ state: 'unfinished', problem: undefined, finishedAt: undefined, ...(o.resumed ? { runs: rec.runs + 1, runId: randomUUID() } : {}) });
