@@ -79,12 +79,20 @@ function noResumeLine(j: RestoreJournalRecord, s: JournalStanding, bucket: strin
  * options (`--bucket`, `--region`), appended to every command printed.
  */
 export async function printUnfinishedRestores(
-  o: { readonly s3: S3Client; readonly dynamodb: DynamoDBClient; readonly bucket: string; readonly region: string | undefined },
+  o: {
+    readonly s3: S3Client;
+    readonly dynamodb: DynamoDBClient;
+    readonly bucket: string;
+    /** The region `dynamodb` sends to (where journals are checked). */
+    readonly region: string | undefined;
+    /** `--region` as given (printed in the commands only when it was given). */
+    readonly regionOption?: string;
+  },
   renderTable: (header: string[], rows: string[][]) => string,
   write: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<void> {
   const open = (await listJournals(o.s3, o.bucket)).filter((j) => j.state !== 'verified');
-  const context = ['--bucket', o.bucket, ...(o.region ? ['--region', o.region] : [])];
+  const context = ['--bucket', o.bucket, ...(o.regionOption ? ['--region', o.regionOption] : [])];
   const tables = await Promise.all(open.filter((j) => j.tier !== 'bucket').map(async (j) => ({ j, s: await journalStanding(o.dynamodb, o.region, j) })));
   const resumable = tables.filter((t) => t.s.kind === 'resumable' || t.s.kind === 'unchecked');
   const ended = tables.filter((t) => t.s.kind === 'stale' || t.s.kind === 'gone');

@@ -121,7 +121,8 @@ export function registerListCommand(program: Command): void {
         });
         const listing = await listCatalog({ s3: ctx.s3, bucket, tier: opts.tier, before, fullScan: opts.scan });
         const rows = listing.sets.map(listRow);
-        const restores = { s3: ctx.s3, dynamodb: ctx.dynamodb, bucket, region: await ctx.dynamodb.config.region().catch(() => ctx.options.region) };
+        const region = await ctx.dynamodb.config.region().catch(() => ctx.options.region);
+        const restores = { s3: ctx.s3, dynamodb: ctx.dynamodb, bucket, region, regionOption: ctx.options.region };
         if (ctx.json) return ctx.printJson(rows);
         if (rows.length === 0) {
           process.stdout.write(
