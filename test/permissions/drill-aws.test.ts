@@ -9,6 +9,9 @@
  * `<app>-dr-operator-drill` against the synthesized templates (same harness as
  * permissions.test.ts, whose opening comment holds the contract).
  *
+ * Off-account, the same recorded drill is evaluated as a principal of the recovery account holding
+ * `<app>-dr-operator-recovery` and that account's `<app>-dr-operator-drill` (the last describe).
+ *
  * Not covered here: an `auto` restore that picks import (tables over restore.importThresholdBytes,
  * 1 GiB by default; a drill of a few hundred items never does) sends ImportTable on the same
  * scratch tables, granted by the same statement as the write path (RESTORE_TARGET_ACTIONS).
