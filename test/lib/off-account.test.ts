@@ -161,8 +161,15 @@ describe('operators in the recovery account', () => {
     const sizes = Object.values(built.recovery.findResources('AWS::IAM::ManagedPolicy')).map(
       (p) => [p.Properties.ManagedPolicyName, JSON.stringify(p.Properties.PolicyDocument).replace(/\s/g, '').length] as [string, number],
     );
-    expect(sizes.map(([name]) => name).sort()).toEqual(['shop-dr-operator-recovery', 'shop-dr-operator-recovery-doctor']);
+    expect(sizes.map(([name]) => name).sort()).toEqual(['shop-dr-operator-drill', 'shop-dr-operator-recovery', 'shop-dr-operator-recovery-doctor']);
     for (const [name, size] of sizes) expect({ name, under: size < 6144 }).toEqual({ name, under: true });
+  });
+  it("the recovery account has its own shop-dr-operator-drill (a drill runs where a recovery would): the recovery account's shop-drill-* resources in the recovery region, attached beside shop-dr-operator-recovery", () => {
+    const [drill] = Object.values(built.recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator-drill' } }));
+    expect(drill.Properties.Description).toMatch(/attach with shop-dr-operator-recovery$/);
+    const statements = drill.Properties.PolicyDocument.Statement as { Sid: string; Resource: unknown }[];
+    expect(statements.find((s) => s.Sid === 'DrillScratchTables')!.Resource).toEqual(`arn:aws:dynamodb:eu-central-1:${RECOVERY_ACCOUNT}:table/shop-drill-*`);
+    expect(JSON.stringify(statements)).not.toContain(PRIMARY_ACCOUNT);
   });
   it('a one-account deployment has no recovery operator policy (the primary one covers both regions)', () => {
     const one = build();

@@ -24,6 +24,7 @@ import { build, exampleConfig } from '../lib/app-fixture';
 import { PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, TWO_ACCOUNT_CONFIG, twoAccountConfig } from '../lib/two-account-fixture';
 import { evaluateAll, formatTally, mappingContext, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
+import { measuredRow, proofRows } from './proof-table';
 import { startRecorder, toIamRequests, type SdkCall } from './recorder';
 import { builtTemplates, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
 
@@ -317,11 +318,16 @@ describe(`dr doctor --recovery-profile's recovery-region requests against ${RECO
     ).toEqual(['cloudwatch:DescribeAlarmHistory', 'cloudwatch:SetAlarmState', 'cloudwatch:SetAlarmState']);
   });
 
-  test(`every recovery-region request of dr doctor and --page-test is allowed by ${RECOVERY_POLICY}`, async () => {
-    const verdicts = await evaluateAll(recoveryModel, [
+  /** The recovery-region verdicts of both runs, simulated once (this test and the table's). */
+  let recoveryProof: Promise<Verdict[]> | undefined;
+  const recoveryVerdicts = () =>
+    (recoveryProof ??= evaluateAll(recoveryModel, [
       ...recoveryCases(recoveryModel, 'doctor --recovery-profile'),
       ...recoveryCases(recoveryModel, 'doctor --recovery-profile --page-test'),
-    ]);
+    ]));
+
+  test(`every recovery-region request of dr doctor and --page-test is allowed by ${RECOVERY_POLICY}`, async () => {
+    const verdicts = await recoveryVerdicts();
     expect(verdicts.length).toBeGreaterThanOrEqual(22); // measured 24: 21 checks' requests and 3 of the page test
     expect(denied(verdicts)).toEqual([]);
   });
@@ -335,6 +341,38 @@ describe(`dr doctor --recovery-profile's recovery-region requests against ${RECO
       p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((s: { Sid?: string }) => s.Sid !== 'DoctorSettings');
     });
     expect(denied(await evaluateAll(m, listings(m)))).toEqual([expect.stringMatching(/may not backup:ListBackupVaults on \* /)]);
+  });
+
+  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+    const operator = `operator (${OPERATOR_POLICY})`;
+    const rows = [
+      measuredRow({
+        principal: operator,
+        ran: 'dr doctor against a healthy account, both regions (mocked)',
+        verdicts: await verdicts('doctor'),
+        negative: `without ${OPERATOR_POLICY}'s DoctorProtection statement, the tamper-rule and Vault Lock reads are denied, named`,
+      }),
+      measuredRow({
+        principal: operator,
+        ran: 'dr doctor in the SMS sandbox, both regions (mocked)',
+        verdicts: await verdicts('doctor (SMS sandbox)'),
+        negative: `without ${OPERATOR_POLICY}'s DoctorSettings, the SMS sandbox and AWS Backup settings reads are denied in both regions`,
+      }),
+      measuredRow({
+        principal: operator,
+        ran: 'dr doctor --page-test, both regions (mocked)',
+        verdicts: await verdicts('doctor --page-test'),
+        negative: `without ${OPERATOR_POLICY}'s cloudwatch:SetAlarmState, the page test is denied, naming the action and each region's alarm ARN`,
+      }),
+      measuredRow({
+        principal: `operator (${RECOVERY_POLICY}, recovery account)`,
+        ran: 'dr doctor --recovery-profile and --page-test: the recovery-region requests (mocked)',
+        verdicts: await recoveryVerdicts(),
+        negative: `the proof can fail: without ${RECOVERY_POLICY}'s Doctor* and PageTestAlarm statements every one of those requests is denied`,
+      }),
+    ];
+    const { documented, measured } = proofRows('doctor.test.ts', rows);
+    expect(documented).toEqual(measured);
   });
 
   test(`the proof can fail: without ${RECOVERY_POLICY}'s Doctor* and PageTestAlarm statements every one of those requests is denied`, async () => {
