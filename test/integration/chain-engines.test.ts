@@ -18,7 +18,7 @@
 import * as sdk from '@aws-sdk/client-dynamodb';
 import { DeleteItemCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableNotExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runBackup } from '../../lambda/backup/backup';
 import { createSlotTable, SlotStore } from '../../lambda/backup/slot';
 import type { BackupMetadata } from '../../lambda/format/backup-set';
@@ -29,7 +29,8 @@ import type { EngineSettings } from '../../lambda/restore/restore';
 import { countItems, createTableFromSchema } from '../../lambda/restore/tables';
 import { installEngineStandIns, type EngineStandIn } from '../../cli/drill/standins/engine-standins';
 import { installIncrementalExportStandIn, type IncrementalExportStandIn } from '../../cli/drill/standins/incremental-export-standin';
-import { restoreToPoint } from '../../cli/restore-point';
+import { planPointRestore, restoreToPoint } from '../../cli/restore-point';
+import { windowEntryKey } from '../../lambda/format/window';
 import { scanAsJson } from '../support/ddb-compare';
 import { startFaultProxy } from '../support/fault-proxy';
 import { modelProblems } from '../support/sdk-model';
@@ -227,4 +228,12 @@ test('--engine bulk (stand-in, request checked against the SDK model) into an ex
   expect(report.tables[SRC]).toMatchObject({ windows: [windowPartId(at(0)), windowPartId(at(15))], ...changes });
   expect(await scan(SRC)).toEqual(atPoint);
   expect(await readJournal(s3, bucket, SRC)).toMatchObject({ engine: 'bulk', state: 'verified', verifiedItems: atPoint.size });
+});
+
+// Last: it removes the oldest window, as S3's lifecycle does after retention.windowDays.
+test('--at after a full set whose windows expired is refused before any work, naming the set, its own point and the oldest window', async () => {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: windowEntryKey({ table: SRC, from: at(0) }) }));
+  await expect(planPointRestore({ s3, bucket, tables: [SRC], at: at(20), now: at(31) })).rejects.toThrow(
+    `--at ${at(20).toISOString()}: table "${SRC}" has no window after full set daily/${set.backupId} (data as of ${T0.toISOString()}): its chain's oldest window starts at ${at(15).toISOString()}, the windows before it expired (retention.windowDays); restore that set to its own point (--at ${T0.toISOString()})`,
+  );
 });
