@@ -175,7 +175,9 @@ test('a restore stopped after its imported base, before the first window, resume
     );
     const first = await Promise.race([baseVerified.answered.then(() => 'frozen' as const), run]);
     expect(first).toBe('frozen');
-    // The run is held at its next request and abandoned: nothing it sends from here reaches a server.
+    // The run is held at its next request and abandoned: nothing it sends from here reaches a
+    // server. Nothing forwarded may still be on its way when the proxy's connections close.
+    await proxy.settled();
     await proxy.close();
     expect(await run).toBeInstanceOf(Error);
   } finally {
