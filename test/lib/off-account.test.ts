@@ -129,6 +129,19 @@ describe('operators in the recovery account', () => {
     const actions = statements.flatMap((s) => [].concat(s.Action));
     expect(actions.filter((a: string) => /^backup:|Delete(Object|Bucket|Table)|Bypass|ScheduleKeyDeletion|PutKeyPolicy/.test(a))).toEqual([]);
   });
+  it('<app>-dr-operator-recovery-doctor holds every Doctor* and PageTestAlarm statement of <app>-dr-operator with the same actions (one function builds both), plus the chain-age reads', () => {
+    const doctorActions = (t: Built['production'], name: string): Record<string, string[]> => {
+      const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: name } }))[0];
+      const statements: Json[] = policy.Properties.PolicyDocument.Statement;
+      return Object.fromEntries(statements.filter((s) => /^(Doctor|PageTestAlarm)/.test(s.Sid)).map((s) => [s.Sid, [].concat(s.Action).sort()]));
+    };
+    const primary = doctorActions(built.production, 'shop-dr-operator');
+    const { DoctorChainAge, DoctorChainAgeKey, ...recovery } = doctorActions(built.recovery, 'shop-dr-operator-recovery-doctor');
+    expect({ DoctorChainAge, DoctorChainAgeKey }).toEqual({ DoctorChainAge: ['s3:GetObject'], DoctorChainAgeKey: ['kms:Decrypt'] });
+    // The backup bucket's replication rule is read in the primary region only.
+    expect(recovery).toEqual({ ...primary, DoctorBuckets: primary.DoctorBuckets.filter((a) => a !== 's3:GetReplicationConfiguration') });
+    expect(primary.DoctorSettings).toContain('backup:ListBackupVaults');
+  });
   it('<app>-dr-operator-recovery-doctor lets dr doctor --recovery-profile read the recovery stack, tamper rules and vault of its own account', () => {
     const policy = Object.values(
       built.recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator-recovery-doctor' } }),

@@ -208,3 +208,55 @@ describe('the proof can fail', () => {
     expect(v.allowed).toBe(true);
   });
 });
+
+/**
+ * recovery.vault "airGapped": the logically air-gapped vault's access policy carries the same vault
+ * guard (AWS::Backup::LogicallyAirGappedBackupVault AccessPolicy, consulted for the vault and its
+ * recovery points like a standard vault's). The compliance lock AWS puts on such a vault from
+ * creation is beyond the simulator: proven on the template (min/max retention, test/lib/air-gapped-vault.test.ts).
+ */
+describe('recovery.vault "airGapped": the air-gapped vault guard in the simulator (its AWS compliance lock: template only)', () => {
+  const lag = build(configWith({ breakGlassRoleArn: BREAK_GLASS, recovery: { region: 'eu-central-1', vault: 'airGapped' } }));
+  const recovery: StackTemplate = {
+    id: 'recovery',
+    name: lag.stacks.recovery.stackName,
+    region: 'eu-central-1',
+    template: structuredClone(lag.recovery.toJSON()),
+  };
+  const vaultFor = (template: StackTemplate, withoutGuard = false) => {
+    const m = synthesizePolicyModel([template]);
+    const id = logicalIds(template, 'AWS::Backup::LogicallyAirGappedBackupVault')[0];
+    const p = resolve(template, template.template.Resources[id].Properties);
+    const policy = structuredClone(p.AccessPolicy);
+    if (withoutGuard) policy.Statement = policy.Statement.filter((st: Json) => st.Sid !== GUARD_SIDS.vault);
+    const vaultArn = `arn:aws:backup:eu-central-1:${ACCOUNT}:backup-vault:${p.BackupVaultName}`;
+    const recoveryPoint = `arn:aws:backup:eu-central-1:${ACCOUNT}:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45`;
+    for (const arn of [vaultArn, recoveryPoint]) m.resourcePolicies.set(arn, policy);
+    for (const [arn, label] of [
+      [ADMIN, 'stolen admin (* on *)'],
+      [BREAK_GLASS, 'break-glass role'],
+    ])
+      m.roles.set(arn, { arn, logicalId: label, stack: 'recovery', policies: [STAR], awsManagedPolicies: [] });
+    const requests = [
+      r('backup:DeleteRecoveryPoint', recoveryPoint, 'delete an air-gapped copy'),
+      r('backup:UpdateRecoveryPointLifecycle', recoveryPoint, 'shorten an air-gapped copy'),
+      ...['backup:DeleteBackupVault', 'backup:PutBackupVaultAccessPolicy', 'backup:DeleteBackupVaultAccessPolicy'].map((a) => r(a, vaultArn, 'vault guard')),
+    ];
+    return { name: p.BackupVaultName as string, model: m, requests };
+  };
+  const guarded = vaultFor(recovery);
+
+  test('the stolen admin is denied deleting or shortening its recovery points and removing the vault or its policy, each by the vault guard', async () => {
+    expect(guarded.name).toBe('shop-dr-recovery');
+    const verdicts = await Promise.all(guarded.requests.map((q) => evaluate(guarded.model, admin, q)));
+    expect(allowedOnes(verdicts)).toEqual([]);
+    for (const v of verdicts) expect(v.reason).toMatch(new RegExp(`explicitly denied by the resource policy of .* \\(statement ${GUARD_SIDS.vault}\\)`));
+  });
+  test('the break-glass role is allowed them', async () => {
+    expect(deniedOnes(await Promise.all(guarded.requests.map((q) => evaluate(guarded.model, breakGlass, q))))).toEqual([]);
+  });
+  test('the proof can fail: without the vault guard the stolen admin may delete an air-gapped recovery point', async () => {
+    const bare = vaultFor(recovery, true);
+    expect((await evaluate(bare.model, admin, bare.requests[0])).allowed).toBe(true);
+  });
+});

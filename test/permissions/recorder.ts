@@ -506,12 +506,14 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     GetEventSelectors: (call, ctx) => [req(call, 'cloudtrail:GetEventSelectors', trailArn(call, ctx, call.input.TrailName))],
   },
   // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`;
-  // DescribeRegionSettings has no resource type.
+  // DescribeRegionSettings and ListBackupVaults have no resource type.
   backup: {
     DescribeBackupVault: (call, ctx) => [
       req(call, 'backup:DescribeBackupVault', `arn:aws:backup:${call.region}:${ctx.account}:backup-vault:${String(call.input.BackupVaultName)}`),
     ],
     DescribeRegionSettings: (call) => [req(call, 'backup:DescribeRegionSettings', '*')],
+    // ListBackupVaults has no resource type either (dr doctor's air-gapped vault region check).
+    ListBackupVaults: (call) => [req(call, 'backup:ListBackupVaults', '*')],
   },
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.
   sns: {
