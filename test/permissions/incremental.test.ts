@@ -20,6 +20,7 @@ import { installIncrementalExportStandIn } from '../../cli/drill/standins/increm
 import { useLocalServers } from '../support/use-local-servers';
 import { CopyObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { registerRestoreCommand } from '../../cli/restore';
+import { registerValidateCommand } from '../../cli/validate';
 import { operatorPolicyName } from '../../lib/config';
 import { exampleConfig } from '../lib/app-fixture';
 import { runCli, testProgram, type CliRun } from '../support/run-cli';
@@ -43,6 +44,7 @@ const replicaBucket = monitor.env.REPLICA_BUCKET;
 const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
 const AT_PRIMARY = 'restore --at (primary region, backup bucket)';
 const AT_RECOVERY = 'restore --at (recovery region, replica bucket)';
+const VALIDATE_CHAIN = 'validate --chain (recovery region, replica bucket)';
 const atCalls: SdkCall[] = [];
 const runs: Record<string, CliRun> = {};
 
@@ -128,6 +130,9 @@ async function recordPointRestores(base: number): Promise<void> {
     const common = ['restore', '--at', at, '--tables', 'orders', '--confirm', '--json'];
     runs.primary = await dr(AT_PRIMARY, ...common, '--bucket', bucket, '--region', fn.region, '--suffix', '-at-primary');
     runs.recovery = await dr(AT_RECOVERY, ...common, '--bucket', replicaBucket, '--region', monitor.region, '--suffix', '-at-recovery');
+    runs.validate = await recorder.as(VALIDATE_CHAIN, () =>
+      runCli(testProgram(registerValidateCommand), ['validate', '--chain', 'orders', '--bucket', replicaBucket, '--region', monitor.region, '--json']),
+    );
   } finally {
     recorder.stop();
   }
@@ -168,6 +173,14 @@ describe(`dr restore --at against the operator policy (${OPERATOR_POLICY}), both
     for (const a of ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 'dynamodb:CreateTable', 'dynamodb:BatchWriteItem', 'dynamodb:Scan'])
       expect(actions).toContain(a);
     expect(new Set(v.map((x) => x.request.region))).toEqual(new Set([who === AT_PRIMARY ? fn.region : monitor.region]));
+    expect(denied(v)).toEqual([]);
+  });
+
+  test('every request of dr validate --chain (catalog of full sets, window entries, window.json, data files) is allowed', async () => {
+    expect(runs.validate.code).toBe(0);
+    expect(JSON.parse(runs.validate.stdout)).toMatchObject([{ table: 'orders', valid: true, windows: 1 }]);
+    const v = await verdicts(model, VALIDATE_CHAIN);
+    expect(v.map((x) => x.request.resource)).toEqual(expect.arrayContaining([expect.stringMatching(/backups\/incremental\/orders\/.*window\.json$/)]));
     expect(denied(v)).toEqual([]);
   });
 
