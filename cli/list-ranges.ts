@@ -1,7 +1,8 @@
 /**
- * `dr list`'s restorable ranges: per table, from its oldest full set's recovery point to the
- * furthest point its full sets and chain of incremental exports reach, and the gaps between
- * (a missing window): what `dr restore --at` can be given. Costs one listing of the chains, one
+ * `dr list`'s restorable ranges: per table, from the oldest full set its chain of incremental
+ * exports follows (older sets, whose windows expired, restore to their own points only) to the
+ * furthest point its full sets and chain reach, and the gaps between (a missing window): what
+ * `dr restore --at` can be given. Costs one listing of the chains, one
  * listing per 1,000 windows and one GET per window since the table's oldest full set.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -10,13 +11,19 @@ import { listChainTables, listWindows } from '../lambda/incremental/window-store
 import { recoveryPoint } from '../lambda/format/trusted-time';
 import type { BackupSetSummary } from '../lambda/store/catalog';
 
-/** The restorable range of every table of the complete sets and of every chain in the bucket, by table name. */
-export async function restorableRanges(s3: S3Client, bucket: string, sets: readonly BackupSetSummary[]): Promise<RestorableRange[]> {
+/** The recovery points of the complete sets, per table they hold. */
+export function fullSetPoints(sets: readonly BackupSetSummary[]): Map<string, Date[]> {
   const points = new Map<string, Date[]>();
   for (const s of sets) {
     if (s.status !== 'complete' || !s.summary) continue;
     for (const t of s.summary.tables) points.set(t, [...(points.get(t) ?? []), recoveryPoint(s.summary)]);
   }
+  return points;
+}
+
+/** The restorable range of every table of the complete sets and of every chain in the bucket, by table name. */
+export async function restorableRanges(s3: S3Client, bucket: string, sets: readonly BackupSetSummary[]): Promise<RestorableRange[]> {
+  const points = fullSetPoints(sets);
   const chains = new Set(await listChainTables(s3, bucket));
   const out: RestorableRange[] = [];
   for (const table of [...new Set([...points.keys(), ...chains])].sort()) {
@@ -46,11 +53,19 @@ export function renderRanges(ranges: readonly RestorableRange[], renderTable: (h
         `GAP ${r.table}: no window from ${g.from.toISOString()} to ${g.to.toISOString()}: "dr restore --at" refuses a time in it; restore to ${g.from.toISOString()} or earlier, or to a full set after it`,
     ),
   );
+  const older = ranges.flatMap((r) =>
+    r.olderFullSets
+      ? [
+          `OLDER ${r.table}: ${r.olderFullSets.count} full set(s) from ${r.olderFullSets.oldest.toISOString()} to before ${r.from.toISOString()} restore to their own DATA AS OF only ("dr restore <set>"): the windows after them expired (retention.windowDays)`,
+        ]
+      : [],
+  );
   return [
     '',
     "restorable range per table (dr restore --at <time> within it; a table with full sets only restores to a full set's DATA AS OF):",
-    renderTable(['TABLE', 'FROM (OLDEST FULL SET)', 'TO (NEWEST POINT)', 'WINDOWS', 'GAPS'], rows),
+    renderTable(['TABLE', 'FROM (OLDEST FULL SET WITH ITS WINDOWS)', 'TO (NEWEST POINT)', 'WINDOWS', 'GAPS'], rows),
     ...gaps,
+    ...older,
     '',
   ].join('\n');
 }

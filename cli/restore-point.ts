@@ -18,7 +18,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { findLatestSet, listBackupSets } from '../lambda/store/catalog';
 import type { BackupSet } from '../lambda/store/catalog';
 import type { WindowRef } from '../lambda/format/window';
-import { restorableUntil, windowsForPoint } from '../lambda/incremental/chain';
+import { ChainGapError, restorableUntil, windowsForPoint } from '../lambda/incremental/chain';
 import { recoveryPoint } from '../lambda/format/trusted-time';
 import { listWindows, readWindowMetadata } from '../lambda/incremental/window-store';
 import { applyWindow, type AppliedWindow } from '../lambda/incremental/apply-window';
@@ -92,6 +92,12 @@ export async function planPointRestore(o: PlanPointOptions): Promise<PointPlan> 
       const byFrom = new Map(committed.map((w) => [w.from, w.counts.puts + w.counts.deletes]));
       changes[table] = windows[table].map((w) => byFrom.get(w.from.toISOString()) ?? 0);
     } catch (e) {
+      const oldest = committed[0];
+      // No window after the base at all: its windows expired (retention.windowDays), not a gap in the chain.
+      if (e instanceof ChainGapError && e.missingFrom.getTime() === exportTime.getTime() && oldest && Date.parse(oldest.from) > exportTime.getTime())
+        throw new PointRefusedError(
+          `--at ${o.at.toISOString()}: table "${table}" has no window after full set ${set.tier}/${set.backupId} (data as of ${exportTime.toISOString()}): its chain's oldest window starts at ${oldest.from}, the windows before it expired (retention.windowDays); restore that set to its own point (--at ${exportTime.toISOString()}), or give a time inside the range "dr list" shows`,
+        );
       throw new PointRefusedError((e as Error).message);
     }
   }

@@ -10,7 +10,9 @@
 import { Command } from 'commander';
 import { assertBackupBucket, validateBackupSet, ValidationReport } from '../lambda/validate/validate';
 import { validateChain, type ChainValidation } from '../lambda/incremental/validate-chain';
+import { listCatalog } from '../lambda/store/catalog';
 import { action, contextFrom, errorMessage, parseTablesOption, UserError } from './context';
+import { fullSetPoints } from './list-ranges';
 
 /** The human rendering of a report. */
 export function renderValidation(r: ValidationReport): string {
@@ -38,6 +40,11 @@ export function renderChainValidation(r: ChainValidation): string {
   return [
     `chain of ${r.table}: ${r.valid ? 'VALID' : 'INVALID'} (${span})`,
     ...r.problems.map((p) => `  PROBLEM ${p.window ? `window ${p.window}: ` : ''}${p.object ? `${p.object}: ` : ''}${p.message}`),
+    ...(r.unreachable
+      ? [
+          `  not checked: ${r.unreachable.count} older window(s) ending before ${r.unreachable.before}, the oldest full set the chain follows (no restore reaches them; they expire with retention.windowDays)`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -64,8 +71,10 @@ export function registerValidateCommand(program: Command): void {
         if (chains) {
           const reports = await asUserError(async () => {
             await assertBackupBucket(ctx.s3, bucket);
+            // Windows older than every full set they could follow are expiring, not damaged: checked from dr list's range start.
+            const points = fullSetPoints((await listCatalog({ s3: ctx.s3, bucket })).sets);
             const out: ChainValidation[] = [];
-            for (const table of chains) out.push(await validateChain({ s3: ctx.s3, bucket, table }));
+            for (const table of chains) out.push(await validateChain({ s3: ctx.s3, bucket, table, fullSets: points.get(table) }));
             return out;
           });
           if (ctx.json) ctx.printJson(reports);

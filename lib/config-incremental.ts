@@ -57,3 +57,45 @@ export function incrementalTables(config: DrConfig): { name: string; intervalMin
     return intervalMinutes === undefined ? [] : [{ name: t.name, intervalMinutes }];
   });
 }
+
+/** The retention settings the windows' expiry is judged against (`retention` in the config). */
+export interface WindowRetentionInput {
+  readonly dailyDays: number;
+  readonly weeklyDays: number;
+  readonly monthlyDays: number;
+  /** `retention.windowDays`. @default - dailyDays + WINDOW_AFTER_BASE_DAYS */
+  readonly windowDays?: number;
+}
+
+/**
+ * The day a window may be written after the full set it follows (full sets run daily), and the
+ * margin S3's lifecycle needs: it expires an object at the midnight UTC after its age is reached,
+ * and a window's files can be written before its base's metadata.
+ */
+export const WINDOW_AFTER_BASE_DAYS = 1;
+
+/**
+ * Days the incremental export windows (`backups/incremental/`) are kept, in the backup bucket and
+ * the replica: `retention.windowDays`, by default a day past the daily tier. A restore at time t
+ * takes the newest full set before t and the windows after it, so with windows kept a day past a
+ * tier, every minute since the oldest set of that tier still kept is restorable (docs/rpo.md).
+ */
+export function windowRetentionDays(r: WindowRetentionInput): number {
+  return r.windowDays ?? r.dailyDays + WINDOW_AFTER_BASE_DAYS;
+}
+
+/**
+ * Why `retention.windowDays` cannot stand against the tiers, or undefined: under a day past the
+ * daily tier, windows would expire before the daily sets they follow (false gaps in the restorable
+ * range); over a day past the longest tier, they would outlive every full set they could follow.
+ */
+export function windowRetentionProblem(r: WindowRetentionInput): string | undefined {
+  const days = windowRetentionDays(r);
+  const shortest = r.dailyDays + WINDOW_AFTER_BASE_DAYS;
+  const longest = Math.max(r.dailyDays, r.weeklyDays, r.monthlyDays) + WINDOW_AFTER_BASE_DAYS;
+  if (days < shortest)
+    return `retention.windowDays (${days}) is under retention.dailyDays + ${WINDOW_AFTER_BASE_DAYS} (${shortest}): windows would expire before the daily full sets they follow, and "dr restore --at" would find gaps inside the range the daily sets promise; use at least ${shortest}, or leave it out`;
+  if (days > longest)
+    return `retention.windowDays (${days}) is over the longest tier's retention + ${WINDOW_AFTER_BASE_DAYS} (${longest}): windows would outlive every full set they could follow and be stored for nothing; use at most ${longest} (every minute since the oldest monthly set), or leave it out (${shortest}: every minute since the oldest daily set)`;
+  return undefined;
+}

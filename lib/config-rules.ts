@@ -14,6 +14,7 @@ import {
   incrementalIntervalOf,
   intervalThatFits,
   rpoOf,
+  windowRetentionProblem,
 } from './config-incremental';
 import type { DrConfig, TableConfig } from './config-schema';
 import { cronProblem } from './config-cron';
@@ -45,6 +46,7 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
   }
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   checkLockAgainstTiers(c, issue);
+  checkWindowRetention(c, issue);
   checkProtection(c, issue);
   checkAirGappedVault(c, issue);
   checkBreakGlass(c, issue);
@@ -73,6 +75,12 @@ export function checkConfigRules(c: DrConfig, ctx: z.RefinementCtx): void {
   c.tables.forEach((t, i) => checkIncremental(c, t, i, ctx));
   checkCronSchedules(c, issue);
   checkScheduleGaps(c, issue);
+}
+
+/** `retention.windowDays` against the tiers' retention (config-incremental.ts, windowRetentionProblem). */
+export function checkWindowRetention(c: DrConfig, issue: Issue): void {
+  const problem = windowRetentionProblem(c.retention);
+  if (problem) issue(['retention', 'windowDays'], problem);
 }
 
 /** Every cron schedule against EventBridge's documented fields and ranges (config-cron.ts). */

@@ -161,6 +161,13 @@ export const drConfigFields = strict({
     dailyDays: retentionDays.default(30),
     weeklyDays: retentionDays.default(90),
     monthlyDays: retentionDays.default(365),
+    /**
+     * Days the incremental export windows are kept (backup bucket and replica). A window is useful
+     * only while a full set it follows exists: from dailyDays + 1 (every minute since the oldest
+     * daily set) to the longest tier + 1 (every minute since the oldest monthly set); config-rules.ts.
+     * @default - retention.dailyDays + 1
+     */
+    windowDays: retentionDays.optional(),
   }).default({ dailyDays: 30, weeklyDays: 90, monthlyDays: 365 }),
   // Each field has its own default: `"targets": { "rpoMinutes": 720 }` keeps the default RTO.
   targets: strict({ rpoMinutes: rpoMinutes.default(DEFAULT_TARGETS.rpoMinutes), rtoMinutes: rtoMinutes.default(DEFAULT_TARGETS.rtoMinutes) }).default(

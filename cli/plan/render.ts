@@ -2,7 +2,17 @@
  * The disaster recovery plan (DR-PLAN.md), rendered from `dr.config.json` and the last drill
  * report: nothing in it is typed by hand, so it cannot drift from what is deployed and tested.
  */
-import { DrConfig, backupBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, stackNames, targetsFor } from '../../lib/config';
+import {
+  DrConfig,
+  backupBucketName,
+  incrementalTables,
+  recoveryVaultName,
+  replicaBucketName,
+  replicaKeyAlias,
+  stackNames,
+  targetsFor,
+  windowRetentionDays,
+} from '../../lib/config';
 import { DrillReport, formatDuration } from '../drill/report';
 import { bucketsSection, mediaRunbook } from './buckets';
 
@@ -51,6 +61,17 @@ function targetsSection(c: DrConfig, report?: DrillReport): string[] {
   ];
 }
 
+/** The chains of incremental exports, when any table has one: interval, tables, how long windows are kept and what that restores. */
+function windowsRow(c: DrConfig): string[] {
+  const chained = incrementalTables(c);
+  if (!chained.length) return [];
+  const intervals = [...new Set(chained.map((t) => t.intervalMinutes))].map((m) => `every ${m} min`).join(', ');
+  const days = windowRetentionDays(c.retention);
+  return [
+    `| incremental windows (${chained.map((t) => t.name).join(', ')}) | ${intervals} | ${days} days: \`dr restore --at\` any minute since the oldest full set still with its windows (docs/rpo.md) |`,
+  ];
+}
+
 function copiesSection(c: DrConfig): string[] {
   const a = accountOf(c);
   return [
@@ -61,6 +82,7 @@ function copiesSection(c: DrConfig): string[] {
     `| daily | \`${c.schedules.daily}\` | ${c.retention.dailyDays} days |`,
     `| weekly | \`${c.schedules.weekly}\` | ${c.retention.weeklyDays} days |`,
     `| monthly | \`${c.schedules.monthly}\` | ${c.retention.monthlyDays} days |`,
+    ...windowsRow(c),
     '',
     `Engine: \`${c.backup.engine}\` (native export above ${c.backup.exportThresholdBytes} bytes when \`auto\`). DynamoDB point-in-time recovery (35 days) is on for every table.`,
     '',

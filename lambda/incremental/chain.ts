@@ -86,28 +86,40 @@ export function chainShapeProblems(windows: readonly WindowEntry[]): string[] {
   return problems;
 }
 
-/** What a table can be restored to: from its oldest full set to the furthest point its chains reach, and the gaps between. */
+/** What a table can be restored to: from the oldest full set its chain follows to the furthest point its chains reach, and the gaps between. */
 export interface RestorableRange {
   readonly table: string;
-  /** The oldest full set's recovery point. */
+  /** The recovery point of the oldest full set whose windows are there (the oldest full set when the table has no windows). */
   readonly from: Date;
   /** The newest point: the newest full set's, or the end of the chain that reaches furthest. */
   readonly to: Date;
-  /** Committed windows from the oldest full set on. */
+  /** Committed windows from `from` on. */
   readonly windows: number;
   /** Stretches inside [from, to] that no full set and chain reach (a missing window), oldest first. */
   readonly gaps: { readonly from: Date; readonly to: Date }[];
+  /**
+   * Full sets older than the oldest window (its windows expired: retention.windowDays): each
+   * restores to its own point only, and no gap is named between them. Absent when there are none.
+   */
+  readonly olderFullSets?: { readonly count: number; readonly oldest: Date };
 }
 
 /**
  * The restorable range of a table from its full sets' recovery points and its committed windows:
  * each full set reaches as far as its chain is contiguous ({@link restorableUntil}); the stretches
- * between those reaches are the gaps. A table without windows restores to its full sets' points
- * only: its range has no gaps named (there is no chain to have one). Undefined without a full set.
+ * between those reaches are the gaps. The range starts at the oldest full set at or after the
+ * oldest window's start: older sets (their windows expired, `retention.windowDays`) restore to
+ * their own points only and are counted apart, never as gaps. A table without windows restores to
+ * its full sets' points only: its range has no gaps named (there is no chain to have one).
+ * Undefined without a full set.
  */
 export function restorableRange(table: string, fullSets: readonly Date[], windows: readonly WindowEntry[]): RestorableRange | undefined {
-  const points = [...fullSets].sort((a, b) => a.getTime() - b.getTime());
-  if (!points.length) return undefined;
+  const all = [...fullSets].sort((a, b) => a.getTime() - b.getTime());
+  if (!all.length) return undefined;
+  const firstWindow = refs(windows)[0]?.from;
+  const followed = firstWindow ? all.filter((p) => p.getTime() >= firstWindow.getTime()) : [];
+  // No set at or after the oldest window: the windows follow no kept set; every set is a point of its own.
+  const points = followed.length ? followed : all;
   const from = points[0];
   const relevant = windows.filter((w) => Date.parse(w.to) > from.getTime());
   const reach: { from: Date; to: Date }[] = [];
@@ -122,5 +134,7 @@ export function restorableRange(table: string, fullSets: readonly Date[], window
   // Windows past the last reach (after a gap, with no newer full set) are no restorable point: a gap up to them is named too.
   const beyond = refs(relevant).find((w) => w.from.getTime() > reach.at(-1)!.to.getTime());
   if (beyond) gaps.push({ from: reach.at(-1)!.to, to: beyond.from });
-  return { table, from, to: reach.at(-1)!.to, windows: relevant.length, gaps };
+  const older = all.length - points.length;
+  const range = { table, from, to: reach.at(-1)!.to, windows: relevant.length, gaps };
+  return older ? { ...range, olderFullSets: { count: older, oldest: all[0] } } : range;
 }

@@ -35,6 +35,35 @@ export interface ChainValidation {
   /** Stored bytes of the data files read back. */
   readonly bytes: number;
   readonly problems: ChainProblem[];
+  /**
+   * Windows that end before the oldest full set the chain follows (given `fullSets`): no restore
+   * can reach them (the sets before them expired; they expire with `retention.windowDays`, and S3
+   * may already have removed part of one), so they are not checked. Absent when there are none.
+   */
+  readonly unreachable?: { readonly count: number; readonly before: string };
+}
+
+/** Options of {@link validateChain}. */
+export interface ValidateChainOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly table: string;
+  /**
+   * Recovery points of the complete full sets holding the table. The check then starts at the
+   * oldest of them at or after the oldest window's start (the start of `dr list`'s range).
+   * @default - every window is checked
+   */
+  readonly fullSets?: readonly Date[];
+}
+
+/** The windows a restore can reach: those ending after the oldest full set at or after the oldest window's start. */
+function reachable(entries: readonly WindowEntry[], fullSets: readonly Date[] | undefined): { checked: WindowEntry[]; start?: Date } {
+  const first = entries[0];
+  if (!first || !fullSets?.length) return { checked: [...entries] };
+  const followed = fullSets.map((d) => d.getTime()).filter((p) => p >= Date.parse(first.from));
+  if (!followed.length) return { checked: [...entries] };
+  const start = Math.min(...followed);
+  return { checked: entries.filter((e) => Date.parse(e.to) > start), start: new Date(start) };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -91,8 +120,8 @@ async function checkWindow(s3: S3Client, bucket: string, entry: WindowEntry): Pr
   return { problems, changes: puts + deletes, bytes };
 }
 
-/** Reads a table's whole chain back; `valid` when no window and no seam between windows has a problem. */
-export async function validateChain(o: { readonly s3: S3Client; readonly bucket: string; readonly table: string }): Promise<ChainValidation> {
+/** Reads a table's chain back; `valid` when no window a restore can reach and no seam between them has a problem. */
+export async function validateChain(o: ValidateChainOptions): Promise<ChainValidation> {
   const entries: WindowEntry[] = [];
   const problems: ChainProblem[] = [];
   for (const key of await listWindowEntryKeys(o.s3, o.bucket, o.table)) {
@@ -106,23 +135,26 @@ export async function validateChain(o: { readonly s3: S3Client; readonly bucket:
     }
   }
   entries.sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
+  const { checked, start } = reachable(entries, o.fullSets);
   let changes = 0;
   let bytes = 0;
-  for (const e of entries) {
+  for (const e of checked) {
     const checked = await checkWindow(o.s3, o.bucket, e);
     problems.push(...checked.problems);
     changes += checked.changes;
     bytes += checked.bytes;
   }
-  problems.push(...chainShapeProblems(entries).map((message) => ({ message })));
+  problems.push(...chainShapeProblems(checked).map((message) => ({ message })));
+  const skipped = entries.length - checked.length;
   return {
     table: o.table,
     valid: problems.length === 0,
-    windows: entries.length,
-    from: entries[0]?.from,
-    to: entries.at(-1)?.to,
+    windows: checked.length,
+    from: checked[0]?.from,
+    to: checked.at(-1)?.to,
     changes,
     bytes,
     problems,
+    ...(skipped && start ? { unreachable: { count: skipped, before: start.toISOString() } } : {}),
   };
 }

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { secureKmsBucketProps } from './data-bucket';
+import { windowRetentionDays, windowRetentionProblem } from '../config-incremental';
 
 /** Retention in days per scheduled tier. */
 export interface TierRetention {
@@ -12,6 +13,12 @@ export interface TierRetention {
   readonly weeklyDays: number;
   /** Days a `backups/monthly/` object is kept. */
   readonly monthlyDays: number;
+  /**
+   * Days a `backups/incremental/` object (a window of a chain) is kept: from `dailyDays + 1` to
+   * the longest tier + 1 (lib/config-incremental.ts, windowRetentionProblem).
+   * @default - dailyDays + 1: every minute since the oldest daily set is restorable
+   */
+  readonly windowDays?: number;
 }
 
 /** Props of {@link TieredBackupBucket}. */
@@ -59,22 +66,19 @@ export function renderTierLifecycle(tier: string, expiryDays: number): s3.Lifecy
   };
 }
 
-/** Days a window may be written after the full set it follows: full sets run at least daily. */
-export const WINDOW_AFTER_BASE_DAYS = 1;
-
 /**
- * The lifecycle of the incremental export windows (`backups/incremental/`). A restore at time t
- * takes the newest full set before t, whatever its tier, and the windows after it, so a window must
- * live as long as the longest-lived set it can follow: the longest tier's retention, plus the day a
- * window may be written after its set. Lifecycle rules filter by prefix and tags only, so a window
- * that follows a daily set is kept as long as one that follows a monthly set (it outlives its
- * base; never the other way round).
+ * The lifecycle of the incremental export windows (`backups/incremental/`: data files, window.json,
+ * catalog entries, `_latest.json`). A restore at time t takes the newest full set before t,
+ * whatever its tier, and the windows after it; windows are kept `retention.windowDays` (by default
+ * a day past the daily tier): every minute since the oldest set of that tier is restorable, and no
+ * window outlives every set it could follow by more than a day plus the gap between two of those
+ * sets (docs/rpo.md, "How long windows are kept").
  */
 export function renderWindowLifecycle(retention: TierRetention): s3.LifecycleRule {
   return {
     id: 'incremental-windows',
     prefix: 'backups/incremental/',
-    expiration: Duration.days(Math.max(retention.dailyDays, retention.weeklyDays, retention.monthlyDays) + WINDOW_AFTER_BASE_DAYS),
+    expiration: Duration.days(windowRetentionDays(retention)),
     abortIncompleteMultipartUploadAfter: Duration.days(7),
   };
 }
@@ -94,10 +98,17 @@ export class TieredBackupBucket extends Construct {
     super(scope, id);
     const { retention } = props;
     const lockDays = props.objectLockDays ?? 7;
-    const days: Record<string, number> = { dailyDays: retention.dailyDays, weeklyDays: retention.weeklyDays, monthlyDays: retention.monthlyDays };
+    const days: Record<string, number> = {
+      dailyDays: retention.dailyDays,
+      weeklyDays: retention.weeklyDays,
+      monthlyDays: retention.monthlyDays,
+      ...(retention.windowDays === undefined ? {} : { windowDays: retention.windowDays }),
+    };
     for (const [name, value] of Object.entries(days)) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`TieredBackupBucket retention.${name} must be a whole number of days >= 1 (got ${value})`);
     }
+    const windows = windowRetentionProblem(retention);
+    if (windows) throw new Error(`TieredBackupBucket ${windows}`);
     if (lockDays > retention.dailyDays) {
       throw new Error(
         `TieredBackupBucket objectLockDays (${lockDays}) must not exceed retention.dailyDays (${retention.dailyDays}): locked objects could not expire`,

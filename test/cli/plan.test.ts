@@ -75,6 +75,12 @@ describe('renderPlan', () => {
     expect(md).toContain('| monthly | `cron(0 4 1 * ? *)` | 365 days |');
   });
 
+  it('lists the chained tables, their interval and how long their windows are kept (retention.windowDays)', () => {
+    expect(md).toContain(
+      '| incremental windows (inventory, orders, order_items, users) | every 30 min | 31 days: `dr restore --at` any minute since the oldest full set still with its windows (docs/rpo.md) |',
+    );
+  });
+
   it('says where copies live, how they are encrypted and locked', () => {
     const m = renderPlan(withAccount);
     expect(m).toContain('`s3://shop-backups-123456789012-eu-west-1/backups/` (eu-west-1)');

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { incrementalIntervalOf, parseConfig, worstCaseRpoMinutes, type DrConfig } from '../../lib/config';
+import { incrementalIntervalOf, parseConfig, windowRetentionDays, worstCaseRpoMinutes, type DrConfig } from '../../lib/config';
 import { ROOT } from './app-fixture';
 import { problemsOf } from '../support/config-problems';
 
@@ -68,4 +68,23 @@ test('an RPO under a day with incremental turned off is refused: the daily full 
 test('a table without PITR and without a chain at an RPO of a day is accepted', () => {
   const c = parseConfig(withOrders((t) => ({ ...t, targets: { rpoMinutes: 1440 }, pointInTimeRecovery: false })));
   expect(table(c, 'orders').pointInTimeRecovery).toBe(false);
+});
+
+describe('retention.windowDays: how long the windows are kept', () => {
+  const withWindowDays = (windowDays: number) => ({ ...example, retention: { ...(example.retention as object), windowDays } });
+
+  test('left out, it is a day past the daily tier; up to a day past the monthly tier is accepted', () => {
+    expect(windowRetentionDays(parseConfig(example).retention)).toBe(31);
+    expect(windowRetentionDays(parseConfig(withWindowDays(366)).retention)).toBe(366);
+  });
+
+  test('under a day past the daily tier is refused at synth, naming the setting and the least that fits', () => {
+    expect(problemsOf(withWindowDays(14))).toContain(
+      'retention.windowDays: retention.windowDays (14) is under retention.dailyDays + 1 (31): windows would expire before the daily full sets they follow',
+    );
+  });
+
+  test('over a day past the longest tier is refused at synth, naming the setting and the most that is useful', () => {
+    expect(problemsOf(withWindowDays(400))).toMatch(/retention.windowDays \(400\) is over the longest tier's retention \+ 1 \(366\): .*use at most 366/);
+  });
 });

@@ -80,3 +80,32 @@ describe('restorable range (dr list)', () => {
     expect(text).toContain('GAP orders: no window from 2026-11-23T03:15:00.000Z to 2026-11-23T03:45:00.000Z');
   });
 });
+
+describe('restorable range once the oldest windows have expired (retention.windowDays)', () => {
+  // Full sets at 00:00 and 01:00 whose windows are gone; the chain's windows now start at 01:45.
+  const older = [t('00:00'), t('01:00')];
+
+  it('starts at the oldest full set still with its windows; the older sets are counted apart, no gap named between them', () => {
+    expect(restorableRange('orders', [...older, base], chain.slice(0, 3))).toEqual({
+      table: 'orders',
+      from: base,
+      to: t('03:15'),
+      windows: 3,
+      gaps: [],
+      olderFullSets: { count: 2, oldest: t('00:00') },
+    });
+  });
+
+  it('a real gap after the start is still named', () => {
+    expect(restorableRange('orders', [...older, base], chain)).toMatchObject({ from: base, gaps: [{ from: t('03:15'), to: t('03:45') }] });
+  });
+
+  it('dr list names the older sets with what they restore to', () => {
+    const text = renderRanges([restorableRange('orders', [...older, base], chain.slice(0, 3))!], renderTable);
+    expect(text).toMatch(/orders\s+2026-11-23T02:00:00.000Z\s+2026-11-23T03:15:00.000Z\s+3\s+-/);
+    expect(text).toContain(
+      'OLDER orders: 2 full set(s) from 2026-11-23T00:00:00.000Z to before 2026-11-23T02:00:00.000Z restore to their own DATA AS OF only ("dr restore <set>"): the windows after them expired (retention.windowDays)',
+    );
+    expect(text).not.toMatch(/^GAP /m);
+  });
+});
