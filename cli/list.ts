@@ -18,12 +18,12 @@ import { Command, Option } from 'commander';
 import { BackupSetSummary, damagedSetFix, listCatalog } from '../lambda/store/catalog';
 import { TIERS, Tier } from '../lambda/format/backup-set';
 import { parseTime as parseIsoTime, recoveryPoint } from '../lambda/format/trusted-time';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { journalProgress, listJournals } from '../lambda/restore/journal';
-import { resumeArgs } from '../lambda/buckets/restore-bucket';
 import { assertBackupBucket } from '../lambda/validate/validate';
 import { action, contextFrom, errorMessage, UserError } from './context';
 import { renderRanges, restorableRanges } from './list-ranges';
+import { printUnfinishedRestores } from './list-restores';
+
+export { bucketResumeCommand, shellWord } from './list-restores';
 
 /** One row of `dr list` (also the --json shape). */
 export interface ListRow {
@@ -103,48 +103,6 @@ export function renderTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** A word for a POSIX shell: as is when safe, else single-quoted. */
-export function shellWord(w: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The shell command that continues the unfinished bucket restore a journal records, with the
- * global options (`--bucket`, `--region`, ...) given in `context` (`dr list` and Ctrl-C print it).
- */
-export function bucketResumeCommand(j: Parameters<typeof resumeArgs>[0], context: readonly string[]): string {
-  return `dr restore-bucket ${[...resumeArgs(j), ...context].map(shellWord).join(' ')}`;
-}
-
-/**
- * Restore targets whose journal is not `verified` (killed, stopped or failed restores): listed
- * apart, never as restored, with the command that continues them. A bucket restore's journal
- * (tier `bucket`) gets its exact `dr restore-bucket ... --resume` line, with this listing's
- * backup bucket and region.
- */
-async function printUnfinishedRestores(s3: S3Client, bucket: string, region: string | undefined): Promise<void> {
-  const open = (await listJournals(s3, bucket)).filter((j) => j.state !== 'verified');
-  const tables = open.filter((j) => j.tier !== 'bucket');
-  const buckets = open.filter((j) => j.tier === 'bucket');
-  if (tables.length) {
-    process.stdout.write(
-      `\nunfinished restores (never verified, not restored tables; continue with "dr restore <backup id> --resume" (a chain: "dr restore --at <time> --resume"), or delete the target):\n`,
-    );
-    const backup = (j: (typeof tables)[number]) => (j.chain ? `${j.chain.baseSet} + windows, --at ${j.chain.at}` : `${j.tier}/${j.backupId}`);
-    const body = tables.map((j) => [j.target, j.source, backup(j), j.state, journalProgress(j)]);
-    process.stdout.write(`${renderTable(['TARGET', 'SOURCE', 'BACKUP', 'STATE', 'PROGRESS'], body)}\n`);
-  }
-  if (buckets.length) {
-    process.stdout.write(`\nunfinished bucket restores (never verified: the bucket is not yet as it was; continue each with the command below it):\n`);
-    const context = ['--bucket', bucket, ...(region ? ['--region', region] : [])];
-    for (const j of buckets) {
-      const dest = j.engine === 'copy' ? `into "${j.target.split('/')[1]}"` : 'in place';
-      process.stdout.write(`  "${j.source}" ${dest} to ${j.backupId}${j.prefix ? ` (prefix "${j.prefix}")` : ''}: ${journalProgress(j)}\n`);
-      process.stdout.write(`    ${bucketResumeCommand(j, context)}\n`);
-    }
-  }
-}
-
 /** Registers `dr list`. */
 export function registerListCommand(program: Command): void {
   program
@@ -163,12 +121,14 @@ export function registerListCommand(program: Command): void {
         });
         const listing = await listCatalog({ s3: ctx.s3, bucket, tier: opts.tier, before, fullScan: opts.scan });
         const rows = listing.sets.map(listRow);
+        const region = await ctx.dynamodb.config.region().catch(() => ctx.options.region);
+        const restores = { s3: ctx.s3, dynamodb: ctx.dynamodb, bucket, region, regionOption: ctx.options.region };
         if (ctx.json) return ctx.printJson(rows);
         if (rows.length === 0) {
           process.stdout.write(
             `no backup sets${opts.tier ? ` of tier ${opts.tier}` : ''}${before ? ` before ${before.toISOString()}` : ''} in s3://${bucket}\n`,
           );
-          return printUnfinishedRestores(ctx.s3, bucket, ctx.options.region);
+          return printUnfinishedRestores(restores, renderTable);
         }
         const body = rows.map((r) => [
           r.backupId,
@@ -184,7 +144,7 @@ export function registerListCommand(program: Command): void {
         process.stdout.write(notes(listing.sets, listing.scannedSets, bucket));
         // The ranges belong to the whole bucket: shown when the listing is not narrowed.
         if (!opts.tier && !before) process.stdout.write(renderRanges(await restorableRanges(ctx.s3, bucket, listing.sets), renderTable));
-        await printUnfinishedRestores(ctx.s3, bucket, ctx.options.region);
+        await printUnfinishedRestores(restores, renderTable);
         if (before) {
           const good = rows.find((r) => r.status === 'complete');
           process.stdout.write(

@@ -19,6 +19,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startVersionedS3 } from './versioned-s3';
+import { s3rverAtomicPutScript } from './s3rver-atomic-put';
 
 /** A running pair of local servers. */
 export interface LocalServers {
@@ -134,7 +135,9 @@ async function startDynamoDbLocal(heap: string, track: (c: ChildProcess) => void
 async function startS3rver(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();
   const main = require.resolve('s3rver');
-  const script = `const S3rver = require(${JSON.stringify(main)});
+  // s3rver answers a PUT before the object is on disk: patched first (s3rver-atomic-put.ts).
+  const script = `${s3rverAtomicPutScript(main)}
+const S3rver = require(${JSON.stringify(main)});
 new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSON.stringify(directory)} }).run().catch((e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script], {
     stdio: ['ignore', 'ignore', 'inherit'],

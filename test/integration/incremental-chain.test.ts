@@ -14,7 +14,10 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   PutItemCommand,
+  DeleteTableCommand,
+  UpdateTableCommand,
   waitUntilTableExists,
+  waitUntilTableNotExists,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -225,8 +228,33 @@ describe('dr restore --at', () => {
     expect(await readJournal(s3, bucket, `${ORDERS}-other-at`)).toMatchObject({ state: 'failed', chain: { at: at(45).toISOString() } });
     // dr list names it with its base and point, and how to continue it.
     const list = await runCli(testProgram(registerListCommand), ['--bucket', bucket, 'list']);
-    expect(list.stdout).toMatch(/continue with .*\(a chain: "dr restore --at <time> --resume"\)/);
-    expect(list.stdout).toMatch(new RegExp(`${ORDERS}-other-at\\s+${ORDERS}\\s+daily/\\S+ \\+ windows, --at ${at(45).toISOString()}\\s+failed`));
+    expect(list.stdout).toMatch(
+      new RegExp(`${ORDERS}-other-at\\s+${ORDERS}\\s+daily/\\S+ \\+ windows, --at ${at(45).toISOString()}\\s+failed.*checked: same table`),
+    );
+    // The command it prints is the point, the table and the suffix of that restore.
+    expect(list.stdout).toContain(
+      `"${ORDERS}-other-at": dr restore --at ${at(45).toISOString()} --resume --tables ${ORDERS} --suffix -other-at --confirm --bucket ${bucket}`,
+    );
+  });
+
+  it('a killed chain restore whose table was dropped and created again: dr list calls it stale, --resume is refused as foreign, the new table untouched', async () => {
+    const opts = { dynamodb, s3, bucket, tables: [ORDERS], at: at(45), now: at(50), suffix: '-recreated' };
+    const kill = async () => {
+      throw new Error('killed after the first window');
+    };
+    await expect(restoreToPoint({ ...opts, onWindow: kill })).rejects.toThrow(/killed/);
+    const target = `${ORDERS}-recreated`;
+    // The restore turned deletion protection on for the new table: the application turns it off to drop it.
+    await dynamodb.send(new UpdateTableCommand({ TableName: target, DeletionProtectionEnabled: false }));
+    await dynamodb.send(new DeleteTableCommand({ TableName: target }));
+    await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 60 }, { TableName: target });
+    await createStreamTable(target);
+    await dynamodb.send(new PutItemCommand({ TableName: target, Item: item('newer', 9) }));
+    const list = await runCli(testProgram(registerListCommand), ['--bucket', bucket, 'list']);
+    expect(list.stdout).toMatch(new RegExp(`"${target}" \\(restore of --at ${at(45).toISOString()}\\): stale: the table was dropped and created again since`));
+    expect(list.stdout).not.toContain(`--resume --tables ${ORDERS} --suffix -recreated`);
+    await expect(restoreToPoint({ ...opts, resume: true })).rejects.toThrow(/is not the table the restore of .* started on .*dropped and created again since/);
+    expect([...(await scan(target)).values()]).toEqual([{ pk: { S: 'newer' }, v: { N: '9' }, note: { S: 'newer v9' } }]);
   });
 
   it('refuses a time beyond the chain naming the missing window and the last restorable time, before any work', async () => {

@@ -43,7 +43,7 @@ import { evaluateAll, formatTally, tally, type Case, type Principal, type Verdic
 import { casesOf, denied, editedModel as editedCopy, operatorPrincipal, withoutAction } from './proof';
 import { proofRows, measuredRow, type ProofRow } from './proof-table';
 import { startRecorder, type Recorder } from './recorder';
-import { BIG_TABLE_ITEMS, FUNCTIONS, runScenario, type ScenarioOutcome } from './scenario';
+import { BIG_TABLE_ITEMS, FUNCTIONS, runScenario, UNFINISHED_TARGET, type ScenarioOutcome } from './scenario';
 import { awsBackupCases, cloudWatchCases, eventBridgeCases, replicationCases } from './service-paths';
 import type { Principal as ProofPrincipal } from './evaluate';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
@@ -51,6 +51,7 @@ import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel, ty
 jest.setTimeout(600_000);
 
 const OPERATOR_POLICY = operatorPolicyName(exampleConfig());
+const REGIONS = { primary: exampleConfig().primary.region, recovery: exampleConfig().recovery.region };
 const templates = builtTemplates();
 const model = synthesizePolicyModel(templates);
 
@@ -67,7 +68,7 @@ const FLOORS: Record<string, number> = {
   ExportFinalizerFunction: 80, // measured 92
   RestoreTestFunction: 750, // measured 798
   ReplicaMonitorFunction: 3, // measured 3
-  cli: 150, // measured 170
+  cli: 150, // measured 381 (dr list in text mode in both regions since the journal check; 170 before)
 };
 
 const local = useLocalServers();
@@ -157,8 +158,8 @@ describe('recorded requests of the deployed functions', () => {
 
 describe('recorded requests of the operator CLI against the operator managed policy', () => {
   const hasOperatorPolicy = model.managedPolicies.has(OPERATOR_POLICY);
-  test('the CLI commands ran (list, validate, restore, mocked pitr-restore) and their requests map to IAM requests', () => {
-    for (const name of ['list', 'validate', 'restore', 'pitr'])
+  test('the CLI commands ran (list in both regions, validate, restore, mocked pitr-restore) and their requests map to IAM requests', () => {
+    for (const name of ['list', 'listRecovery', 'validate', 'restore', 'pitr'])
       expect({ name, code: outcome.cli[name].code, stderr: outcome.cli[name].stderr }).toMatchObject({ name, code: 0 });
     const ops = new Set(recorder.calls.filter((c) => c.who === 'cli').map((c) => c.operation));
     for (const op of ['ListObjectsV2', 'GetObject', 'CreateTable', 'BatchWriteItem', 'RestoreTableToPointInTime']) expect(ops).toContain(op);
@@ -167,6 +168,21 @@ describe('recorded requests of the operator CLI against the operator managed pol
   // Skipped only for a config or branch whose stacks have no operator policy (the requests are still recorded and mapped, above).
   if (hasOperatorPolicy) test(`every CLI request allowed by ${OPERATOR_POLICY}`, () => allowed(() => recorded('cli')));
   else test.skip(`every CLI request allowed by ${OPERATOR_POLICY} (skipped: no ${OPERATOR_POLICY} in the stacks yet)`, () => undefined);
+  // dr list judges an unfinished journal against its live table (lambda/restore/journal/standing.ts).
+  test(`dr list in each region checks the unfinished journal's table there: DescribeTable of ${UNFINISHED_TARGET} in both regions, allowed`, async () => {
+    const checks = (await recorded('cli')).filter(
+      (v) => v.request.action === 'dynamodb:DescribeTable' && v.request.resource.endsWith(`:table/${UNFINISHED_TARGET}`),
+    );
+    expect(new Set(checks.map((v) => v.request.resource.split(':')[3]))).toEqual(new Set([REGIONS.primary, REGIONS.recovery]));
+    expect(denied(checks)).toEqual([]);
+    // The table is in neither region here: each list says so, in its own region.
+    expect(outcome.cli.list.stdout).toContain(
+      `"${UNFINISHED_TARGET}" (restore of daily/2026-12-01T02-00-00-000Z): the target table no longer exists in ${REGIONS.primary}`,
+    );
+    expect(outcome.cli.listRecovery.stdout).toContain(
+      `"${UNFINISHED_TARGET}" (restore of daily/2026-12-01T02-00-00-000Z): the target table no longer exists in ${REGIONS.recovery}`,
+    );
+  });
 });
 
 describe('service-principal paths no code of ours sends', () => {
@@ -214,6 +230,15 @@ describe('the proof can fail', () => {
     expect(reasons[0]).toMatch(
       new RegExp(`^operator \\(${OPERATOR_POLICY}\\) may not s3:GetObject on arn:aws:s3:::shop-(backups|replica)-123456789012-.*/backups/`),
     );
+  });
+
+  operatorEdit(`without ${OPERATOR_POLICY}'s dynamodb:DescribeTable, dr list cannot check an unfinished journal's table in either region`, async () => {
+    const m = editedModel('production', 'AWS::IAM::ManagedPolicy', (p) => withoutAction(p.PolicyDocument, 'dynamodb:DescribeTable'));
+    const reasons = denied(await evaluateAll(m, recordedCases(m, 'cli'))).filter((r) => r.includes(`:table/${UNFINISHED_TARGET} `));
+    for (const region of [REGIONS.primary, REGIONS.recovery])
+      expect(reasons).toContainEqual(
+        expect.stringContaining(`may not dynamodb:DescribeTable on arn:aws:dynamodb:${region}:123456789012:table/${UNFINISHED_TARGET} `),
+      );
   });
 
   test('without a topic policy statement that allows cloudwatch.amazonaws.com, alarm notifications are denied, naming the topic', async () => {
@@ -334,7 +359,7 @@ const ROWS: { key: string; ran: string; negative: string; verdicts: () => Promis
       ['ReplicaMonitorFunction', 'the replica monitor', "negative: without its role's s3:ListBucket, ReplicaMonitorFunction is denied"],
       [
         'cli',
-        'dr list, validate, restore, pitr-restore (mocked) in the primary region',
+        'dr list (both regions, an unfinished journal in each), validate, restore (recovery region), pitr-restore (mocked)',
         `without ${OPERATOR_POLICY}'s s3:GetObject, the CLI's reads of backup sets are denied`,
       ],
     ] as const

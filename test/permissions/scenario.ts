@@ -40,7 +40,8 @@ import { registerValidateCommand } from '../../cli/validate';
 import { PENDING_FILE, type PendingBackup } from '../../lambda/backup/export-engine';
 import { createSlotTable } from '../../lambda/backup/slot';
 import { backupSetPrefix } from '../../lambda/format/backup-set';
-import { getJson } from '../../lambda/store/s3-io';
+import { journalKey, type RestoreJournalRecord } from '../../lambda/restore/journal';
+import { getJson, putJson } from '../../lambda/store/s3-io';
 import type { TableConfig } from '../../lib/config';
 import { exampleConfig } from '../lib/config-fixture';
 import { batchWriteAll } from '../support/ddb-compare';
@@ -199,7 +200,12 @@ export async function runScenario(model: PolicyModel, local: LocalServerContext,
     recorder.as('cli', () => runCli(testProgram(registerListCommand, registerValidateCommand, registerRestoreCommand, registerPitrRestoreCommand), args));
   const primary = ['--region', fns.BackupFunction.region];
   const recovery = ['--region', fns.RestoreTestFunction.region];
-  cli.list = await dr('list', '--bucket', backupBucket, ...primary, '--json');
+  // dr list judges each unfinished restore journal against its live table: DescribeTable in the
+  // journal's region. One journal per bucket (set-up, not recorded), the table in each region.
+  await putJson(local.s3, backupBucket, journalKey(UNFINISHED_TARGET), unfinishedJournal(fns.BackupFunction.region));
+  await putJson(local.s3, replicaBucket, journalKey(UNFINISHED_TARGET), unfinishedJournal(fns.RestoreTestFunction.region));
+  cli.list = await dr('list', '--bucket', backupBucket, ...primary);
+  cli.listRecovery = await dr('list', '--bucket', replicaBucket, ...recovery);
   cli.validate = await dr('validate', 'daily/latest', '--bucket', backupBucket, ...primary, '--json');
   cli.restore = await dr(
     'restore',
@@ -216,6 +222,31 @@ export async function runScenario(model: PolicyModel, local: LocalServerContext,
   );
   cli.pitr = await pitrRestore(recorder, dr, primary);
   return { handlers, cli };
+}
+
+/** The target of the unfinished restore journal `dr list` finds in each bucket. */
+export const UNFINISHED_TARGET = 'orders-restored';
+
+/** A journal of a restore into {@link UNFINISHED_TARGET} in `region`, killed part-way. */
+function unfinishedJournal(region: string): RestoreJournalRecord {
+  const at = new Date().toISOString();
+  return {
+    version: 1,
+    target: UNFINISHED_TARGET,
+    source: 'orders',
+    backupId: '2026-12-01T02-00-00-000Z',
+    tier: 'daily',
+    engine: 'write',
+    intoExisting: false,
+    state: 'unfinished',
+    startedAt: at,
+    updatedAt: at,
+    runs: 1,
+    parts: [{ id: 'data-00000.json.gz', items: 10, done: false }],
+    expectedItems: 10,
+    doneItems: 0,
+    targetRegion: region,
+  };
 }
 
 /** `dr pitr-restore` with DynamoDB mocked (no emulator has PITR), calls recorded from the mock. */

@@ -79,6 +79,15 @@ function stillRunningNote(j: RestoreJournalRecord | undefined): string {
   );
 }
 
+/** The refusal of a resume whose journal is bound to another table than `identity`, the one of that name there now. */
+export function foreignTableRefusal(j: RestoreJournalRecord, identity: TargetIdentity | undefined, bucket: string): RestoreRefusedError {
+  return new RestoreRefusedError(
+    `table "${j.target}" is not the table the restore of ${j.backupId} started on (that one: ${describeIdentityText(j.targetIdentity)}; ` +
+      `this one: ${describeIdentityText(identity)}): it was dropped and created again since and may hold newer data, so nothing was written. ` +
+      `The journal s3://${bucket}/${journalKey(j.target)} is stale: delete it, and restore into a new table (--suffix) instead`,
+  );
+}
+
 /**
  * Decides, from the facts, whether a target may be written and how; throws RestoreRefusedError
  * (with the fix) otherwise. Pure.
@@ -104,12 +113,7 @@ function decideMode(req: TargetRequest, facts: TargetFacts, seen: TargetFacts, b
       );
     return { mode: 'fresh' };
   }
-  if (req.resume && seen.journal && !facts.journal)
-    throw new RestoreRefusedError(
-      `table "${t}" is not the table the restore of ${seen.journal.backupId} started on (that one: ${describeIdentityText(seen.journal.targetIdentity)}; ` +
-        `this one: ${describeIdentityText(seen.identity)}): it was dropped and created again since and may hold newer data, so nothing was written. ` +
-        `The journal s3://${bucket}/${journalKey(t)} is stale: delete it, and restore into a new table (--suffix) instead`,
-    );
+  if (req.resume && seen.journal && !facts.journal) throw foreignTableRefusal(seen.journal, seen.identity, bucket);
   const open = unfinishedRestore(facts);
   const removal = req.intoExisting ? `empty it` : `delete it (aws dynamodb delete-table --table-name ${t})`;
   if (open && (open.backupId !== req.backupId || (open.source !== undefined && open.source !== req.source))) {

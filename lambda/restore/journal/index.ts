@@ -34,3 +34,4 @@ export * from './record';
 export * from './tag';
 export * from './decide';
 export * from './journal';
+export * from './standing';

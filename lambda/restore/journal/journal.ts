@@ -7,10 +7,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PreconditionFailedError, putJsonIf, type WriteCondition } from '../../store/s3-io';
 import { RestoreRefusedError } from '../types';
+import { foreignTableRefusal } from './decide';
 import {
+  describeIdentity,
   JOURNAL_VERSION,
   journalKey,
   readJournalVersion,
+  sameIdentity,
   WINDOW_PART_PREFIX,
   type JournalOperation,
   type JournalPart,
@@ -30,11 +33,20 @@ export class JournalTakenError extends Error {
   }
 }
 
+/** The region a DynamoDB client sends to; undefined when it has none it can say. */
+async function clientRegion(dynamodb: DynamoDBClient): Promise<string | undefined> {
+  try {
+    return await dynamodb.config.region();
+  } catch {
+    return undefined;
+  }
+}
+
 /** What {@link RestoreJournal.start} needs: the clients and bucket, and who the target is (as the record says it). */
 export interface StartJournalOptions extends Pick<RestoreJournalRecord, 'target' | 'source' | 'backupId' | 'tier' | 'engine' | 'intoExisting' | 'prefix'> {
   readonly s3: S3Client;
   readonly bucket: string;
-  /** Absent: no tag (a bucket restore is marked by its journal alone). */
+  /** The target table's client: its region is recorded (targetRegion). Absent: no tag and no region (a bucket restore is marked by its journal alone). */
   readonly dynamodb?: DynamoDBClient;
   /** Every part of the restore, in order (their `done` is ignored: it comes from `resumeFrom`). */
   readonly parts: readonly Pick<JournalPart, 'id' | 'items'>[];
@@ -90,6 +102,7 @@ export class RestoreJournal {
   static async start(opts: StartJournalOptions): Promise<RestoreJournal> {
     const now = new Date().toISOString();
     const prev = opts.resumeFrom;
+    const region = opts.dynamodb ? await clientRegion(opts.dynamodb) : undefined;
     const done = new Map((prev?.parts ?? []).filter((p) => p.done).map((p) => [p.id, p]));
     const all = [...opts.parts, ...(opts.chain?.windows ?? [])];
     const parts = all.map<JournalPart>((p) => done.get(p.id) ?? { id: p.id, items: p.items, done: false });
@@ -113,6 +126,7 @@ export class RestoreJournal {
       runId: randomUUID(),
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       ...((opts.targetIdentity ?? prev?.targetIdentity) ? { targetIdentity: opts.targetIdentity ?? prev?.targetIdentity } : {}),
+      ...(region ? { targetRegion: region } : {}),
       ...(opts.chain ? { chain: { at: opts.chain.at, baseSet: opts.chain.baseSet } } : {}),
     };
     const cond: WriteCondition = opts.journalEtag ? { ifMatch: opts.journalEtag } : { ifNoneMatch: '*' };
@@ -150,6 +164,16 @@ export class RestoreJournal {
       throw new Error(
         `the restore journal of "${o.target}" holds no chain with a verified base to continue (${rec ? `state ${rec.state}` : 'no journal'}): restore again with "dr restore --at"`,
       );
+    // The windows go into the table the base was restored into, never into one created since under
+    // its name (the base's check, decide.ts, does not run again once the base is verified).
+    if (o.dynamodb) {
+      const live = await describeIdentity(o.dynamodb, o.target);
+      if (!live)
+        throw new RestoreRefusedError(
+          `table "${o.target}" no longer exists: the restore as of ${rec.chain.at} has nothing to continue, and nothing was written; restore again with "dr restore --at ${rec.chain.at}" (without --resume)`,
+        );
+      if (!sameIdentity(rec.targetIdentity, live)) throw foreignTableRefusal(rec, live, o.bucket);
+    }
     const opts: StartJournalOptions = { ...rec, s3: o.s3, bucket: o.bucket, dynamodb: o.dynamodb, parts: rec.parts, chain: undefined };
     const j = new RestoreJournal(opts, rec, v.etag);
     j.update({ state: 'unfinished', problem: undefined, finishedAt: undefined, ...(o.resumed ? { runs: rec.runs + 1, runId: randomUUID() } : {}) });

@@ -112,6 +112,12 @@ export interface RestoreJournalRecord {
   readonly prefix?: string;
   /** The exact table the restore started on, once it exists (bound at start for an existing table, after CreateTable for a new one). */
   readonly targetIdentity?: TargetIdentity;
+  /**
+   * The region of the target table (the restoring DynamoDB client's), recorded at each start: `dr
+   * list` judges the journal against the live table there (standing.ts). Absent in journals written
+   * before it was recorded, and for targets that are not tables.
+   */
+  readonly targetRegion?: string;
   /** Set for a point-in-time restore: its point, its base, and whether the base is verified. */
   readonly chain?: JournalChain;
 }

@@ -7,7 +7,15 @@
  * The journal object is written to s3rver and the tag read from DynamoDB Local (which has no
  * tagging: the tag is absent there). The tagging calls AWS has are tested "(mocked tagging)".
  */
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTagsOfResourceCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTagsOfResourceCommand,
+  TagResourceCommand,
+  waitUntilTableNotExists,
+} from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { MetadataBearer } from '@smithy/types';
@@ -305,6 +313,43 @@ describe('the journal object and the tag during a restore (s3rver, DynamoDB Loca
       const j2 = await RestoreJournal.continueChain({ s3: local.s3, bucket, target: 't-chain-kill', resumed: true });
       expect([...j2.doneParts()].filter((id) => id.startsWith('window/'))).toEqual([w1]);
       expect(j2.record).toMatchObject({ state: 'unfinished', runs: 2, problem: undefined });
+    });
+
+    /** A chain into the existing table `target` whose base is verified, bound to the table's identity. */
+    const boundBaseDone = async (target: string) => {
+      await createTestTable(local.dynamodb, target);
+      const j = await RestoreJournal.start({ ...base(), target, chain, intoExisting: true, targetIdentity: await describeIdentity(local.dynamodb, target) });
+      for (const p of base().parts) j.markPartDone(p.id);
+      await j.verified(16);
+    };
+    const dropTable = async (target: string) => {
+      await local.dynamodb.send(new DeleteTableCommand({ TableName: target }));
+      await waitUntilTableNotExists({ client: local.dynamodb, maxWaitTime: 60 }, { TableName: target });
+    };
+
+    test('a chain whose table was dropped and created again since its base was verified is not continued: refused as foreign, the journal unchanged', async () => {
+      await boundBaseDone('t-chain-foreign');
+      await dropTable('t-chain-foreign');
+      await createTestTable(local.dynamodb, 't-chain-foreign');
+      const before = await readJournal(local.s3, bucket, 't-chain-foreign');
+      await expect(RestoreJournal.continueChain({ s3: local.s3, bucket, dynamodb: local.dynamodb, target: 't-chain-foreign', resumed: true })).rejects.toThrow(
+        /"t-chain-foreign" is not the table the restore of .* started on .*dropped and created again since .*nothing was written/,
+      );
+      expect(await readJournal(local.s3, bucket, 't-chain-foreign')).toEqual(before);
+    });
+
+    test('a chain whose table is gone is not continued: refused, saying to restore again without --resume', async () => {
+      await boundBaseDone('t-chain-gone');
+      await dropTable('t-chain-gone');
+      await expect(RestoreJournal.continueChain({ s3: local.s3, bucket, dynamodb: local.dynamodb, target: 't-chain-gone', resumed: true })).rejects.toThrow(
+        /"t-chain-gone" no longer exists: .*nothing was written; restore again with "dr restore --at 2026-11-23T02:20:00.000Z" \(without --resume\)/,
+      );
+    });
+
+    test('a chain continued with its table checked: the same table continues', async () => {
+      await boundBaseDone('t-chain-same');
+      const j = await RestoreJournal.continueChain({ s3: local.s3, bucket, dynamodb: local.dynamodb, target: 't-chain-same', resumed: true });
+      expect(j.record).toMatchObject({ state: 'unfinished', runs: 2 });
     });
 
     test('a journal without a verified base (or verified already) cannot be continued as a chain', async () => {
