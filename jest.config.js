@@ -10,9 +10,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // Type checking runs once in `tsc --noEmit` (npm test); ts-jest only transpiles here
-    // (tsconfig.json sets isolatedModules, which ts-jest reads as "transpile only").
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   testTimeout: 120000,
   // Two workers fit two cores. Each worker's suites share one DynamoDB Local + s3rver pair,
