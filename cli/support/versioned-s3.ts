@@ -249,12 +249,13 @@ export interface TenantCredentials {
 /**
  * Creates an S3 user in a tenant of its own on a running RGW. RGW resolves every bucket name a
  * tenant user sends inside that tenant (Ceph's "RGW Multi-tenancy"), so two tenants can each
- * have a bucket "media": users of one RGW never see each other's buckets. `tenant`: letters,
- * digits and underscores, unique on this RGW.
+ * have a bucket "media": users of one RGW never see each other's buckets. `tenant`: letters and
+ * digits, unique on this RGW; the access key is made of them too (DynamoDB Local, which shares
+ * the SDK's variables in a drill, accepts only letters and digits in an access key id).
  */
 export async function createTenantUser(server: Pick<VersionedS3, 'workDir'>, tenant: string): Promise<TenantCredentials> {
-  if (!/^[A-Za-z0-9_]{1,32}$/.test(tenant)) throw new Error(`RGW tenant names are 1-32 letters, digits or underscores (got "${tenant}")`);
-  const creds = { accessKeyId: `${tenant}-access`, secretAccessKey: `${tenant}-secret` };
+  if (!/^[A-Za-z0-9]{1,32}$/.test(tenant)) throw new Error(`RGW tenant names here are 1-32 letters or digits (got "${tenant}")`);
+  const creds = { accessKeyId: `${tenant}access`, secretAccessKey: `${tenant}secret` };
   const args = ['-c', path.join(server.workDir, 'ceph.conf'), 'user', 'create', '--tenant', tenant, '--uid', 'user', '--display-name', tenant];
   await new Promise<void>((resolve, reject) =>
     execFile('radosgw-admin', [...args, '--access-key', creds.accessKeyId, '--secret-key', creds.secretAccessKey], (error, _out, stderr) =>
