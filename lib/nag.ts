@@ -172,6 +172,7 @@ export function acknowledgeFindings({ production, recovery }: DrStacks): void {
   acknowledgeOperatorPolicy(production.drillOperatorPolicy.policy);
   if (recovery.operatorPolicy) acknowledgeOperatorPolicy(recovery.operatorPolicy);
   if (recovery.operatorDoctorPolicy) acknowledgeOperatorPolicy(recovery.operatorDoctorPolicy);
+  if (recovery.operatorDrillPolicy) acknowledgeOperatorPolicy(recovery.operatorDrillPolicy);
   const singleton = production.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
   if (singleton) {
     ack(singleton, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.customResourceLogs);

@@ -2,7 +2,7 @@
  * Runs every `dr doctor` check against the account the credentials belong to, in report order.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { dataReplicaBucketName, incrementalTables, operatorPolicyName, replicaKeyAlias, type DrConfig } from '../../lib/config';
+import { dataReplicaBucketName, incrementalTables, operatorPolicyName, recoveryVaultName, replicaKeyAlias, type DrConfig } from '../../lib/config';
 import {
   describeStack,
   objectLockCheck,
@@ -18,7 +18,7 @@ import { backupAgeCheck, restoreTestCheck } from './data-checks';
 import { chainAgeCheck } from './chain-age';
 import { bucketWindowCheck } from './bucket-window';
 import { protectionCheck } from './protection';
-import { awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
+import { airGappedRegionCheck, awsBackupDynamoDbCheck, smsNumbers, smsSandboxCheck } from './prerequisites';
 import { liveProtectionChecks } from './protection-live';
 import { recoveryReach, type RecoveryReach } from './recovery-reach';
 import { type CheckResult, fail, guard, pass } from './result';
@@ -157,6 +157,14 @@ export async function runChecks(
         [recovery, 0],
       ] as const).map(([r]) => r),
     ),
+    // recovery.vault "airGapped": does the recovery region offer such vaults (no region list could be established offline).
+    ...(recovery && config.recovery.vault === 'airGapped'
+      ? [
+          guard(`air-gapped vault region (${recovery.clients.region})`, 'backup:ListBackupVaults (resource *)', recovery.policy, () =>
+            airGappedRegionCheck(recovery.clients, recoveryVaultName(config)),
+          ),
+        ]
+      : []),
     guard(
       'newest backup vs RPO',
       `s3:ListBucket on ${s3arn(target.backupBucket)}, s3:GetObject on ${s3arn(target.backupBucket)}/backups/* and kms:Decrypt on the backup key (alias/${config.appName}-dr-backups)`,

@@ -8,13 +8,11 @@ import {
   operatorPolicyName,
   operatorRestorePolicyName,
   recoveryAccountOf,
-  recoveryVaultName,
   replicaBucketName,
   replicaKeyAlias,
-  stackNames,
   type DrConfig,
 } from '../config';
-import { pageTestAlarmName } from './alarm-naming';
+import { doctorStatements } from './doctor-statements';
 import { importLogStatements } from './import-grants';
 
 /** Props of {@link DrOperatorPolicy}. */
@@ -57,10 +55,11 @@ export { operatorPolicyName, operatorRestorePolicyName };
  *   PitrTargetData (the data-plane actions DynamoDB requires on the target), RestoreTargets.
  * - `dr backup`: BackupTables, FollowExports, WriteBackupSets, EncryptBackupSets (the same as the
  *   backup Lambda).
- * - `dr doctor`: DoctorStacks, SourceTables (DescribeContinuousBackups), DoctorBuckets,
- *   DoctorTopics, DoctorMetrics, DoctorSettings (SMS sandbox, AWS Backup region settings),
+ * - `dr doctor`: the Doctor* statements of doctor-statements.ts (shared with the recovery
+ *   account's doctor policy): DoctorStacks, DoctorBuckets, DoctorTopics, DoctorMetrics,
+ *   DoctorSettings (SMS sandbox, AWS Backup region settings, the air-gapped vault listing),
  *   DoctorProtection (tamper rules' state, Vault Lock), DoctorTrails and DoctorTrailStatus (a
- *   trail feeds the tamper rules), and for the newest set ReadBackupSets, ReadBackupObjects and
+ *   trail feeds the tamper rules); SourceTables (DescribeContinuousBackups), and for the newest set ReadBackupSets, ReadBackupObjects and
  *   DecryptBackupSets; `dr doctor --page-test`: PageTestAlarm and DoctorAlarms
  *   (DescribeAlarmHistory). sts:GetCallerIdentity needs no permission. Proven by
  *   test/permissions/doctor.test.ts (the CLI's other commands: permissions.test.ts).
@@ -84,7 +83,7 @@ export class DrOperatorPolicy extends Construct {
     const s3Arn = (name: string) => `arn:${partition}:s3:::${name}`;
     const backupBucket = s3Arn(backupBucketName(c, account));
     const replicaBucket = s3Arn(replicaBucketName(c, recoveryAccountOf(c, account)));
-    const dataBuckets = c.dataBuckets.flatMap((b) => [s3Arn(b.name), s3Arn(dataReplicaBucketName(c, b.name))]);
+    const dataBucketNames = c.dataBuckets.flatMap((b) => [b.name, dataReplicaBucketName(c, b.name)]);
     const table = (region: string, name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`;
     const names = c.tables.map((t) => t.name);
     const sources = names.map((n) => table(c.primary.region, n));
@@ -97,13 +96,6 @@ export class DrOperatorPolicy extends Construct {
       resources: regions.map((r) => `arn:${partition}:kms:${r}:${account}:key/*`),
       conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': aliases } },
     });
-    const topics = regions.flatMap((r, i) =>
-      ['critical', 'warning'].map((sev) => `arn:${partition}:sns:${r}:${account}:${c.appName}-dr-${sev}-${i === 0 ? 'primary' : 'recovery'}`),
-    );
-    const stackArns = [
-      `arn:${partition}:cloudformation:${c.primary.region}:${account}:stack/${stackNames(c).production}/*`,
-      `arn:${partition}:cloudformation:${c.recovery.region}:${account}:stack/${stackNames(c).recovery}/*`,
-    ];
     const statements = [
       new iam.PolicyStatement({ sid: 'ReadBackupSets', actions: ['s3:ListBucket'], resources: [backupBucket, replicaBucket] }),
       new iam.PolicyStatement({ sid: 'ReadBackupObjects', actions: ['s3:GetObject'], resources: [`${backupBucket}/backups/*`, `${replicaBucket}/backups/*`] }),
@@ -148,63 +140,15 @@ export class DrOperatorPolicy extends Construct {
         resources: ['*'],
         conditions: inRegions,
       }),
-      new iam.PolicyStatement({ sid: 'DoctorStacks', actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
-      new iam.PolicyStatement({
-        sid: 'DoctorBuckets',
-        // GetLifecycleConfiguration: the restore window of each data bucket (cli/doctor/bucket-window.ts).
-        actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration', 's3:GetReplicationConfiguration', 's3:GetLifecycleConfiguration'],
-        resources: [backupBucket, replicaBucket, ...dataBuckets],
-      }),
-      new iam.PolicyStatement({ sid: 'DoctorTopics', actions: ['sns:ListSubscriptionsByTopic', 'sns:GetTopicAttributes'], resources: topics }),
-      // dr doctor compares what the stacks declare with the live tamper rules and Vault Lock
-      // (cli/doctor/protection-live.ts): read-only, this app's rules and the two vaults.
-      new iam.PolicyStatement({
-        sid: 'DoctorProtection',
-        actions: ['events:DescribeRule', 'backup:DescribeBackupVault'],
-        resources: [
-          ...regions.map((r) => `arn:${partition}:events:${r}:${account}:rule/${c.appName}-tamper-*`),
-          // The vaults exist (and the stacks' Protection output lists them) only with AWS Backup on.
-          ...(c.awsBackup.enabled
-            ? [
-                `arn:${partition}:backup:${c.primary.region}:${account}:backup-vault:${c.appName}-dr-primary`,
-                `arn:${partition}:backup:${c.recovery.region}:${account}:backup-vault:${recoveryVaultName(c)}`,
-              ]
-            : []),
+      // dr doctor's reads in both regions (doctor-statements.ts: the one home of a check's permission).
+      ...doctorStatements(c, {
+        partition,
+        account,
+        regions: [
+          { side: 'primary', region: c.primary.region },
+          { side: 'recovery', region: c.recovery.region },
         ],
-      }),
-      // dr doctor: a trail feeds the tamper rules (cli/doctor/trail-check.ts). DescribeTrails has no
-      // resource type; the trail may be an organization trail of another account, named at run time.
-      new iam.PolicyStatement({ sid: 'DoctorTrails', actions: ['cloudtrail:DescribeTrails'], resources: ['*'], conditions: inRegions }),
-      new iam.PolicyStatement({
-        sid: 'DoctorTrailStatus',
-        actions: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
-        resources: [`arn:${partition}:cloudtrail:*:*:trail/*`],
-        conditions: inRegions,
-      }),
-      new iam.PolicyStatement({
-        sid: 'DoctorAlarms',
-        actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
-        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${c.appName}-*`),
-      }),
-      // GetMetricData, GetMetricStatistics and ListMetrics have no resource type: "*" only.
-      new iam.PolicyStatement({
-        sid: 'DoctorMetrics',
-        actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'],
-        resources: ['*'],
-        conditions: inRegions,
-      }),
-      // Account settings doctor reads in both regions (no resource type: "*"): the SNS SMS sandbox
-      // and AWS Backup's advanced DynamoDB features (cli/doctor/prerequisites.ts). Read-only.
-      new iam.PolicyStatement({
-        sid: 'DoctorSettings',
-        actions: ['sns:GetSMSSandboxAccountStatus', 'sns:ListSMSSandboxPhoneNumbers', 'backup:DescribeRegionSettings'],
-        resources: ['*'],
-        conditions: inRegions,
-      }),
-      new iam.PolicyStatement({
-        sid: 'PageTestAlarm',
-        actions: ['cloudwatch:SetAlarmState'],
-        resources: regions.map((r) => `arn:${partition}:cloudwatch:${r}:${account}:alarm:${pageTestAlarmName(c.appName)}`),
+        buckets: [backupBucketName(c, account), replicaBucketName(c, recoveryAccountOf(c, account)), ...dataBucketNames],
       }),
     ];
     const restoreStatements = [
@@ -227,7 +171,7 @@ export class DrOperatorPolicy extends Construct {
       // dr restore-bucket: data buckets, replicas, `<bucket>-restored*` targets.
       ...bucketRestoreStatements({
         s3ArnPrefix: s3Arn(''),
-        buckets: c.dataBuckets.flatMap((b) => [b.name, dataReplicaBucketName(c, b.name)]),
+        buckets: dataBucketNames,
         keys: keysByAlias([backupKeyAlias, replicaKeyAlias(c)]),
         existingKeyArns: c.dataBuckets.flatMap((b) => (b.kmsKeyArn ? [b.kmsKeyArn] : [])),
       }),

@@ -8,6 +8,11 @@ import { partitionFor, RESTORE_TARGET_ACTIONS } from './dr-operator-policy';
 export interface DrillOperatorPolicyProps {
   /** The validated config: the app name (the scratch prefix) and the recovery region come from it. */
   readonly config: DrConfig;
+  /**
+   * The policies to attach it with, named in its description.
+   * @default - `<app>-dr-operator` and `<app>-dr-operator-restore` (the primary account's)
+   */
+  readonly attachWith?: readonly string[];
 }
 
 /**
@@ -29,6 +34,11 @@ export interface DrillOperatorPolicyProps {
  *
  * It grants no DeleteBucket or DeleteTable outside `<app>-drill-*`, and nothing in the primary
  * region. Proven by test/permissions/drill-aws.test.ts (the drill's AWS mode recorded).
+ *
+ * Off-account (`recovery.offAccount`) the recovery region is the recovery account's, where a real
+ * recovery runs: the recovery stack creates this policy there too, to attach beside
+ * `<app>-dr-operator-recovery`, so a drill runs where the recovery would (`dr drill --profile
+ * <recovery account>`); the same recorded drill is proven against it.
  */
 export class DrillOperatorPolicy extends Construct {
   /** The managed policy `<app>-dr-operator-drill`. */
@@ -86,7 +96,7 @@ export class DrillOperatorPolicy extends Construct {
     ];
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: operatorDrillPolicyName(c),
-      description: `${c.appName} DR drills on AWS: scratch tables and buckets ${scratch}* in ${region}; attach with ${operatorPolicyName(c)} and its -restore policy`,
+      description: `${c.appName} DR drills on AWS: scratch tables and buckets ${scratch}* in ${region}; attach with ${(props.attachWith ?? [operatorPolicyName(c), `${operatorPolicyName(c)}-restore`]).join(' and ')}`,
       statements,
     });
   }

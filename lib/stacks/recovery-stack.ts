@@ -3,10 +3,19 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { dataReplicaBucketName, recoveryVaultName, replicaBucketName, replicaKeyAlias, replicationRoleName, type DrConfig } from '../config';
+import {
+  dataReplicaBucketName,
+  recoveryOperatorPolicyName,
+  recoveryVaultName,
+  replicaBucketName,
+  replicaKeyAlias,
+  replicationRoleName,
+  type DrConfig,
+} from '../config';
 import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertTopics } from '../constructs/alert-topics';
 import { DrFunction } from '../constructs/dr-function';
+import { DrillOperatorPolicy } from '../constructs/drill-operator-policy';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { FunctionSchedule } from '../constructs/function-schedule';
@@ -53,6 +62,8 @@ export class RecoveryStack extends Stack {
   public readonly operatorPolicy?: iam.ManagedPolicy;
   /** Off-account: `<app>-dr-operator-recovery-doctor` (dr doctor --recovery-profile's reads). */
   public readonly operatorDoctorPolicy?: iam.ManagedPolicy;
+  /** Off-account: `<app>-dr-operator-drill` in the recovery account (dr drill on AWS where a recovery would run). */
+  public readonly operatorDrillPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -111,6 +122,10 @@ export class RecoveryStack extends Stack {
       const operators = new RecoveryOperatorPolicy(this, 'OperatorPolicy', { config: c, replicaKey: key });
       this.operatorPolicy = operators.policy;
       this.operatorDoctorPolicy = operators.doctorPolicy;
+      this.operatorDrillPolicy = new DrillOperatorPolicy(this, 'DrillOperatorPolicy', {
+        config: c,
+        attachWith: [recoveryOperatorPolicyName(c)],
+      }).policy;
       const primary = c.primary.account;
       trustPrimaryWriters(
         { account: primary, region: c.recovery.region, replicationRoleArn: `arn:${this.partition}:iam::${primary}:role/${replicationRoleName(c)}` },

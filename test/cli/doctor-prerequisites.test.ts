@@ -1,15 +1,19 @@
 /**
  * `dr doctor`'s account settings (issue 18 items 8 and 12): the SNS SMS sandbox when on-call has
  * SMS numbers, and AWS Backup's advanced DynamoDB features when the AWS Backup plan is on, in both
- * regions. SNS and AWS Backup mocked (test/support/doctor-fixture.ts): no emulator has these APIs.
+ * regions; with recovery.vault "airGapped", whether the recovery region offers logically
+ * air-gapped vaults (issue 21). SNS and AWS Backup mocked (test/support/doctor-fixture.ts): no
+ * emulator has these APIs.
  */
-import { DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
+import * as backupSdk from '@aws-sdk/client-backup';
+import { DescribeRegionSettingsCommand, ListBackupVaultsCommand } from '@aws-sdk/client-backup';
 import { GetSMSSandboxAccountStatusCommand, ListSMSSandboxPhoneNumbersCommand } from '@aws-sdk/client-sns';
 import { doctorClients } from '../../cli/doctor';
-import { awsBackupDynamoDbCheck, smsSandboxCheck } from '../../cli/doctor/prerequisites';
+import { airGappedRegionCheck, awsBackupDynamoDbCheck, smsSandboxCheck } from '../../cli/doctor/prerequisites';
 import { runChecks } from '../../cli/doctor/run';
 import { configWith } from '../lib/app-fixture';
-import { ACCOUNT, CALLER, healthyAccount, inTheSmsSandbox, mocks } from '../support/doctor-fixture';
+import { modelProblems } from '../support/sdk-model';
+import { ACCOUNT, awsError, CALLER, healthyAccount, inTheSmsSandbox, mocks } from '../support/doctor-fixture';
 
 const config = configWith({});
 const clients = doctorClients(config);
@@ -86,11 +90,64 @@ describe('AWS Backup advanced DynamoDB features (mocked AWS Backup)', () => {
   });
 });
 
+describe('the recovery region offers logically air-gapped vaults (mocked AWS Backup)', () => {
+  test('it lists shop-dr-recovery among them: PASS, asked with the air-gapped vault type (request checked against the SDK model)', async () => {
+    expect(await airGappedRegionCheck(clients.recovery, 'shop-dr-recovery')).toMatchObject({
+      status: 'PASS',
+      check: 'air-gapped vault region (eu-central-1)',
+      detail: 'eu-central-1 offers logically air-gapped vaults: shop-dr-recovery is one',
+    });
+    expect(mocks.backup.commandCalls(ListBackupVaultsCommand).map((c) => c.args[0].input)).toEqual([
+      { ByVaultType: 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT', MaxResults: 1000, NextToken: undefined },
+    ]);
+    // The request as sent matches the SDK's model of ListBackupVaults, and the vault type is one of its values.
+    const sent = mocks.backup.commandCalls(ListBackupVaultsCommand)[0].args[0].input;
+    expect(modelProblems(backupSdk, 'ListBackupVaultsInput', sent)).toEqual([]);
+    expect(Object.values(backupSdk.VaultType)).toContain(sent.ByVaultType);
+  });
+
+  test('the region refuses the vault type: FAIL naming recovery.vault, recovery.region, the region, what AWS said and both fixes', async () => {
+    mocks.backup.on(ListBackupVaultsCommand).rejects(awsError('InvalidParameterValueException', 'Invalid value for ByVaultType'));
+    const r = await airGappedRegionCheck(clients.recovery, 'shop-dr-recovery');
+    expect(r).toMatchObject({ status: 'FAIL', check: 'air-gapped vault region (eu-central-1)' });
+    expect(r.detail).toBe(
+      'recovery.vault is "airGapped" but AWS Backup in eu-central-1 (recovery.region) refused to list logically air-gapped vaults (AWS said InvalidParameterValueException: Invalid value for ByVaultType): it does not offer them there, and the recovery stack\'s vault cannot be created',
+    );
+    expect(r.fix).toMatch(/^set recovery\.region to a region where AWS Backup offers logically air-gapped vaults .*, or set recovery\.vault to "locked"/);
+  });
+
+  test('the region answers without the vault (not deployed yet): WARN, the deploy being the final word', async () => {
+    mocks.backup.on(ListBackupVaultsCommand).resolves({ BackupVaultList: [{ BackupVaultName: 'other-lag', VaultType: 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT' }] });
+    const r = await airGappedRegionCheck(clients.recovery, 'shop-dr-recovery');
+    expect(r).toMatchObject({
+      status: 'WARN',
+      detail: expect.stringMatching(/^AWS Backup in eu-central-1 answered .* but shop-dr-recovery is not among them/),
+    });
+    expect(r.fix).toMatch(
+      /^deploy the recovery stack; if creating shop-dr-recovery \(AWS::Backup::LogicallyAirGappedBackupVault\) fails .*recovery\.vault to "locked"/,
+    );
+  });
+
+  test('the vaults are read page by page (NextToken)', async () => {
+    mocks.backup
+      .on(ListBackupVaultsCommand)
+      .resolvesOnce({ BackupVaultList: [{ BackupVaultName: 'other-lag' }], NextToken: 'p2' })
+      .resolvesOnce({ BackupVaultList: [{ BackupVaultName: 'shop-dr-recovery' }] });
+    expect((await airGappedRegionCheck(clients.recovery, 'shop-dr-recovery')).status).toBe('PASS');
+    expect(mocks.backup.commandCalls(ListBackupVaultsCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'p2']);
+  });
+
+  test('throttling is no verdict on the region: the error goes to the guard (the row says the check could not run)', async () => {
+    mocks.backup.on(ListBackupVaultsCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    await expect(airGappedRegionCheck(clients.recovery, 'shop-dr-recovery')).rejects.toThrow('Rate exceeded');
+  });
+});
+
 describe('which rows doctor runs (mocked AWS)', () => {
   const checksOf = async (overrides: Record<string, unknown>) =>
     (await runChecks(clients, configWith(overrides), { account: ACCOUNT, arn: CALLER, partition: 'aws' })).results
       .map((r) => r.check)
-      .filter((c) => /^(SMS sandbox|AWS Backup)/.test(c));
+      .filter((c) => /^(SMS sandbox|AWS Backup|air-gapped)/.test(c));
 
   test('the shipped config (an SMS number, AWS Backup on): both checks in both regions', async () => {
     expect(await checksOf({})).toEqual([
@@ -105,5 +162,17 @@ describe('which rows doctor runs (mocked AWS)', () => {
     expect(await checksOf({ onCall: { critical: { emails: ['oncall@example.com'] } }, awsBackup: { enabled: false } })).toEqual([]);
     expect(mocks.sns.commandCalls(GetSMSSandboxAccountStatusCommand)).toHaveLength(0);
     expect(mocks.backup.commandCalls(DescribeRegionSettingsCommand)).toHaveLength(0);
+  });
+
+  test('recovery.vault "airGapped": the region check runs once, in the recovery region only', async () => {
+    expect((await checksOf({ recovery: { region: 'eu-central-1', vault: 'airGapped' } })).filter((c) => c.startsWith('air-gapped'))).toEqual([
+      'air-gapped vault region (eu-central-1)',
+    ]);
+    expect(mocks.backup.commandCalls(ListBackupVaultsCommand).map((c) => c.args[0].input.ByVaultType)).toEqual(['LOGICALLY_AIR_GAPPED_BACKUP_VAULT']);
+  });
+
+  test('the shipped "locked" vault: no region check, and ListBackupVaults is not called', async () => {
+    await checksOf({});
+    expect(mocks.backup.commandCalls(ListBackupVaultsCommand)).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Issue 21, item 7: cdk-nag's NIST 800-53 R5 pack beside AwsSolutions, over the shipped config,
- * the standard profile and a config with existing tables and an owned data bucket: zero
+ * the standard profile, a config with existing tables and an owned data bucket, and two accounts
+ * with the logically air-gapped recovery vault (recovery.vault "airGapped"): zero
  * unacknowledged errors in both packs, each acknowledgement one rule with a reason. The
  * two-account variant goes through the app's own entry (lib/app-main.ts, what bin/app.ts runs for
  * `DR_CONFIG=test/lib/fixtures/dr.config.two-account.json npx cdk synth`), where an
@@ -21,6 +22,14 @@ const CONFIGS: [string, () => DrConfig][] = [
   ['shipped (hardened)', exampleConfig],
   ['standard', () => configWith({ protection: 'standard', objectLock: { mode: 'GOVERNANCE', days: 7 } })],
   ['existing tables, owned data bucket, no restore test', existingResourcesConfig],
+  [
+    'two accounts, logically air-gapped recovery vault',
+    () =>
+      configWith({
+        primary: { region: 'eu-west-1', account: PRIMARY_ACCOUNT },
+        recovery: { region: 'eu-central-1', account: RECOVERY_ACCOUNT, offAccount: true, vault: 'airGapped' },
+      }),
+  ],
 ];
 
 describe.each(CONFIGS)('cdk-nag over both stacks: %s', (_name, config) => {

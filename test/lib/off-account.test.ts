@@ -129,6 +129,19 @@ describe('operators in the recovery account', () => {
     const actions = statements.flatMap((s) => [].concat(s.Action));
     expect(actions.filter((a: string) => /^backup:|Delete(Object|Bucket|Table)|Bypass|ScheduleKeyDeletion|PutKeyPolicy/.test(a))).toEqual([]);
   });
+  it('<app>-dr-operator-recovery-doctor holds every Doctor* and PageTestAlarm statement of <app>-dr-operator with the same actions (one function builds both), plus the chain-age reads', () => {
+    const doctorActions = (t: Built['production'], name: string): Record<string, string[]> => {
+      const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: name } }))[0];
+      const statements: Json[] = policy.Properties.PolicyDocument.Statement;
+      return Object.fromEntries(statements.filter((s) => /^(Doctor|PageTestAlarm)/.test(s.Sid)).map((s) => [s.Sid, [].concat(s.Action).sort()]));
+    };
+    const primary = doctorActions(built.production, 'shop-dr-operator');
+    const { DoctorChainAge, DoctorChainAgeKey, ...recovery } = doctorActions(built.recovery, 'shop-dr-operator-recovery-doctor');
+    expect({ DoctorChainAge, DoctorChainAgeKey }).toEqual({ DoctorChainAge: ['s3:GetObject'], DoctorChainAgeKey: ['kms:Decrypt'] });
+    // The backup bucket's replication rule is read in the primary region only.
+    expect(recovery).toEqual({ ...primary, DoctorBuckets: primary.DoctorBuckets.filter((a) => a !== 's3:GetReplicationConfiguration') });
+    expect(primary.DoctorSettings).toContain('backup:ListBackupVaults');
+  });
   it('<app>-dr-operator-recovery-doctor lets dr doctor --recovery-profile read the recovery stack, tamper rules and vault of its own account', () => {
     const policy = Object.values(
       built.recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator-recovery-doctor' } }),
@@ -148,8 +161,15 @@ describe('operators in the recovery account', () => {
     const sizes = Object.values(built.recovery.findResources('AWS::IAM::ManagedPolicy')).map(
       (p) => [p.Properties.ManagedPolicyName, JSON.stringify(p.Properties.PolicyDocument).replace(/\s/g, '').length] as [string, number],
     );
-    expect(sizes.map(([name]) => name).sort()).toEqual(['shop-dr-operator-recovery', 'shop-dr-operator-recovery-doctor']);
+    expect(sizes.map(([name]) => name).sort()).toEqual(['shop-dr-operator-drill', 'shop-dr-operator-recovery', 'shop-dr-operator-recovery-doctor']);
     for (const [name, size] of sizes) expect({ name, under: size < 6144 }).toEqual({ name, under: true });
+  });
+  it("the recovery account has its own shop-dr-operator-drill (a drill runs where a recovery would): the recovery account's shop-drill-* resources in the recovery region, attached beside shop-dr-operator-recovery", () => {
+    const [drill] = Object.values(built.recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'shop-dr-operator-drill' } }));
+    expect(drill.Properties.Description).toMatch(/attach with shop-dr-operator-recovery$/);
+    const statements = drill.Properties.PolicyDocument.Statement as { Sid: string; Resource: unknown }[];
+    expect(statements.find((s) => s.Sid === 'DrillScratchTables')!.Resource).toEqual(`arn:aws:dynamodb:eu-central-1:${RECOVERY_ACCOUNT}:table/shop-drill-*`);
+    expect(JSON.stringify(statements)).not.toContain(PRIMARY_ACCOUNT);
   });
   it('a one-account deployment has no recovery operator policy (the primary one covers both regions)', () => {
     const one = build();

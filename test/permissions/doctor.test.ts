@@ -14,12 +14,17 @@
  * sts:GetCallerIdentity is recorded (doctor's first call) but maps to no IAM request: AWS
  * requires no permission for it and an explicit Deny cannot stop it.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CheckResult } from '../../cli/doctor/result';
 import { operatorPolicyName, recoveryDoctorPolicyName } from '../../lib/config';
-import { ACCOUNT, doctorJson, doctorWith, healthyAccount, inTheSmsSandbox, mocks, RECOVERY_PROFILE, twoAccounts } from '../support/doctor-fixture';
+import { ACCOUNT, CONFIG, doctorJson, doctorWith, healthyAccount, inTheSmsSandbox, mocks, RECOVERY_PROFILE, twoAccounts } from '../support/doctor-fixture';
 import { build, exampleConfig } from '../lib/app-fixture';
 import { PRIMARY_ACCOUNT, RECOVERY_ACCOUNT, TWO_ACCOUNT_CONFIG, twoAccountConfig } from '../lib/two-account-fixture';
 import { evaluateAll, formatTally, mappingContext, tally, type Case, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
+import { measuredRow, proofRows } from './proof-table';
 import { startRecorder, toIamRequests, type SdkCall } from './recorder';
 import { builtTemplates, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
 
@@ -42,6 +47,14 @@ const FLOORS: Record<string, number> = {
 const calls: SdkCall[] = [];
 const runs: Record<string, Awaited<ReturnType<typeof doctorJson>>> = {};
 
+/** `config` with `recovery.vault: "airGapped"`, written to a temporary file (doctor reads a config file). */
+function airGappedVariant(config: string): string {
+  const raw = JSON.parse(fs.readFileSync(config, 'utf8')) as { recovery: Record<string, unknown> };
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dr-air-gapped-')), path.basename(config));
+  fs.writeFileSync(file, JSON.stringify({ ...raw, recovery: { ...raw.recovery, vault: 'airGapped' } }));
+  return file;
+}
+
 beforeAll(async () => {
   const recorder = startRecorder();
   try {
@@ -54,6 +67,11 @@ beforeAll(async () => {
       runs[who] = await doctorJson(...args);
       for (const mock of Object.values(mocks)) await recorder.recordMocked(mock, who);
     }
+    // recovery.vault "airGapped" adds the recovery region's air-gapped vault region check.
+    healthyAccount();
+    const airGapped = await doctorWith(airGappedVariant(CONFIG), '--json');
+    runs['doctor (air-gapped vault)'] = { code: airGapped.code, results: JSON.parse(airGapped.stdout) as CheckResult[], stderr: airGapped.stderr };
+    for (const mock of Object.values(mocks)) await recorder.recordMocked(mock, 'doctor (air-gapped vault)');
   } finally {
     recorder.stop();
   }
@@ -157,6 +175,24 @@ describe(`dr doctor's recorded requests against ${OPERATOR_POLICY} (mocked AWS)`
   });
 });
 
+describe(`dr doctor with recovery.vault "airGapped": the region check's listing against ${OPERATOR_POLICY} (mocked AWS)`, () => {
+  const listings = (m: PolicyModel) => casesOfDoctor(m, 'doctor (air-gapped vault)').filter((c) => c.request.action === 'backup:ListBackupVaults');
+  test('one backup:ListBackupVaults (resource *), sent in the recovery region, allowed by DoctorSettings', async () => {
+    expect(runs['doctor (air-gapped vault)'].results.find((r) => r.check.startsWith('air-gapped'))).toMatchObject({
+      check: 'air-gapped vault region (eu-central-1)',
+      status: 'PASS',
+    });
+    expect(listings(model).map((c) => [c.request.resource, c.request.region])).toEqual([['*', 'eu-central-1']]);
+    expect(denied(await evaluateAll(model, listings(model)))).toEqual([]);
+  });
+  test(`the proof can fail: without ${OPERATOR_POLICY}'s DoctorSettings the listing is denied`, async () => {
+    const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => {
+      p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((st: { Sid?: string }) => st.Sid !== 'DoctorSettings');
+    });
+    expect(denied(await evaluateAll(m, listings(m)))).toEqual([expect.stringMatching(/may not backup:ListBackupVaults on \* /)]);
+  });
+});
+
 describe('the doctor proof can fail', () => {
   test(`without ${OPERATOR_POLICY}'s DoctorSettings, the SMS sandbox and AWS Backup settings reads are denied in both regions`, async () => {
     const m = editedModel(templates, 'production', 'AWS::IAM::ManagedPolicy', (p) => {
@@ -237,14 +273,15 @@ describe(`dr doctor --recovery-profile's recovery-region requests against ${RECO
       .flatMap((c) => toIamRequests(c, mappingContext(m)).map((request) => ({ who: recoveryOperator(who), request })));
 
   beforeAll(async () => {
-    for (const [who, args] of [
-      ['doctor --recovery-profile', []],
-      ['doctor --recovery-profile --page-test', ['--page-test', '--page-wait', '0']],
+    for (const [who, config, args] of [
+      ['doctor --recovery-profile', TWO_ACCOUNT_CONFIG, []],
+      ['doctor --recovery-profile --page-test', TWO_ACCOUNT_CONFIG, ['--page-test', '--page-wait', '0']],
+      ['doctor --recovery-profile (air-gapped vault)', airGappedVariant(TWO_ACCOUNT_CONFIG), []],
     ] as const) {
       twoAccounts(PRIMARY_ACCOUNT, RECOVERY_ACCOUNT);
       const recorder = startRecorder();
       try {
-        const run = await doctorWith(TWO_ACCOUNT_CONFIG, '--json', '--recovery-profile', RECOVERY_PROFILE, ...args);
+        const run = await doctorWith(config, '--json', '--recovery-profile', RECOVERY_PROFILE, ...args);
         for (const mock of Object.values(mocks)) await recorder.recordMocked(mock, who);
         offAccount[who] = { code: run.code, calls: recorder.calls };
       } finally {
@@ -281,13 +318,61 @@ describe(`dr doctor --recovery-profile's recovery-region requests against ${RECO
     ).toEqual(['cloudwatch:DescribeAlarmHistory', 'cloudwatch:SetAlarmState', 'cloudwatch:SetAlarmState']);
   });
 
-  test(`every recovery-region request of dr doctor and --page-test is allowed by ${RECOVERY_POLICY}`, async () => {
-    const verdicts = await evaluateAll(recoveryModel, [
+  /** The recovery-region verdicts of both runs, simulated once (this test and the table's). */
+  let recoveryProof: Promise<Verdict[]> | undefined;
+  const recoveryVerdicts = () =>
+    (recoveryProof ??= evaluateAll(recoveryModel, [
       ...recoveryCases(recoveryModel, 'doctor --recovery-profile'),
       ...recoveryCases(recoveryModel, 'doctor --recovery-profile --page-test'),
-    ]);
+    ]));
+
+  test(`every recovery-region request of dr doctor and --page-test is allowed by ${RECOVERY_POLICY}`, async () => {
+    const verdicts = await recoveryVerdicts();
     expect(verdicts.length).toBeGreaterThanOrEqual(22); // measured 24: 21 checks' requests and 3 of the page test
     expect(denied(verdicts)).toEqual([]);
+  });
+
+  test(`recovery.vault "airGapped": the region check's backup:ListBackupVaults in the recovery region is allowed by ${RECOVERY_POLICY}, and denied without its DoctorSettings`, async () => {
+    const listings = (m: PolicyModel) =>
+      recoveryCases(m, 'doctor --recovery-profile (air-gapped vault)').filter((c) => c.request.action === 'backup:ListBackupVaults');
+    expect(listings(recoveryModel).map((c) => [c.request.resource, c.request.region])).toEqual([['*', 'eu-central-1']]);
+    expect(denied(await evaluateAll(recoveryModel, listings(recoveryModel)))).toEqual([]);
+    const m = editedModel(recoveryTemplates, 'recovery', 'AWS::IAM::ManagedPolicy', (p) => {
+      p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((s: { Sid?: string }) => s.Sid !== 'DoctorSettings');
+    });
+    expect(denied(await evaluateAll(m, listings(m)))).toEqual([expect.stringMatching(/may not backup:ListBackupVaults on \* /)]);
+  });
+
+  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+    const operator = `operator (${OPERATOR_POLICY})`;
+    const rows = [
+      measuredRow({
+        principal: operator,
+        ran: 'dr doctor against a healthy account, both regions (mocked)',
+        verdicts: await verdicts('doctor'),
+        negative: `without ${OPERATOR_POLICY}'s DoctorProtection statement, the tamper-rule and Vault Lock reads are denied, named`,
+      }),
+      measuredRow({
+        principal: operator,
+        ran: 'dr doctor in the SMS sandbox, both regions (mocked)',
+        verdicts: await verdicts('doctor (SMS sandbox)'),
+        negative: `without ${OPERATOR_POLICY}'s DoctorSettings, the SMS sandbox and AWS Backup settings reads are denied in both regions`,
+      }),
+      measuredRow({
+        principal: operator,
+        ran: 'dr doctor --page-test, both regions (mocked)',
+        verdicts: await verdicts('doctor --page-test'),
+        negative: `without ${OPERATOR_POLICY}'s cloudwatch:SetAlarmState, the page test is denied, naming the action and each region's alarm ARN`,
+      }),
+      measuredRow({
+        principal: `operator (${RECOVERY_POLICY}, recovery account)`,
+        ran: 'dr doctor --recovery-profile and --page-test: the recovery-region requests (mocked)',
+        verdicts: await recoveryVerdicts(),
+        negative: `the proof can fail: without ${RECOVERY_POLICY}'s Doctor* and PageTestAlarm statements every one of those requests is denied`,
+      }),
+    ];
+    const { documented, measured } = proofRows('doctor.test.ts', rows);
+    expect(documented).toEqual(measured);
   });
 
   test(`the proof can fail: without ${RECOVERY_POLICY}'s Doctor* and PageTestAlarm statements every one of those requests is denied`, async () => {

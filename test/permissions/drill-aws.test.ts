@@ -9,6 +9,9 @@
  * `<app>-dr-operator-drill` against the synthesized templates (same harness as
  * permissions.test.ts, whose opening comment holds the contract).
  *
+ * Off-account, the same recorded drill is evaluated as a principal of the recovery account holding
+ * `<app>-dr-operator-recovery` and that account's `<app>-dr-operator-drill` (the last describe).
+ *
  * Not covered here: an `auto` restore that picks import (tables over restore.importThresholdBytes,
  * 1 GiB by default; a drill of a few hundred items never does) sends ImportTable on the same
  * scratch tables, granted by the same statement as the write path (RESTORE_TARGET_ACTIONS).
@@ -17,14 +20,16 @@ import { CreateBucketCommand, type BucketLocationConstraint } from '@aws-sdk/cli
 import { awsEnvironment } from '../../cli/drill/environment';
 import { runDrill } from '../../cli/drill/run';
 import type { DrillReport } from '../../cli/drill/report';
-import { drillScratchPrefix, operatorDrillPolicyName, operatorPolicyName } from '../../lib/config';
-import { exampleConfig } from '../lib/app-fixture';
+import { drillScratchPrefix, operatorDrillPolicyName, operatorPolicyName, recoveryOperatorPolicyName } from '../../lib/config';
+import { build, exampleConfig } from '../lib/app-fixture';
+import { RECOVERY_ACCOUNT, twoAccountConfig } from '../lib/two-account-fixture';
 import { useLocalServers } from '../support/use-local-servers';
 import { useVersionedS3 } from '../support/use-versioned-s3';
 import { evaluateAll, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel } from './proof';
+import { measuredRow, proofRows } from './proof-table';
 import { startRecorder, type SdkCall } from './recorder';
-import { builtTemplates, synthesizePolicyModel, type PolicyModel } from './templates';
+import { builtTemplates, synthesizePolicyModel, type PolicyModel, type StackTemplate } from './templates';
 
 jest.setTimeout(300_000);
 
@@ -72,7 +77,9 @@ afterAll(() => {
   Object.assign(process.env, savedEnv);
 });
 
-const verdicts = (m: PolicyModel, who = drillOperator()): Promise<Verdict[]> => evaluateAll(m, casesOf(m, calls, WHO, who));
+/** The verdicts against the shipped templates, simulated once (4,000 evaluations: the proof test, the delete check and the table's). */
+let shipped: Promise<Verdict[]> | undefined;
+const verdicts = (): Promise<Verdict[]> => (shipped ??= evaluateAll(model, casesOf(model, calls, WHO, drillOperator())));
 
 /**
  * The negative tests evaluate one request per action and bucket (an object's key cut off) or
@@ -117,9 +124,21 @@ describe(`dr drill on AWS: recorded requests against ${DRILL_POLICY} (DynamoDB L
   });
 
   test('every request is allowed', async () => {
-    const v = await verdicts(model);
+    const v = await verdicts();
     expect(v.length).toBeGreaterThanOrEqual(4000); // measured 4,253 (3,073 SDK calls at --items 200)
     expect(denied(v)).toEqual([]);
+  });
+
+  test('emptying the scratch uploads bucket (DeleteObjects by version) is evaluated per key as s3:DeleteObject and s3:DeleteObjectVersion, both allowed', async () => {
+    const deletes = (await verdicts()).filter((x) => x.request.because.startsWith('s3 DeleteObjects'));
+    const keys = new Set(deletes.map((x) => x.request.resource));
+    expect(keys.size).toBeGreaterThan(0);
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion'])
+      expect({ action, keys: new Set(deletes.filter((x) => x.request.action === action).map((x) => x.request.resource)).size }).toEqual({
+        action,
+        keys: keys.size,
+      });
+    expect(denied(deletes)).toEqual([]);
   });
 
   test(`the proof can fail: without ${DRILL_POLICY} the scratch tables and buckets are denied`, async () => {
@@ -139,5 +158,73 @@ describe(`dr drill on AWS: recorded requests against ${DRILL_POLICY} (DynamoDB L
     expect(v.filter((x) => !x.allowed).map((x) => `${x.request.action} ${x.request.resource}`)).toEqual(
       expect.arrayContaining([`s3:ListBucket arn:aws:s3:::${BUCKET}`]),
     );
+  });
+});
+
+/**
+ * Off-account (`recovery.offAccount`): the recovery region is the recovery account's, and the
+ * recovery stack creates `<app>-dr-operator-drill` there, beside `<app>-dr-operator-recovery`.
+ * The same recorded drill (every request in the recovery region, scratch resources only) is
+ * evaluated as a principal of the recovery account holding those two, against the two-account
+ * fixture's recovery template (synthesized for that account).
+ */
+describe(`off-account: the recorded drill in the recovery account (${RECOVERY_ACCOUNT})`, () => {
+  const twoAccount = twoAccountConfig();
+  const recoveryPolicy = recoveryOperatorPolicyName(twoAccount);
+  const built = build(twoAccount);
+  const recoveryTemplates: StackTemplate[] = [
+    {
+      id: 'recovery',
+      name: built.stacks.recovery.stackName,
+      region: twoAccount.recovery.region,
+      account: RECOVERY_ACCOUNT,
+      template: structuredClone(built.recovery.toJSON()),
+    },
+  ];
+  const recoveryModel = synthesizePolicyModel(recoveryTemplates, RECOVERY_ACCOUNT);
+  const recoveryDriller = (holds = [recoveryPolicy, DRILL_POLICY]): Principal => ({
+    kind: 'managed-policy',
+    name: DRILL_POLICY,
+    holds,
+    label: `operator (${holds.join(', ')}; recovery account) running dr drill on AWS`,
+  });
+  let offAccountProof: Promise<Verdict[]> | undefined;
+  const offAccountVerdicts = () => (offAccountProof ??= evaluateAll(recoveryModel, casesOf(recoveryModel, calls, WHO, recoveryDriller())));
+
+  test('the drill config and the two-account config name the same scratch prefix and recovery region', () => {
+    expect([drillScratchPrefix(twoAccount), twoAccount.recovery.region]).toEqual([SCRATCH, config.recovery.region]);
+  });
+
+  test(`every request is allowed in the recovery account by ${recoveryPolicy} and its ${DRILL_POLICY}`, async () => {
+    const v = await offAccountVerdicts();
+    expect(v.length).toBeGreaterThanOrEqual(4000);
+    expect(v.filter((x) => x.request.resource.startsWith('arn:aws:dynamodb')).every((x) => x.request.resource.split(':')[4] === RECOVERY_ACCOUNT)).toBe(true);
+    expect(denied(v)).toEqual([]);
+  });
+
+  test(`the proof can fail: with ${recoveryPolicy} alone (no drill policy in the recovery account) the scratch tables and buckets are denied`, async () => {
+    const v = await oneEach(recoveryModel, recoveryDriller([recoveryPolicy]));
+    expect([...new Set(v.filter((x) => !x.allowed).map((x) => x.request.action))]).toEqual(
+      expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:DeleteTable', 's3:CreateBucket', 's3:DeleteBucket', 's3:PutObject']),
+    );
+  });
+
+  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+    const rows = [
+      measuredRow({
+        principal: `operator (${OPERATOR_POLICY}, ${DRILL_POLICY})`,
+        ran: `dr drill on AWS in ${config.recovery.region}: 5 scenarios, scratch tables and buckets created, used, deleted (DynamoDB Local + local versioned S3)`,
+        verdicts: await verdicts(),
+        negative: `the proof can fail: without ${DRILL_POLICY} the scratch tables and buckets are denied`,
+      }),
+      measuredRow({
+        principal: `operator (${recoveryPolicy}, ${DRILL_POLICY}; recovery account)`,
+        ran: `the same recorded drill in ${twoAccount.recovery.region} of the recovery account (off-account)`,
+        verdicts: await offAccountVerdicts(),
+        negative: `the proof can fail: with ${recoveryPolicy} alone (no drill policy in the recovery account) the scratch tables and buckets are denied`,
+      }),
+    ];
+    const { documented, measured } = proofRows('drill-aws.test.ts', rows);
+    expect(documented).toEqual(measured);
   });
 });

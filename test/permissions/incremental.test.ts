@@ -25,6 +25,7 @@ import { exampleConfig } from '../lib/app-fixture';
 import { runCli, testProgram, type CliRun } from '../support/run-cli';
 import { evaluateAll, type Principal, type Verdict } from './evaluate';
 import { casesOf, denied, editedModel, operatorPrincipal, withoutAction } from './proof';
+import { measuredRow, proofRows } from './proof-table';
 import { startRecorder, type SdkCall } from './recorder';
 import { builtTemplates, functionOf, synthesizePolicyModel, type PolicyModel } from './templates';
 
@@ -133,8 +134,17 @@ async function recordPointRestores(base: number): Promise<void> {
   atCalls.push(...recorder.calls);
 }
 
+/** The verdicts of the recorded runs against the shipped templates, simulated once per run (the proof tests and the table's). */
+const proven = new Map<string, Promise<Verdict[]>>();
+const once = (key: string, run: () => Promise<Verdict[]>) => {
+  if (!proven.has(key)) proven.set(key, run());
+  return proven.get(key)!;
+};
+const windowVerdicts = () => once(WHO, () => evaluateAll(model, casesOf(model, calls, WHO, principalOf(model))));
+const atVerdicts = (m: PolicyModel, who: string) => evaluateAll(m, casesOf(m, atCalls, who, operatorPrincipal(OPERATOR_POLICY, `restore --at (${who})`)));
+
 test('every request of exporting and committing a window is allowed for the incremental-export role', async () => {
-  const verdicts: Verdict[] = await evaluateAll(model, casesOf(model, calls, WHO, principalOf(model)));
+  const verdicts: Verdict[] = await windowVerdicts();
   const actions = new Set(verdicts.map((v) => v.request.action));
   for (const a of ['dynamodb:ExportTableToPointInTime', 'dynamodb:DescribeExport', 'dynamodb:PutItem', 's3:PutObject', 's3:GetObject', 's3:ListBucket'])
     expect(actions).toContain(a);
@@ -143,7 +153,7 @@ test('every request of exporting and committing a window is allowed for the incr
 });
 
 describe(`dr restore --at against the operator policy (${OPERATOR_POLICY}), both regions`, () => {
-  const verdicts = (m: PolicyModel, who: string) => evaluateAll(m, casesOf(m, atCalls, who, operatorPrincipal(OPERATOR_POLICY, `restore --at (${who})`)));
+  const verdicts = (m: PolicyModel, who: string) => (m === model ? once(who, () => atVerdicts(m, who)) : atVerdicts(m, who));
 
   test('both runs restored the base and took the window', () => {
     for (const r of [runs.primary, runs.recovery]) {
@@ -181,4 +191,31 @@ test('without the export grant the window export is denied, named', async () => 
   );
   const verdicts = await evaluateAll(edited, casesOf(edited, calls, WHO, principalOf(edited)));
   expect(denied(verdicts).join('\n')).toMatch(/dynamodb:ExportTableToPointInTime/);
+});
+
+test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+  const role = fn.roleArn.split('/').pop();
+  const getObject = 'the proof can fail: without s3:GetObject on the operator policies the windows cannot be read';
+  const rows = [
+    measuredRow({
+      principal: `IncrementalExports (role ${role})`,
+      ran: 'a window claimed, exported (INCREMENTAL_EXPORT, local stand-in) and committed',
+      verdicts: await windowVerdicts(),
+      negative: 'without the export grant the window export is denied, named',
+    }),
+    measuredRow({
+      principal: `operator (${OPERATOR_POLICY})`,
+      ran: `dr restore --at in ${fn.region} (primary, backup bucket): base set and window`,
+      verdicts: await once(AT_PRIMARY, () => atVerdicts(model, AT_PRIMARY)),
+      negative: getObject,
+    }),
+    measuredRow({
+      principal: `operator (${OPERATOR_POLICY})`,
+      ran: `dr restore --at in ${monitor.region} (recovery, replica bucket): base set and window`,
+      verdicts: await once(AT_RECOVERY, () => atVerdicts(model, AT_RECOVERY)),
+      negative: getObject,
+    }),
+  ];
+  const { documented, measured } = proofRows('incremental.test.ts', rows);
+  expect(documented).toEqual(measured);
 });

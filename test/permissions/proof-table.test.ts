@@ -20,6 +20,16 @@ test('the table has its header and rows, each owned by a proof test file that ch
   }
 });
 
+test('every proof file (a test file under test/permissions that evaluates requests) owns rows of the table', () => {
+  const proofFiles = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => /\bevaluate(All)?\(/.test(fs.readFileSync(path.join(__dirname, f), 'utf8')));
+  expect(proofFiles.length).toBeGreaterThanOrEqual(10);
+  const owners = new Set(rows().map(ownerOf));
+  expect(proofFiles.filter((f) => !owners.has(f))).toEqual([]);
+});
+
 test('every row: 0 denied, and at least one request proven', () => {
   for (const line of rows()) {
     const [proven, denied] = line

@@ -240,6 +240,23 @@ function lockRequests(call: SdkCall): IamRequest[] {
   ];
 }
 
+/**
+ * The IAM requests of deleting one key, as the DeleteObject and DeleteObjects API references state
+ * them (Permissions, general purpose buckets): "To delete an object from a bucket, you must always
+ * have the s3:DeleteObject permission", and "to delete a specific version of an object from a
+ * versioning-enabled bucket, you must have the s3:DeleteObjectVersion permission". So a key sent
+ * with a VersionId needs both; without one (a delete marker, or an unversioned object) only
+ * s3:DeleteObject. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+ */
+function deleteRequests(call: SdkCall, key: unknown, versionId: unknown): IamRequest[] {
+  const arn = objectArn(call.input.Bucket, key);
+  return [
+    req(call, 's3:DeleteObject', arn, undefined, versionId ? 'always required, also for a version' : ''),
+    ...(versionId ? [req(call, 's3:DeleteObjectVersion', arn, undefined, 'a version deleted for good')] : []),
+  ];
+}
+
 /** Read and write actions a point-in-time restore needs on its target table (see below). */
 const RESTORE_TARGET_ACTIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'Query', 'Scan', 'BatchWriteItem'];
 
@@ -389,14 +406,10 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     CompleteMultipartUpload: s3Object('s3:PutObject', ['kms:Decrypt']),
     AbortMultipartUpload: s3Object('s3:AbortMultipartUpload'),
     ListParts: s3Object('s3:ListMultipartUploadParts'),
-    DeleteObject: (call) => [req(call, call.input.VersionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', objectArn(call.input.Bucket, call.input.Key))],
-    // DeleteObjects is authorized per key as s3:DeleteObject, "always", and a key given with a
-    // VersionId also as s3:DeleteObjectVersion (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html, Permissions).
+    DeleteObject: (call) => deleteRequests(call, call.input.Key, call.input.VersionId),
+    // DeleteObjects is authorized per key as DeleteObject is (API_DeleteObjects.html, Permissions: the same two rules).
     DeleteObjects: (call) =>
-      ((call.input.Delete as { Objects?: { Key: string; VersionId?: string }[] })?.Objects ?? []).flatMap((o) => [
-        req(call, 's3:DeleteObject', objectArn(call.input.Bucket, o.Key)),
-        ...(o.VersionId ? [req(call, 's3:DeleteObjectVersion', objectArn(call.input.Bucket, o.Key), undefined, 'a version deleted for good')] : []),
-      ]),
+      ((call.input.Delete as { Objects?: { Key: string; VersionId?: string }[] })?.Objects ?? []).flatMap((o) => deleteRequests(call, o.Key, o.VersionId)),
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html: s3:DeleteBucket on the bucket;
     // ListBuckets is s3:ListAllMyBuckets, which has no resource type ("*").
     DeleteBucket: s3Bucket('s3:DeleteBucket'),
@@ -506,12 +519,14 @@ export const ACTIONS: Record<string, Record<string, Mapper>> = {
     GetEventSelectors: (call, ctx) => [req(call, 'cloudtrail:GetEventSelectors', trailArn(call, ctx, call.input.TrailName))],
   },
   // Service Authorization Reference (AWS Backup): DescribeBackupVault on the vault, `backup-vault:<name>`;
-  // DescribeRegionSettings has no resource type.
+  // DescribeRegionSettings and ListBackupVaults have no resource type.
   backup: {
     DescribeBackupVault: (call, ctx) => [
       req(call, 'backup:DescribeBackupVault', `arn:aws:backup:${call.region}:${ctx.account}:backup-vault:${String(call.input.BackupVaultName)}`),
     ],
     DescribeRegionSettings: (call) => [req(call, 'backup:DescribeRegionSettings', '*')],
+    // ListBackupVaults has no resource type either (dr doctor's air-gapped vault region check).
+    ListBackupVaults: (call) => [req(call, 'backup:ListBackupVaults', '*')],
   },
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html: both on the topic ARN.
   sns: {

@@ -96,6 +96,26 @@ afterAll(() => {
     process.stdout.write(`permissions proof (recovery account operator), requests evaluated per principal:\n${formatTally(tally(printed))}\n`);
 });
 
+/** An import with the replica key, as @aws-sdk/client-dynamodb sends it (engines.test.ts's shape, mocked). */
+const importCall: SdkCall = {
+  who: 'restore --engine import',
+  service: 'dynamodb',
+  operation: 'ImportTable',
+  region: REGION,
+  input: {
+    S3BucketSource: { S3Bucket: REPLICA, S3KeyPrefix: 'backups/daily/2026-12-01T02-00-00Z/orders/AWSDynamoDB/01700000000000-abcd1234/data/' },
+    InputFormat: 'DYNAMODB_JSON',
+    TableCreationParameters: {
+      TableName: 'orders-restored',
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+      SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: replicaKeyAlias(config) },
+    },
+  },
+};
+/** Its verdicts, simulated once (the import test and the table's). */
+let importProof: Promise<Verdict[]> | undefined;
+const importVerdicts = () => (importProof ??= evaluateAll(model, casesFor(model, operator('restore --engine import'), [importCall])));
+
 describe(`${POLICY}: the recorded dr list, validate and restore in ${REGION} (recovery account)`, () => {
   let verdicts: Verdict[];
   beforeAll(async () => {
@@ -130,14 +150,22 @@ describe(`${POLICY}: the recorded dr list, validate and restore in ${REGION} (re
     expect(denied(verdicts)).toEqual([]);
     expect(verdicts.some((v) => v.request.action === 'kms:Decrypt')).toBe(true);
   });
-  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', () => {
-    const row = measuredRow({
-      principal: `operator (${POLICY}, recovery account)`,
-      ran: `dr list, validate, restore in ${REGION} of the recovery account`,
-      verdicts,
-      negative: 'negative: without the ReadReplicaObjects statement the set cannot be read, named',
-    });
-    const { documented, measured } = proofRows('recovery-operator.test.ts', [row]);
+  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+    const rows = [
+      measuredRow({
+        principal: `operator (${POLICY}, recovery account)`,
+        ran: `dr list, validate, restore in ${REGION} of the recovery account`,
+        verdicts,
+        negative: 'negative: without the ReadReplicaObjects statement the set cannot be read, named',
+      }),
+      measuredRow({
+        principal: `operator (${POLICY}, recovery account)`,
+        ran: `dr restore --engine import with the replica key in ${REGION} and the requests DynamoDB makes as the caller (mocked)`,
+        verdicts: await importVerdicts(),
+        negative: 'negative: without ImportWithReplicaKey the import cannot use the replica key, named',
+      }),
+    ];
+    const { documented, measured } = proofRows('recovery-operator.test.ts', rows);
     expect(documented).toEqual(measured);
   });
   test('negative: without the ReadReplicaObjects statement the set cannot be read, named', async () => {
@@ -163,28 +191,24 @@ describe(`${POLICY}: the recorded dr list, validate and restore in ${REGION} (re
 });
 
 describe(`${POLICY}: import with the replica key (request shape of @aws-sdk/client-dynamodb, mocked)`, () => {
-  const importCall: SdkCall = {
-    who: 'restore --engine import',
-    service: 'dynamodb',
-    operation: 'ImportTable',
-    region: REGION,
-    input: {
-      S3BucketSource: { S3Bucket: REPLICA, S3KeyPrefix: 'backups/daily/2026-12-01T02-00-00Z/orders/AWSDynamoDB/01700000000000-abcd1234/data/' },
-      InputFormat: 'DYNAMODB_JSON',
-      TableCreationParameters: {
-        TableName: 'orders-restored',
-        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
-        SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: replicaKeyAlias(config) },
-      },
-    },
-  };
   test('every request DynamoDB makes as the caller is allowed: ImportTable, S3 reads, the replica key (Decrypt, DescribeKey, CreateGrant), logs', async () => {
-    const v = await evaluateAll(model, casesFor(model, operator('restore --engine import'), [importCall]));
+    const v = await importVerdicts();
     printed.push(...v);
     expect(v.map((x) => x.request.action)).toEqual(
       expect.arrayContaining(['dynamodb:ImportTable', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant', 'logs:PutRetentionPolicy']),
     );
     expect(denied(v)).toEqual([]);
+  });
+  test('negative: without ImportWithReplicaKey the import cannot use the replica key, named', async () => {
+    const copy = structuredClone(templates);
+    for (const id of logicalIds(copy[0], 'AWS::IAM::ManagedPolicy')) {
+      const doc = copy[0].template.Resources[id].Properties.PolicyDocument;
+      doc.Statement = doc.Statement.filter((s: { Sid?: string }) => s.Sid !== 'ImportWithReplicaKey');
+    }
+    const m = synthesizePolicyModel(copy, RECOVERY_ACCOUNT);
+    const reasons = denied(await evaluateAll(m, casesFor(m, operator('restore --engine import'), [importCall])));
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(new RegExp(`may not kms:CreateGrant on arn:aws:kms:${REGION}:${RECOVERY_ACCOUNT}:key/`));
   });
 });
 

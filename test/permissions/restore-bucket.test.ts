@@ -12,9 +12,10 @@ import { backupBucketName, operatorPolicyName } from '../../lib/config';
 import { restoreBucket } from '../../lambda/buckets/restore-bucket';
 import { exampleConfig } from '../lib/config-fixture';
 import { useVersionedS3 } from '../support/use-versioned-s3';
-import { evaluateAll, type Verdict } from './evaluate';
+import { evaluateAll, mappingContext, type Verdict } from './evaluate';
 import { casesOf, denied, operatorPrincipal, withoutAction } from './proof';
-import { startRecorder, type SdkCall } from './recorder';
+import { measuredRow, proofRows } from './proof-table';
+import { startRecorder, toIamRequests, type SdkCall } from './recorder';
 import { ACCOUNT, builtTemplates, synthesizePolicyModel, type PolicyModel } from './templates';
 
 jest.setTimeout(300_000);
@@ -56,7 +57,10 @@ beforeAll(async () => {
   calls.push(...recorder.calls);
 });
 
-const verdicts = (m: PolicyModel): Promise<Verdict[]> => evaluateAll(m, casesOf(m, calls, WHO, operatorPrincipal(OPERATOR_POLICY, WHO)));
+const evaluated = (m: PolicyModel): Promise<Verdict[]> => evaluateAll(m, casesOf(m, calls, WHO, operatorPrincipal(OPERATOR_POLICY, WHO)));
+/** Against the shipped templates the verdicts are simulated once (the proof test and the table's). */
+let shipped: Promise<Verdict[]> | undefined;
+const verdicts = (m: PolicyModel): Promise<Verdict[]> => (m === model ? (shipped ??= evaluated(m)) : evaluated(m));
 
 describe(`dr restore-bucket's recorded requests against ${OPERATOR_POLICY} (real local versioned S3)`, () => {
   test('both runs sent every kind of request restore-bucket makes', () => {
@@ -87,6 +91,17 @@ describe(`dr restore-bucket's recorded requests against ${OPERATOR_POLICY} (real
     expect(denied(v)).toEqual([]);
   });
 
+  test('the proof table in docs/security.md says what this file measured (UPDATE_PROOF_TABLE=1 regenerates)', async () => {
+    const row = measuredRow({
+      principal: `operator (${OPERATOR_POLICY})`,
+      ran: 'dr restore-bucket --to another bucket and --in-place (copies by VersionId, a multipart copy, a delete marker), real local versioned S3',
+      verdicts: await verdicts(model),
+      negative: 'the proof can fail: without s3:ListBucketVersions the listing is denied',
+    });
+    const { documented, measured } = proofRows('restore-bucket.test.ts', [row]);
+    expect(documented).toEqual(measured);
+  });
+
   test('the proof can fail: without s3:ListBucketVersions the listing is denied', async () => {
     const copy = structuredClone(templates);
     for (const s of copy)
@@ -96,5 +111,24 @@ describe(`dr restore-bucket's recorded requests against ${OPERATOR_POLICY} (real
         if (r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties.PolicyDocument) withoutAction(r.Properties.PolicyDocument, 's3:ListBucketVersions');
     const v = await verdicts(synthesizePolicyModel(copy));
     expect(v.filter((x) => !x.allowed).map((x) => x.request.action)).toEqual(expect.arrayContaining(['s3:ListBucketVersions']));
+  });
+
+  test('the operator cannot delete a version for good: a delete by VersionId in the data bucket is denied s3:DeleteObjectVersion, while its s3:DeleteObject (a delete marker) is allowed', async () => {
+    const who = operatorPrincipal(OPERATOR_POLICY, WHO);
+    const call: SdkCall = {
+      who: WHO,
+      service: 's3',
+      operation: 'DeleteObject',
+      region: config.primary.region,
+      input: { Bucket: SOURCE, Key: 'img/a.jpg', VersionId: 'v1' },
+    };
+    const v = await evaluateAll(
+      model,
+      toIamRequests(call, mappingContext(model)).map((request) => ({ who, request })),
+    );
+    expect(v.map((x) => [x.request.action, x.allowed])).toEqual([
+      ['s3:DeleteObject', true],
+      ['s3:DeleteObjectVersion', false],
+    ]);
   });
 });

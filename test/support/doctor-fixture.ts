@@ -4,7 +4,7 @@
  * overriding one mock after {@link healthyAccount}.
  */
 import * as path from 'node:path';
-import { BackupClient, DescribeBackupVaultCommand, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeBackupVaultCommand, DescribeRegionSettingsCommand, ListBackupVaultsCommand } from '@aws-sdk/client-backup';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, ListMetricsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -251,6 +251,10 @@ export function healthyAccount(replica: string = REPLICA_BUCKET): void {
   mocks.backup
     .on(DescribeRegionSettingsCommand)
     .resolves({ ResourceTypeManagementPreference: { DynamoDB: true }, ResourceTypeOptInPreference: { DynamoDB: true } });
+  // recovery.vault "airGapped": the recovery region lists the logically air-gapped vault (called only with that setting).
+  mocks.backup
+    .on(ListBackupVaultsCommand)
+    .resolves({ BackupVaultList: [{ BackupVaultName: 'shop-dr-recovery', VaultType: 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT', Locked: true }] });
   mocks.events.on(DescribeRuleCommand).callsFake((input: { Name: string }) => ({ Name: input.Name, State: 'ENABLED' }));
   mocks.backup.on(DescribeBackupVaultCommand).callsFake((input: { BackupVaultName: string }) => ({
     BackupVaultName: input.BackupVaultName,
