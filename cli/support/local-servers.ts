@@ -284,4 +284,14 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
 }
 
 // The versioned S3 (Ceph RGW) has its own start function; re-exported so every local server starts from here.
-export { startVersionedS3, assertRgw, RGW_INSTALL_LINE, RGW_KMS_KEY_IDS, type VersionedS3, type VersionedS3Options } from './versioned-s3';
+export {
+  startVersionedS3,
+  createTenantUser,
+  stopVersionedS3Left,
+  assertRgw,
+  RGW_INSTALL_LINE,
+  RGW_KMS_KEY_IDS,
+  type VersionedS3,
+  type VersionedS3Options,
+  type TenantCredentials,
+} from './versioned-s3';

@@ -11,7 +11,7 @@
  * SDK's default aws-chunked trailer with 411 MissingContentLength), and buckets are created
  * without a LocationConstraint (RGW's zonegroup is `default`).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -238,4 +238,39 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
       else fs.rmSync(path.join(workDir, 'pids'), { force: true });
     },
   };
+}
+
+/** What a tenant user of a running RGW signs with. */
+export interface TenantCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/**
+ * Creates an S3 user in a tenant of its own on a running RGW. RGW resolves every bucket name a
+ * tenant user sends inside that tenant (Ceph's "RGW Multi-tenancy"), so two tenants can each
+ * have a bucket "media": users of one RGW never see each other's buckets. `tenant`: letters and
+ * digits, unique on this RGW; the access key is made of them too (DynamoDB Local, which shares
+ * the SDK's variables in a drill, accepts only letters and digits in an access key id).
+ */
+export async function createTenantUser(server: Pick<VersionedS3, 'workDir'>, tenant: string): Promise<TenantCredentials> {
+  if (!/^[A-Za-z0-9]{1,32}$/.test(tenant)) throw new Error(`RGW tenant names here are 1-32 letters or digits (got "${tenant}")`);
+  const creds = { accessKeyId: `${tenant}access`, secretAccessKey: `${tenant}secret` };
+  const args = ['-c', path.join(server.workDir, 'ceph.conf'), 'user', 'create', '--tenant', tenant, '--uid', 'user', '--display-name', tenant];
+  await new Promise<void>((resolve, reject) =>
+    execFile('radosgw-admin', [...args, '--access-key', creds.accessKeyId, '--secret-key', creds.secretAccessKey], (error, _out, stderr) =>
+      error ? reject(new Error(`radosgw-admin could not create the tenant user ${tenant}: ${String(stderr).trim().slice(-300) || error.message}`)) : resolve(),
+    ),
+  );
+  return creds;
+}
+
+/**
+ * Stops every RGW still running whose folder lies directly in `dir` (`dr-rgw-*`, by the pids its
+ * start recorded): the test run's teardown uses it so that no gateway outlives the run, also one
+ * whose process died without its exit hook (a Jest worker ended by a signal).
+ */
+export async function stopVersionedS3Left(dir: string): Promise<void> {
+  const folders = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('dr-rgw-')) : [];
+  for (const f of folders) for (const { pid, name } of readPids(path.join(dir, f)).reverse()) await stopDaemon(pid, name);
 }

@@ -14,9 +14,13 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
   await putText(s3, bucket, key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
-/** Writes a small text object. */
+/**
+ * Writes a small text object. The length is sent explicitly: the SDK measures only a non-empty
+ * body, so an empty marker object would otherwise go out without Content-Length, and the S3
+ * client warns about "a Stream of unknown length".
+ */
 export async function putText(s3: S3Client, bucket: string, key: string, body: string, contentType = 'text/plain'): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength: Buffer.byteLength(body) }));
 }
 
 /** Reads a whole object as UTF-8 text. */

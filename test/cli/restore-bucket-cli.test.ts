@@ -6,11 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { registerListCommand } from '../../cli/list';
 import { registerRestoreBucketCommand } from '../../cli/restore-bucket';
 import { bucketJournalTarget } from '../../lambda/buckets/restore-bucket';
 import { readJournal, type RestoreJournalRecord } from '../../lambda/restore/journal';
+import { putText } from '../../lambda/store/s3-io';
 import { startFaultProxy } from '../support/fault-proxy';
 import { runCli, testProgram } from '../support/run-cli';
 import { useVersionedS3 } from '../support/use-versioned-s3';
@@ -129,7 +130,7 @@ describe('killed mid-run, then --resume', () => {
     expect(killed.parts.filter((p) => p.done)).toHaveLength(1);
 
     // `dr list` names the unfinished restore with the exact command that continues it: run that command.
-    await ctx.s3.send(new PutObjectCommand({ Bucket: JOURNALS, Key: 'backups/.keep', Body: '' }));
+    await putText(ctx.s3, JOURNALS, 'backups/.keep', '');
     const listed = await runCli(testProgram(registerListCommand), ['list', '--bucket', JOURNALS]);
     expect(listed.stdout).toContain('unfinished bucket restores');
     const resume = /^ {4}dr restore-bucket (.*)$/m.exec(listed.stdout)?.[1];

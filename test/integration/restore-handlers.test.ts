@@ -10,6 +10,14 @@ import { useLocalServers } from '../support/use-local-servers';
 
 jest.setTimeout(120_000);
 
+// The transform (swc, like native ES modules) exports read-only bindings that jest.spyOn cannot
+// replace: the handler reaches restoreBackupSet through this mock, which runs the real function
+// unless a test gives it another implementation.
+jest.mock('../../lambda/restore/restore', () => {
+  const actual = jest.requireActual<typeof import('../../lambda/restore/restore')>('../../lambda/restore/restore');
+  return { ...actual, restoreBackupSet: jest.fn(actual.restoreBackupSet) };
+});
+
 let dynamodb: DynamoDBClient;
 let s3: S3Client;
 const replica = 'handlers-replica-bucket';
@@ -81,8 +89,8 @@ test('restore-test handler: restores the latest replica set, emits RestoreTestSu
 });
 
 test('restore-test handler: a failure after the scratch tables exist emits RestoreTestFailure, throws, and still deletes them', async () => {
-  const real = restoreCore.restoreBackupSet;
-  const spy = jest.spyOn(restoreCore, 'restoreBackupSet').mockImplementation(async (opts) => {
+  const real = jest.requireActual<typeof import('../../lambda/restore/restore')>('../../lambda/restore/restore').restoreBackupSet;
+  const spy = jest.mocked(restoreCore.restoreBackupSet).mockImplementation(async (opts) => {
     await real(opts);
     expect(await scratchTables()).toHaveLength(1);
     throw new Error('injected failure after the restore');
@@ -94,7 +102,7 @@ test('restore-test handler: a failure after the scratch tables exist emits Resto
     expect(emf[0]).not.toHaveProperty('RestoreTestSuccess');
     expect(await scratchTables()).toEqual([]);
   } finally {
-    spy.mockRestore();
+    spy.mockImplementation(real);
   }
 });
 

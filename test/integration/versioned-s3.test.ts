@@ -2,18 +2,23 @@
  * The local versioned S3 (Ceph RGW, cli/support/versioned-s3.ts) keeps versions and delete
  * markers, copies by VersionId, its daemons are gone after stop(), and its gateway can run on a
  * simulated clock (libfaketime) so versions are stamped minutes in the past without waiting.
+ * Also the sharing of test/support/use-versioned-s3.ts: suites of one worker get the same
+ * gateway, each under a tenant of its own, and the run's teardown stops what a worker left.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  ListBucketsCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { startVersionedS3 } from '../../cli/support/local-servers';
+import { startVersionedS3, stopVersionedS3Left } from '../../cli/support/local-servers';
 import { useVersionedS3, versionedS3Client } from '../support/use-versioned-s3';
 
 const ctx = useVersionedS3();
@@ -45,21 +50,24 @@ test('CopyObject by VersionId makes an old version the newest again', async () =
   expect(await body('copies', 'k')).toBe('old');
 });
 
-test('stop() ends exactly the daemons start recorded and removes the folder', async () => {
-  const other = await startVersionedS3();
-  const client = versionedS3Client(other);
-  await client.send(new CreateBucketCommand({ Bucket: 'second' }));
-  client.destroy();
-  await other.stop();
-  const alive = other.pids.filter(({ pid }) => {
+/** The pids among `pids` that still run (a zombie counts as gone). */
+const stillRunning = (pids: readonly { pid: number }[]) =>
+  pids.filter(({ pid }) => {
     try {
       return !/^State:\s*Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     } catch {
       return false;
     }
   });
+
+test('stop() ends exactly the daemons start recorded and removes the folder', async () => {
+  const other = await startVersionedS3();
+  const client = versionedS3Client(other);
+  await client.send(new CreateBucketCommand({ Bucket: 'second' }));
+  client.destroy();
+  await other.stop();
   expect(other.pids.map((p) => p.name)).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
-  expect(alive).toEqual([]);
+  expect(stillRunning(other.pids)).toEqual([]);
   expect(fs.existsSync(other.workDir)).toBe(false);
   // the suite's own RGW is untouched
   await ctx.s3.send(new CreateBucketCommand({ Bucket: 'still-up' }));
@@ -83,4 +91,41 @@ test('a simulated clock stamps versions at its offset, and a new offset applies 
     client.destroy();
     await clocked.stop();
   }
+});
+
+test("the run's teardown stops a gateway a worker left running in the run's folder", async () => {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'run-'));
+  const left = await startVersionedS3({ workDir: path.join(runDir, 'dr-rgw-left') });
+  try {
+    expect(stillRunning(left.pids)).toHaveLength(3);
+    await stopVersionedS3Left(runDir);
+    expect(stillRunning(left.pids)).toEqual([]);
+  } finally {
+    await left.stop();
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+});
+
+describe('suites of one worker share its gateway, each in a tenant of its own', () => {
+  const neighbour = useVersionedS3();
+
+  test('a second suite gets the same gateway, signing as another user', () => {
+    expect(neighbour.server.endpoint).toBe(ctx.server.endpoint);
+    expect(neighbour.server.accessKeyId).not.toBe(ctx.server.accessKeyId);
+    expect(neighbour.server.env.AWS_ACCESS_KEY_ID).toBe(neighbour.server.accessKeyId);
+  });
+
+  test('two suites each have a bucket of the same name, with their own objects, and list only their own', async () => {
+    for (const [suite, text] of [
+      [ctx, 'first'],
+      [neighbour, 'second'],
+    ] as const) {
+      await suite.s3.send(new CreateBucketCommand({ Bucket: 'same-name' }));
+      await suite.s3.send(new PutObjectCommand({ Bucket: 'same-name', Key: 'k', Body: text }));
+    }
+    expect(await body('same-name', 'k')).toBe('first');
+    const got = await neighbour.s3.send(new GetObjectCommand({ Bucket: 'same-name', Key: 'k' }));
+    expect(await got.Body!.transformToString()).toBe('second');
+    expect((await neighbour.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(['same-name']);
+  });
 });

@@ -88,8 +88,20 @@ function requestContext(model: PolicyModel, request: IamRequest): Record<string,
   };
 }
 
-/** Evaluates one case. */
-export async function evaluate(model: PolicyModel, who: Principal, request: IamRequest): Promise<Verdict> {
+/** What the simulator decided for a request; `why` (when denied) follows the request's own head. */
+interface Decision {
+  readonly allowed: boolean;
+  readonly why: string;
+}
+
+/** "<who> may not <action> on <resource> (<because>)": the start of every denial. */
+const headOf = (who: Principal, request: IamRequest) => `${who.label} may not ${request.action} on ${request.resource} (${request.because})`;
+
+const verdictOf = (who: Principal, request: IamRequest, d: Decision): Verdict =>
+  d.allowed ? { who, request, allowed: true, reason: '' } : { who, request, allowed: false, reason: `${headOf(who, request)}: ${d.why}` };
+
+/** Simulates one request. */
+async function decide(model: PolicyModel, who: Principal, request: IamRequest): Promise<Decision> {
   const identity = identityOf(model, who);
   const resourcePolicy = resourcePolicyOf(model, request.resource);
   const context: Record<string, string | string[]> = {
@@ -115,11 +127,8 @@ export async function evaluate(model: PolicyModel, who: Principal, request: IamR
     },
     {},
   );
-  const base = { who, request };
-  const head = `${who.label} may not ${request.action} on ${request.resource} (${request.because})`;
-  if (result.resultType === 'error')
-    return { ...base, allowed: false, reason: `${head}: the simulator rejected the request: ${JSON.stringify(result.errors)}` };
-  if (result.overallResult === 'Allowed') return { ...base, allowed: true, reason: '' };
+  if (result.resultType === 'error') return { allowed: false, why: `the simulator rejected the request: ${JSON.stringify(result.errors)}` };
+  if (result.overallResult === 'Allowed') return { allowed: true, why: '' };
   const analysis = result.resultType === 'single' ? result.result.analysis : undefined;
   // A service principal has no identity policies; only its resource policy can allow it.
   const denials = (analysis ? getDenialReasons(analysis) : []).filter((d) => who.kind !== 'service' || d.policyType !== 'identity');
@@ -129,19 +138,82 @@ export async function evaluate(model: PolicyModel, who: Principal, request: IamR
   });
   if (request.action.startsWith('kms:') && !resourcePolicy) why.push(`the key is not in the templates, so no key policy allows it`);
   if (who.kind !== 'service' && identity.policies.length === 0) why.push('the principal has no identity policies');
-  return { ...base, allowed: false, reason: `${head}: ${result.overallResult}; ${why.join('; ') || 'no statement allows it'}` };
+  return { allowed: false, why: `${result.overallResult}; ${why.join('; ') || 'no statement allows it'}` };
 }
 
-/** Evaluates every case; identical (who, request) pairs are simulated once. */
+/** Evaluates one case. */
+export async function evaluate(model: PolicyModel, who: Principal, request: IamRequest): Promise<Verdict> {
+  return verdictOf(who, request, await decide(model, who, request));
+}
+
+/** Resource and NotResource patterns of a policy document; undefined when one is not a plain string. */
+function resourcePatterns(policy: unknown): string[] | undefined {
+  const doc = policy as { Statement?: unknown };
+  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as ({ Resource?: unknown; NotResource?: unknown } | undefined)[];
+  const patterns = statements.flatMap((st) => [st?.Resource, st?.NotResource].flat().filter((r) => r !== undefined));
+  return patterns.every((r): r is string => typeof r === 'string') ? patterns : undefined;
+}
+
+/** An IAM resource pattern as a whole-ARN regular expression (`*` any run of characters, `?` one). */
+const globRegExp = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
+/**
+ * The S3 object ARN `resource` as the class of objects IAM cannot tell apart for this principal:
+ * the bucket and which of the patterns it matches. IAM reads an object ARN only through the
+ * Resource/NotResource patterns of the identity policies and the bucket's policy (the bucket, its
+ * account and policy are the same for every key of it), so two keys of one bucket that match the
+ * same patterns get the same decision. Anything else is its own class: another ARN, a pattern
+ * with a policy variable or a wildcard before the resource part (where IAM matches field by
+ * field, not as one string), or a pattern that is not a plain string.
+ */
+function resourceClass(model: PolicyModel, who: Principal, resource: string, patternsCache: Map<string, RegExp[] | undefined>): string {
+  const object = /^arn:aws:s3:::([^/]+)\/./.exec(resource);
+  if (!object) return resource;
+  const cacheKey = JSON.stringify([who, object[1]]);
+  if (!patternsCache.has(cacheKey)) {
+    const policies = [...identityOf(model, who).policies.map((p) => p.policy), resourcePolicyOf(model, resource)?.policy];
+    const patterns = policies.filter((p) => p !== undefined).map(resourcePatterns);
+    const flat = patterns.every((p) => p !== undefined) ? patterns.flat() : undefined;
+    const literalFields = (p: string) => p === '*' || (!p.includes('${') && !/[*?]/.test(p.split(':').slice(0, 5).join(':')));
+    patternsCache.set(cacheKey, flat?.every(literalFields) ? [...new Set(flat)].map(globRegExp) : undefined);
+  }
+  const patterns = patternsCache.get(cacheKey);
+  return patterns ? `arn:aws:s3:::${object[1]}/<keys matching ${patterns.map((r) => (r.test(resource) ? 1 : 0)).join('')}>` : resource;
+}
+
+/**
+ * Evaluates every case. Cases IAM cannot tell apart are simulated once: the same principal,
+ * action, context and region, on the same resource or on objects of one bucket that match the
+ * same resource patterns ({@link resourceClass}); each case keeps its own request in its verdict.
+ */
 export async function evaluateAll(model: PolicyModel, cases: readonly Case[]): Promise<Verdict[]> {
-  const cache = new Map<string, Promise<Verdict>>();
+  const decided = new Map<string, Promise<Decision>>();
+  const keyOf = caseKeys(model);
   return Promise.all(
-    cases.map((c) => {
-      const k = JSON.stringify([c.who, c.request.action, c.request.resource, c.request.context]);
-      if (!cache.has(k)) cache.set(k, evaluate(model, c.who, c.request));
-      return cache.get(k)!.then((v) => ({ ...v, request: c.request }));
+    cases.map(async (c) => {
+      const k = keyOf(c);
+      if (!decided.has(k)) decided.set(k, decide(model, c.who, c.request));
+      return verdictOf(c.who, c.request, await decided.get(k)!);
     }),
   );
+}
+
+/** How many simulations {@link evaluateAll} runs for `cases` (the distinct classes). */
+export function simulationsFor(model: PolicyModel, cases: readonly Case[]): number {
+  return new Set(cases.map(caseKeys(model))).size;
+}
+
+/** The key under which {@link evaluateAll} simulates a case once. */
+function caseKeys(model: PolicyModel): (c: Case) => string {
+  const patternsCache = new Map<string, RegExp[] | undefined>();
+  return ({ who, request: { action, resource, context, region } }) =>
+    JSON.stringify([who, action, resourceClass(model, who, resource, patternsCache), context, region]);
 }
 
 /** Requests and denials per principal label, for the printed table. */

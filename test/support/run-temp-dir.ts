@@ -21,6 +21,11 @@ export function createRunTempDir(): string {
   return dir;
 }
 
+/** The run's directory while it exists (between {@link createRunTempDir} and {@link removeRunTempDir}). */
+export function runTempDir(): string | undefined {
+  return holder.__drRunTempDir?.dir;
+}
+
 /** Puts TMPDIR back and removes the run's directory with everything in it. */
 export function removeRunTempDir(): void {
   const run = holder.__drRunTempDir;

@@ -17,11 +17,13 @@ const Sequencer = require('@jest/test-sequencer').default;
 const START_FIRST = [
   'test/lib/synth.test.ts',
   'test/cli/drill.test.ts',
+  'test/permissions/drill-aws.test.ts',
   'test/lib/synth-variant.test.ts',
   'test/integration/backup-large.test.ts',
   'test/permissions/restore-bucket.test.ts',
   'test/integration/object-lock-hardened.test.ts',
   'test/faults/restore-resume.test.ts',
+  'test/faults/server-loss.test.ts',
 ];
 
 const ROOT = path.resolve(__dirname, '..', '..');

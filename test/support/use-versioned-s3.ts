@@ -1,23 +1,33 @@
 /**
- * One local versioned S3 (Ceph RGW) per test suite: `useVersionedS3()` registers the suite's
- * start-up and clean-up hooks and gives an S3 client on it. Each test should use its own bucket
- * (Object Lock COMPLIANCE versions cannot be deleted; the whole cluster goes at stop).
+ * A local versioned S3 (Ceph RGW) for a test suite: `useVersionedS3()` registers the suite's
+ * hooks and gives an S3 client on it.
+ *
+ * One RGW per Jest worker and set of options, started when the worker's first suite asks for it
+ * and shared by the worker's later suites (a start costs about 3.5 s of CPU and 8 s on a busy
+ * machine). Each suite signs as a user of a tenant of its own, and RGW resolves bucket names
+ * inside the caller's tenant: suites can all have a bucket "media" and never see each other's
+ * (Object Lock COMPLIANCE versions cannot be deleted, so emptying between suites is no option).
+ * The daemons stop by pid when the worker exits (startVersionedS3's exit hook) and, for any a
+ * worker left, in the run's global teardown (`stopVersionedS3Left`, test/support/shared-servers.ts).
+ * Tests that stop, kill or re-clock their RGW start their own with `startVersionedS3`.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { startVersionedS3, type VersionedS3, type VersionedS3Options } from '../../cli/support/local-servers';
+import { createTenantUser, startVersionedS3, type VersionedS3, type VersionedS3Options } from '../../cli/support/local-servers';
 
 const START_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 60_000;
+
+/** A suite's view of the worker's RGW: its tenant's credentials; stopping is not the suite's business. */
+export type SharedVersionedS3 = Omit<VersionedS3, 'stop' | 'setClockOffset'>;
 
 /** What {@link useVersionedS3} gives a suite; read it inside hooks and tests only. */
 export interface VersionedS3Context {
-  readonly server: VersionedS3;
+  readonly server: SharedVersionedS3;
   /** Path-style, checksums only when required (what Ceph 16 understands). */
   readonly s3: S3Client;
 }
 
-/** An S3 client on a running RGW. */
-export function versionedS3Client(server: VersionedS3, maxAttempts = 3): S3Client {
+/** An S3 client on a running RGW, signing as the user the server view names. */
+export function versionedS3Client(server: Pick<VersionedS3, 'endpoint' | 'env' | 'accessKeyId' | 'secretAccessKey'>, maxAttempts = 3): S3Client {
   return new S3Client({
     endpoint: server.endpoint,
     region: server.env.AWS_REGION,
@@ -29,27 +39,52 @@ export function versionedS3Client(server: VersionedS3, maxAttempts = 3): S3Clien
   });
 }
 
-/** Starts RGW in `beforeAll`, stops it in `afterAll`. */
-export function useVersionedS3(opts: VersionedS3Options = {}): VersionedS3Context {
+/** This worker's RGWs by the options they were started with. */
+const workerRgws = new Map<string, Promise<VersionedS3>>();
+let tenantsMade = 0;
+
+/** The worker's RGW for these options, started on first use (a failed start is not kept). */
+function workerRgw(opts: Pick<VersionedS3Options, 'region' | 'lifecycleDaySeconds'>): Promise<VersionedS3> {
+  const key = JSON.stringify([opts.region ?? null, opts.lifecycleDaySeconds ?? null]);
+  let rgw = workerRgws.get(key);
+  if (!rgw) {
+    rgw = startVersionedS3(opts);
+    rgw.catch(() => workerRgws.delete(key));
+    workerRgws.set(key, rgw);
+  }
+  return rgw;
+}
+
+/** The suite's view: the worker's RGW, signed for by a new tenant user. */
+async function tenantView(opts: Pick<VersionedS3Options, 'region' | 'lifecycleDaySeconds'>): Promise<SharedVersionedS3> {
+  const server = await workerRgw(opts);
+  const creds = await createTenantUser(server, `suite${++tenantsMade}`);
+  const { stop: _stop, setClockOffset: _clock, ...rest } = server;
+  return { ...rest, ...creds, env: { ...server.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey } };
+}
+
+/**
+ * The worker's RGW for the suite (started in `beforeAll` if the worker has none with these
+ * options), under a tenant of the suite's own.
+ */
+export function useVersionedS3(opts: Pick<VersionedS3Options, 'region' | 'lifecycleDaySeconds'> = {}): VersionedS3Context {
   let started: VersionedS3Context | undefined;
   let conditionalWrites: string | undefined;
   beforeAll(async () => {
-    const server = await startVersionedS3(opts);
+    const server = await tenantView(opts);
     started = { server, s3: versionedS3Client(server) };
     // Code under test in this process writes its journals to RGW: no conditional writes there.
     conditionalWrites = process.env.DR_S3_CONDITIONAL_WRITES;
     process.env.DR_S3_CONDITIONAL_WRITES = server.env.DR_S3_CONDITIONAL_WRITES;
   }, START_TIMEOUT_MS);
-  afterAll(async () => {
+  afterAll(() => {
     if (conditionalWrites === undefined) delete process.env.DR_S3_CONDITIONAL_WRITES;
     else process.env.DR_S3_CONDITIONAL_WRITES = conditionalWrites;
-    const s = started;
+    started?.s3.destroy();
     started = undefined;
-    s?.s3.destroy();
-    await s?.server.stop();
-  }, STOP_TIMEOUT_MS);
+  });
   const running = (): VersionedS3Context => {
-    if (!started) throw new Error('useVersionedS3: RGW runs from its beforeAll to its afterAll; read the context inside a hook or a test');
+    if (!started) throw new Error('useVersionedS3: the suite has RGW from its beforeAll to its afterAll; read the context inside a hook or a test');
     return started;
   };
   return {

@@ -15,6 +15,14 @@ import { FINALIZE_PROGRESS_FILE, FinalizeProgress, MAX_STALLED_RUNS, finalizePen
 import { BackupFailure, BackupMetadata, FORMAT_VERSION } from '../../../lambda/format/backup-set';
 import { fakeS3 } from '../../support/fake-s3';
 
+// The transform (swc, like native ES modules) exports read-only bindings that jest.spyOn cannot
+// replace: the handler reaches finalizePendingBackups through this mock, which runs the real
+// function unless a test gives it another implementation.
+jest.mock('../../../lambda/backup/export-finalize', () => {
+  const actual = jest.requireActual<typeof import('../../../lambda/backup/export-finalize')>('../../../lambda/backup/export-finalize');
+  return { ...actual, finalizePendingBackups: jest.fn(actual.finalizePendingBackups) };
+});
+
 const ddbMock = mockClient(DynamoDBClient);
 const s3Mock = mockClient(S3Client);
 const dynamodb = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -223,7 +231,7 @@ describe('export-finalizer handler (aws-sdk-client-mock)', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('passes the Lambda remaining time less 60 s as the deadline', async () => {
-    const spy = jest.spyOn(finalize, 'finalizePendingBackups').mockResolvedValue([]);
+    const spy = jest.mocked(finalize.finalizePendingBackups).mockClear().mockResolvedValueOnce([]);
     const before = Date.now();
     await handler({}, { getRemainingTimeInMillis: () => 300_000 });
     const { deadline } = spy.mock.calls[0][0];
