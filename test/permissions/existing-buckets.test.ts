@@ -277,9 +277,11 @@ describe("an existing bucket's own KMS key (dataBuckets[].kmsKeyArn; the key pol
 
   test('negative: the shipped config (no kmsKeyArn): dr restore-bucket is denied Decrypt and GenerateDataKey on that key', async () => {
     const reasons = denied(await evaluateAll(shipped, restoreBucketCalls(shipped)));
+    // One verdict per request: the read (GetObject) and the copy (CopyObject) each need Decrypt.
     expect(reasons).toEqual([
-      expect.stringMatching(new RegExp(`may not kms:Decrypt on ${KEY}`)),
-      expect.stringMatching(new RegExp(`may not kms:GenerateDataKey on ${KEY}`)),
+      expect.stringMatching(new RegExp(`may not kms:Decrypt on ${KEY} \\(s3 GetObject`)),
+      expect.stringMatching(new RegExp(`may not kms:Decrypt on ${KEY} \\(s3 CopyObject`)),
+      expect.stringMatching(new RegExp(`may not kms:GenerateDataKey on ${KEY} \\(s3 CopyObject`)),
     ]);
   });
 });

@@ -24,6 +24,8 @@ test('every proof file (a test file under test/permissions that evaluates reques
   const proofFiles = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.ts'))
+    // evaluate.test.ts is the evaluator's own contract test (synthetic policies), not a proof of the stacks.
+    .filter((f) => f !== 'evaluate.test.ts')
     .filter((f) => /\bevaluate(All)?\(/.test(fs.readFileSync(path.join(__dirname, f), 'utf8')));
   expect(proofFiles.length).toBeGreaterThanOrEqual(10);
   const owners = new Set(rows().map(ownerOf));
