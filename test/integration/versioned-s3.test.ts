@@ -106,7 +106,7 @@ test("the run's teardown stops a gateway a worker left running in the run's fold
   }
 });
 
-describe('suites of one worker share its gateway, each in a tenant of its own', () => {
+describe('suites of one file share its gateway, each in a tenant of its own', () => {
   const neighbour = useVersionedS3();
 
   test('a second suite gets the same gateway, signing as another user', () => {
@@ -128,4 +128,9 @@ describe('suites of one worker share its gateway, each in a tenant of its own', 
     expect(await got.Body!.transformToString()).toBe('second');
     expect((await neighbour.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(['same-name']);
   });
+});
+
+test('the gateway outlives a suite done with it while another suite of the file still uses it (stopped after the last)', async () => {
+  const listed = await ctx.s3.send(new ListBucketsCommand({}));
+  expect(listed.Buckets?.map((b) => b.Name)).toContain('same-name');
 });
