@@ -4,6 +4,21 @@
 // with an explicit env (test/cli/sdk-warning.test.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+// CPU knobs for the run, set the same way (they reach the workers, the local servers the global
+// setup starts and the children tests spawn; measured in docs/development.md "Test speed"):
+// - a larger V8 young generation for the workers: the suite allocates a lot of short-lived SDK
+//   objects, and 64 MiB semi-spaces scavenge far less often than the default 16 MiB;
+// - DynamoDB Local's JVMs live for a run at most and serve one client each: the client compiler
+//   only (no C2 compile threads) and the serial collector (no concurrent G1 threads).
+// Both append to what the caller set, so a developer's own flags still apply.
+const appendFlags = (name, flags) => {
+  const have = process.env[name] ?? '';
+  const add = flags.filter((f) => !have.includes(f.split('=')[0]));
+  if (add.length) process.env[name] = [have, ...add].filter(Boolean).join(' ');
+};
+appendFlags('NODE_OPTIONS', ['--max-semi-space-size=64']);
+appendFlags('JAVA_TOOL_OPTIONS', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']);
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

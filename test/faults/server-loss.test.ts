@@ -23,8 +23,9 @@ import { useLocalServers } from '../support/use-local-servers';
 import { freePort } from '../../cli/support/local-servers';
 
 const bucket = 'faults-server-loss';
-// It kills its own DynamoDB Local mid-run, so it gets a pair of its own rather than the shared one.
-const local = useLocalServers({ buckets: [bucket], dedicated: true });
+// Every kill hits a server of its own (startExtraServer), so the worker's shared pair stays up
+// for the checks and for the files after this one.
+const local = useLocalServers({ buckets: [bucket] });
 
 /** Runs `fn` with the SDK variables changed (clients created inside see them), then puts them back. */
 async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
@@ -259,9 +260,10 @@ describe('server loss mid-restore', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAILED "stock" -> "stock-copy": S3 is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_S3/);
   }, 120_000);
-  it('DynamoDB Local killed mid-write: exit 1, FAILED names DynamoDB unreachable; the backup set is untouched (runs last: kills the suite server)', async () => {
-    // The suite's own DynamoDB Local, so this case runs last.
-    const r = await restoreKilledAt(5, local.servers.pids.dynamodb, {}, '-copy2');
+  it('DynamoDB Local killed mid-write: exit 1, FAILED names DynamoDB unreachable; the backup set is untouched', async () => {
+    // The restore writes into a DynamoDB Local of its own (the set is read from the suite's S3), killed at its fifth BatchWriteItem.
+    const victim = await local.servers.startExtraServer('dynamodb');
+    const r = await restoreKilledAt(5, victim.pid, { AWS_ENDPOINT_URL_DYNAMODB: victim.endpoint }, '-copy2');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('restore of backup set weekly/2026-12-01T04-00-00-000Z failed');
     expect(r.stderr).toMatch(/FAILED "stock" -> "stock-copy2": DynamoDB is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_DYNAMODB/);

@@ -5,6 +5,8 @@
  * before it starts, so it sees servers as fresh as its own would be; or, with `dedicated` (or
  * outside Jest's shared set-up), a pair of its own.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DeleteTableCommand, DynamoDBClient, paginateListTables, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListBucketsCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { attachLocalServers, LocalServers, startLocalServers } from '../../cli/support/local-servers';
@@ -72,7 +74,7 @@ export function useLocalServers(opts: UseLocalServersOptions = {}): LocalServerC
         });
     // Created after the variables are applied: createS3Client picks path-style from AWS_ENDPOINT_URL_S3.
     started = { servers, dynamodb: createDynamoDbClient(), s3: createS3Client() };
-    if (shared) await emptyServers(started.dynamodb, started.s3);
+    if (shared) await emptyServers(started.dynamodb, started.s3, shared.s3Directory);
     for (const bucket of opts.buckets ?? []) await started.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }, START_TIMEOUT_MS);
 
@@ -123,9 +125,16 @@ async function deleteTable(dynamodb: DynamoDBClient, table: string): Promise<voi
 }
 
 /** Deletes every table and every bucket (with its objects): what the previous suite left. */
-async function emptyServers(dynamodb: DynamoDBClient, s3: S3Client): Promise<void> {
+async function emptyServers(dynamodb: DynamoDBClient, s3: S3Client, s3Directory: string | undefined): Promise<void> {
   for await (const page of paginateListTables({ client: dynamodb }, {})) {
     await Promise.all((page.TableNames ?? []).map((t) => deleteTable(dynamodb, t)));
+  }
+  // s3rver: its folder holds all its state, and no request is in flight between two files of the
+  // worker. Removing the folder's contents costs one rm instead of a DeleteObject per object the
+  // file before left (11 s after a large backup, 33 s over a whole run through the API).
+  if (s3Directory) {
+    for (const entry of fs.readdirSync(s3Directory)) fs.rmSync(path.join(s3Directory, entry), { recursive: true, force: true });
+    return;
   }
   for (const b of (await s3.send(new ListBucketsCommand({}))).Buckets ?? []) {
     for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: b.Name! })) {
