@@ -29,6 +29,8 @@ export interface LocalServers {
   readonly env: Record<string, string>;
   /** Process ids of the two servers (fault tests stop them mid-run). */
   readonly pids: { readonly dynamodb: number; readonly s3: number };
+  /** s3rver's data folder, which holds all its state; undefined when the S3 engine is RGW. */
+  readonly s3Directory?: string;
   /** Starts another DynamoDB Local (for example the drill's recovery region); stopped with the rest. */
   startExtraDynamoDb(): Promise<string>;
   /**
@@ -154,6 +156,8 @@ interface StartedS3 {
   readonly pid: number;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** s3rver's data folder (RGW keeps its data elsewhere). */
+  readonly directory?: string;
   readonly stop?: () => Promise<void>;
 }
 
@@ -168,7 +172,7 @@ async function startS3Engine(directory: string, track: (c: ChildProcess) => void
     return { endpoint: rgw.endpoint, pid: rgw.gatewayPid, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, stop: () => rgw.stop() };
   }
   const { endpoint, child } = await startS3rver(directory, track);
-  return { endpoint, pid: child.pid!, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  return { endpoint, pid: child.pid!, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', directory };
 }
 
 /** Where a running pair is reached, as {@link attachLocalServers} takes it (for example from another process). */
@@ -178,6 +182,8 @@ export interface RunningPair {
   /** The S3 engine's credentials. */
   readonly s3Credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly pids: { readonly dynamodb: number; readonly s3: number };
+  /** s3rver's data folder (absent for RGW): a test worker empties its shared s3rver by emptying it. */
+  readonly s3Directory?: string;
 }
 
 /** The standard SDK variables pointing at a running pair. */
@@ -215,6 +221,7 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
     s3Endpoint: pair.s3Endpoint,
     env,
     pids: pair.pids,
+    s3Directory: pair.s3Directory,
     async startExtraDynamoDb() {
       return (await startDynamoDbLocal(heap, track)).endpoint;
     },
@@ -262,6 +269,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
       s3Endpoint: s3.endpoint,
       s3Credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
       pids: { dynamodb: ddb.child.pid!, s3: s3.pid },
+      ...(s3.directory ? { s3Directory: s3.directory } : {}),
     };
     const env = localServerEnv(pair);
     if (opts.applyToProcessEnv) Object.assign(process.env, env);

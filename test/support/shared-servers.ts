@@ -7,21 +7,8 @@
  *
  * DR_TEST_SHARED_SERVERS=0 turns sharing off (every suite starts its own pair, as before).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Config } from '@jest/types';
 import { LocalServers, RunningPair, startLocalServers } from '../../cli/support/local-servers';
-
-/**
- * A worker's pair as the workers receive it. `s3Directory` is s3rver's data folder (absent when
- * `DR_LOCAL_S3=rgw` chose RGW): s3rver keeps no state outside it (every request reads the folder),
- * so a suite empties the worker's S3 by removing the folder's contents instead of deleting every
- * object through the API (`useLocalServers`).
- */
-export interface SharedPair extends RunningPair {
-  readonly s3Directory?: string;
-}
 
 /** The variable that carries the pairs to the workers. */
 export const SHARED_SERVERS_VAR = 'DR_TEST_SERVERS';
@@ -34,16 +21,14 @@ const started: LocalServers[] = (holder.__drSharedServers ??= []);
 export async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
   if (process.env.DR_TEST_SHARED_SERVERS === '0') return;
   const workers = Math.max(1, globalConfig.maxWorkers);
-  const s3rver = process.env.DR_LOCAL_S3 !== 'rgw';
-  // Inside the run's directory (TMPDIR), removed with it at teardown.
-  const dirs = Array.from({ length: workers }, () => (s3rver ? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-shared-')) : undefined));
-  started.push(...(await Promise.all(dirs.map((s3Directory) => startLocalServers({ s3Directory })))));
-  const pairs: SharedPair[] = started.map((s, i) => ({
+  started.push(...(await Promise.all(Array.from({ length: workers }, () => startLocalServers()))));
+  // s3Directory (s3rver only): a suite empties the worker's S3 by emptying that folder (useLocalServers).
+  const pairs: RunningPair[] = started.map((s) => ({
     dynamodbEndpoint: s.dynamodbEndpoint,
     s3Endpoint: s.s3Endpoint,
     s3Credentials: { accessKeyId: s.env.AWS_ACCESS_KEY_ID, secretAccessKey: s.env.AWS_SECRET_ACCESS_KEY },
     pids: s.pids,
-    ...(dirs[i] ? { s3Directory: dirs[i] } : {}),
+    ...(s.s3Directory ? { s3Directory: s.s3Directory } : {}),
   }));
   process.env[SHARED_SERVERS_VAR] = JSON.stringify(pairs);
 }
@@ -55,10 +40,10 @@ export async function globalTeardown(): Promise<void> {
 }
 
 /** The pair of this worker (JEST_WORKER_ID 1..n), or undefined when sharing is off. */
-export function workerPair(env: NodeJS.ProcessEnv = process.env): SharedPair | undefined {
+export function workerPair(env: NodeJS.ProcessEnv = process.env): RunningPair | undefined {
   const raw = env[SHARED_SERVERS_VAR];
   if (!raw) return undefined;
-  const pairs = JSON.parse(raw) as SharedPair[];
+  const pairs = JSON.parse(raw) as RunningPair[];
   const worker = Number(env.JEST_WORKER_ID ?? '1');
   return pairs[(Math.max(1, worker) - 1) % pairs.length];
 }
