@@ -10,10 +10,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 //   objects, and 64 MiB semi-spaces scavenge far less often than the default 16 MiB;
 // - DynamoDB Local's JVMs live for a run at most and serve one client each: the client compiler
 //   only (no C2 compile threads) and the serial collector (no concurrent G1 threads).
-// Both append to what the caller set, so a developer's own flags still apply.
+// Both append to what the caller set, so a developer's own flags still apply (a collector the
+// caller chose stays: the JVM refuses two).
+const setAlready = (have, flag) => (/^-XX:\+Use\w+GC$/.test(flag) ? /-XX:\+Use\w+GC\b/.test(have) : have.includes(flag.split('=')[0]));
 const appendFlags = (name, flags) => {
   const have = process.env[name] ?? '';
-  const add = flags.filter((f) => !have.includes(f.split('=')[0]));
+  const add = flags.filter((f) => !setAlready(have, f));
   if (add.length) process.env[name] = [have, ...add].filter(Boolean).join(' ');
 };
 appendFlags('NODE_OPTIONS', ['--max-semi-space-size=64']);
