@@ -5,6 +5,7 @@
  * Also the sharing of test/support/use-versioned-s3.ts: suites of one worker get the same
  * gateway, each under a tenant of its own, and the run's teardown stops what a worker left.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,6 +49,20 @@ test('CopyObject by VersionId makes an old version the newest again', async () =
   await ctx.s3.send(new PutObjectCommand({ Bucket: 'copies', Key: 'k', Body: 'encrypted-by-ransomware' }));
   await ctx.s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'k', CopySource: `copies/k?versionId=${encodeURIComponent(v1)}` }));
   expect(await body('copies', 'k')).toBe('old');
+});
+
+test("the gateway's frontend runs with tcp_nodelay=1, and start.sh refuses any other RGW_TCP_NODELAY than 0 or 1", () => {
+  // Without it a GET waited ~40 ms for the client's delayed ACK (BENCHMARKS.md figure 11).
+  const conf = fs.readFileSync(path.join(ctx.server.workDir, 'ceph.conf'), 'utf8');
+  expect(conf).toMatch(/^rgw frontends = beast endpoint=127\.0\.0\.1:\d+ tcp_nodelay=1$/m);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rgw-nodelay-'));
+  const r = spawnSync('bash', [path.join(__dirname, '../../cli/support/rgw/start.sh'), work, '1'], {
+    env: { ...process.env, RGW_TCP_NODELAY: 'yes' },
+    encoding: 'utf8',
+  });
+  expect([r.status, r.stderr.trim()]).toEqual([1, 'start.sh: RGW_TCP_NODELAY is 0 or 1 (got "yes")']);
+  expect(fs.readdirSync(work)).toEqual([]); // refused before anything was written
+  fs.rmSync(work, { recursive: true });
 });
 
 /** The pids among `pids` that still run (a zombie counts as gone). */
