@@ -13,17 +13,12 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { startLocalServers } from '../cli/support/local-servers';
 import { createDynamoDbClient, createS3Client } from '../lambda/shared/clients';
 import { measureBackup, medianRatio, rate } from './figures';
-import { benchItem, createBenchTable, log, parallelBatchWrite, runChild } from './harness';
+import { benchItem, createBenchTable, log, parallelBatchWrite, runChild, wholeNumberArg } from './harness';
 import { summarizeProfile } from './profile';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const value = (name: string, d: number) => {
-    const i = argv.indexOf(name);
-    const n = i >= 0 ? Number(argv[i + 1]) : d;
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive whole number (got "${argv[i + 1]}")`);
-    return n;
-  };
+  const value = (name: string, d: number) => wholeNumberArg(argv, name, d);
   const items = value('--items', 20000);
   const rounds = value('--rounds', 3);
   const servers = await startLocalServers({ applyToProcessEnv: true, javaHeap: '2g' });

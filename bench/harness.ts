@@ -213,6 +213,14 @@ export function serverCpuMs(env: Record<string, string>): Record<string, number>
   return out;
 }
 
+/** The positive whole number after `name` in `argv` (`--rounds 3`), or `fallback` when `name` is absent. */
+export function wholeNumberArg(argv: readonly string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  const n = i >= 0 ? Number(argv[i + 1]) : fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive whole number (got "${argv[i + 1]}")`);
+  return n;
+}
+
 /** Median of a non-empty list. */
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;

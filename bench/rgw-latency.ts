@@ -9,7 +9,7 @@
  */
 import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startVersionedS3, type VersionedS3 } from '../cli/support/versioned-s3';
-import { log, median } from './harness';
+import { log, median, wholeNumberArg } from './harness';
 
 type Op = 'PutObject' | 'GetObject' | 'CopyObject';
 const OPS: readonly Op[] = ['PutObject', 'GetObject', 'CopyObject'];
@@ -53,12 +53,7 @@ async function gateway(nodelay: '0' | '1'): Promise<VersionedS3> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const value = (name: string, d: number) => {
-    const i = argv.indexOf(name);
-    const n = i >= 0 ? Number(argv[i + 1]) : d;
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive whole number (got "${argv[i + 1]}")`);
-    return n;
-  };
+  const value = (name: string, d: number) => wholeNumberArg(argv, name, d);
   const requests = value('--requests', 100);
   const rounds = value('--rounds', 3);
   const gateways = { on: await gateway('1'), off: await gateway('0') };
