@@ -16,11 +16,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { startVersionedS3 } from '../cli/support/local-servers';
+import { startVersionedS3, versionedS3Client } from '../cli/support/local-servers';
 import { restoreBucket } from '../lambda/buckets/restore-bucket';
 import { copySource } from '../lambda/buckets/copy';
 import { keyPages } from '../lambda/buckets/versions';
-import { versionedS3Client } from '../test/support/use-versioned-s3';
 import { recordRequests, summarizeTimeline } from './request-timeline';
 
 const arg = (name: string, dflt: string) => {

@@ -7,8 +7,8 @@
  *
  *   npx tsx bench/rgw-latency.ts [--requests 100] [--rounds 3]
  */
-import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startVersionedS3, type VersionedS3 } from '../cli/support/versioned-s3';
+import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { startVersionedS3, versionedS3Client, type VersionedS3 } from '../cli/support/versioned-s3';
 import { log, median, wholeNumberArg } from './harness';
 
 type Op = 'PutObject' | 'GetObject' | 'CopyObject';
@@ -29,17 +29,6 @@ async function round(s3: S3Client, bucket: string, n: number, r: number): Promis
   };
 }
 
-/** Path-style, checksums only when required: what Ceph 16 understands. */
-const client = (g: VersionedS3) =>
-  new S3Client({
-    endpoint: g.endpoint,
-    region: g.env.AWS_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-
 async function gateway(nodelay: '0' | '1'): Promise<VersionedS3> {
   const before = process.env.RGW_TCP_NODELAY;
   process.env.RGW_TCP_NODELAY = nodelay;
@@ -58,7 +47,7 @@ async function main(): Promise<void> {
   const rounds = value('--rounds', 3);
   const gateways = { on: await gateway('1'), off: await gateway('0') };
   try {
-    const clients = { on: client(gateways.on), off: client(gateways.off) };
+    const clients = { on: versionedS3Client(gateways.on), off: versionedS3Client(gateways.off) };
     for (const c of Object.values(clients)) {
       await c.send(new CreateBucketCommand({ Bucket: 'latency' }));
       await c.send(new PutBucketVersioningCommand({ Bucket: 'latency', VersioningConfiguration: { Status: 'Enabled' } }));

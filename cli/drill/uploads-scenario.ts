@@ -16,8 +16,8 @@
  * not installed) the restore point is the second after seeding, and the report says so.
  */
 import { createHash } from 'node:crypto';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startVersionedS3 } from '../support/local-servers';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { startVersionedS3, versionedS3Client } from '../support/local-servers';
 import { FAKETIME_PACKAGE, hasSimulatedClock } from '../support/versioned-s3';
 import { createScratchBucket, deleteScratchBucket, scratchBucketName, sweepStaleScratchBuckets } from './scratch-buckets';
 import { restoreBucket } from '../../lambda/buckets/restore-bucket';
@@ -74,14 +74,7 @@ async function uploadsBucket(ctx: ScenarioContext): Promise<UploadsBucket> {
   if (ctx.env.mode === 'local') {
     const clocked = hasSimulatedClock();
     const rgw = await startVersionedS3(clocked ? { clockOffsetSeconds: -SEED_HEAD_START_SECONDS } : {});
-    const s3 = new S3Client({
-      endpoint: rgw.endpoint,
-      region: rgw.env.AWS_REGION,
-      forcePathStyle: true,
-      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const s3 = versionedS3Client(rgw);
     await s3.send(new CreateBucketCommand({ Bucket: 'drill-journals' }));
     // The journal's conditional writes are beyond RGW 16 (lambda/store/s3-io.ts): off while it runs.
     const conditionalWrites = process.env.DR_S3_CONDITIONAL_WRITES;

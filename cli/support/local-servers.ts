@@ -294,6 +294,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
 // The versioned S3 (Ceph RGW) has its own start function; re-exported so every local server starts from here.
 export {
   startVersionedS3,
+  versionedS3Client,
   createTenantUser,
   stopVersionedS3Left,
   assertRgw,

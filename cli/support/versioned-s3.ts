@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 
 /** The Debian packages RGW needs (`.ci/run` installs them when missing). */
 export const RGW_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'curl'] as const;
@@ -238,6 +239,22 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
       else fs.rmSync(path.join(workDir, 'pids'), { force: true });
     },
   };
+}
+
+/**
+ * An S3 client on a running RGW, signing as the user the server view names: path-style, checksums
+ * only when required (what Ceph 16 understands).
+ */
+export function versionedS3Client(server: Pick<VersionedS3, 'endpoint' | 'env' | 'accessKeyId' | 'secretAccessKey'>, maxAttempts = 3): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: server.env.AWS_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts,
+  });
 }
 
 /** What a tenant user of a running RGW signs with. */

@@ -13,8 +13,10 @@
  * stopped in the run's global teardown (`stopVersionedS3Left`, test/support/shared-servers.ts).
  * Tests that stop, kill or re-clock their RGW start their own with `startVersionedS3`.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { createTenantUser, startVersionedS3, type VersionedS3, type VersionedS3Options } from '../../cli/support/local-servers';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createTenantUser, startVersionedS3, versionedS3Client, type VersionedS3, type VersionedS3Options } from '../../cli/support/local-servers';
+
+export { versionedS3Client };
 
 const START_TIMEOUT_MS = 120_000;
 
@@ -26,19 +28,6 @@ export interface VersionedS3Context {
   readonly server: SharedVersionedS3;
   /** Path-style, checksums only when required (what Ceph 16 understands). */
   readonly s3: S3Client;
-}
-
-/** An S3 client on a running RGW, signing as the user the server view names. */
-export function versionedS3Client(server: Pick<VersionedS3, 'endpoint' | 'env' | 'accessKeyId' | 'secretAccessKey'>, maxAttempts = 3): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: server.env.AWS_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts,
-  });
 }
 
 type RgwOptions = Pick<VersionedS3Options, 'region' | 'lifecycleDaySeconds'>;
