@@ -31,15 +31,26 @@ export interface LocalServers {
   readonly pids: { readonly dynamodb: number; readonly s3: number };
   /** s3rver's data folder, which holds all its state; undefined when the S3 engine is RGW. */
   readonly s3Directory?: string;
+  /** What the S3 engine asks of its clients beyond endpoint and keys (already in `env`); see {@link RunningPair}. */
+  readonly s3Env?: Readonly<Record<string, string>>;
   /** Starts another DynamoDB Local (for example the drill's recovery region); stopped with the rest. */
   startExtraDynamoDb(): Promise<string>;
   /**
    * Starts another DynamoDB Local or s3rver, stopped with the rest; fault tests kill it by its
-   * pid mid-run and keep the main pair for checking what was left.
+   * pid mid-run and keep the main pair for checking what was left. The extra S3 is s3rver under
+   * either engine (one process to kill); `env` points the SDK at it, with its own keys.
    */
-  startExtraServer(kind: 'dynamodb' | 's3'): Promise<{ readonly endpoint: string; readonly pid: number }>;
+  startExtraServer(kind: 'dynamodb' | 's3'): Promise<ExtraServer>;
   /** Stops every server started here. */
   stop(): Promise<void>;
+}
+
+/** A server of {@link LocalServers.startExtraServer}. */
+export interface ExtraServer {
+  readonly endpoint: string;
+  readonly pid: number;
+  /** The SDK variables that point at it (for S3 also its keys), to lay over the pair's `env`. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link startLocalServers}. */
@@ -134,6 +145,9 @@ async function startDynamoDbLocal(heap: string, track: (c: ChildProcess) => void
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
+/** s3rver's fixed access key and secret (it accepts only these). */
+const S3RVER_KEY = 'S3RVER';
+
 async function startS3rver(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const port = await freePort();
   const main = require.resolve('s3rver');
@@ -158,6 +172,8 @@ interface StartedS3 {
   readonly secretAccessKey: string;
   /** s3rver's data folder (RGW keeps its data elsewhere). */
   readonly directory?: string;
+  /** Variables its clients need beyond endpoint and keys. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly stop?: () => Promise<void>;
 }
 
@@ -169,10 +185,12 @@ interface StartedS3 {
 async function startS3Engine(directory: string, track: (c: ChildProcess) => void): Promise<StartedS3> {
   if (process.env.DR_LOCAL_S3 === 'rgw') {
     const rgw = await startVersionedS3({ region: process.env.AWS_REGION ?? 'eu-west-1' });
-    return { endpoint: rgw.endpoint, pid: rgw.gatewayPid, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, stop: () => rgw.stop() };
+    // RGW 16 refuses the conditional writes s3rver ignores: its clients get DR_S3_CONDITIONAL_WRITES=off.
+    const env = { DR_S3_CONDITIONAL_WRITES: rgw.env.DR_S3_CONDITIONAL_WRITES };
+    return { endpoint: rgw.endpoint, pid: rgw.gatewayPid, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, env, stop: () => rgw.stop() };
   }
   const { endpoint, child } = await startS3rver(directory, track);
-  return { endpoint, pid: child.pid!, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', directory };
+  return { endpoint, pid: child.pid!, accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY, directory };
 }
 
 /** Where a running pair is reached, as {@link attachLocalServers} takes it (for example from another process). */
@@ -184,6 +202,11 @@ export interface RunningPair {
   readonly pids: { readonly dynamodb: number; readonly s3: number };
   /** s3rver's data folder (absent for RGW): a test worker empties its shared s3rver by emptying it. */
   readonly s3Directory?: string;
+  /**
+   * Variables the S3 engine asks of its clients beyond endpoint and keys: RGW's
+   * `DR_S3_CONDITIONAL_WRITES=off` (lambda/store/s3-io.ts); none for s3rver.
+   */
+  readonly s3Env?: Readonly<Record<string, string>>;
 }
 
 /** The standard SDK variables pointing at a running pair. */
@@ -196,6 +219,7 @@ export function localServerEnv(pair: RunningPair): Record<string, string> {
     AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    ...pair.s3Env,
   };
 }
 
@@ -222,18 +246,19 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
     env,
     pids: pair.pids,
     s3Directory: pair.s3Directory,
+    s3Env: pair.s3Env,
     async startExtraDynamoDb() {
       return (await startDynamoDbLocal(heap, track)).endpoint;
     },
-    async startExtraServer(kind) {
-      let started: { endpoint: string; child: ChildProcess };
-      if (kind === 'dynamodb') started = await startDynamoDbLocal(heap, track);
-      else {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
-        extraDirs.push(dir);
-        started = await startS3rver(dir, track);
+    async startExtraServer(kind): Promise<ExtraServer> {
+      if (kind === 'dynamodb') {
+        const { endpoint, child } = await startDynamoDbLocal(heap, track);
+        return { endpoint, pid: child.pid!, env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint } };
       }
-      return { endpoint: started.endpoint, pid: started.child.pid! };
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
+      extraDirs.push(dir);
+      const { endpoint, child } = await startS3rver(dir, track);
+      return { endpoint, pid: child.pid!, env: { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY } };
     },
     async stop() {
       await Promise.all(
@@ -270,6 +295,7 @@ export async function startLocalServers(opts: LocalServerOptions = {}): Promise<
       s3Credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
       pids: { dynamodb: ddb.child.pid!, s3: s3.pid },
       ...(s3.directory ? { s3Directory: s3.directory } : {}),
+      ...(s3.env ? { s3Env: s3.env } : {}),
     };
     const env = localServerEnv(pair);
     if (opts.applyToProcessEnv) Object.assign(process.env, env);

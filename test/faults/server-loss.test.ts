@@ -64,7 +64,7 @@ const bulky = (n: number) => Array.from({ length: n }, (_, i) => ({ pk: { S: `bi
 describe('server loss mid-backup', () => {
   it('DynamoDB Local killed mid-scan: the run fails cleanly, failure.json names DynamoDB, the multipart upload is aborted', async () => {
     const victim = await local.servers.startExtraServer('dynamodb');
-    await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: victim.endpoint, AWS_MAX_ATTEMPTS: '2' }, async () => {
+    await withEnv({ ...victim.env, AWS_MAX_ATTEMPTS: '2' }, async () => {
       const dynamodb = createDynamoDbClient();
       await createTestTable(dynamodb, 'doomed');
       await batchWriteAll(dynamodb, 'doomed', bulky(26), 4);
@@ -174,7 +174,7 @@ describe('server loss mid-backup', () => {
       'to_dead_s3',
       Array.from({ length: 2000 }, (_, i) => ({ pk: { S: `d${i}` }, pad: { S: 'd'.repeat(700) } })),
     );
-    await withEnv({ AWS_ENDPOINT_URL_S3: victim.endpoint, AWS_MAX_ATTEMPTS: '1' }, async () => {
+    await withEnv({ ...victim.env, AWS_MAX_ATTEMPTS: '1' }, async () => {
       const s3 = createS3Client();
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       let pages = 0;
@@ -240,7 +240,7 @@ describe('server loss mid-restore', () => {
   it('s3rver killed mid-restore: exit 1, the error names S3', async () => {
     const victim = await local.servers.startExtraServer('s3');
     // The set, copied to the victim S3 by backing up again there.
-    await withEnv({ AWS_ENDPOINT_URL_S3: victim.endpoint }, async () => {
+    await withEnv(victim.env, async () => {
       const s3 = createS3Client();
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       await runBackup({
@@ -256,14 +256,14 @@ describe('server loss mid-restore', () => {
       });
       s3.destroy();
     });
-    const r = await restoreKilledAt(3, victim.pid, { AWS_ENDPOINT_URL_S3: victim.endpoint }, '-copy');
+    const r = await restoreKilledAt(3, victim.pid, victim.env, '-copy');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAILED "stock" -> "stock-copy": S3 is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_S3/);
   }, 120_000);
   it('DynamoDB Local killed mid-write: exit 1, FAILED names DynamoDB unreachable; the backup set is untouched', async () => {
     // The restore writes into a DynamoDB Local of its own (the set is read from the suite's S3), killed at its fifth BatchWriteItem.
     const victim = await local.servers.startExtraServer('dynamodb');
-    const r = await restoreKilledAt(5, victim.pid, { AWS_ENDPOINT_URL_DYNAMODB: victim.endpoint }, '-copy2');
+    const r = await restoreKilledAt(5, victim.pid, victim.env, '-copy2');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('restore of backup set weekly/2026-12-01T04-00-00-000Z failed');
     expect(r.stderr).toMatch(/FAILED "stock" -> "stock-copy2": DynamoDB is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_DYNAMODB/);

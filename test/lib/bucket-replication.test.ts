@@ -56,16 +56,23 @@ describe('mergeRule (pure)', () => {
 });
 
 describe('Custom::ExistingBucketReplication handler (mocked S3)', () => {
+  // The handler warns (console.warn, into the custom resource's log) when it turns versioning on:
+  // each test holds the line, and the first reads it.
+  let warn: jest.SpyInstance;
   beforeEach(() => {
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: 'eu-west-1' });
     s3.on(GetBucketVersioningCommand).resolves({});
     s3.on(GetObjectLockConfigurationCommand).rejects(s3Error('ObjectLockConfigurationNotFoundError'));
   });
+  afterEach(() => warn.mockRestore());
   it('create on a bucket without replication (ReplicationConfigurationNotFoundError): versioning, then our rule', async () => {
     s3.on(GetBucketReplicationCommand).rejects(s3Error('ReplicationConfigurationNotFoundError'));
     expect(await apply(client, event('Create'))).toBe('uploads-replication');
     expect(s3.commandCalls(PutBucketVersioningCommand)[0].args[0].input).toEqual({ Bucket: 'uploads', VersioningConfiguration: { Status: 'Enabled' } });
     expect(putConfigs()).toEqual([{ Role: ROLE, Rules: [OURS] }]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/versioning was never enabled and is now Enabled.*billed as storage.*NoncurrentVersionExpiration/);
   });
   it('create on a bucket with other rules of the same role: merges, keeping them', async () => {
     s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: ROLE, Rules: [FOREIGN] } });

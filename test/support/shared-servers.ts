@@ -29,6 +29,7 @@ export async function globalSetup(globalConfig: Config.GlobalConfig): Promise<vo
     s3Credentials: { accessKeyId: s.env.AWS_ACCESS_KEY_ID, secretAccessKey: s.env.AWS_SECRET_ACCESS_KEY },
     pids: s.pids,
     ...(s.s3Directory ? { s3Directory: s.s3Directory } : {}),
+    ...(s.s3Env ? { s3Env: s.s3Env } : {}),
   }));
   process.env[SHARED_SERVERS_VAR] = JSON.stringify(pairs);
 }
