@@ -103,11 +103,14 @@ describe('backup slot: retry after a crash', () => {
     const slotTime = new Date(time);
     const backupId = backupIdFor(slotTime);
     // The dead run: claimed the slot (its lease has run out), wrote part of its data, never a marker.
-    const dead = await new SlotStore({ dynamodb, tableName: stateTable, leaseMs: 1 }).claim({ kind: 'backup', scope: 'daily', time: slotTime }, 'dead-run');
+    // Claimed a minute ago by its clock, with a 1 ms lease: expired by the handler's clock, no waiting.
+    const dead = await new SlotStore({ dynamodb, tableName: stateTable, leaseMs: 1, clock: () => Date.now() - 60_000 }).claim(
+      { kind: 'backup', scope: 'daily', time: slotTime },
+      'dead-run',
+    );
     expect(dead.outcome).toBe('claimed');
     const partial = `${backupSetPrefix('daily', backupId)}${table}/AWSDynamoDB/${exportIdFor(slotTime, backupId, table)}/data/partial.json.gz`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: partial, Body: 'half a file' }));
-    await new Promise((r) => setTimeout(r, 20));
 
     const { result, emf } = await captureEmf(() => handler({ tier: 'daily', time, backfill: true }));
     expect(result).toMatchObject({ status: 'complete', attempt: 2, totalRecords: 400 });
@@ -125,9 +128,8 @@ describe('backup slot: retry after a crash', () => {
   it('a run that lost its slot to a takeover writes no marker into the set (fenced) and says so', async () => {
     const slotTime = new Date('2026-10-21T02:00:00Z');
     const slot = { kind: 'backup', scope: 'weekly', time: slotTime };
-    const paused = await new SlotStore({ dynamodb, tableName: stateTable, leaseMs: 1 }).claim(slot, 'paused-run');
+    const paused = await new SlotStore({ dynamodb, tableName: stateTable, leaseMs: 1, clock: () => Date.now() - 60_000 }).claim(slot, 'paused-run');
     if (paused.outcome !== 'claimed') throw new Error('claim failed');
-    await new Promise((r) => setTimeout(r, 20));
     expect((await new SlotStore({ dynamodb, tableName: stateTable }).claim(slot, 'successor')).outcome).toBe('claimed');
     await expect(
       startBackup({ dynamodb, s3, bucket, tables: [table], tier: 'weekly', engine: 'scan', now: slotTime, fence: () => paused.lease.fence() }),

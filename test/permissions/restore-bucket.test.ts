@@ -7,11 +7,12 @@
  * contract). Both paths run: in place (copies by VersionId, a delete marker, a multipart copy with
  * the threshold lowered) and --to another bucket.
  */
-import { CreateBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupBucketName, operatorPolicyName } from '../../lib/config';
 import { restoreBucket } from '../../lambda/buckets/restore-bucket';
 import { exampleConfig } from '../lib/config-fixture';
 import { useVersionedS3 } from '../support/use-versioned-s3';
+import { markTime } from '../support/versioned-buckets';
 import { evaluateAll, mappingContext, type Verdict } from './evaluate';
 import { casesOf, denied, operatorPrincipal, withoutAction } from './proof';
 import { measuredRow, proofRows } from './proof-table';
@@ -38,10 +39,7 @@ beforeAll(async () => {
   await s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: 'img/a.jpg', Body: 'a', Tagging: 'k=v' }));
   await s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: 'video.mp4', Body: Buffer.alloc(6 * 1024 * 1024, 1) }));
   await s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: 'doc.pdf', Body: 'd' }));
-  const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: SOURCE }));
-  const at = new Date(Math.max(...(listed.Versions ?? []).map((v) => v.LastModified!.getTime())));
-  const next = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  for (let i = 0; i < 40 && Date.now() < next; i++) await new Promise((r) => setTimeout(r, 50));
+  const at = await markTime(s3, SOURCE);
   await s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: 'img/a.jpg', Body: 'ENCRYPTED' }));
   await s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: 'video.mp4', Body: 'ENCRYPTED' }));
   await s3.send(new DeleteObjectCommand({ Bucket: SOURCE, Key: 'doc.pdf' }));

@@ -19,6 +19,8 @@ const tableName = 'contract-dr-state';
 let dynamodb: DynamoDBClient;
 let n = 0;
 /** A fresh slot per test. */
+/** The clock of a run that claimed its slot a minute ago: its 1 ms lease has run out by the real clock. */
+const aMinuteAgo = () => Date.now() - 60_000;
 const freshSlot = (): Slot => ({ kind: 'backup', scope: 'daily', time: new Date(Date.UTC(2026, 10, 1, 2, n++)) });
 
 /**
@@ -89,9 +91,9 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
 
   it('takes over a slot whose lease expired (the owner died) as attempt 2; of two runs taking it over at once exactly one wins', async () => {
     const slot = freshSlot();
-    const dead = await new SlotStore({ dynamodb, tableName, leaseMs: 1 }).claim(slot, 'dead-run');
+    // The dead run claimed it a minute ago (its clock), with a 1 ms lease: expired by now, no waiting.
+    const dead = await new SlotStore({ dynamodb, tableName, leaseMs: 1, clock: aMinuteAgo }).claim(slot, 'dead-run');
     expect(dead.outcome).toBe('claimed');
-    await new Promise((r) => setTimeout(r, 20));
     const store = new SlotStore({ dynamodb, tableName });
     const results = await Promise.all([store.claim(slot, 'retry-1'), store.claim(slot, 'retry-2')]);
     const winners = results.filter((r) => r.outcome === 'claimed');
@@ -115,9 +117,8 @@ describe('slot claim (conditional PutItem on DynamoDB Local)', () => {
 
   it('fences a run that lost its slot: fence() throws SlotLostError and its finish() changes nothing', async () => {
     const slot = freshSlot();
-    const slow = await new SlotStore({ dynamodb, tableName, leaseMs: 1 }).claim(slot, 'paused-run');
+    const slow = await new SlotStore({ dynamodb, tableName, leaseMs: 1, clock: aMinuteAgo }).claim(slot, 'paused-run');
     if (slow.outcome !== 'claimed') throw new Error('first claim failed');
-    await new Promise((r) => setTimeout(r, 20));
     const store = new SlotStore({ dynamodb, tableName });
     const next = await store.claim(slot, 'successor');
     expect(next.outcome).toBe('claimed');
