@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { holdsListener, onFreshPort, PortTakenError } from './port-owner';
 import { startVersionedS3 } from './versioned-s3';
 import { s3rverAtomicPutScript } from './s3rver-atomic-put';
 
@@ -102,10 +103,15 @@ function startTimeoutMs(): number {
   return Number.isFinite(v) && v > 0 ? v : 120_000;
 }
 
+/**
+ * Resolves once `child` listens on `port`. A listener of another process there (the port was taken
+ * between the pick and the child's bind) stops the child and throws {@link PortTakenError}, so the
+ * start is retried on another port (port-owner.ts).
+ */
 async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = startTimeoutMs()): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
     const ok = await new Promise<boolean>((resolve) => {
       const sock = net.connect(port, '127.0.0.1');
       sock.once('connect', () => {
@@ -114,16 +120,32 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
       });
       sock.once('error', () => resolve(false));
     });
-    if (ok) return;
+    // Someone answers: ready if it is the child (or /proc cannot tell); a child that exited, or a
+    // listener of another process, means the port was taken (s3rver exits on EADDRINUSE,
+    // DynamoDB Local stays alive without a listener).
+    if (ok && !exited() && holdsListener(child.pid!, port) !== false) return;
+    if (ok) {
+      child.kill('SIGKILL');
+      throw new PortTakenError(what, port);
+    }
+    if (exited()) throw new Error(`${what} exited with code ${child.exitCode ?? child.signalCode} before it was ready`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
 }
 
-async function startDynamoDbLocal(heap: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
+/** Starts DynamoDB Local on a port from `pickPort` (another one if a different process answers there). */
+export async function startDynamoDbLocal(
+  heap: string,
+  track: (c: ChildProcess) => void,
+  pickPort: () => Promise<number> = freePort,
+): Promise<{ endpoint: string; child: ChildProcess }> {
   assertJava();
+  return onFreshPort(pickPort, (port) => startDynamoDbLocalOn(port, heap, track));
+}
+
+async function startDynamoDbLocalOn(port: number, heap: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const dir = dynamoDbLocalDir();
-  const port = await freePort();
   const child = spawn(
     'java',
     [
@@ -148,8 +170,11 @@ async function startDynamoDbLocal(heap: string, track: (c: ChildProcess) => void
 /** s3rver's fixed access key and secret (it accepts only these). */
 const S3RVER_KEY = 'S3RVER';
 
-async function startS3rver(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
-  const port = await freePort();
+function startS3rver(directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
+  return onFreshPort(freePort, (port) => startS3rverOn(port, directory, track));
+}
+
+async function startS3rverOn(port: number, directory: string, track: (c: ChildProcess) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const main = require.resolve('s3rver');
   // s3rver answers a PUT before the object is on disk: patched first (s3rver-atomic-put.ts).
   const script = `${s3rverAtomicPutScript(main)}

@@ -17,6 +17,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { holdsListener, onFreshPort, PortTakenError } from './port-owner';
 
 /** The Debian packages RGW needs (`.ci/run` installs them when missing). */
 export const RGW_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'curl'] as const;
@@ -79,10 +80,16 @@ export interface VersionedS3Options {
    * S3's 15 minutes of allowed request skew. @default - the real clock
    */
   readonly clockOffsetSeconds?: number;
+  /**
+   * Picks the gateway's and the monitor's ports. A start whose port turns out to be held by another
+   * process (start.sh's exit 3, or a readiness answer that is not from our radosgw) picks again,
+   * at most 3 starts. @default - two free loopback ports
+   */
+  readonly pickPorts?: () => Promise<readonly [number, number]>;
 }
 
 /** Two distinct free ports on 127.0.0.1 (S3 and the mon), both held until both are known. */
-async function freePortPair(): Promise<[number, number]> {
+async function freePortPair(): Promise<readonly [number, number]> {
   const servers = [net.createServer(), net.createServer()];
   const ports = await Promise.all(
     servers.map(
@@ -162,6 +169,9 @@ async function stopDaemon(pid: number, name: string): Promise<void> {
   if (ours(pid, name)) signal(pid, 'SIGKILL');
 }
 
+/** start.sh's exit code when PORT or MON_PORT already has a listener. */
+const PORT_IN_USE_EXIT = 3;
+
 /** Runs start.sh and resolves when it exits (it exits 0 once S3 answers and the user exists). */
 function runStartScript(workDir: string, port: number, monPort: number, opts: VersionedS3Options): Promise<void> {
   const env: NodeJS.ProcessEnv = {
@@ -182,9 +192,11 @@ function runStartScript(workDir: string, port: number, monPort: number, opts: Ve
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`the local versioned S3 (Ceph RGW) did not start (exit ${code}): ${stderr.trim().slice(-600)}`)),
-    );
+    child.once('exit', (code) => {
+      if (code === 0) resolve();
+      else if (code === PORT_IN_USE_EXIT) reject(new PortTakenError('the local versioned S3 (Ceph RGW)', port));
+      else reject(new Error(`the local versioned S3 (Ceph RGW) did not start (exit ${code}): ${stderr.trim().slice(-600)}`));
+    });
   });
 }
 
@@ -197,15 +209,26 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
   const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dr-rgw-'));
   const killAll = () => readPids(workDir).forEach(({ pid, name }) => ours(pid, name) && signal(pid, 'SIGKILL'));
   process.once('exit', killAll);
-  const [port, monPort] = await freePortPair();
   if (opts.clockOffsetSeconds !== undefined) {
     if (!hasSimulatedClock())
       throw new Error(`the simulated clock of the local versioned S3 needs ${FAKETIME_LIB}: install it with \`apt-get install -y ${FAKETIME_PACKAGE}\``);
     fs.mkdirSync(workDir, { recursive: true });
     writeClock(workDir, opts.clockOffsetSeconds);
   }
+  let port = 0;
   try {
-    await runStartScript(workDir, port, monPort, opts);
+    // start.sh's readiness probe (curl) is answered by whoever listens on the port: if that is not
+    // our radosgw (another process took the port after it was picked), start again on new ports.
+    port = await onFreshPort(opts.pickPorts ?? freePortPair, async ([gatewayPort, monPort]) => {
+      await runStartScript(workDir, gatewayPort, monPort, opts);
+      const gateway = readPids(workDir).find((p) => p.name === 'radosgw');
+      if (gateway && holdsListener(gateway.pid, gatewayPort) === false) {
+        for (const { pid, name } of readPids(workDir).reverse()) await stopDaemon(pid, name);
+        fs.rmSync(path.join(workDir, 'pids'), { force: true });
+        throw new PortTakenError('the local versioned S3 (Ceph RGW)', gatewayPort);
+      }
+      return gatewayPort;
+    });
   } catch (e) {
     killAll(); // start.sh stops what it started on failure; this covers a start.sh killed midway
     process.removeListener('exit', killAll);
