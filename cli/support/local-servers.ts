@@ -52,6 +52,8 @@ export interface ExtraServer {
   readonly pid: number;
   /** The SDK variables that point at it (for S3 also its keys), to lay over the pair's `env`. */
   readonly env: Readonly<Record<string, string>>;
+  /** Resolves when the process has exited (after a kill: its sockets are closed, a request is refused). */
+  readonly exited: Promise<void>;
 }
 
 /** Options of {@link startLocalServers}. */
@@ -276,14 +278,17 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
       return (await startDynamoDbLocal(heap, track)).endpoint;
     },
     async startExtraServer(kind): Promise<ExtraServer> {
+      const exited = (child: ChildProcess) =>
+        new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
       if (kind === 'dynamodb') {
         const { endpoint, child } = await startDynamoDbLocal(heap, track);
-        return { endpoint, pid: child.pid!, env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint } };
+        return { endpoint, pid: child.pid!, env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint }, exited: exited(child) };
       }
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dr-s3rver-'));
       extraDirs.push(dir);
       const { endpoint, child } = await startS3rver(dir, track);
-      return { endpoint, pid: child.pid!, env: { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY } };
+      const env = { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY };
+      return { endpoint, pid: child.pid!, env, exited: exited(child) };
     },
     async stop() {
       await Promise.all(

@@ -20,7 +20,7 @@ import { registerRestoreCommand } from '../../cli/restore';
 import { batchWriteAll, createTestTable } from '../support/ddb-compare';
 import { runCli, testProgram } from '../support/run-cli';
 import { useLocalServers } from '../support/use-local-servers';
-import { freePort } from '../../cli/support/local-servers';
+import { freePort, type ExtraServer } from '../../cli/support/local-servers';
 
 const bucket = 'faults-server-loss';
 // Every kill hits a server of its own (startExtraServer), so the worker's shared pair stays up
@@ -57,7 +57,37 @@ function recordingS3(): { s3: S3Client; created: string[]; completed: string[]; 
   return rec;
 }
 
-const kill = (pid: number) => process.kill(pid, 'SIGKILL');
+/**
+ * Kills the victim and resolves once it has exited: a request sent after this meets a closed port,
+ * never a server still dying. The tests call it in front of the request the kill is meant for.
+ */
+async function killed(victim: ExtraServer): Promise<void> {
+  process.kill(victim.pid, 'SIGKILL');
+  await victim.exited;
+}
+
+/** Holds the client's next request after `doom()` until the victim is dead (a client middleware). */
+function killBeforeNextRequest(client: S3Client | DynamoDBClient, victim: ExtraServer) {
+  let doomed = false;
+  let done = false;
+  // Both clients' stacks take the same initialize-step middleware; TypeScript cannot call add on the union.
+  (client as DynamoDBClient).middlewareStack.add(
+    (next) => async (args) => {
+      if (doomed && !done) {
+        done = true;
+        await killed(victim);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'killVictimFirst' },
+  );
+  return {
+    doom: () => (doomed = true),
+    get killed() {
+      return done;
+    },
+  };
+}
 /** Incompressible items (300 KB of random binary each): a few Scan pages fill a 5 MB multipart part. */
 const bulky = (n: number) => Array.from({ length: n }, (_, i) => ({ pk: { S: `big-${i}` }, payload: { B: randomBytes(300_000) } }));
 
@@ -69,7 +99,7 @@ describe('server loss mid-backup', () => {
       await createTestTable(dynamodb, 'doomed');
       await batchWriteAll(dynamodb, 'doomed', bulky(26), 4);
       const rec = recordingS3();
-      let killed = false;
+      const fate = killBeforeNextRequest(dynamodb, victim);
       const run = runBackup({
         dynamodb,
         s3: rec.s3,
@@ -79,14 +109,12 @@ describe('server loss mid-backup', () => {
         engine: 'scan',
         segments: 1,
         now: new Date('2026-12-01T01:00:00.000Z'),
-        // After 7.5 MB of export lines (base64: ~5.6 MB gzipped, so part 1 of the upload is out) the server dies.
-        onProgress: (p) => {
-          if (!killed && p.bytes > 7_500_000) kill(victim.pid);
-          killed ||= p.bytes > 7_500_000;
-        },
+        // After 7.5 MB of export lines (base64: ~5.6 MB gzipped, so part 1 of the upload is out) the
+        // server dies before the next Scan page (pages of 4 items, 400 KB lines: pages 6 and 7 remain).
+        onProgress: (p) => p.bytes > 7_500_000 && fate.doom(),
       });
       await expect(run).rejects.toThrow();
-      expect(killed).toBe(true);
+      expect(fate.killed).toBe(true);
       const failure = await getJson<BackupFailure>(local.s3, bucket, 'backups/adhoc/2026-12-01T01-00-00-000Z/failure.json');
       expect(failure).toMatchObject({ success: false, table: 'doomed' });
       expect(failure.reason).toMatch(new RegExp(`DynamoDB is unreachable: 127\\.0\\.0\\.1:\\d+ .*start the local DynamoDB Local at ${victim.endpoint}`));
@@ -177,7 +205,7 @@ describe('server loss mid-backup', () => {
     await withEnv({ ...victim.env, AWS_MAX_ATTEMPTS: '1' }, async () => {
       const s3 = createS3Client();
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      let pages = 0;
+      const fate = killBeforeNextRequest(s3, victim);
       const error = await runBackup({
         dynamodb: local.dynamodb,
         s3,
@@ -187,11 +215,13 @@ describe('server loss mid-backup', () => {
         engine: 'scan',
         segments: 1,
         now: new Date('2026-12-01T03:00:00.000Z'),
-        onProgress: () => ++pages === 1 && kill(victim.pid),
+        // Dies after the first Scan page, before the run's next S3 request.
+        onProgress: () => fate.doom(),
       }).then(
         () => undefined,
         (e: unknown) => e,
       );
+      expect(fate.killed).toBe(true);
       expect(describeError(error)).toMatch(/^S3 is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_S3/);
       s3.destroy();
     });
@@ -220,16 +250,16 @@ describe('server loss mid-restore', () => {
     });
   }, 120_000);
 
-  /** Runs `dr restore` with `kill` called at the given BatchWriteItem call. */
-  async function restoreKilledAt(calls: number, pid: number, env: Record<string, string>, suffix: string) {
+  /** Runs `dr restore` with the victim killed (and gone) before the given BatchWriteItem call is sent. */
+  async function restoreKilledAt(calls: number, victim: ExtraServer, suffix: string) {
     let n = 0;
     const send = DynamoDBClient.prototype.send;
     const spy = jest.spyOn(DynamoDBClient.prototype, 'send').mockImplementation(function (this: DynamoDBClient, command: unknown) {
-      if (command instanceof BatchWriteItemCommand && ++n === calls) kill(pid);
-      return (send as (c: unknown) => Promise<unknown>).call(this, command);
+      const go = () => (send as (c: unknown) => Promise<unknown>).call(this, command);
+      return command instanceof BatchWriteItemCommand && ++n === calls ? killed(victim).then(go) : go();
     } as typeof send);
     try {
-      return await withEnv({ AWS_MAX_ATTEMPTS: '1', DR_BACKUP_BUCKET: bucket, ...env }, () =>
+      return await withEnv({ AWS_MAX_ATTEMPTS: '1', DR_BACKUP_BUCKET: bucket, ...victim.env }, () =>
         runCli(testProgram(registerRestoreCommand), ['restore', 'weekly/2026-12-01T04-00-00-000Z', '--confirm', '--suffix', suffix, '--concurrency', '1']),
       );
     } finally {
@@ -256,14 +286,14 @@ describe('server loss mid-restore', () => {
       });
       s3.destroy();
     });
-    const r = await restoreKilledAt(3, victim.pid, victim.env, '-copy');
+    const r = await restoreKilledAt(3, victim, '-copy');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAILED "stock" -> "stock-copy": S3 is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_S3/);
   }, 120_000);
   it('DynamoDB Local killed mid-write: exit 1, FAILED names DynamoDB unreachable; the backup set is untouched', async () => {
     // The restore writes into a DynamoDB Local of its own (the set is read from the suite's S3), killed at its fifth BatchWriteItem.
     const victim = await local.servers.startExtraServer('dynamodb');
-    const r = await restoreKilledAt(5, victim.pid, victim.env, '-copy2');
+    const r = await restoreKilledAt(5, victim, '-copy2');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('restore of backup set weekly/2026-12-01T04-00-00-000Z failed');
     expect(r.stderr).toMatch(/FAILED "stock" -> "stock-copy2": DynamoDB is unreachable: \S+ (refused|dropped) the connection .*AWS_ENDPOINT_URL_DYNAMODB/);
