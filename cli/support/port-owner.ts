@@ -34,15 +34,8 @@ function listenerInodes(port: number): Set<string> | undefined {
   return tables > 0 ? inodes : undefined;
 }
 
-/**
- * Whether process `pid` holds a TCP listener on `port`: read from /proc/net/tcp{,6} and the
- * process's open files (/proc/PID/fd). Undefined where /proc cannot tell (not Linux, or the
- * process's files are not readable): the caller then trusts the port as before.
- */
-export function holdsListener(pid: number, port: number): boolean | undefined {
-  const inodes = listenerInodes(port);
-  if (!inodes) return undefined;
-  if (inodes.size === 0) return false;
+/** Whether one of `pid`'s open files is a socket in `inodes`; undefined when its files cannot be read. */
+function holdsSocket(pid: number, inodes: Set<string>): boolean | undefined {
   let fds: string[];
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`);
@@ -60,6 +53,44 @@ export function holdsListener(pid: number, port: number): boolean | undefined {
     if (inode && inodes.has(inode)) return true;
   }
   return false;
+}
+
+/** The processes below `pid` (children, theirs, ...), from each process's parent in /proc/N/stat. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(ppid, [...(parentOf.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone since the listing
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const children = parentOf.get(queue.shift()!) ?? [];
+    found.push(...children);
+    queue.push(...children);
+  }
+  return found;
+}
+
+/**
+ * Whether process `pid`, or a process it started (a `java` that is a wrapper script, say), holds a
+ * TCP listener on `port`: read from /proc/net/tcp{,6} and the processes' open files
+ * (/proc/PID/fd). Undefined where /proc cannot tell (not Linux, or the process's files are not
+ * readable): the caller then trusts the port as before.
+ */
+export function holdsListener(pid: number, port: number): boolean | undefined {
+  const inodes = listenerInodes(port);
+  if (!inodes) return undefined;
+  if (inodes.size === 0) return false;
+  const own = holdsSocket(pid, inodes);
+  if (own !== false) return own;
+  return descendants(pid).some((child) => holdsSocket(child, inodes) === true);
 }
 
 /** The server a start waited for is another process's: the port was taken between the pick and the bind. */

@@ -7,7 +7,7 @@
  * readiness check that only connects is answered by the other server. Here the collision is made
  * on purpose: the first port picked already has a listener of this process.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { freePort, startDynamoDbLocal, startVersionedS3 } from '../../cli/support/local-servers';
 import { holdsListener, onFreshPort, PortTakenError } from '../../cli/support/port-owner';
@@ -28,6 +28,16 @@ function picker<P>(first: P, free: () => Promise<P>): { pick: () => Promise<P>; 
 }
 
 describe('holdsListener (/proc)', () => {
+  // A process with no listener and no children: "another process" (this test process is the
+  // parent of every child here, so it holds their listeners as its descendants').
+  let bystander: ChildProcess;
+  beforeAll(() => {
+    bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  });
+  afterAll(() => {
+    bystander.kill('SIGKILL');
+  });
+
   it('names the process that listens on a port, and no other', async () => {
     const child = spawn(process.execPath, ['-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))"], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -35,7 +45,7 @@ describe('holdsListener (/proc)', () => {
     try {
       const port = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
       expect(holdsListener(child.pid!, port)).toBe(true);
-      expect(holdsListener(process.pid, port)).toBe(false);
+      expect(holdsListener(bystander.pid!, port)).toBe(false);
       const { port: own, close } = await squatter();
       expect(holdsListener(process.pid, own)).toBe(true);
       expect(holdsListener(child.pid!, own)).toBe(false);
@@ -43,6 +53,20 @@ describe('holdsListener (/proc)', () => {
       expect(holdsListener(process.pid, own)).toBe(false);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it("counts a listener of the process's own children (a `java` that is a wrapper script starting the JVM)", async () => {
+    // `; exit` keeps sh from exec'ing node in its own place: node runs as sh's child.
+    const script = "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })";
+    const wrapper = spawn('sh', ['-c', `"${process.execPath}" -e "${script}"; exit 0`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = Number(await new Promise<string>((resolve) => wrapper.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      expect(holdsListener(wrapper.pid!, port)).toBe(true);
+      expect(holdsListener(bystander.pid!, port)).toBe(false);
+    } finally {
+      spawnSync('pkill', ['-KILL', '-P', String(wrapper.pid)]);
+      wrapper.kill('SIGKILL');
     }
   });
 });
