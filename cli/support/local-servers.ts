@@ -105,6 +105,11 @@ function startTimeoutMs(): number {
   return Number.isFinite(v) && v > 0 ? v : 120_000;
 }
 
+/** Whether `child` has ended, by an exit code or by a signal. */
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 /**
  * Resolves once `child` listens on `port`. A listener of another process there (the port was taken
  * between the pick and the child's bind) stops the child and throws {@link PortTakenError}, so the
@@ -112,7 +117,6 @@ function startTimeoutMs(): number {
  */
 async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = startTimeoutMs()): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
       const sock = net.connect(port, '127.0.0.1');
@@ -125,12 +129,12 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
     // Someone answers: ready if it is the child (or /proc cannot tell); a child that exited, or a
     // listener of another process, means the port was taken (s3rver exits on EADDRINUSE,
     // DynamoDB Local stays alive without a listener).
-    if (ok && !exited() && holdsListener(child.pid!, port) !== false) return;
+    if (ok && !hasExited(child) && holdsListener(child.pid!, port) !== false) return;
     if (ok) {
       child.kill('SIGKILL');
       throw new PortTakenError(what, port);
     }
-    if (exited()) throw new Error(`${what} exited with code ${child.exitCode ?? child.signalCode} before it was ready`);
+    if (hasExited(child)) throw new Error(`${what} exited with code ${child.exitCode ?? child.signalCode} before it was ready`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
@@ -278,8 +282,7 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
       return (await startDynamoDbLocal(heap, track)).endpoint;
     },
     async startExtraServer(kind): Promise<ExtraServer> {
-      const exited = (child: ChildProcess) =>
-        new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      const exited = (child: ChildProcess) => new Promise<void>((resolve) => (hasExited(child) ? resolve() : child.once('exit', () => resolve())));
       if (kind === 'dynamodb') {
         const { endpoint, child } = await startDynamoDbLocal(heap, track);
         return { endpoint, pid: child.pid!, env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint }, exited: exited(child) };
@@ -295,7 +298,7 @@ function serversHandle(pair: RunningPair, env: Record<string, string>, heap: str
         children.map(
           (c) =>
             new Promise<void>((resolve) => {
-              if (c.exitCode !== null || c.signalCode !== null) return resolve();
+              if (hasExited(c)) return resolve();
               c.once('exit', () => resolve());
               c.kill('SIGTERM');
               setTimeout(() => c.kill('SIGKILL'), 2000).unref();

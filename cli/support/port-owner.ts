@@ -93,13 +93,17 @@ export function holdsListener(pid: number, port: number): boolean | undefined {
   return descendants(pid).some((child) => holdsSocket(child, inodes) === true);
 }
 
-/** The server a start waited for is another process's: the port was taken between the pick and the bind. */
+/**
+ * A port picked for a start is another process's: taken between the pick and the bind. `reason`
+ * says how it was found, when not by the listener check (start.sh's "port ... is already in use").
+ */
 export class PortTakenError extends Error {
   constructor(
     readonly what: string,
     readonly port: number,
+    reason?: string,
   ) {
-    super(`${what}: 127.0.0.1:${port} is answered by another process (the port was taken after it was picked)`);
+    super(`${what}: ${reason ?? `127.0.0.1:${port} is answered by another process`} (the port was taken after it was picked)`);
     this.name = 'PortTakenError';
   }
 }

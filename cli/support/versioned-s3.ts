@@ -169,6 +169,11 @@ async function stopDaemon(pid: number, name: string): Promise<void> {
   if (ours(pid, name)) signal(pid, 'SIGKILL');
 }
 
+/** Stops a cluster's daemons in the reverse of their start order (radosgw, then the OSD, then the mon). */
+async function stopDaemons(pids: readonly { pid: number; name: string }[]): Promise<void> {
+  for (const { pid, name } of [...pids].reverse()) await stopDaemon(pid, name);
+}
+
 /** start.sh's exit code when PORT or MON_PORT already has a listener. */
 const PORT_IN_USE_EXIT = 3;
 
@@ -194,7 +199,7 @@ function runStartScript(workDir: string, port: number, monPort: number, opts: Ve
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve();
-      else if (code === PORT_IN_USE_EXIT) reject(new PortTakenError('the local versioned S3 (Ceph RGW)', port));
+      else if (code === PORT_IN_USE_EXIT) reject(new PortTakenError('the local versioned S3 (Ceph RGW)', port, stderr.trim().split('\n').pop()));
       else reject(new Error(`the local versioned S3 (Ceph RGW) did not start (exit ${code}): ${stderr.trim().slice(-600)}`));
     });
   });
@@ -221,9 +226,10 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
     // our radosgw (another process took the port after it was picked), start again on new ports.
     port = await onFreshPort(opts.pickPorts ?? freePortPair, async ([gatewayPort, monPort]) => {
       await runStartScript(workDir, gatewayPort, monPort, opts);
-      const gateway = readPids(workDir).find((p) => p.name === 'radosgw');
+      const started = readPids(workDir);
+      const gateway = started.find((p) => p.name === 'radosgw');
       if (gateway && holdsListener(gateway.pid, gatewayPort) === false) {
-        for (const { pid, name } of readPids(workDir).reverse()) await stopDaemon(pid, name);
+        await stopDaemons(started);
         fs.rmSync(path.join(workDir, 'pids'), { force: true });
         throw new PortTakenError('the local versioned S3 (Ceph RGW)', gatewayPort);
       }
@@ -256,7 +262,7 @@ export async function startVersionedS3(opts: VersionedS3Options = {}): Promise<V
     workDir,
     ...(opts.clockOffsetSeconds !== undefined ? { setClockOffset: (seconds: number) => writeClock(workDir, seconds) } : {}),
     async stop() {
-      for (const { pid, name } of [...pids].reverse()) await stopDaemon(pid, name);
+      await stopDaemons(pids);
       process.removeListener('exit', killAll);
       if (!opts.workDir) fs.rmSync(workDir, { recursive: true, force: true });
       else fs.rmSync(path.join(workDir, 'pids'), { force: true });
@@ -312,5 +318,5 @@ export async function createTenantUser(server: Pick<VersionedS3, 'workDir'>, ten
  */
 export async function stopVersionedS3Left(dir: string): Promise<void> {
   const folders = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('dr-rgw-')) : [];
-  for (const f of folders) for (const { pid, name } of readPids(path.join(dir, f)).reverse()) await stopDaemon(pid, name);
+  for (const f of folders) await stopDaemons(readPids(path.join(dir, f)));
 }
